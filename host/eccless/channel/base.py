@@ -1,0 +1,58 @@
+"""The one interface every error model implements, and the flip engine they share.
+
+A model is fully described by its ChannelConstants (the integers the device also receives), so the engine is
+written once: candidates from geometric gaps, thinning by the clean bit when the model needs it, then the XOR.
+Subclasses only turn their rates into constants and name themselves in the registry (models.py).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+
+from .buffers import as_bytes, bit_range, read_bits, xor_positions
+from .constants import ChannelConstants
+from .naive import naive_positions
+from .prng import stream_key
+from .process import candidate_positions, keep_mask
+
+
+class ErrorModel:
+    """Bit flips in stored bytes, reproducible from (seed, stream) on the host and on the device."""
+
+    name: ClassVar[str] = ""
+
+    def __init__(self, constants: ChannelConstants, p10: float, p01: float):
+        self.constants = constants
+        self.p10, self.p01 = p10, p01
+
+    def positions(self, buf, seed: int, *, start: int = 0, stop: int | None = None, stream: int = 0) -> np.ndarray:
+        """Sorted absolute bit positions (int64) that flip in bits [start, stop) of `buf`."""
+        data = as_bytes(buf)
+        start, stop = bit_range(data.size * 8, start, stop)
+        key = stream_key(seed, stream)
+        found = candidate_positions(stop - start, self.constants, key) + start
+        if self.constants.thinned:
+            found = found[keep_mask(read_bits(data, found), self.constants, key)]
+        return found
+
+    def flip(self, buf, seed: int, *, start: int = 0, stop: int | None = None, stream: int = 0):
+        """(noisy copy of `buf` as uint8 with buf's shape, sorted flipped bit positions)."""
+        positions = self.positions(buf, seed, start=start, stop=stop, stream=stream)
+        noisy = xor_positions(as_bytes(buf), positions)
+        return _reshaped(noisy, buf), positions
+
+    def naive_flip(self, buf, seed: int, *, start: int = 0, stop: int | None = None):
+        """The benchmark baseline: same distribution as flip(), one numpy uniform per bit, different positions."""
+        data = as_bytes(buf)
+        start, stop = bit_range(data.size * 8, start, stop)
+        positions = naive_positions(data, self.p10, self.p01, seed, start, stop)
+        return _reshaped(xor_positions(data, positions), buf), positions
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(p10={self.p10:g}, p01={self.p01:g})"
+
+
+def _reshaped(noisy: np.ndarray, buf) -> np.ndarray:
+    return noisy.reshape(buf.shape) if isinstance(buf, np.ndarray) else noisy

@@ -1,0 +1,66 @@
+"""The flip process: candidate positions from geometric gaps, then optional thinning by the clean bit value.
+
+For a bit range of n bits and a stream key, candidate j (j = 0, 1, ...) sits at relative position
+
+    c_0 = G_0,   c_j = c_{j-1} + 1 + G_j,   G_j = gap(draw(key, 2j), K)      (fixedlog.gaps)
+
+and the process stops at the first c_j >= n. Candidate j then flips iff v_j < keep[b], where
+v_j = draw(key, 2j + 1) >> 32 and b is the clean bit at c_j (keep = KEEP_ALL for the symmetric channel).
+
+The host does not know in advance how many gaps fit, so it draws them in batches sized from the expected count;
+because draws are counter-based the batch size never changes the result, only the cost, which stays proportional
+to the number of candidates.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .constants import ChannelConstants
+from .fixedlog import gaps
+from .prng import draws
+
+_U64 = np.uint64
+
+
+def candidate_positions(nbits: int, constants: ChannelConstants, key: int) -> np.ndarray:
+    """Sorted relative positions (int64, all < nbits) of the candidates of one stream over an nbits range."""
+    if constants.silent or nbits <= 0:
+        return np.zeros(0, dtype=np.int64)
+    if constants.k_q32 == 0:
+        return np.arange(nbits, dtype=np.int64)  # K = 0: every gap is 0 whatever the draw, so skip the draws
+    rate = constants.candidate_rate
+    chunks = []
+    base, first = 0, 0  # next free relative position, index of the next candidate
+    while base < nbits:
+        remaining = nbits - base
+        mean = remaining * rate
+        # Mean + 6 sigma + slack: one batch almost always suffices; never more candidates than bits left.
+        count = min(remaining, int(mean + 6.0 * math.sqrt(mean) + 32))
+        counters = (np.arange(first, first + count, dtype=_U64)) * _U64(2)
+        steps = gaps(draws(key, counters), constants.k_q32) + _U64(1)
+        # Gaps are < 2^36 and their sum tracks `remaining`, so the running sum stays far from 2^63.
+        ends = np.cumsum(steps.astype(np.int64)) + (base - 1)
+        inside = int(np.searchsorted(ends, nbits))  # ends are strictly increasing
+        chunks.append(ends[:inside])
+        if inside < count:
+            break
+        base, first = int(ends[-1]) + 1, first + count
+    return np.concatenate(chunks)
+
+
+def thinning_uniforms(key: int, count: int) -> np.ndarray:
+    """v_j = draw(key, 2j + 1) >> 32 for candidates j = 0 .. count - 1 (uint64 values below 2^32)."""
+    counters = np.arange(count, dtype=_U64) * _U64(2) + _U64(1)
+    return draws(key, counters) >> _U64(32)
+
+
+def keep_mask(bits: np.ndarray, constants: ChannelConstants, key: int) -> np.ndarray:
+    """Which candidates flip, given the clean bit value (0/1) at each candidate in order."""
+    if not constants.thinned:
+        return np.ones(len(bits), dtype=bool)
+    keep = np.where(bits.astype(bool), _U64(constants.keep_1to0), _U64(constants.keep_0to1))
+    # KEEP_ALL = 2^32 exceeds every 32-bit uniform, so "v < keep" needs no special case.
+    return thinning_uniforms(key, len(bits)) < keep
