@@ -1,0 +1,270 @@
+"""The `eccless` command line. Each sub-command is a thin wrapper over library functions.
+
+Any EcclessError (bad input, unsupported op, interrupted job) becomes one line on stderr and a non-zero exit code;
+tracebacks are for bugs only (set ECCLESS_DEBUG=1 to see them for expected errors too).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from .errors import EcclessError, Interrupted, UsageError
+
+
+def _ints(spec: str) -> list[int]:
+    """'4:16' -> 4..16; '8,12' -> [8, 12]."""
+    try:
+        if ":" in spec:
+            a, b = spec.split(":")
+            return list(range(int(a), int(b) + 1))
+        return [int(v) for v in spec.split(",")]
+    except ValueError:
+        raise UsageError(f"cannot parse {spec!r} as integers (A:B or a comma list)") from None
+
+
+def _configs(args) -> list:
+    from .sweep.experiment import Config
+    from .sweep.grid import parse_list
+
+    configs = []
+    for model in parse_list(args.model, "model"):
+        for quant in parse_list(args.quant, "quantization"):
+            bits_list = _ints(args.bits) if quant == "uniform" else [8]
+            reprs = ["float32"] if quant == "float32" else parse_list(args.repr, "representation")
+            for bits in bits_list:
+                if quant == "uniform" and not 2 <= bits <= 32:
+                    raise UsageError(f"bits per parameter n={bits} outside 2..32")
+                for rep in reprs:
+                    if rep == "float32" and quant != "float32":
+                        continue
+                    for det in parse_list(args.detect, "detection rule"):
+                        if det.startswith("parity-exp") and quant != "float32":
+                            continue  # bit 30 is free only in float32 words
+                        configs.append(Config(model, quant, bits, rep, det, args.channel, args.dataset, args.samples))
+    if not configs:
+        raise UsageError("no valid (quantization, representation, detection) combination in the arguments")
+    _validate(configs)
+    return configs
+
+
+def _validate(configs):
+    """Fail on unknown names before any model is trained."""
+    from . import represent
+    from .detect import get_rule
+    from .sweep.noise import NoiseSpec
+
+    for c in configs:
+        get_rule(c.detect)
+        NoiseSpec.parse(c.channel)
+        if c.repr != "float32":
+            represent.stable_id(c.repr)  # raises on an unknown name
+
+
+def _add_config_args(p):
+    p.add_argument("--model", default="digits:mlp", help="DATASET:ARCH (trained and cached) or a .onnx/.tflite/.npz "
+                   "file; comma-separate several")
+    p.add_argument("--dataset", default=None, help="evaluation dataset for model files")
+    p.add_argument("--quant", default="float32", help="float32, int8, uniform (comma list)")
+    p.add_argument("--bits", default="8", help="n for uniform quantization: 8, or 4:16, or 4,8,12")
+    p.add_argument("--repr", default="twos", help="integer representation(s) for int8/uniform (comma list)")
+    p.add_argument("--detect", default="none", help="detection rule(s) (comma list); see `eccless list`")
+    p.add_argument("--channel", default="bsc", help="error model: bsc, or asym:R (0->1 rate = R x 1->0 rate)")
+    p.add_argument("--samples", type=int, default=0, help="evaluate on the first N test samples (0: all)")
+    p.add_argument("--seed", type=int, default=0, help="trial t uses seed SEED+t")
+    p.add_argument("--jobs", type=int, default=1, help="worker processes")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def cmd_sweep(args):
+    from .sweep.grid import parse_ber
+    from .sweep.runner import run_sweep
+
+    if args.trials < 1:
+        raise UsageError("--trials must be at least 1")
+    summary = run_sweep(_configs(args), parse_ber(args.ber), args.trials, Path(args.out), seed=args.seed,
+                        jobs=args.jobs, quiet=args.quiet)
+    for curve in summary["curves"]:
+        pts = "  ".join(f"{p['ber']:.0e}:{p['accuracy'] * 100:.1f}" for p in curve["points"])
+        print(f"{curve['label']}  clean {curve['clean_accuracy'] * 100:.2f}%  |  {pts}")
+    print(f"wrote {args.out}/sweep.json, sweep.csv, sweep.png")
+
+
+def cmd_critical(args):
+    from .sweep.critical import critical_ber
+    from .sweep.executor import TrialExecutor
+    from .sweep.experiment import Experiment
+    from .fileio import write_json
+
+    configs = _configs(args)
+    experiments = {c.key(): Experiment(c) for c in configs}
+    executor = TrialExecutor(experiments, Path(args.out) / "trials.jsonl", jobs=args.jobs, quiet=args.quiet)
+    results = []
+    for c in configs:
+        r = critical_ber(experiments[c.key()], executor, margin=args.margin / 100, max_trials=args.max_trials,
+                         seed=args.seed)
+        results.append(r.as_dict() | {"label": c.label()})
+        crit = f"{r.critical_ber:.3g}" if r.critical_ber is not None else f"< {r.first_failing_ber:.3g}"
+        print(f"{c.label()}  clean {r.clean_accuracy * 100:.2f}%  critical BER {crit}")
+    write_json(Path(args.out) / "critical.json", {"margin_pp": args.margin, "results": results})
+
+
+def cmd_distortion(args):
+    from .analysis.distortion import distortion_table, gaussian_pmf
+    from .sweep.grid import parse_list
+
+    names = parse_list(args.repr, "representation")
+    ns = _ints(args.n)
+    rows = distortion_table(names, ns, (lambda n: gaussian_pmf(n)) if args.pmf == "gaussian" else (lambda n: None))
+    print(f"{'repr':<10} {'n':>3} {'max':>10} {'mean':>10} {'rms':>10}   (single flips, in level steps)")
+    for r in rows:
+        print(f"{r['representation']:<10} {r['n']:>3} {r['max']:>10.2f} {r['mean']:>10.3f} {r['rms']:>10.3f}")
+
+
+def cmd_list(args):
+    from . import represent
+    from .data import names as dataset_names
+    from .detect import RULES
+    from .models import ARCHS
+
+    print("datasets:        " + ", ".join(dataset_names()))
+    print("architectures:   " + ", ".join(sorted(ARCHS)))
+    print("quantizations:   float32, int8, uniform (with --bits n)")
+    print("representations: float32 (float32 only), " + ", ".join(represent.names()))
+    print("detection rules:")
+    for name in RULES:
+        print(f"  {name:<20} {RULES.get(name).summary}")
+    print("error models:    bsc (binary symmetric), asym:R (0->1 rate = R x the 1->0 rate)")
+
+
+def cmd_train(args):
+    from .graph_io import save_graph
+    from .models import trained_model
+
+    graph = trained_model(args.dataset, args.arch, epochs=args.epochs, seed=args.seed)
+    acc = graph.meta.get("test_accuracy")
+    acc_text = f"  test accuracy {acc * 100:.2f}%" if acc is not None else ""
+    print(f"{args.dataset}:{args.arch}  {graph.num_params()} parameters{acc_text}")
+    if args.output:
+        save_graph(graph, args.output)
+        print(f"wrote {args.output}")
+
+
+def cmd_data(args):
+    from . import data
+
+    if args.action == "fetch":
+        print(data.fetch(args.name))
+    else:
+        ds = data.load(args.name)
+        print(f"{ds.name}: train {len(ds.x_train)}  test {len(ds.x_test)}  input {ds.input_shape}  "
+              f"classes {ds.num_classes}")
+
+
+def cmd_export(args):
+    from .modelsource import load_model_and_data
+    from .quant.int8 import quantize
+    from .tflite.export import export_tflite
+
+    model, data = load_model_and_data(args.model, args.dataset)
+    qg = quantize(model, data.x_train[:512]) if not hasattr(model, "quantize_input") else model
+    export_tflite(qg, args.output)
+    print(f"wrote {args.output}")
+
+
+def cmd_paper(args):
+    from .report.paper import run_paper
+
+    path = run_paper(Path(args.out), quick=args.quick, jobs=args.jobs, quiet=args.quiet)
+    print(f"wrote {path}")
+
+
+def cmd_report(args):
+    from .report.sweep_report import write_sweep_report
+
+    print(f"wrote {write_sweep_report(Path(args.sweep_dir))}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="eccless", description=__doc__.splitlines()[0])
+    sub = ap.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("list", help="known datasets, architectures, representations, detection rules")
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("data", help="load (and print) or fetch a dataset")
+    p.add_argument("action", choices=["info", "fetch"])
+    p.add_argument("name")
+    p.set_defaults(func=cmd_data)
+
+    p = sub.add_parser("train", help="train (or load from cache) a model on a dataset")
+    p.add_argument("dataset")
+    p.add_argument("arch")
+    p.add_argument("--epochs", type=int, default=None)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("-o", "--output", help="also save the float graph as .npz")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("export-tflite", help="quantize to int8 (TFLite scheme) and write a .tflite file")
+    p.add_argument("model", help="DATASET:ARCH or a model file")
+    p.add_argument("--dataset", default=None)
+    p.add_argument("-o", "--output", required=True)
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("sweep", help="accuracy vs BER over models x formats x representations x detection")
+    _add_config_args(p)
+    p.add_argument("--ber", default="1e-7:1e-1:13", help="LO:HI:COUNT log-spaced, or a comma list")
+    p.add_argument("--trials", type=int, default=10)
+    p.add_argument("--out", default="out/sweep")
+    p.set_defaults(func=cmd_sweep)
+
+    p = sub.add_parser("critical", help="critical BER (accuracy within --margin points of clean) by bisection")
+    _add_config_args(p)
+    p.add_argument("--margin", type=float, default=1.0, help="percentage points")
+    p.add_argument("--max-trials", type=int, default=200)
+    p.add_argument("--out", default="out/critical")
+    p.set_defaults(func=cmd_critical)
+
+    p = sub.add_parser("distortion", help="exhaustive single-flip distortion of representations")
+    p.add_argument("--repr", default="offset,twos,signmag,gray,hamming")
+    p.add_argument("--n", default="4:16")
+    p.add_argument("--pmf", choices=["uniform", "gaussian"], default="uniform")
+    p.set_defaults(func=cmd_distortion)
+
+    p = sub.add_parser("paper", help="reproduce the paper's three findings; writes a Markdown report with plots")
+    p.add_argument("--out", default="out/paper")
+    p.add_argument("--quick", action="store_true", help="small models and few trials (minutes)")
+    p.add_argument("--jobs", type=int, default=1)
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=cmd_paper)
+
+    p = sub.add_parser("report", help="Markdown report (tables + plot) from a sweep directory")
+    p.add_argument("sweep_dir")
+    p.set_defaults(func=cmd_report)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if getattr(args, "jobs", 1) < 1:
+        print("eccless: error: --jobs must be at least 1", file=sys.stderr)
+        return 2
+    try:
+        args.func(args)
+    except EcclessError as e:
+        if os.environ.get("ECCLESS_DEBUG"):
+            raise
+        print(f"eccless: error: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("eccless: interrupted", file=sys.stderr)
+        return Interrupted.exit_code
+    except BrokenPipeError:
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,113 @@
+"""`eccless paper`: the paper's three findings, measured by us, as a Markdown report with plots.
+
+1. Critical BER of float32 models without protection falls as model size and data difficulty grow (paper: ~1/N).
+2. Detection (weight nulling in bit 30 or the mantissa LSB, the range check, both) raises the float32 critical BER.
+3. Single-flip distortion of the Hamming-weight order vs n against the other codes, and what each representation
+   does to accuracy (critical BER and curves at n = 8, uniform quantization as in the paper).
+All trials go through one resumable log (<out>/trials.jsonl): an interrupted run continues where it stopped.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import DataError
+from ..fileio import write_json, write_text
+from ..sweep.critical import critical_ber
+from ..sweep.executor import TrialExecutor
+from ..sweep.experiment import Config, Experiment
+from ..sweep.runner import summarize
+from . import paper_plots as plots
+from .paper_text import render
+
+
+@dataclass(frozen=True)
+class Plan:
+    models: tuple[str, ...]
+    rules: tuple[str, ...]
+    repr_models: tuple[str, ...]
+    reprs: tuple[str, ...]
+    repr_bits: int
+    samples: int  # test samples per trial (0: all)
+    max_trials: int
+    curve_bers: tuple[float, ...]
+    curve_trials: int
+
+
+QUICK = Plan(models=("digits:mlp", "digits:lenet", "digits:deepcnn"),
+             rules=("none", "parity-exp", "range", "parity-exp+range"),
+             repr_models=("digits:lenet",), reprs=("offset", "twos", "signmag", "gray", "hamming", "optimized"),
+             repr_bits=8, samples=0, max_trials=40, curve_bers=(1e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1), curve_trials=10)
+FULL = Plan(models=("digits:mlp", "digits:lenet", "digits:deepcnn", "mnist:mlp", "mnist:lenet",
+                    "fashion-mnist:lenet", "fashion-mnist:deepcnn"),
+            rules=("none", "parity-exp", "parity-lsb", "range", "parity-exp+range"),
+            repr_models=("digits:lenet", "fashion-mnist:lenet"),
+            reprs=("offset", "twos", "signmag", "gray", "hamming", "optimized"),
+            repr_bits=8, samples=2000, max_trials=100,
+            curve_bers=(1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1), curve_trials=20)
+
+
+def _available(models, quiet) -> list[str]:
+    """Models whose dataset loads here (mnist needs a one-time fetch): the report says which were skipped."""
+    from .. import data
+
+    ok = []
+    for m in models:
+        try:
+            data.load(m.rsplit(":", 1)[0])
+            ok.append(m)
+        except DataError:
+            if not quiet:
+                print(f"paper: skipping {m} (dataset not available; see `eccless data fetch`)")
+    return ok
+
+
+def run_paper(out: Path, *, quick: bool = False, jobs: int = 1, quiet: bool = False) -> Path:
+    plan = QUICK if quick else FULL
+    out = Path(out)
+    models = _available(plan.models, quiet)
+    skipped = [m for m in plan.models if m not in models]
+
+    # findings 1 and 2: float32 critical BER per model and detection rule
+    crit_configs = [Config(m, "float32", 32, "float32", r, samples=plan.samples) for m in models for r in plan.rules]
+    # finding 3: uniform n-bit quantization in every representation, no detection
+    repr_models = [m for m in plan.repr_models if m in models]
+    repr_configs = [Config(m, "uniform", plan.repr_bits, r, "none", samples=plan.samples)
+                    for m in repr_models for r in plan.reprs]
+    experiments = {c.key(): Experiment(c) for c in crit_configs + repr_configs}
+    executor = TrialExecutor(experiments, out / "trials.jsonl", jobs=jobs, quiet=quiet)
+
+    critical = {}
+    for c in crit_configs + repr_configs:
+        r = critical_ber(experiments[c.key()], executor, max_trials=plan.max_trials)
+        critical[c.key()] = r.as_dict() | {"label": c.label(), "params": experiments[c.key()].stored.summary()}
+        if not quiet:
+            print(f"paper: {c.label():<55} critical BER {r.critical_ber}")
+
+    bers = list(plan.curve_bers)
+    executor.run([(c.key(), b, t) for c in repr_configs for b in bers for t in range(plan.curve_trials)],
+                 desc="repr curves")
+    curves = summarize(repr_configs, experiments, bers, plan.curve_trials, 0, executor.done)
+
+    distortion = plots.distortion_rows(experiments, repr_configs, plan.reprs)
+    results = {"plan": plan.__dict__, "quick": quick, "skipped": skipped, "critical": critical, "repr_curves": curves,
+               "distortion": distortion, "models": {m: _model_facts(experiments, m) for m in models}}
+    write_json(out / "paper.json", results)
+    figures = plots.make_all(results, plan, out)
+    report = out / "paper.md"
+    write_text(report, render(results, plan, figures))
+    return report
+
+
+def _model_facts(experiments, model: str) -> dict:
+    for exp in experiments.values():
+        if exp.config.model == model and exp.config.quant == "float32":
+            return {"parameters": exp.stored.summary()["parameters"], "clean_accuracy": exp.clean_accuracy,
+                    "test_samples": len(exp.y)}
+    return {}
+
+
+def load_results(out: Path) -> dict:
+    return json.loads((Path(out) / "paper.json").read_text())

@@ -1,0 +1,74 @@
+"""One curve of a sweep: a model stored in one (format, representation, detection) under one error model.
+
+An Experiment holds everything a trial needs (the stored model, the packed region, the evaluation data), so a
+trial is a pure function of (BER, seed): flip region bits, re-decode what was hit, predict, count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from ..errors import UsageError
+from ..storage.stored import StoredModel
+from ..storage.prepare import prepare_model
+from ..modelsource import load_model_and_data
+from .noise import NoiseSpec
+
+
+@dataclass(frozen=True)
+class Config:
+    model: str  # "digits:mlp", or a model file
+    quant: str = "float32"  # float32 | int8 | uniform
+    bits: int = 8  # n for uniform (int8 is 8, float32 is 32)
+    repr: str = "float32"
+    detect: str = "none"
+    channel: str = "bsc"
+    dataset: str | None = None  # evaluation dataset when the model is a file
+    samples: int = 0  # evaluate on the first N test samples (0: all)
+
+    def key(self) -> str:
+        n = {"float32": 32, "int8": 8}.get(self.quant, self.bits)
+        return f"{self.model}|{self.quant}|{n}|{self.repr}|{self.detect}|{self.channel}"
+
+    def label(self) -> str:
+        q = f"uniform{self.bits}" if self.quant == "uniform" else self.quant
+        return f"{self.model} {q}/{self.repr}/{self.detect}" + ("" if self.channel == "bsc" else f" [{self.channel}]")
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class TrialResult:
+    accuracy: float
+    flips: int
+    zeroed_parity: int
+    zeroed_range: int
+
+
+class Experiment:
+    def __init__(self, config: Config):
+        self.config = config
+        model, data = load_model_and_data(config.model, config.dataset)
+        if config.quant == "float32" and config.repr != "float32":
+            raise UsageError(f"float32 parameters are stored as 'float32', not {config.repr!r}; "
+                             f"pick --quant int8 or uniform for integer representations")
+        stored_model = prepare_model(model, config.quant, config.detect, data.x_train)
+        n = {"float32": 32, "int8": 8}.get(config.quant, config.bits)
+        self.stored = StoredModel(stored_model, config.quant, config.repr, config.detect, n=n)
+        self.region = self.stored.region()
+        self.noise = NoiseSpec.parse(config.channel)
+        count = config.samples or len(data.x_test)
+        self.x, self.y = data.x_test[:count], data.y_test[:count]
+        self.clean_accuracy = self.accuracy(self.stored.clean_model)
+
+    def accuracy(self, model) -> float:
+        return float(np.mean(self.stored.predict(model, self.x) == self.y))
+
+    def trial(self, ber: float, seed: int) -> TrialResult:
+        positions = self.noise.positions(self.region, ber, seed)
+        decoded = self.stored.apply_flips(positions)
+        acc = self.accuracy(self.stored.rebuild(decoded))
+        return TrialResult(acc, int(positions.size), decoded.zeroed_parity, decoded.zeroed_range)

