@@ -187,9 +187,16 @@ def cmd_report(args):
     print(f"wrote {write_sweep_report(Path(args.sweep_dir))}")
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (plus where to get help), like every other error."""
+
+    def error(self, message):
+        self.exit(2, f"eccless: error: {message} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="eccless", description=__doc__.splitlines()[0])
-    sub = ap.add_subparsers(dest="command", required=True)
+    ap = _Parser(prog="eccless", description=__doc__.splitlines()[0])
+    sub = ap.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = sub.add_parser("list", help="known datasets, architectures, representations, detection rules")
     p.set_defaults(func=cmd_list)

@@ -20,6 +20,6 @@ def clean_ranges(values: np.ndarray, channel: np.ndarray) -> tuple[np.ndarray, n
 
 
 def out_of_range(values: np.ndarray, channel: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    v = values.astype(np.float64)
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore"):  # flipped bits make signalling NaNs, which warn when cast
+        v = values.astype(np.float64)
         return ~np.isfinite(v) | (v < lo[channel]) | (v > hi[channel])

@@ -59,6 +59,12 @@ class TrialExecutor:
         pool = None
         finished = 0
         try:
+            with open(self.log_path, "a+b") as raw:
+                raw.seek(0, 2)
+                if raw.tell():  # after a torn write, start the next record on a line of its own
+                    raw.seek(-1, 2)
+                    if raw.read(1) != b"\n":
+                        raw.write(b"\n")
             with open(self.log_path, "a") as log:
                 if self.jobs > 1 and len(todo) > 1 and "fork" in mp.get_all_start_methods():
                     pool = mp.get_context("fork").Pool(self.jobs, initializer=_init_worker)
