@@ -36,6 +36,9 @@ class TensorCode:
     to_value: Callable[[np.ndarray], np.ndarray]  # uint64 indices -> values (float32 or int64 levels)
     channel: np.ndarray  # int64 per element: the range-check group (output channel for weights, 0 for biases)
     zero: float | int = 0  # the value a detection rule writes
+    spare: int = 0  # index bits given up to a parity bit
+    lo: float = 0.0  # uniform: start of the value range
+    step: float = 0.0  # uniform: bin width
 
 
 def out_channel(kind: str, shape: tuple[int, ...]) -> np.ndarray:
@@ -63,11 +66,12 @@ class Float32Format:
                 bits = np.ascontiguousarray(arr, dtype=np.float32).ravel().view(np.uint32).astype(np.uint64)
                 ch = out_channel(kind, arr.shape) if role == "weight" else np.zeros(arr.size, np.int64)
                 out.append(TensorCode(f"{name}.{role}", role, i, arr.shape, bits >> np.uint64(spare), m,
-                                      self._to_value(spare), ch, 0.0))
+                                      self.value_map(m, spare), ch, 0.0, spare))
         return out
 
     @staticmethod
-    def _to_value(spare: int):
+    def value_map(m: int, spare: int, lo: float = 0.0, step: float = 0.0):
+        """index -> value: the IEEE-754 pattern (the dropped mantissa LSBs read as 0)."""
         def to_value(index):
             return (np.asarray(index, np.uint64) << np.uint64(spare)).astype(np.uint32).view(np.float32)
         return to_value
@@ -97,8 +101,17 @@ class Int8Format:
                                      f"quantize with fewer weight bits)")
                 ch = out_channel(kind, arr.shape) if role == "weight" else np.zeros(arr.size, np.int64)
                 out.append(TensorCode(f"{name}.{role}", role, i, arr.shape, (level + half).astype(np.uint64), m,
-                                      _signed(m), ch, 0))
+                                      self.value_map(m, spare), ch, 0, spare))
         return out
+
+    @staticmethod
+    def value_map(m: int, spare: int = 0, lo: float = 0.0, step: float = 0.0):
+        """index -> signed level (index - 2^(m-1))."""
+        half = np.int64(1 << (m - 1))
+
+        def to_value(index):
+            return np.asarray(index, np.uint64).astype(np.int64) - half
+        return to_value
 
     def rebuild(self, model, values):
         pairs = [(w.astype(np.int8), b.astype(np.int32)) for w, b in _pairs(model, values, None)]
@@ -106,14 +119,6 @@ class Int8Format:
 
     def predict(self, model, x):
         return model.predict(x)
-
-
-def _signed(m: int):
-    half = np.int64(1 << (m - 1))
-
-    def to_value(index):
-        return np.asarray(index, np.uint64).astype(np.int64) - half
-    return to_value
 
 
 class UniformFormat:
@@ -135,17 +140,18 @@ class UniformFormat:
                 index = np.clip(np.floor((v - lo) / step), 0, (1 << m) - 1).astype(np.uint64)
                 ch = out_channel(kind, arr.shape) if role == "weight" else np.zeros(arr.size, np.int64)
                 out.append(TensorCode(f"{name}.{role}", role, i, arr.shape, index, m,
-                                      _dequant(lo, step), ch, 0.0))
+                                      self.value_map(m, spare, lo, step), ch, 0.0, spare, lo, step))
         return out
+
+    @staticmethod
+    def value_map(m: int, spare: int, lo: float, step: float):
+        """index -> the centre of its bin."""
+        def to_value(index):
+            return (lo + (np.asarray(index, np.float64) + 0.5) * step).astype(np.float32)
+        return to_value
 
     rebuild = Float32Format.rebuild
     predict = Float32Format.predict
-
-
-def _dequant(lo: float, step: float):
-    def to_value(index):
-        return (lo + (np.asarray(index, np.float64) + 0.5) * step).astype(np.float32)
-    return to_value
 
 
 def _pairs(model, values, dtype):

@@ -90,55 +90,16 @@ class Decoded:
         return self.zeroed_parity + self.zeroed_range
 
 
-class StoredModel:
-    """Encode `model`'s parameters for storage: number format, representation, detection rule, bits n."""
+class RegionCodec:
+    """Reads parameter tensors out of a packed region: parity check, representation decode, value mapping and the
+    detection rule. Built by StoredModel when encoding, and by the image loader from an image's metadata."""
 
-    def __init__(self, model, fmt: str, repr_name: str, rule: str | DetectionRule = "none", n: int = 8):
-        self.model = model
-        self.format = FORMATS.get(fmt)
-        self.rule = get_rule(rule) if isinstance(rule, str) else rule
-        self.repr_name = repr_name
-        self.n = n
-        if not 2 <= n <= 32:
-            raise UsageError(f"bits per parameter n={n} outside 2..32")
-        if (repr_name == FLOAT_REPR) != (self.format.name == "float32"):
-            raise UsageError(f"representation {repr_name!r} does not fit number format {self.format.name!r} "
-                             f"(float32 weights use representation 'float32'; quantized weights an integer code)")
-        placement = self.rule.placement
-        codes = self.format.tensors(model, n, self.rule.spare)
-        reps = self._representations(codes)
-        self.tensors: list[StoredTensor] = []
-        offset = 0
-        for code, rep in zip(codes, reps):
-            words = rep.encode(code.index)
-            width = code.m
-            if placement is not None:
-                words, width = placement.encode(words, code.m), placement.width(code.m)
-            t = StoredTensor(code, rep, width, offset, words)
-            offset += -(-t.bits // ALIGN_BITS) * ALIGN_BITS
-            self.tensors.append(t)
-        self.total_bits = offset
-        for t in self.tensors:  # clean values go through the very decoder a reader uses
-            t.clean = self._decode_values(t, t.words)
-            if self.rule.range_check:
-                t.lo, t.hi = clean_ranges(t.clean, t.code.channel)
-        self.clean_model = self.format.rebuild(model, [t.clean for t in self.tensors])
+    def __init__(self, tensors: list[StoredTensor], rule: DetectionRule):
+        self.tensors = tensors
+        self.rule = rule
 
-    def _representations(self, codes: list[TensorCode]) -> list:
-        if self.repr_name == FLOAT_REPR:
-            return [_Identity(c.m) for c in codes]
-        by_m: dict[int, object] = {}
-        for m in sorted({c.m for c in codes}):
-            weights = [c.index for c in codes if c.m == m and c.role == "weight"]
-            pmf = None
-            if weights:
-                pmf = np.bincount(np.concatenate(weights).astype(np.int64), minlength=1 << m) if m <= 16 else None
-                pmf = pmf / pmf.sum() if pmf is not None else None
-            by_m[m] = _representation(self.repr_name, m, pmf)
-        return [by_m[c.m] for c in codes]
-
-    # -- decoding ---------------------------------------------------------------------------------------------
-    def _decode_values(self, t: StoredTensor, words: np.ndarray) -> np.ndarray:
+    def decode_values(self, t: StoredTensor, words: np.ndarray) -> np.ndarray:
+        """Values of clean words (no detection)."""
         code = words
         if self.rule.placement is not None:
             code, _ = self.rule.placement.decode(words, t.code.m)
@@ -172,7 +133,8 @@ class StoredModel:
         return out
 
     def apply_flips(self, positions: np.ndarray) -> Decoded:
-        """Values after flipping region bits `positions` (sorted int64); only touched words are re-decoded."""
+        """Values after flipping region bits `positions` (sorted int64); only touched words are re-decoded.
+        Needs the clean words and values (an encoder's tensors)."""
         out = Decoded([t.clean for t in self.tensors])
         if positions.size == 0:
             return out
@@ -195,6 +157,61 @@ class StoredModel:
             out.zeroed_parity += zp
             out.zeroed_range += zr
         return out
+
+
+class StoredModel:
+    """Encode `model`'s parameters for storage: number format, representation, detection rule, bits n."""
+
+    def __init__(self, model, fmt: str, repr_name: str, rule: str | DetectionRule = "none", n: int = 8):
+        self.model = model
+        self.format = FORMATS.get(fmt)
+        self.rule = get_rule(rule) if isinstance(rule, str) else rule
+        self.repr_name = repr_name
+        self.n = n
+        if not 2 <= n <= 32:
+            raise UsageError(f"bits per parameter n={n} outside 2..32")
+        if (repr_name == FLOAT_REPR) != (self.format.name == "float32"):
+            raise UsageError(f"representation {repr_name!r} does not fit number format {self.format.name!r} "
+                             f"(float32 weights use representation 'float32'; quantized weights an integer code)")
+        placement = self.rule.placement
+        codes = self.format.tensors(model, n, self.rule.spare)
+        reps = self._representations(codes)
+        self.tensors: list[StoredTensor] = []
+        offset = 0
+        for code, rep in zip(codes, reps):
+            words = rep.encode(code.index)
+            width = code.m
+            if placement is not None:
+                words, width = placement.encode(words, code.m), placement.width(code.m)
+            t = StoredTensor(code, rep, width, offset, words)
+            offset += -(-t.bits // ALIGN_BITS) * ALIGN_BITS
+            self.tensors.append(t)
+        self.total_bits = offset
+        self.codec = RegionCodec(self.tensors, self.rule)
+        for t in self.tensors:  # clean values go through the very decoder a reader uses
+            t.clean = self.codec.decode_values(t, t.words)
+            if self.rule.range_check:
+                t.lo, t.hi = clean_ranges(t.clean, t.code.channel)
+        self.clean_model = self.format.rebuild(model, [t.clean for t in self.tensors])
+
+    def _representations(self, codes: list[TensorCode]) -> list:
+        if self.repr_name == FLOAT_REPR:
+            return [_Identity(c.m) for c in codes]
+        by_m: dict[int, object] = {}
+        for m in sorted({c.m for c in codes}):
+            weights = [c.index for c in codes if c.m == m and c.role == "weight"]
+            pmf = None
+            if weights:
+                pmf = np.bincount(np.concatenate(weights).astype(np.int64), minlength=1 << m) if m <= 16 else None
+                pmf = pmf / pmf.sum() if pmf is not None else None
+            by_m[m] = _representation(self.repr_name, m, pmf)
+        return [by_m[c.m] for c in codes]
+
+    def decode_region(self, region: np.ndarray) -> Decoded:
+        return self.codec.decode_region(region)
+
+    def apply_flips(self, positions: np.ndarray) -> Decoded:
+        return self.codec.apply_flips(positions)
 
     # -- region and models ------------------------------------------------------------------------------------
     def region(self) -> np.ndarray:
