@@ -87,3 +87,39 @@ def test_list_and_help():
     assert res.returncode == 0 and "hamming" in res.stdout and "parity-exp" in res.stdout
     for sub in ("sweep", "critical", "paper", "distortion", "train", "report"):
         assert eccless(sub, "--help").returncode == 0
+
+
+def test_image_commands_end_to_end(tmp_path):
+    img, noisy = tmp_path / "m.img", tmp_path / "n.img"
+    res = eccless("pack", "digits:mlp", "--repr", "hamming", "--detect", "parity-lsb", "--testset", "50",
+                  "-o", str(img))
+    assert res.returncode == 0, res.stderr
+    res = eccless("inspect", str(img))
+    assert res.returncode == 0 and "SEC-DED (72,64)" in res.stdout and "weights intact" in res.stdout
+    res = eccless("corrupt", str(img), "--ber", "1e-2", "--seed", "3", "--region", "all", "-o", str(noisy))
+    assert res.returncode == 0 and "protected:" in res.stdout
+    res = eccless("eval", str(noisy), "--json")
+    assert res.returncode == 0, res.stderr
+    import json
+
+    out = json.loads(res.stdout)
+    assert out["samples"] == 50 and out["zeroed_parity"] > 0 and not out["weights_intact"]
+
+
+@pytest.mark.parametrize("cmd", [
+    ["eval", "{missing}"], ["inspect", "{missing}"], ["eval", "{trunc}"], ["inspect", "{dir}"],
+    ["corrupt", "{trunc}", "--ber", "0.1", "-o", "{out}"], ["corrupt", "{good}", "--ber", "1.5", "-o", "{out}"],
+    ["corrupt", "{good}", "--ber", "0.1", "--channel", "asym:-1", "-o", "{out}"],
+    ["pack", "digits:mlp", "--board", "nosuch", "-o", "{out}"],
+    ["pack", "digits:mlp", "--detect", "parity-exp", "-o", "{out}"],
+    ["pack", "digits:mlp", "--testset", "100000", "-o", "{out}"],
+])
+def test_image_commands_bad_input(tmp_path, cmd):
+    good = tmp_path / "good.img"
+    assert eccless("pack", "digits:mlp", "-o", str(good)).returncode == 0
+    (tmp_path / "trunc.img").write_bytes(good.read_bytes()[:500])
+    paths = {"missing": tmp_path / "nope.img", "trunc": tmp_path / "trunc.img", "dir": tmp_path, "good": good,
+             "out": tmp_path / "out.img"}
+    res = eccless(*[c.format(**paths) for c in cmd])
+    assert_one_line_error(res)
+    assert not (tmp_path / "out.img").exists()

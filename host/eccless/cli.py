@@ -7,6 +7,7 @@ tracebacks are for bugs only (set ECCLESS_DEBUG=1 to see them for expected error
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
@@ -194,6 +195,64 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"eccless: error: {message} (see `{self.prog} --help`)\n")
 
 
+def cmd_pack(args):
+    from .image.tools import pack_model
+
+    info = pack_model(args.model, args.output, quant=args.quant, repr_name=args.repr, detect=args.detect,
+                      bits=args.bits, board=args.board, testset=args.testset, dataset=args.dataset)
+    print(f"wrote {args.output}: {info['bytes']:,} bytes, {info['parameters']:,} parameters as "
+          f"{info['format']}/{info['representation']}/{info['detection']} ({info['region_bytes']:,}-byte weight region)")
+
+
+def cmd_inspect(args):
+    from .image.tools import inspect_image
+
+    info = inspect_image(args.image)
+    if args.json:
+        print(json.dumps(info, indent=2))
+        return
+    r, o = info["regions"], info["overhead_pct"]
+    print(f"{info['path']}: eccless image v{info['version']} for board {info['board']} (page {info['page']} B)")
+    print(f"model {info['name']}: {info['parameters']:,} parameters, {info['format']} n={info['n']}, "
+          f"detection {info['detection']}, test set {info['testset_samples']} samples")
+    print(f"regions: protected {r['superblock_and_protected']:,} B (payload {r['protected_payload']:,} B, "
+          f"ECC blob {r['protected_blob']:,} B), weights {r['weights']:,} B, test set {r['testset']:,} B, "
+          f"total {r['total']:,} B")
+    print(f"overhead vs weights: protected region {o['protected_region']:.1f} % (page-aligned) | "
+          f"SEC-DED (72,64) would cost {o['secded_72_64']:.1f} %, NAND BCH t=8/512 B {o['nand_bch_t8_512B']:.1f} %")
+    print("CRC: " + ", ".join(f"{k} {v}" for k, v in info["crc"].items()))
+    for layer in info["layers"]:
+        shapes = " ".join("x".join(map(str, s)) for s in layer["shape"]) or "-"
+        reps = ",".join(layer["representation"]) or "-"
+        bits = ",".join(map(str, layer["bits"])) or "-"
+        print(f"  op{layer['op']:<3} {layer['kind']:<9} {layer['act']:<6} {shapes:<22} {reps:<10} {bits} bits")
+
+
+def cmd_corrupt(args):
+    from .image.tools import corrupt_image
+    from .sweep.grid import check_ber
+
+    res = corrupt_image(args.image, args.output, ber=check_ber(args.ber), seed=args.seed, region=args.region,
+                        channel=args.channel)
+    flips = ", ".join(f"{k}: {v}" for k, v in res["flips"].items())
+    print(f"wrote {args.output}: flipped {flips} bits (seed {args.seed}, BER {args.ber:g})")
+    if args.json:
+        print(json.dumps({k: v.tolist() for k, v in res["positions"].items()}))
+
+
+def cmd_eval(args):
+    from .image.tools import evaluate_image
+
+    res = evaluate_image(args.image, dataset=args.dataset, samples=args.samples)
+    res.pop("predictions")
+    if args.json:
+        print(json.dumps(res, indent=2))
+        return
+    print(f"accuracy {res['accuracy'] * 100:.2f} % on {res['samples']} samples; zeroed {res['zeroed_parity']} by "
+          f"parity, {res['zeroed_range']} by range; protected region: {res['protected_bits_corrected']} bit errors "
+          f"repaired; weights {'intact' if res['weights_intact'] else 'corrupted'}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = _Parser(prog="eccless", description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -246,6 +305,40 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=1)
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=cmd_paper)
+
+    p = sub.add_parser("pack", help="pack a model into a raw flash image for a board")
+    p.add_argument("model", help="DATASET:ARCH or a model file")
+    p.add_argument("--dataset", default=None, help="dataset for calibration/test set (model files)")
+    p.add_argument("--quant", default="int8", choices=["int8", "float32", "uniform"])
+    p.add_argument("--repr", default="twos")
+    p.add_argument("--bits", type=int, default=8, help="n for uniform quantization")
+    p.add_argument("--detect", default="none")
+    p.add_argument("--board", default="qemu-mps2-an386")
+    p.add_argument("--testset", type=int, default=0, help="store the first N test samples in the image")
+    p.add_argument("-o", "--output", required=True)
+    p.set_defaults(func=cmd_pack)
+
+    p = sub.add_parser("inspect", help="describe an image: layers, regions, overheads, CRC status")
+    p.add_argument("image")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_inspect)
+
+    p = sub.add_parser("corrupt", help="apply the storage channel to an image's raw bytes")
+    p.add_argument("image")
+    p.add_argument("--ber", type=float, required=True)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--region", default="weights", choices=["weights", "protected", "all"])
+    p.add_argument("--channel", default="bsc", help="bsc, or asym:R (0->1 rate = R x 1->0 rate)")
+    p.add_argument("--json", action="store_true", help="also print the flipped bit positions")
+    p.add_argument("-o", "--output", required=True)
+    p.set_defaults(func=cmd_corrupt)
+
+    p = sub.add_parser("eval", help="host-side loader: decode, detect, run the reference inference, report accuracy")
+    p.add_argument("image")
+    p.add_argument("--dataset", default=None, help="evaluate on this dataset's test split (else the image's test set)")
+    p.add_argument("--samples", type=int, default=0)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("report", help="Markdown report (tables + plot) from a sweep directory")
     p.add_argument("sweep_dir")

@@ -1,0 +1,226 @@
+"""The host-side image loader: parse, repair the protected region, rebuild the model, decode and detect weights.
+
+Every field read from an image is checked before it is used (lengths against the file, offsets against their
+region, counts against fixed limits), so a damaged or hostile image raises ImageError — never another exception,
+never a large allocation. The weights are decoded by the same RegionCodec the in-memory sweep uses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .. import represent
+from ..detect import get_rule
+from ..errors import EcclessError, ImageError
+from ..graph import Graph, Op
+from ..quant.int8 import QGraph, QOp
+from ..storage.formats import FORMATS as FORMAT_IMPLS
+from ..storage.formats import TensorCode, out_channel
+from ..storage.stored import Decoded, RegionCodec, StoredTensor, _Identity
+from . import ecc
+from .records import (FLAG_TESTSET, FORMATS, KINDS, KNOWN_VERSIONS, MAGIC, MAX_CHANNELS, MAX_META_BYTES, MAX_OPS,
+                      MAX_TENSORS, META, OP, PROTECTED_OFFSET, ROLES, RULES, SUPER_COPIES, SUPERBLOCK, TENSOR, ACTS)
+
+MAX_IMAGE_BYTES = 256 << 20
+_NAMES = {v: k for k, v in KINDS.items()}
+_ACTS = {v: k for k, v in ACTS.items()}
+_ROLES = {v: k for k, v in ROLES.items()}
+_RULES = {v: k for k, v in RULES.items()}
+_FORMATS = {v: k for k, v in FORMATS.items()}
+
+
+def _check(cond: bool, message: str):
+    if not cond:
+        raise ImageError(message)
+
+
+def read_superblock(image: bytes) -> dict:
+    """Bitwise majority over the copies, then magic, version and CRC checks."""
+    _check(len(image) >= PROTECTED_OFFSET, f"truncated image: {len(image)} bytes, the superblock alone needs "
+                                           f"{PROTECTED_OFFSET}")
+    copies = np.frombuffer(image, np.uint8, PROTECTED_OFFSET).reshape(SUPER_COPIES, SUPERBLOCK.size)
+    bits = np.unpackbits(copies, axis=1).sum(axis=0) > SUPER_COPIES // 2
+    head = np.packbits(bits.astype(np.uint8)).tobytes()
+    sb = SUPERBLOCK.unpack(head)
+    _check(sb["magic"] == MAGIC, f"not an eccless image (magic {sb['magic']!r}, expected {MAGIC!r})")
+    _check(sb["version"] in KNOWN_VERSIONS, f"unknown image format version {sb['version']} "
+                                            f"(this eccless reads {', '.join(map(str, KNOWN_VERSIONS))})")
+    _check(ecc.crc32(head[:-4]) == sb["crc32"], "superblock beyond repair (CRC mismatch after majority vote)")
+    _check(sb["image_len"] <= len(image), f"truncated image: {len(image)} bytes, header says {sb['image_len']}")
+    _check(0 < sb["meta_len"] <= MAX_META_BYTES, f"corrupted metadata length {sb['meta_len']}")
+    _check(sb["meta_blob_len"] == ecc.protected_size(sb["meta_len"]),
+           f"corrupted header: protected blob of {sb['meta_blob_len']} bytes for {sb['meta_len']} bytes of data")
+    _check(PROTECTED_OFFSET + sb["meta_blob_len"] <= sb["weights_offset"], "corrupted header: regions overlap")
+    _check(sb["weights_offset"] + sb["weights_len"] <= sb["image_len"], "corrupted header: weights beyond the end")
+    return sb
+
+
+def _array(payload: bytes, offset: int, count: int, dtype: str, what: str) -> np.ndarray:
+    size = np.dtype(dtype).itemsize * count
+    _check(0 < offset and offset + size <= len(payload) and offset % 8 == 0,
+           f"corrupted metadata: {what} array at {offset} (+{size}) outside the payload")
+    return np.frombuffer(payload, dtype, count, offset).copy()
+
+
+@dataclass
+class LoadedImage:
+    superblock: dict
+    meta: dict
+    model: object  # a Graph (float32, uniform) or QGraph (int8) with placeholder parameters
+    format: object
+    codec: RegionCodec
+    weights: np.ndarray  # the raw weight region
+    corrected_bits: int  # bit errors the ECC repaired in the protected region
+    testset: tuple[np.ndarray, np.ndarray] | None
+
+    @property
+    def rule(self):
+        return self.codec.rule
+
+    def weights_intact(self) -> bool:
+        return ecc.crc32(self.weights.tobytes()) == self.meta["weights_crc32"]
+
+    def decode(self) -> tuple[object, Decoded]:
+        """The model with its decoded, detection-filtered parameters."""
+        decoded = self.codec.decode_region(self.weights)
+        return self.format.rebuild(self.model, decoded.values), decoded
+
+    def predict(self, model, x: np.ndarray) -> np.ndarray:
+        return self.format.predict(model, x)
+
+
+def _op(rec: dict, meta: dict, payload: bytes, fmt: str, name: str):
+    kind = _NAMES.get(rec["kind"])
+    _check(kind is not None, f"corrupted metadata: unknown op kind {rec['kind']} in {name}")
+    act = _ACTS.get(rec["act"])
+    _check(act is not None, f"corrupted metadata: unknown activation {rec['act']} in {name}")
+    _check(1 <= rec["out_rank"] <= 3 and rec["channels"] <= MAX_CHANNELS, f"corrupted metadata in {name}")
+    common = dict(kind=kind, name=name, act=act, stride=tuple(rec["stride"]), pads=tuple(rec["pads"]),
+                  pool=tuple(rec["pool"]), shape=tuple(rec["out_shape"][: rec["out_rank"]]) if kind == "reshape"
+                  else ())
+    if fmt != "int8":
+        return Op(**common)
+    extra = {}
+    if rec["arrays"]:
+        c = rec["channels"]
+        with np.errstate(over="ignore"):  # a scale beyond float32 is only used to dequantize, never to index
+            w_scale = _array(payload, rec["arrays"], c, "<f8", name).astype(np.float32)
+        extra = dict(w_scale=w_scale,
+                     out_mult=_array(payload, rec["arrays"] + 8 * c, c, "<i4", name),
+                     out_shift=_array(payload, rec["arrays"] + 12 * c, c, "<i4", name))
+    return QOp(**common, in_scale=rec["in_scale"], in_zp=rec["in_zp"], out_scale=rec["out_scale"],
+               out_zp=rec["out_zp"], act_min=rec["act_min"], act_max=rec["act_max"], **extra)
+
+
+def parse_image(image: bytes) -> LoadedImage:
+    try:
+        return _parse(image)
+    except ImageError:
+        raise
+    except EcclessError as e:  # e.g. a representation table or a graph that does not fit together
+        raise ImageError(f"corrupted metadata: {e}") from None
+
+
+def _parse(image: bytes) -> LoadedImage:
+    sb = read_superblock(image)
+    blob = image[PROTECTED_OFFSET:PROTECTED_OFFSET + sb["meta_blob_len"]]
+    payload, corrected = ecc.recover(blob, sb["meta_len"])
+    meta = META.unpack(payload)
+    fmt = _FORMATS.get(meta["format"])
+    rule_name = _RULES.get(meta["rule"])
+    _check(fmt is not None, f"corrupted metadata: unknown number format {meta['format']}")
+    _check(rule_name is not None, f"corrupted metadata: unknown detection rule {meta['rule']}")
+    _check(meta["num_ops"] <= MAX_OPS and meta["num_tensors"] <= MAX_TENSORS, "corrupted metadata: too many ops")
+    _check(meta["input_rank"] in (1, 3), f"corrupted metadata: input rank {meta['input_rank']}")
+    rule = get_rule(rule_name)
+    ops_at = META.size
+    tensors_at = ops_at + OP.size * meta["num_ops"]
+    op_recs = [OP.unpack(payload, ops_at + i * OP.size) for i in range(meta["num_ops"])]
+    t_recs = [TENSOR.unpack(payload, tensors_at + i * TENSOR.size) for i in range(meta["num_tensors"])]
+    ops = [_op(r, meta, payload, fmt, f"op{i}") for i, r in enumerate(op_recs)]
+    weighted = [i for i, r in enumerate(op_recs) if r["weight"] >= 0]
+    input_shape = tuple(meta["input_shape"][: meta["input_rank"]])
+    name = meta["name"].rstrip(b"\0").decode("utf-8", "replace")
+    format_impl = FORMAT_IMPLS.get(fmt)
+    tensors = []
+    for i, r in enumerate(t_recs):
+        role = _ROLES.get(r["role"])
+        _check(role is not None and r["op"] < len(weighted) and 1 <= r["ndim"] <= 4, f"corrupted tensor record {i}")
+        shape = tuple(r["shape"][: r["ndim"]])
+        _check(int(np.prod(shape)) == r["count"], f"corrupted tensor record {i}: shape {shape} vs {r['count']} words")
+        _check(2 <= r["m"] <= 32 and r["width"] == r["m"] + (rule.placement is not None and rule.parity != "exp"),
+               f"corrupted tensor record {i}: {r['width']}-bit words for {r['m']}-bit indices")
+        _check(r["bit_offset"] + r["count"] * r["width"] <= 8 * sb["weights_len"],
+               f"corrupted tensor record {i}: words beyond the weight region")
+        kind = _NAMES[op_recs[weighted[r["op"]]]["kind"]]
+        channel = out_channel(kind, shape) if role == "weight" else np.zeros(r["count"], np.int64)
+        code = TensorCode(f"op{weighted[r['op']]}.{role}", role, r["op"], shape, np.zeros(0, np.uint64), r["m"],
+                          format_impl.value_map(r["m"], r["spare"], r["value_lo"], r["value_step"]), channel,
+                          0.0 if format_impl.float_model else 0, r["spare"], r["value_lo"], r["value_step"])
+        if r["repr"] == 0:
+            _check(fmt == "float32", f"corrupted tensor record {i}: raw float32 words in a {fmt} image")
+            rep = _Identity(r["m"])
+        else:
+            params = _array(payload, r["repr_params"], r["repr_params_len"], "<u4", f"tensor {i} representation") \
+                if r["repr_params_len"] else np.zeros(0, np.uint32)
+            rep = represent.from_params(represent.name_of(r["repr"]), r["m"], params)
+        t = StoredTensor(code, rep, r["width"], r["bit_offset"], np.zeros(r["count"], np.uint64))
+        if rule.range_check:
+            c = r["range_channels"]
+            _check(c == int(channel.max()) + 1, f"corrupted tensor record {i}: {c} range channels")
+            t.lo = _array(payload, r["ranges"], c, "<f8", f"tensor {i} ranges")
+            t.hi = _array(payload, r["ranges"] + 8 * c, c, "<f8", f"tensor {i} ranges")
+        tensors.append(t)
+    # attach placeholder parameters so the skeleton has the right shapes, then check the graph fits together
+    for k, op_index in enumerate(weighted):
+        w = [t for t in tensors if t.code.op == k and t.code.role == "weight"]
+        b = [t for t in tensors if t.code.op == k and t.code.role == "bias"]
+        _check(len(w) == 1 and len(b) == 1, f"corrupted metadata: op{op_index} lacks its weight or bias")
+        wd, bd = (np.int8, np.int32) if fmt == "int8" else (np.float32, np.float32)
+        ops[op_index].weight = np.zeros(w[0].code.shape, wd)
+        ops[op_index].bias = np.zeros(b[0].code.shape, bd)
+    if fmt == "int8":
+        model = QGraph(input_shape, meta["num_classes"], name, meta["in_scale"], meta["in_zp"], ops)
+    else:
+        model = Graph(input_shape, ops, meta["num_classes"], name=name)
+    shapes = model.shapes()
+    for i, (s, r) in enumerate(zip(shapes, op_recs)):
+        _check(tuple(s) == tuple(r["out_shape"][: r["out_rank"]]), f"inconsistent shapes at op{i}: {s}")
+    weights = np.frombuffer(image, np.uint8, sb["weights_len"], sb["weights_offset"])
+    testset = _testset(image, sb, meta, input_shape, fmt) if sb["flags"] & FLAG_TESTSET else None
+    return LoadedImage(sb, meta, model, format_impl, RegionCodec(tensors, rule), weights, corrected, testset)
+
+
+def _testset(image: bytes, sb: dict, meta: dict, input_shape, fmt: str):
+    count, off = meta["testset_count"], meta["testset_offset"]
+    per = int(np.prod(input_shape))
+    dtype = np.int8 if fmt == "int8" else np.dtype("<f4")
+    size = count * (per * np.dtype(dtype).itemsize + 1)
+    _check(0 < count and off >= sb["weights_offset"] + sb["weights_len"] and off + size <= len(image),
+           "corrupted metadata: test set region outside the image")
+    _check(ecc.crc32(image[off:off + size]) == meta["testset_crc32"], "test set region CRC mismatch")
+    x = np.frombuffer(image, dtype, count * per, off).reshape((count,) + input_shape)
+    y = np.frombuffer(image, np.uint8, count, off + count * per * np.dtype(dtype).itemsize).astype(np.int64)
+    return x, y
+
+
+def read_image(path) -> LoadedImage:
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_IMAGE_BYTES:
+            raise ImageError(f"{path}: {size:,} bytes is larger than any image ({MAX_IMAGE_BYTES:,})")
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ImageError(f"image file not found: {path}") from None
+    except IsADirectoryError:
+        raise ImageError(f"{path} is a directory, not an image") from None
+    except OSError as e:
+        raise ImageError(f"cannot read image {path}: {e.strerror}") from None
+    try:
+        return parse_image(data)
+    except ImageError as e:
+        raise ImageError(f"{path}: {e}") from None

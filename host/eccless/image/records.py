@@ -1,0 +1,164 @@
+"""The flash image format, defined once: every fixed-size record as a table of (field, type, meaning).
+
+Python packs and parses with these tables; docs/FORMAT.md and the C header edge/include/ed_image_format.h are
+generated from them (a test fails when either is stale). All integers are little-endian.
+
+Image layout (offsets in bytes):
+
+    0                SUPERBLOCK x SUPER_COPIES   32-byte superblock, repeated; read by bitwise majority + CRC-32
+    PROTECTED_OFFSET protected blob              ECC-protected: META header, OP and TENSOR records, arrays
+    weights_offset   weight region               page-aligned; unprotected words of every parameter tensor
+    testset_offset   test set region             page-aligned, optional; int8 inputs then uint8 labels, CRC-checked
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+
+from ..errors import ImageError
+
+MAGIC = b"ECCL"
+VERSION = 1
+KNOWN_VERSIONS = (1,)  # a loader accepts exactly the versions it knows; a new layout bumps VERSION
+SUPER_COPIES = 11  # majority of 11 copies: P(bit wrong) ~ 462 p^6 = 5e-10 at p = 1e-2
+PROTECTED_OFFSET = 32 * SUPER_COPIES
+MAX_OPS = 256
+MAX_TENSORS = 2 * MAX_OPS
+MAX_CHANNELS = 4096
+MAX_META_BYTES = 4 << 20  # a length field can never make a reader allocate more than this
+
+# codes stored in records (never renumber)
+FORMATS = {"float32": 0, "int8": 1, "uniform": 2}
+KINDS = {"dense": 1, "conv2d": 2, "dwconv2d": 3, "maxpool": 4, "avgpool": 5, "reshape": 6, "relu": 7, "relu6": 8}
+ACTS = {"none": 0, "relu": 1, "relu6": 2}
+ROLES = {"weight": 0, "bias": 1}
+RULES = {"none": 0, "range": 1, "parity-lsb": 2, "parity-extra": 3, "parity-exp": 4, "parity-lsb+range": 5,
+         "parity-extra+range": 6, "parity-exp+range": 7}
+FLAG_TESTSET = 1
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    code: str  # struct code, e.g. "I", "3H" (an array of 3), "24s" (bytes)
+    doc: str
+
+    @property
+    def count(self) -> int:
+        """Values this field packs: 1 for scalars and byte strings, N for "NX" arrays."""
+        return 1 if self.code.endswith("s") or not self.code[0].isdigit() else int(self.code[:-1])
+
+
+class Record:
+    """A fixed-size little-endian record described by a field table."""
+
+    def __init__(self, name: str, doc: str, fields: list[tuple[str, str, str]]):
+        self.name = name
+        self.doc = doc
+        self.fields = [Field(*f) for f in fields]
+        self.struct = struct.Struct("<" + "".join(f.code for f in self.fields))
+        self.size = self.struct.size
+
+    def pack(self, **values) -> bytes:
+        flat = []
+        try:
+            for f in self.fields:
+                v = values[f.name]
+                flat.extend(v if f.count > 1 else [v])
+            return self.struct.pack(*flat)
+        except (KeyError, TypeError, struct.error) as e:
+            raise ValueError(f"{self.name}: cannot pack ({e})") from None
+
+    def unpack(self, buf: bytes, offset: int = 0) -> dict:
+        if offset < 0 or offset + self.size > len(buf):
+            raise ImageError(f"truncated image: {self.name} record at byte {offset} needs {self.size} bytes")
+        flat = self.struct.unpack_from(buf, offset)
+        out, i = {}, 0
+        for f in self.fields:
+            out[f.name] = flat[i] if f.count == 1 else tuple(flat[i:i + f.count])
+            i += f.count
+        return out
+
+    def offsets(self) -> list[tuple[Field, int]]:
+        out, off = [], 0
+        for f in self.fields:
+            out.append((f, off))
+            off += struct.calcsize("<" + f.code)
+        return out
+
+
+SUPERBLOCK = Record("superblock", "Where everything is; stored SUPER_COPIES times, read by bitwise majority.", [
+    ("magic", "4s", "b'ECCL'"),
+    ("version", "H", "format version (KNOWN_VERSIONS)"),
+    ("flags", "H", "bit 0: a test set region is present"),
+    ("meta_len", "I", "bytes of protected payload (before ECC)"),
+    ("meta_blob_len", "I", "bytes of the ECC-protected blob at PROTECTED_OFFSET"),
+    ("weights_offset", "I", "byte offset of the weight region (page-aligned)"),
+    ("weights_len", "I", "bytes in the weight region"),
+    ("image_len", "I", "total image bytes"),
+    ("crc32", "I", "CRC-32 of the 28 bytes before this field"),
+])
+
+META = Record("meta", "Model header: the first record of the protected payload.", [
+    ("name", "24s", "model name, NUL-padded UTF-8"),
+    ("format", "B", "number format: 0 float32, 1 int8, 2 uniform"),
+    ("n", "B", "bits per parameter of the format (32, 8, or uniform n)"),
+    ("rule", "B", "detection rule id (RULES)"),
+    ("input_rank", "B", "1 (vector) or 3 (H, W, C)"),
+    ("input_shape", "3H", "per-sample input shape, unused dims 1"),
+    ("num_classes", "H", "outputs of the last op"),
+    ("num_ops", "H", "OP records that follow"),
+    ("num_tensors", "H", "TENSOR records after the ops"),
+    ("in_scale", "d", "int8: input quantization scale"),
+    ("in_zp", "i", "int8: input zero point"),
+    ("weights_crc32", "I", "CRC-32 of the clean weight region (tells corrupted from clean; never used to repair)"),
+    ("testset_offset", "I", "byte offset of the test set region (0: none)"),
+    ("testset_count", "I", "samples in the test set region"),
+    ("testset_crc32", "I", "CRC-32 of the test set region"),
+    ("page", "I", "alignment of the sections (the board's flash page)"),
+    ("board", "24s", "board the image was laid out for, NUL-padded"),
+])
+
+OP = Record("op", "One op of the sequential graph.", [
+    ("kind", "B", "KINDS"),
+    ("act", "B", "fused activation: 0 none, 1 relu, 2 relu6"),
+    ("stride", "2B", "stride (h, w)"),
+    ("pool", "2B", "pooling window (h, w)"),
+    ("pads", "4B", "padding top, bottom, left, right"),
+    ("out_shape", "3H", "per-sample output shape (unused dims 1)"),
+    ("out_rank", "B", "rank of out_shape"),
+    ("reserved", "B", "0"),
+    ("weight", "h", "TENSOR index of the weight (-1: none)"),
+    ("bias", "h", "TENSOR index of the bias (-1: none)"),
+    ("channels", "H", "output channels (length of the per-channel arrays)"),
+    ("in_scale", "d", "int8: input scale"),
+    ("out_scale", "d", "int8: output scale"),
+    ("in_zp", "i", "int8: input zero point"),
+    ("out_zp", "i", "int8: output zero point"),
+    ("act_min", "i", "int8: output clamp low"),
+    ("act_max", "i", "int8: output clamp high"),
+    ("arrays", "I", "payload offset of w_scale f64[channels], out_mult i32[channels], out_shift i32[channels]"),
+])
+
+TENSOR = Record("tensor", "One parameter tensor's words in the weight region.", [
+    ("role", "B", "0 weight, 1 bias"),
+    ("repr", "B", "representation stable id (0: IEEE-754 float32 bit pattern)"),
+    ("m", "B", "index bits"),
+    ("width", "B", "stored bits per word (m, or m + 1 with a parity bit)"),
+    ("op", "H", "OP index"),
+    ("ndim", "B", "rank of shape"),
+    ("spare", "B", "index bits given up to a parity bit (parity-lsb)"),
+    ("shape", "4H", "shape, unused dims 1"),
+    ("count", "I", "words"),
+    ("bit_offset", "I", "first bit in the weight region"),
+    ("value_lo", "d", "uniform: value of index 0's bin start"),
+    ("value_step", "d", "uniform: bin width"),
+    ("ranges", "I", "payload offset of range lo f64[channels], hi f64[channels] (range rules), else 0"),
+    ("range_channels", "H", "channels of the range check"),
+    ("reserved", "H", "0"),
+    ("repr_params", "I", "payload offset of the representation's params (u32 each), else 0"),
+    ("repr_params_len", "I", "number of u32 params"),
+])
+
+RECORDS = [SUPERBLOCK, META, OP, TENSOR]

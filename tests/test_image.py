@@ -1,0 +1,183 @@
+"""Flash images: pack -> corrupt -> eval equals the in-memory sweep; bad images give one ImageError; generated
+files are fresh."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from eccless.boards import load_board
+from eccless.errors import ImageError
+from eccless.image import ecc
+from eccless.image.generated import FORMAT_DOC, HEADER, c_header, format_doc
+from eccless.image.load import parse_image, read_image
+from eccless.image.pack import pack_image
+from eccless.image.records import PROTECTED_OFFSET, SUPER_COPIES, SUPERBLOCK
+from eccless.image.tools import corrupt_image, evaluate_image, pack_model
+from eccless.storage.prepare import prepare_model
+from eccless.storage.stored import StoredModel
+from eccless.sweep.experiment import Config, Experiment
+
+pytestmark = pytest.mark.unit
+BOARD = load_board("qemu-mps2-an386")
+
+CONFIGS = [("int8", "hamming", "parity-lsb+range"), ("int8", "twos", "none"), ("float32", "float32", "parity-exp"),
+           ("uniform", "optimized", "range"), ("int8", "gray", "parity-extra")]
+
+
+@pytest.mark.parametrize("quant,rep,detect", CONFIGS)
+def test_image_eval_equals_sweep_trial(tmp_path, digits_mlp, quant, rep, detect):
+    """For the same model, seed and BER the image path gives the accuracy (and detections) the sweep measures."""
+    clean, noisy = tmp_path / "m.img", tmp_path / "n.img"
+    pack_model("digits:mlp", clean, quant=quant, repr_name=rep, detect=detect)
+    exp = Experiment(Config("digits:mlp", quant, 8, rep, detect))
+    for ber, seed in ((0.0, 0), (1e-3, 3), (1e-2, 4), (3e-2, 5)):
+        corrupt_image(clean, noisy, ber=ber, seed=seed, region="weights")
+        res = evaluate_image(noisy, dataset="digits")
+        trial = exp.trial(ber, seed)
+        assert res["accuracy"] == trial.accuracy
+        assert (res["zeroed_parity"], res["zeroed_range"]) == (trial.zeroed_parity, trial.zeroed_range)
+
+
+def test_protected_region_survives_ber_1e2(tmp_path, digits_mlp):
+    clean, weights_only, everything = tmp_path / "m.img", tmp_path / "w.img", tmp_path / "a.img"
+    pack_model("digits:mlp", clean, quant="int8", repr_name="twos", detect="range", testset=50)
+    corrupt_image(clean, weights_only, ber=1e-2, seed=9, region="weights")
+    out = corrupt_image(clean, everything, ber=1e-2, seed=9, region="all")
+    assert out["flips"]["protected"] > 50
+    a, b = evaluate_image(weights_only), evaluate_image(everything)
+    # flips in the superblock copies are outvoted; those in the blob are corrected by the BCH code
+    assert a["accuracy"] == b["accuracy"] and 0 < b["protected_bits_corrected"] <= out["flips"]["protected"]
+    assert np.array_equal(a["predictions"], b["predictions"])
+
+
+def test_testset_roundtrip_and_int8_inputs(tmp_path, digits, digits_mlp):
+    path = tmp_path / "m.img"
+    pack_model("digits:mlp", path, quant="int8", repr_name="signmag", testset=120)
+    img = read_image(path)
+    x, y = img.testset
+    assert x.dtype == np.int8 and x.shape == (120,) + digits.input_shape and np.array_equal(y, digits.y_test[:120])
+    from_image = evaluate_image(path)
+    from_dataset = evaluate_image(path, dataset="digits", samples=120)
+    assert np.array_equal(from_image["predictions"], from_dataset["predictions"])
+
+
+def _stored(digits_mlp, digits):
+    return StoredModel(prepare_model(digits_mlp, "int8", "range", digits.x_train), "int8", "twos", "range")
+
+
+def _reseal(image: bytes, **changes) -> bytes:
+    """Rewrite every superblock copy with `changes` and a valid CRC (an attacker or a bug, not the channel)."""
+    sb = SUPERBLOCK.unpack(image)
+    sb.update(changes)
+    head = SUPERBLOCK.pack(**(sb | {"crc32": 0}))
+    head = head[:-4] + ecc.crc32(head[:-4]).to_bytes(4, "little")
+    return head * SUPER_COPIES + image[PROTECTED_OFFSET:]
+
+
+def test_bad_images(tmp_path, digits_mlp, digits):
+    good = pack_image(_stored(digits_mlp, digits), BOARD)
+    parse_image(good)
+    cases = {
+        "truncated": good[: len(good) // 2],
+        "tiny": good[:10],
+        "magic": _reseal(good, magic=b"NOPE"),
+        "version": _reseal(good, version=99),
+        "meta_len": _reseal(good, meta_len=2**31),
+        "blob_len": _reseal(good, meta_blob_len=12),
+        "weights_beyond_end": _reseal(good, weights_len=len(good)),
+    }
+    wrecked = bytearray(good)
+    wrecked[PROTECTED_OFFSET:PROTECTED_OFFSET + 400] = bytes(400)  # beyond the code's correction power
+    cases["protected_beyond_repair"] = bytes(wrecked)
+    needles = {"truncated": "truncated", "tiny": "truncated", "magic": "not an eccless image",
+               "version": "unknown image format version 99", "protected_beyond_repair": "beyond repair"}
+    for name, data in cases.items():
+        with pytest.raises(ImageError) as err:
+            parse_image(data)
+        assert "\n" not in str(err.value)
+        if name in needles:
+            assert needles[name] in str(err.value), (name, err.value)
+
+
+def test_inconsistent_shapes_are_refused(digits_mlp, digits):
+    stored = _stored(digits_mlp, digits)
+    good = pack_image(stored, BOARD)
+    sb = SUPERBLOCK.unpack(good)
+    payload, _ = ecc.recover(good[PROTECTED_OFFSET:PROTECTED_OFFSET + sb["meta_blob_len"]], sb["meta_len"])
+    from eccless.image.records import META, OP
+
+    bad = bytearray(payload)
+    off = META.size + OP.size * 1 + dict((f.name, o) for f, o in OP.offsets())["out_shape"]
+    bad[off:off + 2] = (63).to_bytes(2, "little")  # first dense layer claims 63 outputs instead of 64
+    blob = ecc.protect(bytes(bad))
+    image = bytearray(good)
+    image[PROTECTED_OFFSET:PROTECTED_OFFSET + len(blob)] = blob
+    with pytest.raises(ImageError, match="inconsistent shapes at op1"):
+        parse_image(bytes(image))
+
+
+def test_too_large_for_board(tmp_path, digits_mlp, digits):
+    text = (BOARD.path.read_text().replace("size = 0x00300000", "size = 0x00002000"))
+    small = tmp_path / "small.toml"
+    small.write_text(text)
+    with pytest.raises(ImageError, match=r"does not fit the 8,192-byte image region"):
+        pack_image(_stored(digits_mlp, digits), load_board(str(small)), (digits.x_test, digits.y_test))
+
+
+def _fuzz(cases: int, seed: int, digits_mlp, digits):
+    good = pack_image(_stored(digits_mlp, digits), BOARD, (digits.x_test[:20], digits.y_test[:20]))
+    rng = np.random.default_rng(seed)
+    outcomes = {"loaded": 0, "refused": 0}
+    for _ in range(cases):
+        data = bytearray(good)
+        kind = rng.integers(5)
+        if kind == 0:  # bit flips everywhere at a high rate
+            pos = rng.integers(0, len(data) * 8, rng.integers(1, 2000))
+            for p in pos:
+                data[p >> 3] ^= 1 << (p & 7)
+        elif kind == 1:  # truncation
+            data = data[: rng.integers(0, len(data))]
+        elif kind == 2:  # random bytes in the superblock (all copies alike)
+            i = rng.integers(0, SUPERBLOCK.size)
+            v = rng.integers(0, 256)
+            for c in range(SUPER_COPIES):
+                data[c * SUPERBLOCK.size + i] = v
+        elif kind == 3:  # random but CRC-valid lengths and offsets
+            field = ["meta_len", "meta_blob_len", "weights_offset", "weights_len", "image_len"][rng.integers(5)]
+            data = bytearray(_reseal(bytes(data), **{field: int(rng.integers(0, 2**32))}))
+        else:  # garbage payload re-sealed with a valid ECC: the parser's own checks must hold
+            sb = SUPERBLOCK.unpack(bytes(data))
+            payload = bytearray(ecc.recover(bytes(data[PROTECTED_OFFSET:PROTECTED_OFFSET + sb["meta_blob_len"]]),
+                                            sb["meta_len"])[0])
+            for p in rng.integers(0, len(payload), rng.integers(1, 30)):
+                payload[p] = rng.integers(0, 256)
+            blob = ecc.protect(bytes(payload))
+            data[PROTECTED_OFFSET:PROTECTED_OFFSET + len(blob)] = blob
+        try:
+            img = parse_image(bytes(data))
+            img.decode()
+            outcomes["loaded"] += 1
+        except ImageError:
+            outcomes["refused"] += 1
+    return outcomes
+
+
+def test_fuzz_parser_seeded_subset(digits_mlp, digits):
+    out = _fuzz(300, 1, digits_mlp, digits)
+    assert out["loaded"] > 0 and out["refused"] > 0
+
+
+@pytest.mark.slow
+def test_fuzz_parser_long(digits_mlp, digits):
+    out = _fuzz(10_000, 2, digits_mlp, digits)
+    assert out["loaded"] + out["refused"] == 10_000
+
+
+def test_generated_header_is_fresh():
+    assert HEADER.read_text() == c_header(), "run: python -m eccless.image.generated"
+
+
+def test_format_doc_tables_are_fresh():
+    text = FORMAT_DOC.read_text()
+    assert format_doc(text) == text, "run: python -m eccless.image.generated"
