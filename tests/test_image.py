@@ -181,3 +181,20 @@ def test_generated_header_is_fresh():
 def test_format_doc_tables_are_fresh():
     text = FORMAT_DOC.read_text()
     assert format_doc(text) == text, "run: python -m eccless.image.generated"
+
+
+@pytest.mark.parametrize("detect", ["range", "parity-lsb"])
+def test_odd_channel_counts_roundtrip(detect):
+    """Per-channel arrays of odd length must stay aligned and readable (found by the image benchmark)."""
+    from eccless.graph import Graph, Op
+    from eccless.quant.int8 import quantize
+
+    rng = np.random.default_rng(3)
+    g = Graph((9,), [Op("dense", "a", rng.normal(0, .3, (7, 9)).astype(np.float32), np.zeros(7, np.float32), act="relu"),
+                     Op("dense", "b", rng.normal(0, .3, (5, 7)).astype(np.float32), np.zeros(5, np.float32))], 5)
+    x = rng.normal(0, 1, (40, 9)).astype(np.float32)
+    stored = StoredModel(prepare_model(g, "int8", detect, x), "int8", "twos", detect)
+    img = parse_image(pack_image(stored, BOARD))
+    model, decoded = img.decode()
+    assert decoded.zeroed == 0
+    assert np.array_equal(model.forward(model.quantize_input(x)), stored.clean_model.forward(model.quantize_input(x)))

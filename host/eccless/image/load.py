@@ -60,7 +60,7 @@ def read_superblock(image: bytes) -> dict:
 
 def _array(payload: bytes, offset: int, count: int, dtype: str, what: str) -> np.ndarray:
     size = np.dtype(dtype).itemsize * count
-    _check(0 < offset and offset + size <= len(payload) and offset % 8 == 0,
+    _check(0 < offset and offset + size <= len(payload) and offset % np.dtype(dtype).itemsize == 0,
            f"corrupted metadata: {what} array at {offset} (+{size}) outside the payload")
     return np.frombuffer(payload, dtype, count, offset).copy()
 

@@ -34,11 +34,13 @@ class _Payload:
         self.arrays = bytearray()
         self.head_size = head_size
 
-    def add(self, arr: np.ndarray) -> int:
-        while len(self.arrays) % 8:
+    def add(self, *arrays: np.ndarray) -> int:
+        """Append arrays back to back, the first one 8-byte aligned in the payload; returns its offset."""
+        while (self.head_size + len(self.arrays)) % 8:
             self.arrays.append(0)
         off = self.head_size + len(self.arrays)
-        self.arrays += np.ascontiguousarray(arr).tobytes()
+        for arr in arrays:
+            self.arrays += np.ascontiguousarray(arr).tobytes()
         return off
 
 
@@ -58,9 +60,8 @@ def build_payload(stored: StoredModel, *, board: Board, testset: tuple[int, int,
         if getattr(op, "out_mult", None) is not None:  # int8: per-channel requantization
             channels = len(op.out_mult)
             w_scale = op.w_scale if op.w_scale is not None else np.zeros(channels)
-            arrays = payload.add(np.asarray(w_scale, "<f8"))
-            payload.add(np.asarray(op.out_mult, "<i4"))
-            payload.add(np.asarray(op.out_shift, "<i4"))
+            arrays = payload.add(np.asarray(w_scale, "<f8"), np.asarray(op.out_mult, "<i4"),
+                                 np.asarray(op.out_shift, "<i4"))
         out = shapes[i]
         op_records.append(OP.pack(
             kind=KINDS[op.kind], act=ACTS[op.act], stride=op.stride, pool=op.pool, pads=op.pads,
@@ -73,8 +74,7 @@ def build_payload(stored: StoredModel, *, board: Board, testset: tuple[int, int,
     for t in stored.tensors:
         ranges = 0
         if t.lo is not None:
-            ranges = payload.add(np.asarray(t.lo, "<f8"))
-            payload.add(np.asarray(t.hi, "<f8"))
+            ranges = payload.add(np.asarray(t.lo, "<f8"), np.asarray(t.hi, "<f8"))
         params = np.asarray(t.rep.params(), "<u4")
         repr_params = payload.add(params) if params.size else 0
         shape = tuple(t.code.shape) + (1,) * (4 - len(t.code.shape))
