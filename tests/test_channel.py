@@ -269,3 +269,23 @@ def test_naive_injector_has_the_same_distribution():
     _, up = Asym(0.0, 0.2).naive_flip(buf, 2, start=5, stop=4001)
     assert np.all((buf[up >> 3] >> (up & 7).astype(np.uint8)) & 1 == 0)
     assert abs(up.size - 0.2 * 3996 / 2) < 0.2 * 3996 / 2 * 0.25
+
+
+def test_sparse_path_equals_batched_path():
+    """The one-candidate-at-a-time walk used at low expected flip counts gives the batched walk's positions."""
+    from eccless.channel import process
+    from eccless.channel.constants import ChannelConstants
+    from eccless.channel.prng import stream_key
+
+    for ber in (1e-9, 1e-6, 1e-4, 1e-3):
+        constants = ChannelConstants.from_rates(ber, ber)
+        for seed in range(40):
+            key = stream_key(seed, seed % 3)
+            for nbits in (1, 100, 5000, 200_000):
+                sparse = process._sparse_candidates(nbits, constants.k_q32, key)
+                saved, process.SPARSE_MEAN = process.SPARSE_MEAN, -1.0  # force the batched path
+                try:
+                    batched = process.candidate_positions(nbits, constants, key)
+                finally:
+                    process.SPARSE_MEAN = saved
+                assert np.array_equal(sparse, batched), (ber, seed, nbits)

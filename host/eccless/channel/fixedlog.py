@@ -76,3 +76,24 @@ def gaps(r: np.ndarray, k_q32: int) -> np.ndarray:
     kh, kl = _U64(k_q32 >> 32), _U64(k_q32 & 0xFFFFFFFF)
     frac = ipart * kl + phi * kh + ((phi * kl) >> _U64(32))
     return ipart * kh + (frac >> _U64(32))
+
+
+def gap_int(r: int, k_q32: int) -> int:
+    """gaps() for one draw, in Python ints: the same integer steps, without numpy's per-call overhead (the sparse
+    case draws one or two candidates per region, where that overhead was most of a trial)."""
+    t = r or 1
+    lz = 0
+    for shift in (32, 16, 8, 4, 2, 1):
+        if (t >> (64 - shift)) == 0:
+            t = (t << shift) & 0xFFFFFFFFFFFFFFFF
+            lz += shift
+    m, f = t >> 32, 0
+    for _ in range(FRAC_BITS):
+        s = m * m
+        bit = s >> 63
+        f = (f << 1) | bit
+        m = s >> (31 + bit)
+    ipart, phi = (lz + 1, 0) if f == 0 else (lz, (1 << 32) - f)
+    kh, kl = k_q32 >> 32, k_q32 & 0xFFFFFFFF
+    frac = (ipart * kl + phi * kh + ((phi * kl) >> 32)) & 0xFFFFFFFFFFFFFFFF
+    return (ipart * kh + (frac >> 32)) & 0xFFFFFFFFFFFFFFFF

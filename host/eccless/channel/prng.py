@@ -76,3 +76,8 @@ def draws(key: int, counters: np.ndarray) -> np.ndarray:
     """64-bit words draw(key, i) for every counter i in `counters` (uint64 array in, uint64 array out)."""
     counters = np.asarray(counters, dtype=_U64)
     return mix64(_U64(key & MASK64) + (counters + _U64(1)) * _U64(GAMMA))
+
+
+def draw_int(key: int, counter: int) -> int:
+    """draws() for one counter, in Python ints."""
+    return mix64_int(key + (counter + 1) * GAMMA)

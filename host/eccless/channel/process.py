@@ -19,8 +19,8 @@ import math
 import numpy as np
 
 from .constants import ChannelConstants
-from .fixedlog import gaps
-from .prng import draws
+from .fixedlog import gap_int, gaps
+from .prng import draw_int, draws
 
 _U64 = np.uint64
 
@@ -32,6 +32,8 @@ def candidate_positions(nbits: int, constants: ChannelConstants, key: int) -> np
     if constants.k_q32 == 0:
         return np.arange(nbits, dtype=np.int64)  # K = 0: every gap is 0 whatever the draw, so skip the draws
     rate = constants.candidate_rate
+    if nbits * rate < SPARSE_MEAN:
+        return _sparse_candidates(nbits, constants.k_q32, key)
     chunks = []
     base, first = 0, 0  # next free relative position, index of the next candidate
     while base < nbits:
@@ -49,6 +51,21 @@ def candidate_positions(nbits: int, constants: ChannelConstants, key: int) -> np
             break
         base, first = int(ends[-1]) + 1, first + count
     return np.concatenate(chunks)
+
+
+SPARSE_MEAN = 4.0  # below this many expected candidates, walk them one by one in Python ints
+
+
+def _sparse_candidates(nbits: int, k_q32: int, key: int) -> np.ndarray:
+    """candidate_positions() one candidate at a time: identical positions, and it stops at the first gap that
+    leaves the range (usually the first one) instead of computing a batch."""
+    out, end, j = [], -1, 0
+    while True:
+        end += gap_int(draw_int(key, 2 * j), k_q32) + 1
+        if end >= nbits:
+            return np.array(out, dtype=np.int64)
+        out.append(end)
+        j += 1
 
 
 def thinning_uniforms(key: int, count: int) -> np.ndarray:

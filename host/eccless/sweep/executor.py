@@ -3,6 +3,7 @@ interrupted sweep or critical-BER search resumes where it stopped; `jobs > 1` ru
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing as mp
 from dataclasses import asdict
@@ -20,13 +21,19 @@ def _run(task: Task):
     return task, asdict(_EXPERIMENTS[key].trial(ber, seed))
 
 
-def _init_worker():
-    try:  # one BLAS thread per worker: the workers already use the cores
+def _one_blas_thread():
+    """Trials multiply small matrices, where a multi-threaded BLAS spends its time spinning (measured: 40x slower
+    on a loaded 2-core machine); parallelism comes from --jobs instead."""
+    try:
         from threadpoolctl import threadpool_limits
 
-        threadpool_limits(1)
+        return threadpool_limits(1)
     except ImportError:
-        pass
+        return contextlib.nullcontext()
+
+
+def _init_worker():
+    _one_blas_thread()
 
 
 class TrialExecutor:
@@ -65,7 +72,7 @@ class TrialExecutor:
                     raw.seek(-1, 2)
                     if raw.read(1) != b"\n":
                         raw.write(b"\n")
-            with open(self.log_path, "a") as log:
+            with open(self.log_path, "a") as log, _one_blas_thread():
                 if self.jobs > 1 and len(todo) > 1 and "fork" in mp.get_all_start_methods():
                     pool = mp.get_context("fork").Pool(self.jobs, initializer=_init_worker)
                     results = pool.imap_unordered(_run, todo, chunksize=max(1, len(todo) // (self.jobs * 16)))

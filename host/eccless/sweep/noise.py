@@ -7,6 +7,7 @@ flips in the weight region.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,6 +35,7 @@ class NoiseSpec:
             return cls("asym", ratio)
         raise UsageError(f"unknown error model {spec!r} (known: bsc, asym:R)")
 
+    @functools.lru_cache(maxsize=256)  # rates -> integer constants costs a correctly rounded log; do it once
     def model(self, ber: float):
         if self.kind == "bsc":
             return make_model("bsc", ber=ber)
