@@ -80,10 +80,16 @@ def test(c, k="", m="", slow=False):
         raise Exit(f"tests failed (pytest exit {res.exited})", code=res.exited or 1)
 
 
-@task(help={"out": "output dir for the JSON results"})
-def bench(c, out="bench/results"):
-    """Benchmarks (throughput ratios against in-run baselines); writes JSON under bench/results."""
-    c.run(f"{PY} {ROOT / 'bench' / 'bench_sweep.py'} --out {out}", pty=sys.stdout.isatty())
+BENCHES = ("sweep", "image")
+
+
+@task(help={"out": "output dir for the JSON results", "only": f"one of {', '.join(BENCHES)}"})
+def bench(c, out="bench/results", only=""):
+    """Benchmarks (ratios against baselines in the same run); writes JSON under bench/results."""
+    if only and only not in BENCHES:
+        raise Exit(f"unknown benchmark {only!r} (known: {', '.join(BENCHES)})")
+    for name in [only] if only else BENCHES:
+        c.run(f"{PY} {ROOT / 'bench' / f'bench_{name}.py'} --out {out}", pty=sys.stdout.isatty())
 
 
 @task
