@@ -1,0 +1,1 @@
+"""Flash images: the protected region (see eccless.image.ecc) and the raw weight region."""
