@@ -9,7 +9,6 @@ Run: `invoke bench` (or `python bench/bench_sweep.py --out bench/results`); writ
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import time
 from pathlib import Path

@@ -187,11 +187,11 @@ def test_format_doc_tables_are_fresh():
 def test_odd_channel_counts_roundtrip(detect):
     """Per-channel arrays of odd length must stay aligned and readable (found by the image benchmark)."""
     from eccless.graph import Graph, Op
-    from eccless.quant.int8 import quantize
 
     rng = np.random.default_rng(3)
-    g = Graph((9,), [Op("dense", "a", rng.normal(0, .3, (7, 9)).astype(np.float32), np.zeros(7, np.float32), act="relu"),
-                     Op("dense", "b", rng.normal(0, .3, (5, 7)).astype(np.float32), np.zeros(5, np.float32))], 5)
+    w1, w2 = rng.normal(0, 0.3, (7, 9)).astype(np.float32), rng.normal(0, 0.3, (5, 7)).astype(np.float32)
+    g = Graph((9,), [Op("dense", "a", w1, np.zeros(7, np.float32), act="relu"),
+                     Op("dense", "b", w2, np.zeros(5, np.float32))], 5)
     x = rng.normal(0, 1, (40, 9)).astype(np.float32)
     stored = StoredModel(prepare_model(g, "int8", detect, x), "int8", "twos", detect)
     img = parse_image(pack_image(stored, BOARD))

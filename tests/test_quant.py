@@ -147,7 +147,7 @@ def loop_conv(op: QOp, x: np.ndarray, depthwise: bool) -> np.ndarray:
     n, h, w, c = x.shape
     kh, kw = op.weight.shape[1:3]
     out_c = op.weight.shape[3] if depthwise else op.weight.shape[0]
-    t, _, l, _ = op.pads
+    top, _, left, _ = op.pads
     oh = (h + op.pads[0] + op.pads[1] - kh) // op.stride[0] + 1
     ow = (w + op.pads[2] + op.pads[3] - kw) // op.stride[1] + 1
     y = np.zeros((n, oh, ow, out_c), np.int8)
@@ -158,7 +158,7 @@ def loop_conv(op: QOp, x: np.ndarray, depthwise: bool) -> np.ndarray:
                     acc = 0
                     for fy in range(kh):
                         for fx in range(kw):
-                            iy, ix = oy * op.stride[0] - t + fy, ox * op.stride[1] - l + fx
+                            iy, ix = oy * op.stride[0] - top + fy, ox * op.stride[1] - left + fx
                             if not (0 <= iy < h and 0 <= ix < w):
                                 continue
                             if depthwise:

@@ -51,7 +51,7 @@ def test_fast_trial_equals_full_read(tiny_graph, fmt, rep, rule, n):
         assert np.array_equal(a, b, equal_nan=True)
     assert clean.zeroed == 0
     rng = np.random.default_rng(1)
-    for trial in range(20):
+    for _ in range(20):
         pos = np.unique(rng.integers(0, sm.total_bits, rng.integers(1, 40)))
         bits = np.unpackbits(region, bitorder="little")
         bits[pos] ^= 1

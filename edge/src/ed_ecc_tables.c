@@ -268,7 +268,8 @@ const uint16_t ed_ecc_gf_log[ED_ECC_GF_N + 1] = {
     1963U, 884U, 1261U, 1022U, 1696U, 1066U, 1760U, 469U, 1065U, 468U, 883U, 1021U, 1018U, 1019U, 467U, 1020U,
 };
 
-/* Row v: x^528 v(x) mod g(x) for the 4-bit polynomial v, coefficient k in bit k % 32 of word k / 32. */
+/* Row v: x^528 v(x) mod g(x) for the 4-bit polynomial v,
+   coefficient k in bit k % 32 of word k / 32. */
 const uint32_t ed_ecc_rem_nibble[16][ED_ECC_REM_WORDS] = {
     {0x00000000U, 0x00000000U, 0x00000000U, 0x00000000U, 0x00000000U, 0x00000000U,
      0x00000000U, 0x00000000U, 0x00000000U, 0x00000000U, 0x00000000U, 0x00000000U,

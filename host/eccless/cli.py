@@ -201,7 +201,8 @@ def cmd_pack(args):
     info = pack_model(args.model, args.output, quant=args.quant, repr_name=args.repr, detect=args.detect,
                       bits=args.bits, board=args.board, testset=args.testset, dataset=args.dataset)
     print(f"wrote {args.output}: {info['bytes']:,} bytes, {info['parameters']:,} parameters as "
-          f"{info['format']}/{info['representation']}/{info['detection']} ({info['region_bytes']:,}-byte weight region)")
+          f"{info['format']}/{info['representation']}/{info['detection']} "
+          f"({info['region_bytes']:,}-byte weight region)")
 
 
 def cmd_inspect(args):

@@ -116,9 +116,9 @@ def output_shape(op: Op, shape: tuple[int, ...]) -> tuple[int, ...]:
             raise ModelError(f"{op.name or 'dwconv2d'}: {out_c} outputs is not a multiple of {c} inputs")
     else:
         (kh, kw), out_c = op.pool, c
-    t, b, l, r = op.pads
-    oh = (h + t + b - kh) // op.stride[0] + 1
-    ow = (w + l + r - kw) // op.stride[1] + 1
+    top, bottom, left, right = op.pads
+    oh = (h + top + bottom - kh) // op.stride[0] + 1
+    ow = (w + left + right - kw) // op.stride[1] + 1
     if oh <= 0 or ow <= 0:
         raise ModelError(f"{op.name or op.kind}: window {kh}x{kw} larger than padded input {h}x{w}")
     return (oh, ow, out_c)
@@ -130,9 +130,9 @@ def output_shape(op: Op, shape: tuple[int, ...]) -> tuple[int, ...]:
 
 def patches(x: np.ndarray, kh: int, kw: int, stride, pads, fill=0.0) -> np.ndarray:
     """(N, H, W, C) -> (N, OH, OW, kh, kw, C) windows, padding with `fill`."""
-    t, b, l, r = pads
+    top, bottom, left, right = pads
     if any(pads):
-        x = np.pad(x, ((0, 0), (t, b), (l, r), (0, 0)), constant_values=fill)
+        x = np.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)), constant_values=fill)
     win = np.lib.stride_tricks.sliding_window_view(x, (kh, kw), axis=(1, 2))  # N, OH', OW', C, kh, kw
     win = win[:, :: stride[0], :: stride[1]]
     return win.transpose(0, 1, 2, 4, 5, 3)

@@ -31,7 +31,8 @@ def finding1(results, plan) -> tuple[list[str], list[str]]:
     lines = ["## Finding 1 — bigger models on harder data are more fragile", "",
              "float32 parameters, no detection. Critical BER = largest p whose mean accuracy stays within 1 point of "
              "clean (bisection on log p). The paper's reading: collapse once N·p ≈ 1, i.e. p_crit ∝ 1/N.", "",
-             "| model | parameters N | test samples | clean acc. | critical BER | N × p_crit |", "|---|---|---|---|---|---|"]
+             "| model | parameters N | test samples | clean acc. | critical BER | N × p_crit |",
+             "|---|---|---|---|---|---|"]
     pts, disagreements = [], []
     for model in results["models"]:
         r = _crit(results, model, "float32", "none")

@@ -3,7 +3,8 @@
 A format is the first half of storage (the second is the representation, which turns an index into a codeword):
 
     float32   the IEEE-754 bit pattern is the index (m = 32, or 31 when the mantissa LSB carries parity)
-    int8      TFLite's scheme: int8 weight levels (m = 8, or 7) and int32 biases (m = 32, or 31), index = level + 2^(m-1)
+    int8      TFLite's scheme: int8 weight levels (m = 8, or 7) and int32 biases (m = 32, or 31),
+              index = level + 2^(m-1)
     uniform   n-bit uniform quantization of every tensor over its own [min, max] (the paper's representation study),
               inference in float on the dequantized values
 

@@ -35,11 +35,15 @@ class NoiseSpec:
             return cls("asym", ratio)
         raise UsageError(f"unknown error model {spec!r} (known: bsc, asym:R)")
 
-    @functools.lru_cache(maxsize=256)  # rates -> integer constants costs a correctly rounded log; do it once
     def model(self, ber: float):
-        if self.kind == "bsc":
-            return make_model("bsc", ber=ber)
-        return make_model("asym", p10=ber, p01=min(1.0, ber * self.ratio))
+        return _model(self.kind, self.ratio, ber)
 
     def positions(self, region: np.ndarray, ber: float, seed: int) -> np.ndarray:
         return self.model(ber).positions(region, seed)
+
+
+@functools.lru_cache(maxsize=256)  # rates -> integer constants costs a correctly rounded log: do it once per rate
+def _model(kind: str, ratio: float, ber: float):
+    if kind == "bsc":
+        return make_model("bsc", ber=ber)
+    return make_model("asym", p10=ber, p01=min(1.0, ber * ratio))

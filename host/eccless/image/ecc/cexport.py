@@ -64,7 +64,8 @@ def render() -> str:
     log = gf.LOG.copy()
     log[0] = 0
     body = (_array("ed_ecc_gf_exp", "ED_ECC_GF_N", gf.EXP) + [""] + _array("ed_ecc_gf_log", "ED_ECC_GF_N + 1", log)
-            + ["", "/* Row v: x^528 v(x) mod g(x) for the 4-bit polynomial v, coefficient k in bit k % 32 of word k / 32. */"]
+            + ["", "/* Row v: x^528 v(x) mod g(x) for the 4-bit polynomial v,",
+               "   coefficient k in bit k % 32 of word k / 32. */"]
             + _remainder_array())
     return "\n".join(head + body) + "\n"
 
