@@ -1,0 +1,193 @@
+/*
+ * ed_protocol.h: the serial protocol between eccless and its firmware.
+ * GENERATED from host/eccless/device/protocol.py by eccless.device.header -- do not edit. Change the Python
+ * table, then run `python -m eccless.device.header --write`; a test fails while this file is stale.
+ * Fields are little-endian at the byte offsets below (no padding); read them with ed_bytes.h.
+ */
+#ifndef ED_PROTOCOL_H
+#define ED_PROTOCOL_H
+
+#define ED_PROTOCOL_VERSION 1u
+#define ED_FIRMWARE_VERSION ((0u << 16) | (1u << 8) | 0u)
+#define ED_MAX_PAYLOAD 4096u
+#define ED_FRAME_HEADER 2u /* code, seq */
+#define ED_FRAME_CRC 2u /* CRC-16/CCITT-FALSE, little-endian */
+#define ED_MAX_FRAME 4100u /* decoded: header + payload + CRC */
+#define ED_MAX_ENCODED 4117u /* COBS worst case, without delimiters */
+#define ED_RESPONSE_FLAG 0x80u
+#define ED_SEQ_NONE 0xFFu
+#define ED_CRC16_POLY 0x1021u
+#define ED_CRC16_INIT 0xFFFFu
+#define ED_FAULT_MARKER "ED FAULT"
+#define ED_NO_INDEX 0xFFFFFFFFu
+
+#define ED_INFO_FLAG_DEBUG (1u << 0)
+#define ED_INFO_FLAG_ICOUNT (1u << 1)
+#define ED_FAULT_KIND_BAD_READ 0u
+#define ED_FAULT_KIND_UNDEFINED 1u
+#define ED_FAULT_KIND_DIVIDE 2u
+#define ED_FAULT_KIND_STACK_OVERFLOW 3u
+
+typedef enum {
+    ED_STATUS_OK = 0, /* ok */
+    ED_STATUS_ERR_CRC = 1, /* bad CRC in a frame the device received */
+    ED_STATUS_ERR_FRAME = 2, /* malformed frame */
+    ED_STATUS_ERR_OVERSIZE = 3, /* frame too long */
+    ED_STATUS_ERR_UNKNOWN_CMD = 4, /* unknown command id */
+    ED_STATUS_ERR_LENGTH = 5, /* request payload of bytes does not fit the command's layout */
+    ED_STATUS_ERR_NOT_IMPLEMENTED = 6, /* command not implemented yet in this firmware */
+    ED_STATUS_ERR_DISABLED = 7, /* debug command not built in */
+    ED_STATUS_ERR_ARG = 8, /* request field out of range */
+    ED_STATUS_ERR_NO_IMAGE = 9, /* no valid model image loaded */
+    ED_STATUS_ERR_IMAGE = 10, /* model image rejected */
+    ED_STATUS_ERR_INTERNAL = 11, /* internal firmware error */
+} ed_status_t;
+#define ED_STATUS_COUNT 12u
+
+typedef enum {
+    ED_CMD_PING = 0x01,
+    ED_CMD_ECHO = 0x02,
+    ED_CMD_INFO = 0x03,
+    ED_CMD_LOAD = 0x10,
+    ED_CMD_INJECT = 0x11,
+    ED_CMD_EVAL = 0x12,
+    ED_CMD_INFER = 0x13,
+    ED_CMD_BENCH = 0x14,
+    ED_CMD_SPIN = 0x7D, /* debug builds only */
+    ED_CMD_FAULT = 0x7E, /* debug builds only */
+} ed_cmd_t;
+
+/* Payload of every non-OK response */
+#define ED_ERROR_CMD 0u /* uint8_t: command id of the rejected request, 0 if unknown */
+#define ED_ERROR_DETAIL 1u /* uint32_t: status-specific number, see the status messages */
+#define ED_ERROR_SIZE 5u
+#define ED_ERROR_TAIL 0u
+
+/* PING (0x01): Liveness check; empty request and response. */
+#define ED_PING_REQ_SIZE 0u
+#define ED_PING_REQ_TAIL 0u
+#define ED_PING_RSP_SIZE 0u
+#define ED_PING_RSP_TAIL 0u
+
+/* ECHO (0x02): Returns the request bytes unchanged (link test). */
+#define ED_ECHO_REQ_SIZE 0u /* then req tail of uint8_t data */
+#define ED_ECHO_REQ_TAIL 1u
+#define ED_ECHO_RSP_SIZE 0u /* then rsp tail of uint8_t data */
+#define ED_ECHO_RSP_TAIL 1u
+
+/* INFO (0x03): Firmware version, board, memory map and image summary. */
+#define ED_INFO_REQ_SIZE 0u
+#define ED_INFO_REQ_TAIL 0u
+#define ED_INFO_RSP_PROTOCOL 0u /* uint16_t: protocol VERSION the firmware was generated from */
+#define ED_INFO_RSP_MAX_PAYLOAD 2u /* uint16_t: MAX_PAYLOAD of the firmware */
+#define ED_INFO_RSP_FIRMWARE 4u /* uint32_t: firmware version, major << 16 | minor << 8 | patch */
+#define ED_INFO_RSP_BUILD_ID 8u /* uint32_t: hash of the sources and flags the firmware was built from */
+#define ED_INFO_RSP_FLAGS 12u /* uint32_t: bit 0: debug commands built in; bit 1: instruction counts available */
+#define ED_INFO_RSP_TIMER_HZ 16u /* uint32_t: TIMER0 rate in Hz */
+#define ED_INFO_RSP_CODE_BASE 20u /* uint32_t */
+#define ED_INFO_RSP_CODE_SIZE 24u /* uint32_t */
+#define ED_INFO_RSP_IMAGE_BASE 28u /* uint32_t: where the model image is expected */
+#define ED_INFO_RSP_IMAGE_SIZE 32u /* uint32_t */
+#define ED_INFO_RSP_RAM_BASE 36u /* uint32_t */
+#define ED_INFO_RSP_RAM_SIZE 40u /* uint32_t */
+#define ED_INFO_RSP_ARENA_BASE 44u /* uint32_t: free RAM after the firmware's own data (for the model loader) */
+#define ED_INFO_RSP_ARENA_SIZE 48u /* uint32_t */
+#define ED_INFO_RSP_IMAGE_HEAD 52u /* uint32_t: first 32-bit word of the image region (its magic when one is loaded) */
+#define ED_INFO_RSP_SIZE 56u /* then rsp tail of char board: board name */
+#define ED_INFO_RSP_TAIL 1u
+
+/* LOAD (0x10): Decode the image in flash, run detection; returns detection counts. */
+#define ED_LOAD_REQ_FLAGS 0u /* uint32_t: reserved, 0 */
+#define ED_LOAD_REQ_SIZE 4u
+#define ED_LOAD_REQ_TAIL 0u
+#define ED_LOAD_RSP_IMAGE_BYTES 0u /* uint32_t */
+#define ED_LOAD_RSP_PARAMS 4u /* uint32_t: parameters decoded */
+#define ED_LOAD_RSP_DETECTED 8u /* uint32_t: parameters flagged by detection */
+#define ED_LOAD_RSP_ZEROED 12u /* uint32_t: parameters replaced by zero */
+#define ED_LOAD_RSP_TICKS 16u /* uint64_t: TIMER0 ticks spent */
+#define ED_LOAD_RSP_INSTRUCTIONS 24u /* uint64_t: instructions (QEMU icount); 0 when the board cannot count them */
+#define ED_LOAD_RSP_SIZE 32u
+#define ED_LOAD_RSP_TAIL 0u
+
+/* INJECT (0x11): Flip bits of the image in place with the storage channel (docs/CHANNEL.md). */
+#define ED_INJECT_REQ_SEED 0u /* uint64_t */
+#define ED_INJECT_REQ_STREAM 8u /* uint32_t */
+#define ED_INJECT_REQ_K_Q32 12u /* uint64_t */
+#define ED_INJECT_REQ_KEEP_1TO0 20u /* uint64_t */
+#define ED_INJECT_REQ_KEEP_0TO1 28u /* uint64_t */
+#define ED_INJECT_REQ_START 36u /* uint32_t: first byte offset in the image */
+#define ED_INJECT_REQ_STOP 40u /* uint32_t: end byte offset in the image, 0 = end of the image */
+#define ED_INJECT_REQ_SIZE 44u
+#define ED_INJECT_REQ_TAIL 0u
+#define ED_INJECT_RSP_FLIPS 0u /* uint32_t */
+#define ED_INJECT_RSP_TICKS 4u /* uint64_t: TIMER0 ticks spent */
+#define ED_INJECT_RSP_INSTRUCTIONS 12u /* uint64_t: instructions (QEMU icount); 0 when the board cannot count them */
+#define ED_INJECT_RSP_SIZE 20u
+#define ED_INJECT_RSP_TAIL 0u
+
+/* EVAL (0x12): Classify stored test samples [first, first + count). */
+#define ED_EVAL_REQ_FIRST 0u /* uint32_t */
+#define ED_EVAL_REQ_COUNT 4u /* uint32_t */
+#define ED_EVAL_REQ_SIZE 8u
+#define ED_EVAL_REQ_TAIL 0u
+#define ED_EVAL_RSP_CORRECT 0u /* uint32_t */
+#define ED_EVAL_RSP_COUNT 4u /* uint32_t */
+#define ED_EVAL_RSP_TICKS 8u /* uint64_t: TIMER0 ticks spent */
+#define ED_EVAL_RSP_INSTRUCTIONS 16u /* uint64_t: instructions (QEMU icount); 0 when the board cannot count them */
+#define ED_EVAL_RSP_SIZE 24u /* then rsp tail of {uint32_t, uint32_t} per_class: per class: (correct, predicted) */
+#define ED_EVAL_RSP_TAIL 8u
+
+/* INFER (0x13): Classify one sample: a stored one by index, or the input bytes in the request. */
+#define ED_INFER_REQ_INDEX 0u /* uint32_t: stored sample index, or NO_INDEX to use the tail */
+#define ED_INFER_REQ_SIZE 4u /* then req tail of uint8_t input: quantized input tensor bytes */
+#define ED_INFER_REQ_TAIL 1u
+#define ED_INFER_RSP_LABEL 0u /* uint16_t: predicted class */
+#define ED_INFER_RSP_DTYPE 2u /* uint8_t: 0 int8, 1 int32, 2 float32 */
+#define ED_INFER_RSP_TICKS 3u /* uint64_t: TIMER0 ticks spent */
+#define ED_INFER_RSP_INSTRUCTIONS 11u /* uint64_t: instructions (QEMU icount); 0 when the board cannot count them */
+#define ED_INFER_RSP_SIZE 19u /* then rsp tail of uint8_t output: output tensor bytes, little-endian */
+#define ED_INFER_RSP_TAIL 1u
+
+/* BENCH (0x14): Time a firmware routine (kind) for a number of iterations. */
+#define ED_BENCH_REQ_KIND 0u /* uint8_t */
+#define ED_BENCH_REQ_ITERATIONS 1u /* uint32_t */
+#define ED_BENCH_REQ_ARG 5u /* uint32_t */
+#define ED_BENCH_REQ_SIZE 9u
+#define ED_BENCH_REQ_TAIL 0u
+#define ED_BENCH_RSP_ITERATIONS 0u /* uint32_t */
+#define ED_BENCH_RSP_TICKS 4u /* uint64_t: TIMER0 ticks spent */
+#define ED_BENCH_RSP_INSTRUCTIONS 12u /* uint64_t: instructions (QEMU icount); 0 when the board cannot count them */
+#define ED_BENCH_RSP_SIZE 20u
+#define ED_BENCH_RSP_TAIL 0u
+
+/* SPIN (0x7D): Debug builds only: run a fixed busy loop of `iterations` steps and time it (checks the timer and the determinism of instruction counts). */
+#define ED_SPIN_REQ_ITERATIONS 0u /* uint32_t */
+#define ED_SPIN_REQ_SIZE 4u
+#define ED_SPIN_REQ_TAIL 0u
+#define ED_SPIN_RSP_TICKS 0u /* uint64_t: TIMER0 ticks spent */
+#define ED_SPIN_RSP_INSTRUCTIONS 8u /* uint64_t: instructions (QEMU icount); 0 when the board cannot count them */
+#define ED_SPIN_RSP_SIZE 16u
+#define ED_SPIN_RSP_TAIL 0u
+
+/* FAULT (0x7E): Debug builds only: trigger a CPU fault (kind 0 read of the no-access stack guard, 1 undefined instruction, 2 divide by zero, 3 stack overflow) to test the fault path. */
+#define ED_FAULT_REQ_KIND 0u /* uint8_t */
+#define ED_FAULT_REQ_SIZE 1u
+#define ED_FAULT_REQ_TAIL 0u
+#define ED_FAULT_RSP_SIZE 0u
+#define ED_FAULT_RSP_TAIL 0u
+
+/* The dispatch table: X(id, handler, request size, request tail, response size, response tail).
+ * Commands not implemented yet point at ed_cmd_not_implemented (protocol.py: implemented=False). */
+#define ED_COMMAND_TABLE(X) \
+    X(ED_CMD_PING, ed_cmd_ping, ED_PING_REQ_SIZE, ED_PING_REQ_TAIL, ED_PING_RSP_SIZE, ED_PING_RSP_TAIL) \
+    X(ED_CMD_ECHO, ed_cmd_echo, ED_ECHO_REQ_SIZE, ED_ECHO_REQ_TAIL, ED_ECHO_RSP_SIZE, ED_ECHO_RSP_TAIL) \
+    X(ED_CMD_INFO, ed_cmd_info, ED_INFO_REQ_SIZE, ED_INFO_REQ_TAIL, ED_INFO_RSP_SIZE, ED_INFO_RSP_TAIL) \
+    X(ED_CMD_LOAD, ed_cmd_not_implemented, ED_LOAD_REQ_SIZE, ED_LOAD_REQ_TAIL, ED_LOAD_RSP_SIZE, ED_LOAD_RSP_TAIL) \
+    X(ED_CMD_INJECT, ed_cmd_not_implemented, ED_INJECT_REQ_SIZE, ED_INJECT_REQ_TAIL, ED_INJECT_RSP_SIZE, ED_INJECT_RSP_TAIL) \
+    X(ED_CMD_EVAL, ed_cmd_not_implemented, ED_EVAL_REQ_SIZE, ED_EVAL_REQ_TAIL, ED_EVAL_RSP_SIZE, ED_EVAL_RSP_TAIL) \
+    X(ED_CMD_INFER, ed_cmd_not_implemented, ED_INFER_REQ_SIZE, ED_INFER_REQ_TAIL, ED_INFER_RSP_SIZE, ED_INFER_RSP_TAIL) \
+    X(ED_CMD_BENCH, ed_cmd_not_implemented, ED_BENCH_REQ_SIZE, ED_BENCH_REQ_TAIL, ED_BENCH_RSP_SIZE, ED_BENCH_RSP_TAIL) \
+    X(ED_CMD_SPIN, ed_cmd_spin, ED_SPIN_REQ_SIZE, ED_SPIN_REQ_TAIL, ED_SPIN_RSP_SIZE, ED_SPIN_RSP_TAIL) \
+    X(ED_CMD_FAULT, ed_cmd_fault, ED_FAULT_REQ_SIZE, ED_FAULT_REQ_TAIL, ED_FAULT_RSP_SIZE, ED_FAULT_RSP_TAIL) \
+
+#endif /* ED_PROTOCOL_H */

@@ -1,0 +1,39 @@
+/* INFO: versions, the board's memory map as linked, and the first word of the image region. */
+#include "ed_board.h"
+#include "ed_bytes.h"
+#include "ed_dispatch.h"
+#include "ed_platform.h"
+
+#include <string.h>
+
+ed_status_t ed_cmd_info(const ed_request_t *req, ed_response_t *rsp)
+{
+    static const char board[] = ED_BOARD_NAME;
+    uint8_t *p = rsp->payload;
+    uint32_t flags = 0;
+    (void)req;
+    if (ED_DEBUG_COMMANDS) {
+        flags |= ED_INFO_FLAG_DEBUG;
+    }
+    if (ED_INSTR_PER_TICK_NUM != 0) {
+        flags |= ED_INFO_FLAG_ICOUNT;
+    }
+    ed_put_u16(p + ED_INFO_RSP_PROTOCOL, ED_PROTOCOL_VERSION);
+    ed_put_u16(p + ED_INFO_RSP_MAX_PAYLOAD, ED_MAX_PAYLOAD);
+    ed_put_u32(p + ED_INFO_RSP_FIRMWARE, ED_FIRMWARE_VERSION);
+    ed_put_u32(p + ED_INFO_RSP_BUILD_ID, ed_build_id);
+    ed_put_u32(p + ED_INFO_RSP_FLAGS, flags);
+    ed_put_u32(p + ED_INFO_RSP_TIMER_HZ, ED_TIMER_HZ);
+    ed_put_u32(p + ED_INFO_RSP_CODE_BASE, ED_CODE_BASE);
+    ed_put_u32(p + ED_INFO_RSP_CODE_SIZE, ED_CODE_SIZE);
+    ed_put_u32(p + ED_INFO_RSP_IMAGE_BASE, (uint32_t)(uintptr_t)_ed_image_base);
+    ed_put_u32(p + ED_INFO_RSP_IMAGE_SIZE, (uint32_t)(_ed_image_end - _ed_image_base));
+    ed_put_u32(p + ED_INFO_RSP_RAM_BASE, ED_RAM_BASE);
+    ed_put_u32(p + ED_INFO_RSP_RAM_SIZE, ED_RAM_SIZE);
+    ed_put_u32(p + ED_INFO_RSP_ARENA_BASE, (uint32_t)(uintptr_t)_ed_arena_start);
+    ed_put_u32(p + ED_INFO_RSP_ARENA_SIZE, (uint32_t)(_ed_arena_end - _ed_arena_start));
+    ed_put_u32(p + ED_INFO_RSP_IMAGE_HEAD, ed_get_u32(_ed_image_base));
+    memcpy(p + ED_INFO_RSP_SIZE, board, sizeof(board) - 1);
+    rsp->len = ED_INFO_RSP_SIZE + sizeof(board) - 1;
+    return ED_STATUS_OK;
+}

@@ -1,0 +1,59 @@
+"""The committed C header and protocol tables are what protocol.py generates now, and say what the table says."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from eccless.device import header
+from eccless.device import protocol as P
+
+pytestmark = pytest.mark.unit
+
+
+def _defines(text: str) -> dict[str, int]:
+    return {m[1]: int(m[2], 0) for m in re.finditer(r"^#define (ED_\w+) (0x[0-9A-Fa-f]+|\d+)u?\b", text, re.M)}
+
+
+def test_committed_header_and_doc_are_current():
+    stale = [str(p.relative_to(header.ROOT)) for p in header.stale()]
+    assert stale == [], f"stale: {stale}; run python -m eccless.device.header --write"
+    assert header.main(["--check"]) == 0
+
+
+def test_staleness_is_detected(monkeypatch):
+    monkeypatch.setattr(P, "VERSION", P.VERSION + 1)
+    assert header.HEADER_PATH in header.stale() and header.DOC_PATH in header.stale()
+    assert header.main(["--check"]) == 1
+
+
+def test_header_constants_match_the_table():
+    d = _defines(header.HEADER_PATH.read_text())
+    assert d["ED_PROTOCOL_VERSION"] == P.VERSION and d["ED_MAX_PAYLOAD"] == P.MAX_PAYLOAD
+    assert d["ED_MAX_FRAME"] == P.MAX_FRAME and d["ED_MAX_ENCODED"] == P.MAX_ENCODED
+    assert d["ED_SEQ_NONE"] == P.SEQ_NONE and d["ED_RESPONSE_FLAG"] == P.RESPONSE_FLAG
+    text = header.HEADER_PATH.read_text()
+    for s in P.STATUSES:
+        assert f"ED_STATUS_{s.name} = {s.code}," in text
+    for c in P.COMMANDS:
+        assert f"ED_CMD_{c.name} = 0x{c.id:02X}," in text
+        for side, lay in (("REQ", c.request), ("RSP", c.response)):
+            assert d[f"ED_{c.name}_{side}_SIZE"] == lay.size and d[f"ED_{c.name}_{side}_TAIL"] == lay.tail_size
+            for f, off in lay.offsets():
+                assert d[f"ED_{c.name}_{side}_{f.name.upper()}"] == off, (c.name, f.name)
+
+
+def test_dispatch_table_names_handlers_by_implementation_state():
+    text = header.HEADER_PATH.read_text()
+    rows = re.findall(r"^    X\(ED_CMD_(\w+), (\w+),", text, re.M)
+    assert rows == [(c.name, c.handler) for c in P.COMMANDS]
+    assert dict(rows)["PING"] == "ed_cmd_ping" and dict(rows)["EVAL"] == "ed_cmd_not_implemented"
+
+
+def test_doc_tables_list_every_command_and_status():
+    doc = header.DOC_PATH.read_text()
+    for c in P.COMMANDS:
+        assert f"| 0x{c.id:02X} | {c.name} |" in doc
+    for s in P.STATUSES:
+        assert f"| {s.code} | {s.name} |" in doc

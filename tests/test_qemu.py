@@ -1,0 +1,287 @@
+"""The firmware in QEMU (mps2-an386): protocol over the emulated UART, robustness against bad input, the fault
+path, and the harness's promise that no qemu-system-arm outlives its `with` block."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from eccless.boards import load_board
+from eccless.device import DeviceStatusError, FakeDevice, open_device
+from eccless.device import protocol as P
+from eccless.device.build import build_firmware
+from eccless.device.framing import ChunkReader, classify, cobs_encode, crc16, encode_frame
+from eccless.device.fuzz import fuzz_items
+from eccless.device.qemu import Qemu, missing_tools
+from eccless.errors import DeviceError, UsageError
+
+pytestmark = pytest.mark.qemu
+
+BOARD = "qemu-mps2-an386"
+MISSING = missing_tools()
+
+
+@pytest.fixture(scope="module")
+def firmware():
+    if MISSING:
+        pytest.skip(MISSING)
+    return build_firmware(BOARD)
+
+
+@pytest.fixture(scope="module")
+def debug_firmware():
+    if MISSING:
+        pytest.skip(MISSING)
+    return build_firmware(BOARD, debug=True)
+
+
+@pytest.fixture(scope="module")
+def qemu(firmware):
+    with Qemu(firmware.board, firmware.elf, timeout=5.0, limit=120) as q:
+        yield q
+    assert _gone(q.proc.pid)
+
+
+@pytest.fixture
+def no_leftovers():
+    """Fails the test if it leaves a qemu-system-* child behind (running or unreaped)."""
+    before = set(_qemu_children())
+    yield
+    assert set(_qemu_children()) <= before
+
+
+def _qemu_children() -> list[int]:
+    """qemu-system-* processes whose parent is this Python, zombies included (an unreaped child counts)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        comm, rest = text[text.index("(") + 1:text.rindex(")")], text[text.rindex(")") + 2:].split()
+        if comm.startswith("qemu-system") and int(rest[1]) == os.getpid():
+            out.append(int(stat.parent.name))
+    return out
+
+
+def _gone(pid: int) -> bool:
+    return not Path(f"/proc/{pid}").exists()
+
+
+def _status(frame) -> str:
+    return P.STATUS_BY_CODE[frame.code & ~P.RESPONSE_FLAG].name
+
+
+def _read(port, n: int, timeout: float = 20.0) -> bytes:
+    """Exactly n raw bytes from the port (or fewer at the timeout)."""
+    out, deadline = bytearray(), time.monotonic() + timeout
+    while len(out) < n and time.monotonic() < deadline:
+        out += port.read(n - len(out))
+    return bytes(out)
+
+
+# -- the protocol over the emulated UART --------------------------------------------------------------------------
+def test_ping_echo_info(qemu, firmware):
+    board = load_board(BOARD)
+    qemu.client.ping()
+    data = bytes(range(256)) + b"\x00" * 300
+    assert qemu.client.echo(data) == data
+    info = qemu.client.info()
+    assert info["board"] == board.name and info["build_id"] == firmware.build_id
+    assert (info["protocol"], info["max_payload"]) == (P.VERSION, P.MAX_PAYLOAD)
+    assert (info["image_base"], info["image_size"]) == (board.image.base, board.image.size)
+    assert (info["ram_base"], info["ram_size"], info["timer_hz"]) == (board.ram.base, board.ram.size, 25_000_000)
+    assert info["flags"] == 1 << P.INFO_FLAGS["icount"]
+    assert board.ram.base < info["arena_base"] and info["arena_base"] + info["arena_size"] == board.ram.end
+
+
+def test_garbage_gets_error_replies_and_device_stays_responsive(qemu):
+    c = qemu.client
+    c.send_raw(b"\x00this is not a frame\x00\x05\x01\x00")
+    replies = [c.read_frame(2.0) for _ in range(2)]
+    assert [(_status(f), f.seq) for f in replies] == [("ERR_FRAME", P.SEQ_NONE)] * 2
+    assert P.ERROR_LAYOUT.unpack("e", replies[1].payload) == {"cmd": 0, "detail": 2}
+    c.ping()
+
+
+def test_bad_crc_frame(qemu):
+    c = qemu.client
+    raw = bytearray(b"\x01\x05" + (crc16(b"\x01\x05") ^ 0x0101).to_bytes(2, "little"))
+    c.send_raw(b"\0" + cobs_encode(bytes(raw)) + b"\0")
+    f = c.read_frame(2.0)
+    assert (_status(f), f.seq) == ("ERR_CRC", P.SEQ_NONE)
+    got, want = int.from_bytes(raw[2:], "little"), crc16(b"\x01\x05")
+    assert P.ERROR_LAYOUT.unpack("e", f.payload)["detail"] == (got << 16) | want
+    c.ping()
+
+
+def test_oversized_frames(qemu):
+    c = qemu.client
+    c.send_raw(b"\0" + b"\x07" * 5000 + b"\0")                        # too long on the wire
+    f = c.read_frame(5.0)
+    assert _status(f) == "ERR_OVERSIZE" and P.ERROR_LAYOUT.unpack("e", f.payload)["detail"] == 5000
+    c.send_raw(encode_frame(P.command("ECHO").id, 3, bytes(P.MAX_PAYLOAD + 1)))   # decodes one byte too long
+    assert _status(c.read_frame(5.0)) == "ERR_OVERSIZE"
+    assert c.echo(bytes(P.MAX_PAYLOAD), timeout=5.0) == bytes(P.MAX_PAYLOAD)    # the largest legal frame
+    with pytest.raises(UsageError, match="exceeds MAX_PAYLOAD"):
+        c.echo(bytes(P.MAX_PAYLOAD + 1))
+
+
+def test_dispatch_errors(qemu):
+    c = qemu.client
+    f = c.transact(0x55, b"abc")
+    assert _status(f) == "ERR_UNKNOWN_CMD" and P.ERROR_LAYOUT.unpack("e", f.payload) == {"cmd": 0x55, "detail": 0x55}
+    f = c.transact(P.command("EVAL").id, b"\x00" * 7)
+    assert _status(f) == "ERR_LENGTH" and P.ERROR_LAYOUT.unpack("e", f.payload) == {"cmd": 0x12, "detail": 7}
+    for name, fields in (("FAULT", {"kind": P.FAULT_KINDS["undefined"]}), ("SPIN", {"iterations": 10})):
+        with pytest.raises(DeviceStatusError, match="debug command not built in") as e:
+            c.request(name, **fields)
+        assert e.value.status == "ERR_DISABLED"
+
+
+@pytest.mark.parametrize("name, fields", [
+    ("LOAD", dict(flags=0)),
+    ("INJECT", dict(seed=1, stream=0, k_q32=1 << 40, keep_1to0=1 << 32, keep_0to1=1 << 32, start=0, stop=0)),
+    ("EVAL", dict(first=0, count=100)),
+    ("INFER", dict(index=P.NO_INDEX, input=bytes(64))),
+    ("BENCH", dict(kind=0, iterations=10, arg=0)),
+])
+def test_planned_commands_answer_not_implemented(qemu, name, fields):
+    with pytest.raises(DeviceStatusError, match=f"{name} failed: command not implemented yet") as e:
+        qemu.client.request(name, **fields)
+    assert e.value.status == "ERR_NOT_IMPLEMENTED"
+
+
+def _fuzz(qemu, count: int, seed: int, oversized: float = 0.0, batch: int = 100):
+    """Replay seeded random input into the firmware and the fake device: every reply byte must agree."""
+    fake = FakeDevice(qemu.client.info())
+    items = fuzz_items(seed, count, oversized=oversized)
+    for start in range(0, len(items), batch):
+        data = b"".join(items[start:start + batch])
+        want = fake.feed(data)
+        qemu.serial.write(data)
+        got = _read(qemu.serial, len(want))
+        assert got == want, f"replies differ in items {start}..{start + batch}"
+    qemu.client.ping()
+    return [_status(classify(ch, n)) for ch, n in ChunkReader().feed(fake.feed(b"".join(items[:batch])))]
+
+
+def test_fuzz_replies_equal_the_fake_device(qemu):
+    statuses = _fuzz(qemu, 300, seed=1)
+    assert {"OK", "ERR_CRC", "ERR_FRAME", "ERR_UNKNOWN_CMD", "ERR_NOT_IMPLEMENTED"} <= set(statuses)
+
+
+@pytest.mark.slow
+def test_fuzz_10000_replies_equal_the_fake_device(qemu):
+    _fuzz(qemu, 10_000, seed=2, oversized=0.001)
+
+
+# -- images ------------------------------------------------------------------------------------------------------
+def test_image_blob_lands_at_the_image_base(firmware, no_leftovers):
+    image = (0xEC_C1_E5_50).to_bytes(4, "little") + bytes(range(256)) * 16
+    with Qemu(firmware.board, firmware.elf, image=image) as q:
+        assert q.client.info()["image_head"] == 0xECC1E550
+    big = bytes(firmware.board.image.size + 1)
+    with pytest.raises(UsageError, match="exceeds the image region"):
+        Qemu(firmware.board, firmware.elf, image=big).start()
+
+
+# -- the harness always stops QEMU --------------------------------------------------------------------------------
+def test_exception_inside_with_stops_qemu(firmware, no_leftovers):
+    with pytest.raises(RuntimeError, match="boom"):
+        with Qemu(firmware.board, firmware.elf) as q:
+            q.client.ping()
+            pid = q.proc.pid
+            raise RuntimeError("boom")
+    assert _gone(pid)
+
+
+def test_keyboard_interrupt_stops_qemu(firmware, no_leftovers):
+    with pytest.raises(KeyboardInterrupt):
+        with Qemu(firmware.board, firmware.elf) as q:
+            pid = q.proc.pid
+            raise KeyboardInterrupt
+    assert _gone(pid)
+
+
+def test_watchdog_limit_kills_qemu(firmware, no_leftovers):
+    with Qemu(firmware.board, firmware.elf, limit=0.3, timeout=0.5) as q:
+        q.client.ping()
+        q.proc.wait(10)                                    # the watchdog fires
+        assert q.expired
+        with pytest.raises(DeviceError, match="connection lost|no reply"):
+            q.client.ping()
+    assert "limit" in q.describe()
+
+
+def test_launch_failure_reports_qemu_stderr(firmware, no_leftovers):
+    with pytest.raises(DeviceError, match="exited with 1 before UART0 connected: .*no-such-option"):
+        Qemu(firmware.board, firmware.elf, extra_args=("-no-such-option",)).start()
+
+
+@pytest.mark.parametrize("ending", ["return", "os._exit"])
+def test_qemu_dies_with_a_python_that_never_stopped_it(firmware, ending):
+    """A script starts QEMU and ends without stop(): atexit stops it; os._exit skips atexit, PDEATHSIG kills it."""
+    script = (f"from eccless.device.qemu import Qemu; import os\n"
+              f"q = Qemu({BOARD!r}, {str(firmware.elf)!r}).start(); q.client.ping(); print(q.proc.pid, flush=True)\n"
+              + ("os._exit(0)\n" if ending == "os._exit" else ""))
+    res = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    pid = int(res.stdout.split()[0])
+    deadline = time.monotonic() + 5
+    while not _gone(pid) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert _gone(pid) or Path(f"/proc/{pid}/stat").read_text().split(")")[1].split()[0] == "Z"
+
+
+@pytest.mark.parametrize("kind, exit_code, cause", [
+    ("undefined", 106, "UsageFault"), ("divide", 106, "UsageFault"),
+    ("bad_read", 104, "MemManage"), ("stack_overflow", 104, "MemManage"),
+])
+def test_fault_is_reported_and_exits_nonzero(debug_firmware, no_leftovers, kind, exit_code, cause):
+    with Qemu(debug_firmware.board, debug_firmware.elf) as q:
+        q.client.ping()
+        with pytest.raises(DeviceError, match=rf"device fault: HardFault\({cause}\) pc=0x[0-9a-f]{{8}} .*cfsr="):
+            q.client.request("FAULT", kind=P.FAULT_KINDS[kind])
+        assert q.wait(5.0) == exit_code
+        pid = q.proc.pid
+    assert f"{P.FAULT_MARKER} HardFault({cause})" in q.stderr      # the semihosting console has it too
+    assert _gone(pid)
+
+
+def test_fault_error_through_the_backend_names_the_exit(debug_firmware, no_leftovers):
+    with open_device("qemu", elf=debug_firmware.elf, board=BOARD) as dev:
+        with pytest.raises(DeviceError, match=r"device fault: HardFault\(UsageFault\).*qemu exited with 106"):
+            dev.request("FAULT", kind=P.FAULT_KINDS["undefined"])
+
+
+def test_instruction_counts_are_deterministic_to_one_tick(debug_firmware, no_leftovers):
+    """TIMER0 under -icount shift=0: 40 instructions per tick; a busy loop's count depends only on its length,
+    up to the phase of the first tick (one tick) -- in one session and across sessions."""
+    runs = []
+    for _ in range(2):
+        with Qemu(debug_firmware.board, debug_firmware.elf) as q:
+            assert q.client.info()["flags"] == 0b11                  # debug + icount
+            runs.append([q.client.request("SPIN", iterations=n) for n in (100_000, 100_000, 200_000)])
+    for (a, b, c) in runs:
+        assert all(r["instructions"] == 40 * r["ticks"] for r in (a, b, c))
+        assert a["ticks"] > 1000 and abs(a["ticks"] - b["ticks"]) <= 1 and abs(c["ticks"] - 2 * a["ticks"]) <= 2
+    assert abs(runs[0][0]["ticks"] - runs[1][0]["ticks"]) <= 1
+
+
+# -- one test body, any backend -----------------------------------------------------------------------------------
+@pytest.mark.parametrize("spec", ["loop", f"qemu:{BOARD}"])
+def test_same_body_on_every_backend(spec, firmware, no_leftovers):
+    with open_device(spec) as dev:
+        dev.ping()
+        assert dev.echo(b"\x00eccless\x00") == b"\x00eccless\x00"
+        info = dev.info()
+        assert info["protocol"] == P.VERSION and info["max_payload"] == P.MAX_PAYLOAD
+        with pytest.raises(DeviceStatusError) as e:
+            dev.request("EVAL", first=0, count=1)
+        assert e.value.status == "ERR_NOT_IMPLEMENTED"
