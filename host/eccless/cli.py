@@ -12,6 +12,8 @@ import os
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from .errors import EcclessError, Interrupted, UsageError
 
 
@@ -113,15 +115,30 @@ def cmd_critical(args):
 
 
 def cmd_distortion(args):
-    from .analysis.distortion import distortion_table, gaussian_pmf
+    from .analysis.distortion import distortion_table, gaussian_pmf, pmf_from_weights
     from .sweep.grid import parse_list
 
     names = parse_list(args.repr, "representation")
     ns = _ints(args.n)
-    rows = distortion_table(names, ns, (lambda n: gaussian_pmf(n)) if args.pmf == "gaussian" else (lambda n: None))
-    print(f"{'repr':<10} {'n':>3} {'max':>10} {'mean':>10} {'rms':>10}   (single flips, in level steps)")
+    if args.pmf == "uniform":
+        pmf_for_n = None
+    elif args.pmf == "gaussian":
+        pmf_for_n = gaussian_pmf
+    elif args.pmf.startswith("weights:"):
+        from .modelsource import load_model_and_data
+
+        model, _ = load_model_and_data(args.pmf.split(":", 1)[1], args.dataset)
+        weights = np.concatenate([op.weight.astype(np.float64).ravel() for op in model.ops if op.weight is not None])
+
+        def pmf_for_n(n):
+            return pmf_from_weights(weights, n)
+    else:
+        raise UsageError(f"--pmf {args.pmf!r}: use uniform, gaussian or weights:MODEL (e.g. weights:digits:lenet)")
+    rows = distortion_table(names, ns, pmf_for_n)
+    print(f"{'repr':<10} {'n':>3} {'max':>10} {'mean':>10} {'rms':>10}   (single flips, in level steps, pmf {args.pmf})")
     for r in rows:
-        print(f"{r['representation']:<10} {r['n']:>3} {r['max']:>10.2f} {r['mean']:>10.3f} {r['rms']:>10.3f}")
+        note = f"   ({r['note']})" if "note" in r else ""
+        print(f"{r['representation']:<10} {r['n']:>3} {r['max']:>10.2f} {r['mean']:>10.3f} {r['rms']:>10.3f}{note}")
 
 
 def cmd_list(args):
@@ -297,7 +314,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("distortion", help="exhaustive single-flip distortion of representations")
     p.add_argument("--repr", default="offset,twos,signmag,gray,hamming")
     p.add_argument("--n", default="4:16")
-    p.add_argument("--pmf", choices=["uniform", "gaussian"], default="uniform")
+    p.add_argument("--pmf", default="uniform", help="uniform, gaussian, or weights:MODEL (a real weight histogram)")
+    p.add_argument("--dataset", default=None, help="for weights:FILE models")
     p.set_defaults(func=cmd_distortion)
 
     p = sub.add_parser("paper", help="reproduce the paper's three findings; writes a Markdown report with plots")
