@@ -236,7 +236,8 @@ def cmd_inspect(args):
     print(f"regions: protected {r['superblock_and_protected']:,} B (payload {r['protected_payload']:,} B, "
           f"ECC blob {r['protected_blob']:,} B), weights {r['weights']:,} B, test set {r['testset']:,} B, "
           f"total {r['total']:,} B")
-    print(f"overhead vs weights: protected region {o['protected_region']:.1f} % (page-aligned) | "
+    print(f"overhead vs weights: protected region {o['protected_region_unpadded']:.1f} % "
+          f"({o['protected_region']:.1f} % page-aligned) | "
           f"SEC-DED (72,64) would cost {o['secded_72_64']:.1f} %, NAND BCH t=8/512 B {o['nand_bch_t8_512B']:.1f} %")
     print("CRC: " + ", ".join(f"{k} {v}" for k, v in info["crc"].items()))
     for layer in info["layers"]:
@@ -250,8 +251,9 @@ def cmd_corrupt(args):
     from .image.tools import corrupt_image
     from .sweep.grid import check_ber
 
+    channel = f"asym:{args.asym}" if args.asym is not None else args.channel
     res = corrupt_image(args.image, args.output, ber=check_ber(args.ber), seed=args.seed, region=args.region,
-                        channel=args.channel)
+                        channel=channel)
     flips = ", ".join(f"{k}: {v}" for k, v in res["flips"].items())
     print(f"wrote {args.output}: flipped {flips} bits (seed {args.seed}, BER {args.ber:g})")
     if args.json:
@@ -348,6 +350,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--region", default="weights", choices=["weights", "protected", "all"])
     p.add_argument("--channel", default="bsc", help="bsc, or asym:R (0->1 rate = R x 1->0 rate)")
+    p.add_argument("--asym", type=float, default=None, metavar="R", help="shorthand for --channel asym:R")
     p.add_argument("--json", action="store_true", help="also print the flipped bit positions")
     p.add_argument("-o", "--output", required=True)
     p.set_defaults(func=cmd_corrupt)

@@ -115,6 +115,8 @@ def inspect_image(path) -> dict:
                     "testset": (sb["image_len"] - meta["testset_offset"]) if meta["testset_count"] else 0,
                     "total": sb["image_len"]},
         "overhead_pct": {"protected_region": 100.0 * protected / max(1, weights_bytes),
+                         "protected_region_unpadded": 100.0 * (PROTECTED_OFFSET + sb["meta_blob_len"])
+                         / max(1, weights_bytes),
                          "secded_72_64": 100.0 * SECDED_OVERHEAD, "nand_bch_t8_512B": 100.0 * NAND_BCH_OVERHEAD},
         "crc": {"protected": "ok" if img.corrected_bits == 0 else f"repaired {img.corrected_bits} bit errors",
                 "weights": "intact" if img.weights_intact() else "differs from the packed weights (bit errors)",
