@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -21,16 +20,8 @@ from eccless.image.tools import corrupt_image
 from eccless.storage.prepare import prepare_model
 from eccless.storage.stored import StoredModel
 
+from bench_sweep import _best as _median  # median wall time of repeated calls
 from bench_sweep import big_dense_model
-
-
-def _median(fn, repeat=5):
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return float(np.median(times))
 
 
 def main(argv=None):
