@@ -1,0 +1,35 @@
+/*
+ * ed_kernels_check.h: argument validation shared by both kernel variants (internal), so that the reference and
+ * the optimized build accept and reject exactly the same calls with the same status.
+ * Precedence: ED_ERR_ARG (pointers, shapes) before ED_ERR_QUANT (zero points, clamps, shifts) before
+ * ED_ERR_BUFFER (scratch, checked by the variant after these).
+ */
+#ifndef ED_KERNELS_CHECK_H
+#define ED_KERNELS_CHECK_H
+
+#include "ed_kernels.h"
+
+ed_kernel_status_t ed_kc_fully_connected(const ed_fc_params_t *params, const ed_requant_t *requant,
+                                         int32_t batches, int32_t in_features, int32_t out_features,
+                                         const int8_t *input, const int8_t *weights, const int8_t *output);
+
+ed_kernel_status_t ed_kc_conv2d(const ed_conv_params_t *params, const ed_requant_t *requant,
+                                const ed_dims_t *input_dims, const int8_t *input, const ed_dims_t *filter_dims,
+                                const int8_t *filter, const ed_dims_t *output_dims, const int8_t *output);
+
+ed_kernel_status_t ed_kc_depthwise_conv2d(const ed_dw_conv_params_t *params, const ed_requant_t *requant,
+                                          const ed_dims_t *input_dims, const int8_t *input,
+                                          const ed_dims_t *filter_dims, const int8_t *filter,
+                                          const ed_dims_t *output_dims, const int8_t *output);
+
+/* avg != 0 also bounds the window to 2^24 cells (its int32 sum must not overflow). */
+ed_kernel_status_t ed_kc_pool(const ed_pool_params_t *params, const ed_dims_t *input_dims, const int8_t *input,
+                              const ed_dims_t *output_dims, const int8_t *output, int avg);
+
+ed_kernel_status_t ed_kc_clamp(const ed_clamp_params_t *params, int32_t size, const int8_t *input,
+                               const int8_t *output);
+
+/* A scratch buffer of at least `needed` bytes, 4-byte aligned; anything goes when needed == 0. */
+ed_kernel_status_t ed_kc_scratch(const ed_scratch_t *scratch, size_t needed);
+
+#endif /* ED_KERNELS_CHECK_H */

@@ -1,0 +1,43 @@
+/*
+ * ed_fully_connected_s8.c (cortex_m4): each input row is widened once into a column buffer (int16, input_zp
+ * subtracted, SMLAD pair order), then four weight rows at a time are multiplied with it (ed_cm4_support.c).
+ * Same results as the reference variant, bit for bit.
+ */
+#include "ed_cm4_support.h"
+#include "ed_kernels_check.h"
+
+size_t ed_fully_connected_s8_get_buffer_size(int32_t in_features)
+{
+    return ed_cm4_cols_size(in_features, 1);
+}
+
+ed_kernel_status_t ed_fully_connected_s8(const ed_fc_params_t *params, const ed_requant_t *requant,
+                                         int32_t batches, int32_t in_features, int32_t out_features,
+                                         const int8_t *input, const int8_t *weights, const int32_t *bias,
+                                         int8_t *output, const ed_scratch_t *scratch)
+{
+    ed_kernel_status_t status = ed_kc_fully_connected(params, requant, batches, in_features, out_features, input,
+                                                      weights, output);
+    ed_cm4_out_t q;
+    uint32_t *cols;
+    int32_t b;
+
+    if (status == ED_OK) {
+        status = ed_kc_scratch(scratch, ed_fully_connected_s8_get_buffer_size(in_features));
+    }
+    if (status != ED_OK) {
+        return status;
+    }
+    cols = (uint32_t *)scratch->buf;
+    q.bias = bias;
+    q.multiplier = requant->multiplier;
+    q.shift = requant->shift;
+    q.output_zp = params->act.output_zp;
+    q.act_min = params->act.act_min;
+    q.act_max = params->act.act_max;
+    for (b = 0; b < batches; b++) {
+        ed_cm4_widen(input + b * in_features, in_features, params->act.input_zp, cols, 0, 1);
+        ed_cm4_mat_mult_s8_s16(weights, out_features, in_features, cols, 1, &q, output + b * out_features, 0);
+    }
+    return ED_OK;
+}

@@ -1,0 +1,163 @@
+/*
+ * ed_kernels.h: int8 inference kernels of the eccless firmware, bit-exact twins of the numpy integer reference
+ * host/eccless/quant/kernels.py (itself bit-exact with LiteRT's reference kernels). Spec: docs/KERNELS.md.
+ *
+ * Two implementations share this header and these file names (TFLite Micro style): edge/kernels/reference/
+ * (plain readable loops) and edge/kernels/cortex_m4/ (SMLAD/SXTB16 with a portable C fallback). A build links
+ * exactly one of them plus edge/kernels/common/ (kernels.mk: ED_KERNELS=reference|cortex_m4).
+ *
+ * Conventions
+ * - Activations are NHWC int8 (batch, height, width, channels), dense input (batch, features).
+ * - Weights: fully connected (out, in); conv2d OHWI (out, kh, kw, in); depthwise 1HWO (1, kh, kw, in * mult),
+ *   output channel oc reads input channel oc / depth_multiplier. Weights are symmetric (zero point 0).
+ * - acc = sum w * (x - input_zp) + bias[oc] in an int32 that wraps around (two's complement) on overflow;
+ *   out = clamp(MultiplyByQuantizedMultiplier(acc, multiplier[oc], shift[oc]) + output_zp, act_min, act_max),
+ *   TFLite's double-rounding form; shift > 0 is a left shift (multiplier >= 1), shift < 0 a right shift. Every
+ *   int32 addition that LiteRT lets wrap wraps here too (done in uint32, no reliance on -fwrapv).
+ * - Padding is explicit (top, bottom, left, right); padded cells are skipped (= contribute zero after
+ *   subtracting input_zp; not counted in average pooling). Output dims must equal
+ *   (in + pad_before + pad_after - kernel) / stride + 1 (C division) and are checked.
+ * - Memory is the caller's: no allocation, no globals. Kernels whose optimized variant needs scratch memory
+ *   have a *_get_buffer_size query; pass a buffer of at least that size, 4-byte aligned (declare it as a uint32_t
+ *   array or take it from an allocator), or NULL when the size is 0. The size depends on the variant built.
+ * - Input, weights and output must not overlap, except ed_clamp_s8, which may run in place.
+ * - Valid ranges (anything else returns an error and writes nothing): every dimension >= 1, each tensor and
+ *   weight array below 2^31 elements; input_zp, output_zp in [-128, 127]; -128 <= act_min <= act_max <= 127;
+ *   shift in [-31, 31]; stride >= 1, pads >= 0 (pooling: pad < filter size, so no window is empty).
+ *   Multipliers may be any int32 (corrupted parameters give LiteRT's wrapped results, they are not rejected).
+ *   bias may be NULL (zero bias).
+ */
+#ifndef ED_KERNELS_H
+#define ED_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    ED_OK = 0,
+    ED_ERR_ARG = -1,    /* NULL pointer, dimension < 1 or too large, shapes that do not fit together */
+    ED_ERR_QUANT = -2,  /* zero point or activation clamp outside int8, act_min > act_max, shift outside ±31 */
+    ED_ERR_BUFFER = -3  /* scratch buffer NULL, smaller than *_get_buffer_size or not 4-byte aligned */
+} ed_kernel_status_t;
+
+/* A tensor shape: NHWC for activations; for conv filters n = out channels, h/w = kernel, c = in channels. */
+typedef struct {
+    int32_t n, h, w, c;
+} ed_dims_t;
+
+/* Per-output-channel requantization: QuantizeMultiplier's (multiplier, shift) per channel, each array out_c long. */
+typedef struct {
+    const int32_t *multiplier;
+    const int32_t *shift; /* in [-31, 31]; > 0 shifts left (real multiplier >= 1) */
+} ed_requant_t;
+
+/* Sliding-window geometry shared by convolutions and pools. */
+typedef struct {
+    int32_t stride_h, stride_w;
+    int32_t pad_top, pad_bottom, pad_left, pad_right;
+} ed_window_t;
+
+/* Quantization of the activations around a weighted op. */
+typedef struct {
+    int32_t input_zp;  /* subtracted from every input value */
+    int32_t output_zp; /* added after requantization */
+    int32_t act_min;   /* int8 clamp, fused relu/relu6 included */
+    int32_t act_max;
+} ed_act_t;
+
+typedef struct {
+    ed_act_t act;
+} ed_fc_params_t;
+
+typedef struct {
+    ed_window_t window;
+    ed_act_t act;
+} ed_conv_params_t;
+
+typedef struct {
+    ed_window_t window;
+    int32_t depth_multiplier; /* output channels = input channels * depth_multiplier */
+    ed_act_t act;
+} ed_dw_conv_params_t;
+
+typedef struct {
+    ed_window_t window;
+    int32_t filter_h, filter_w;
+    int32_t act_min, act_max; /* pools keep their input's quantization: only a clamp */
+} ed_pool_params_t;
+
+/* Standalone relu/relu6: out = clamp(output_zp + MBQM(x - input_zp, multiplier, shift), act_min, act_max).
+ * With input_zp == output_zp, multiplier = 1 << 30 and shift = 1 (QuantizeMultiplier(1.0)) it is a pure clamp. */
+typedef struct {
+    int32_t input_zp, output_zp;
+    int32_t multiplier, shift;
+    int32_t act_min, act_max;
+} ed_clamp_params_t;
+
+/* Caller-owned scratch memory (see *_get_buffer_size). */
+typedef struct {
+    void *buf;
+    size_t size; /* bytes */
+} ed_scratch_t;
+
+/* Which implementation was built: "reference" or "cortex_m4". */
+const char *ed_kernels_variant(void);
+
+/*
+ * Fully connected: output[b][o] = requant(sum_i weights[o][i] * (input[b][i] - input_zp) + bias[o]).
+ * input (batches, in_features), weights (out_features, in_features), bias (out_features) or NULL,
+ * output (batches, out_features), requant arrays out_features long. scratch: see the size query (may be NULL
+ * when it returns 0).
+ */
+size_t ed_fully_connected_s8_get_buffer_size(int32_t in_features);
+ed_kernel_status_t ed_fully_connected_s8(const ed_fc_params_t *params, const ed_requant_t *requant,
+                                         int32_t batches, int32_t in_features, int32_t out_features,
+                                         const int8_t *input, const int8_t *weights, const int32_t *bias,
+                                         int8_t *output, const ed_scratch_t *scratch);
+
+/*
+ * 2-D convolution: input NHWC (input_dims), filter OHWI (filter_dims: n = out channels, c = input_dims->c),
+ * bias (out channels) or NULL, output NHWC (output_dims: n = input n, c = filter n).
+ */
+size_t ed_conv2d_s8_get_buffer_size(const ed_dims_t *filter_dims);
+ed_kernel_status_t ed_conv2d_s8(const ed_conv_params_t *params, const ed_requant_t *requant,
+                                const ed_dims_t *input_dims, const int8_t *input,
+                                const ed_dims_t *filter_dims, const int8_t *filter, const int32_t *bias,
+                                const ed_dims_t *output_dims, int8_t *output, const ed_scratch_t *scratch);
+
+/*
+ * Depthwise 2-D convolution: filter 1HWO (filter_dims: n = 1, c = input c * depth_multiplier), bias (out channels)
+ * or NULL, output NHWC with c = input c * depth_multiplier. Needs no scratch memory.
+ */
+ed_kernel_status_t ed_depthwise_conv2d_s8(const ed_dw_conv_params_t *params, const ed_requant_t *requant,
+                                          const ed_dims_t *input_dims, const int8_t *input,
+                                          const ed_dims_t *filter_dims, const int8_t *filter,
+                                          const int32_t *bias, const ed_dims_t *output_dims, int8_t *output);
+
+/* Max pooling over the cells of each window inside the image, then clamped. output c = input c, n = input n. */
+ed_kernel_status_t ed_max_pool_s8(const ed_pool_params_t *params, const ed_dims_t *input_dims,
+                                  const int8_t *input, const ed_dims_t *output_dims, int8_t *output);
+
+/*
+ * Average pooling: sum of the cells inside the image divided by their count, rounded half away from zero
+ * (TFLite: acc > 0 ? (acc + n/2) / n : (acc - n/2) / n with truncating division), then clamped.
+ * filter_h * filter_w must stay below 2^24.
+ */
+ed_kernel_status_t ed_avg_pool_s8(const ed_pool_params_t *params, const ed_dims_t *input_dims,
+                                  const int8_t *input, const ed_dims_t *output_dims, int8_t *output);
+
+/* Standalone relu/relu6 (and any requantizing clamp) over size elements; output may equal input. */
+ed_kernel_status_t ed_clamp_s8(const ed_clamp_params_t *params, int32_t size, const int8_t *input,
+                               int8_t *output);
+
+/* Reshape is a view: the NHWC bytes of a tensor are its flattened (batch, H*W*C) bytes, nothing to run. */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ED_KERNELS_H */

@@ -1,0 +1,43 @@
+/*
+ * ed_fully_connected_s8.c (reference): plain loops after LiteRT reference_integer_ops::FullyConnected(PerChannel);
+ * twin of eccless.quant.kernels.dense. The accumulator is a uint32_t so that overflow wraps as LiteRT's int32 does.
+ */
+#include "ed_fixedpoint.h"
+#include "ed_kernels_check.h"
+
+size_t ed_fully_connected_s8_get_buffer_size(int32_t in_features)
+{
+    (void)in_features;
+    return 0;
+}
+
+ed_kernel_status_t ed_fully_connected_s8(const ed_fc_params_t *params, const ed_requant_t *requant,
+                                         int32_t batches, int32_t in_features, int32_t out_features,
+                                         const int8_t *input, const int8_t *weights, const int32_t *bias,
+                                         int8_t *output, const ed_scratch_t *scratch)
+{
+    const ed_kernel_status_t status = ed_kc_fully_connected(params, requant, batches, in_features, out_features,
+                                                            input, weights, output);
+    const ed_act_t *act;
+    int32_t b, o, i;
+
+    (void)scratch;
+    if (status != ED_OK) {
+        return status;
+    }
+    act = &params->act;
+    for (b = 0; b < batches; b++) {
+        const int8_t *x = input + b * in_features;
+        for (o = 0; o < out_features; o++) {
+            const int8_t *w = weights + o * in_features;
+            uint32_t acc = 0;
+            for (i = 0; i < in_features; i++) {
+                acc += (uint32_t)(w[i] * (x[i] - act->input_zp));
+            }
+            acc += bias != NULL ? (uint32_t)bias[o] : 0u;
+            output[b * out_features + o] = ed_requantize(acc, requant->multiplier[o], requant->shift[o],
+                                                         act->output_zp, act->act_min, act->act_max);
+        }
+    }
+    return ED_OK;
+}

@@ -1,0 +1,224 @@
+"""The kernels' contract beyond the arithmetic: argument checks and statuses (the same in both variants), scratch
+buffer rules, in-place clamp, NULL bias, the variant layout and its refusal of unknown names, and a warning-free
+Cortex-M4 build (arm-none-eabi-gcc, skipped when missing) that needs nothing from libc but memcpy/memset.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import re
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+from eccless.device import kernels_host as kh
+from eccless.device.kernels_host import (
+    VARIANTS,
+    Act,
+    ClampParams,
+    ConvParams,
+    Dims,
+    DwConvParams,
+    FcParams,
+    HostKernels,
+    PoolParams,
+    Requant,
+    Scratch,
+    Window,
+    build_library,
+)
+from eccless.errors import DeviceError, UsageError
+
+pytestmark = pytest.mark.golden
+
+OK, ERR_ARG, ERR_QUANT, ERR_BUFFER = 0, -1, -2, -3
+ARM_FLAGS = ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16", "-std=c99", "-O2", "-Wall",
+             "-Wextra", "-Werror"]
+P8, P32 = kh.P8, kh.P32
+
+
+@pytest.fixture(scope="module")
+def libs(tmp_path_factory) -> dict[str, HostKernels]:
+    return {v: HostKernels(build_library(v, tmp_path_factory.mktemp(v))) for v in VARIANTS}
+
+
+def ptr(a, t=P8):
+    return a.ctypes.data_as(t)
+
+
+class ConvCall:
+    """A valid 1x5x5x3 -> 3x3 conv call whose fields a test can break one at a time."""
+
+    def __init__(self):
+        self.x = np.arange(75, dtype=np.int8).reshape(1, 5, 5, 3)
+        self.w = np.ones((4, 3, 3, 3), np.int8)
+        self.bias = np.zeros(4, np.int32)
+        self.mult, self.shift = np.full(4, 1 << 30, np.int32), np.full(4, -2, np.int32)
+        self.y = np.full((1, 3, 3, 4), 99, np.int8)
+        self.params = ConvParams(Window(1, 1, 0, 0, 0, 0), Act(0, 0, -128, 127))
+        self.in_dims, self.f_dims, self.out_dims = Dims(1, 5, 5, 3), Dims(4, 3, 3, 3), Dims(1, 3, 3, 4)
+        self.buf = np.zeros(1024, np.uint32)
+        self.scratch = Scratch(self.buf.ctypes.data, self.buf.nbytes)
+
+    def __call__(self, lib: HostKernels, **override):
+        a = dict(params=ctypes.byref(self.params), requant=ctypes.byref(Requant(ptr(self.mult, P32),
+                                                                                ptr(self.shift, P32))),
+                 in_dims=ctypes.byref(self.in_dims), x=ptr(self.x), f_dims=ctypes.byref(self.f_dims),
+                 w=ptr(self.w), bias=ptr(self.bias, P32), out_dims=ctypes.byref(self.out_dims), y=ptr(self.y),
+                 scratch=ctypes.byref(self.scratch))
+        a.update(override)
+        return lib.lib.ed_conv2d_s8(*a.values())
+
+
+def conv_breakers():
+    """(description, how to break a ConvCall, expected status)."""
+    yield "ok", lambda c: {}, OK
+    yield "NULL params", lambda c: {"params": None}, ERR_ARG
+    yield "NULL input", lambda c: {"x": None}, ERR_ARG
+    yield "NULL multipliers", lambda c: {"requant": ctypes.byref(Requant(None, ptr(c.shift, P32)))}, ERR_ARG
+    yield "wrong output height", lambda c: {"out_dims": ctypes.byref(Dims(1, 4, 3, 4))}, ERR_ARG
+    yield "channel mismatch", lambda c: {"f_dims": ctypes.byref(Dims(4, 3, 3, 2))}, ERR_ARG
+    yield "zero stride", lambda c: {"params": ctypes.byref(ConvParams(Window(0, 1, 0, 0, 0, 0),
+                                                                      Act(0, 0, -128, 127)))}, ERR_ARG
+    yield "negative pad", lambda c: {"params": ctypes.byref(ConvParams(Window(1, 1, -1, 1, 0, 0),
+                                                                       Act(0, 0, -128, 127)))}, ERR_ARG
+    yield "input zp 128", lambda c: {"params": ctypes.byref(ConvParams(Window(1, 1, 0, 0, 0, 0),
+                                                                       Act(128, 0, -128, 127)))}, ERR_QUANT
+    yield "act_min > act_max", lambda c: {"params": ctypes.byref(ConvParams(Window(1, 1, 0, 0, 0, 0),
+                                                                            Act(0, 0, 5, 4)))}, ERR_QUANT
+    yield "shift 32", lambda c: {"requant": ctypes.byref(Requant(ptr(c.mult, P32),
+                                                                 ptr(np.array([0, 0, 32, 0], np.int32), P32)))}, \
+        ERR_QUANT
+
+
+@pytest.mark.parametrize("case", list(conv_breakers()), ids=lambda c: c[0])
+def test_conv_argument_checks_agree(libs, case):
+    what, breaker, expected = case
+    for variant, lib in libs.items():
+        call = ConvCall()
+        status = call(lib, **breaker(call))
+        assert status == expected, f"{variant}: {what} gave {status}, expected {expected}"
+        if expected != OK:
+            assert np.all(call.y == 99), f"{variant}: {what} wrote output despite the error"
+
+
+def test_other_kernels_reject_bad_arguments(libs):
+    x = np.zeros((1, 4, 4, 4), np.int8)
+    y = np.zeros((1, 2, 2, 4), np.int8)
+    m, s = np.full(4, 1 << 30, np.int32), np.zeros(4, np.int32)
+    rq = Requant(ptr(m, P32), ptr(s, P32))
+    for variant, lib in libs.items():
+        L = lib.lib
+        fc = FcParams(Act(0, 0, -128, 127))
+        assert L.ed_fully_connected_s8(fc, rq, 1, 16, 4, ptr(x), ptr(x), None, ptr(y), None) in (OK, ERR_BUFFER)
+        assert L.ed_fully_connected_s8(fc, rq, 0, 16, 4, ptr(x), ptr(x), None, ptr(y), None) == ERR_ARG
+        assert L.ed_fully_connected_s8(FcParams(Act(0, -129, -128, 127)), rq, 1, 16, 4, ptr(x), ptr(x), None,
+                                       ptr(y), None) == ERR_QUANT
+        dw = DwConvParams(Window(2, 2, 0, 0, 0, 0), 1, Act(0, 0, -128, 127))
+        assert L.ed_depthwise_conv2d_s8(dw, rq, Dims(1, 4, 4, 4), ptr(x), Dims(1, 2, 2, 4), ptr(x), None,
+                                        Dims(1, 2, 2, 4), ptr(y)) == OK
+        assert L.ed_depthwise_conv2d_s8(DwConvParams(Window(2, 2, 0, 0, 0, 0), 2, Act(0, 0, -128, 127)), rq,
+                                        Dims(1, 4, 4, 4), ptr(x), Dims(1, 2, 2, 4), ptr(x), None,
+                                        Dims(1, 2, 2, 4), ptr(y)) == ERR_ARG  # 4 outputs != 4 inputs x 2
+        for fn in (L.ed_max_pool_s8, L.ed_avg_pool_s8):
+            assert fn(PoolParams(Window(2, 2, 0, 0, 0, 0), 2, 2, -128, 127), Dims(1, 4, 4, 4), ptr(x),
+                      Dims(1, 2, 2, 4), ptr(y)) == OK
+            # a pad as large as the window would leave an empty window
+            assert fn(PoolParams(Window(2, 2, 2, 0, 0, 0), 2, 2, -128, 127), Dims(1, 4, 4, 4), ptr(x),
+                      Dims(1, 3, 2, 4), ptr(y)) == ERR_ARG
+            assert fn(PoolParams(Window(2, 2, 0, 0, 0, 0), 2, 2, 0, -1), Dims(1, 4, 4, 4), ptr(x),
+                      Dims(1, 2, 2, 4), ptr(y)) == ERR_QUANT
+        assert L.ed_clamp_s8(ClampParams(0, 0, 1 << 30, 1, 0, 127), 0, ptr(x), ptr(y)) == ERR_ARG
+        assert L.ed_clamp_s8(ClampParams(0, 0, 1 << 30, -32, 0, 127), 4, ptr(x), ptr(y)) == ERR_QUANT
+        assert L.ed_clamp_s8(None, 4, ptr(x), ptr(y)) == ERR_ARG, variant
+
+
+def test_scratch_buffer_rules(libs):
+    ref, opt = libs["reference"].lib, libs["cortex_m4"].lib
+    assert ref.ed_conv2d_s8_get_buffer_size(Dims(4, 3, 3, 3)) == 0
+    assert ref.ed_fully_connected_s8_get_buffer_size(100) == 0
+    k = 3 * 3 * 3
+    assert opt.ed_conv2d_s8_get_buffer_size(Dims(4, 3, 3, 3)) == 16 * ((k + 3) // 4) + 4 * ((k + 3) // 4)
+    assert opt.ed_fully_connected_s8_get_buffer_size(100) == 8 * 25
+    call = ConvCall()
+    assert call(libs["reference"], scratch=None) == OK  # the reference needs no scratch
+    need = opt.ed_conv2d_s8_get_buffer_size(Dims(4, 3, 3, 3))
+    base = call.buf.ctypes.data
+    for what, scratch in [("NULL", None), ("too small", Scratch(base, need - 1)), ("NULL buf", Scratch(None, need)),
+                          ("misaligned", Scratch(base + 2, need + 8))]:
+        arg = None if scratch is None else ctypes.byref(scratch)
+        assert call(libs["cortex_m4"], scratch=arg) == ERR_BUFFER, what
+    assert call(libs["cortex_m4"], scratch=ctypes.byref(Scratch(base, need))) == OK
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_clamp_in_place_and_null_bias(libs, variant):
+    lib = libs[variant]
+    x = np.arange(-128, 128, dtype=np.int8)
+    for mult, shift in ((1 << 30, 1), (1 << 30, 0)):  # identity (pure clamp) and a real requantization
+        _, expected = lib.clamp(x, 3, 3, mult, shift, -20, 90)
+        inplace = x.copy()
+        assert lib.lib.ed_clamp_s8(ClampParams(3, 3, mult, shift, -20, 90), x.size, ptr(inplace), ptr(inplace)) == OK
+        assert np.array_equal(inplace, expected)
+    assert np.array_equal(lib.clamp(x, 3, 3, 1 << 30, 1, -20, 90)[1], np.clip(x, -20, 90))
+    rng = np.random.default_rng(0)
+    xs, w = rng.integers(-128, 128, (2, 9), dtype=np.int8), rng.integers(-128, 128, (5, 9), dtype=np.int8)
+    m, s = np.full(5, 1 << 30, np.int32), np.full(5, -8, np.int32)
+    act = (4, -4, -128, 127)
+    assert np.array_equal(lib.fully_connected(xs, w, None, m, s, act)[1],
+                          lib.fully_connected(xs, w, np.zeros(5, np.int32), m, s, act)[1])
+
+
+def public_functions() -> list[str]:
+    header = (kh.KERNELS_DIR / "include" / "ed_kernels.h").read_text()
+    names = re.findall(r"^\S.*?\b(ed_\w+)\(", header, flags=re.M)
+    return sorted(n for n in set(names) if not n.endswith("_get_buffer_size"))
+
+
+def test_every_public_function_has_one_file_per_variant():
+    names = public_functions()
+    assert "ed_conv2d_s8" in names and "ed_clamp_s8" in names and len(names) == 7
+    for variant in VARIANTS:
+        files = {p.stem for p in (kh.KERNELS_DIR / variant).glob("*.c")}
+        assert set(names) <= files, f"{variant} lacks {set(names) - files}"
+        text = {p.stem: p.read_text() for p in (kh.KERNELS_DIR / variant).glob("*.c")}
+        for name in names:  # each public function is defined in its own file and nowhere else
+            where = [stem for stem, src in text.items() if re.search(rf"^\S.*\b{name}\(", src, flags=re.M)]
+            assert where == [name], f"{variant}: {name} defined in {where}"
+
+
+def test_unknown_variant_is_refused(tmp_path):
+    with pytest.raises(UsageError, match="unknown kernel variant 'cmsis'"):
+        kh.kernel_sources("cmsis")
+    with pytest.raises(UsageError):
+        build_library("", tmp_path)
+    if shutil.which("make") is None:
+        pytest.skip("make not found: apt-get install make")
+    mk = tmp_path / "Makefile"
+    mk.write_text(f"include {kh.KERNELS_DIR / 'kernels.mk'}\nall:\n\t@echo $(ED_KERNELS_SRCS)\n")
+    good = subprocess.run(["make", "-s", "-f", str(mk), "ED_KERNELS=cortex_m4"], capture_output=True, text=True)
+    assert good.returncode == 0 and "cortex_m4/ed_conv2d_s8.c" in good.stdout and "reference/" not in good.stdout
+    bad = subprocess.run(["make", "-s", "-f", str(mk), "ED_KERNELS=cmsis"], capture_output=True, text=True)
+    assert bad.returncode != 0 and "unknown ED_KERNELS 'cmsis'" in bad.stderr
+
+
+def test_build_failure_is_a_device_error(tmp_path):
+    with pytest.raises(DeviceError, match="not found"):
+        build_library("reference", tmp_path, cc="no-such-cc")
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_cortex_m4_build_is_warning_free(variant, tmp_path):
+    if shutil.which("arm-none-eabi-gcc") is None:
+        pytest.skip("arm-none-eabi-gcc not found: apt-get install --no-install-recommends gcc-arm-none-eabi")
+    includes = [f"-I{d}" for d in kh.include_dirs()]
+    for src in kh.kernel_sources(variant):
+        run = subprocess.run(["arm-none-eabi-gcc", *ARM_FLAGS, *includes, "-c", str(src), "-o",
+                              str(tmp_path / f"{src.stem}.o")], capture_output=True, text=True)
+        assert run.returncode == 0 and run.stderr == "", f"{src.name}: {run.stderr}"
+    nm = subprocess.run(["arm-none-eabi-nm", "-u", *map(str, tmp_path.glob("*.o"))], capture_output=True, text=True)
+    undefined = {ln.split()[-1] for ln in nm.stdout.splitlines() if ln.strip().startswith("U ")}
+    external = {s for s in undefined if not s.startswith("ed_")}
+    assert external <= {"memcpy", "memset"}, f"{variant} needs {external} from the C library"

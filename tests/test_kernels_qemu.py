@@ -1,0 +1,218 @@
+"""The cortex_m4 kernels with their real DSP instructions (SMLAD, SXTB16, SSUB8/SEL, LDRD) on an emulated Cortex-M4.
+
+The host tests run the portable C twins of the DSP helpers; this one builds both variants for mps2-an386 into a
+tiny bare-metal program (its own vector table and linker script, nothing from the firmware), feeds it seeded random
+cases of every op (normal and corrupted parameters) with the expected outputs of the numpy reference, and requires
+every output byte to match in QEMU. Skipped without arm-none-eabi-gcc or qemu-system-arm.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from eccless.device import kernels_host as kh
+from eccless.quant.kernels import INT8_KERNELS
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from test_kernels_golden import KINDS, random_op  # noqa: E402  (the same case generator as the host tests)
+
+pytestmark = pytest.mark.qemu
+
+ARM = ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16", "-std=c99", "-O2", "-Wall", "-Wextra",
+       "-Werror", "-nostartfiles"]
+HEADER_WORDS = 30
+
+START_C = r"""
+#include <stdint.h>
+extern uint32_t _stack_top[];
+int main(void);
+static int semi(int op, const void *arg)
+{
+    register int r0 __asm__("r0") = op;
+    register const void *r1 __asm__("r1") = arg;
+    __asm__ volatile("bkpt 0xab" : "+r"(r0) : "r"(r1) : "memory");
+    return r0;
+}
+void put(const char *s) { (void)semi(0x04, s); }
+void quit(int code)
+{
+    uint32_t b[2] = {0x20026u, (uint32_t)code};
+    (void)semi(0x20, b);
+    for (;;) {
+    }
+}
+static void reset(void)
+{
+    *(volatile uint32_t *)0xE000ED88u |= 0xFu << 20; /* CPACR: FPU on (hard-float ABI) */
+    __asm__ volatile("dsb\n\tisb");
+    quit(main());
+}
+static void fault(void) { put("FAULT\n"); quit(99); }
+__attribute__((section(".vectors"), used)) void (*const vectors[16])(void) = {
+    (void (*)(void))(uintptr_t)_stack_top, reset, fault, fault, fault, fault, fault, 0, 0, 0, 0, fault, fault, 0,
+    fault, fault};
+"""
+
+LINK_LD = """
+MEMORY { FLASH (rx) : ORIGIN = 0x0, LENGTH = 4M  RAM (rw) : ORIGIN = 0x20000000, LENGTH = 4M }
+SECTIONS {
+  .text : { KEEP(*(.vectors)) *(.text*) *(.rodata*) } > FLASH
+  .bss (NOLOAD) : { *(.bss*) *(COMMON) } > RAM
+  _stack_top = ORIGIN(RAM) + LENGTH(RAM);
+}
+"""
+
+# Each case: 30 int32 header words (see emit), then x, w (bytes, padded to words), bias, multipliers, shifts
+# (int32), expected output (bytes, padded).
+MAIN_C = r"""
+#include <stdint.h>
+#include <string.h>
+#include "ed_kernels.h"
+void put(const char *s);
+extern const uint32_t blob[];
+extern const uint32_t blob_words;
+static uint32_t scratch[16384];
+static int8_t out[65536];
+static void putu(const char *label, uint32_t v)
+{
+    char b[12];
+    int i = 11;
+    b[i] = 0;
+    do {
+        b[--i] = (char)('0' + v % 10u);
+        v /= 10u;
+    } while (v != 0u);
+    put(label);
+    put(b + i);
+}
+int main(void)
+{
+    const uint32_t *p = blob;
+    uint32_t n = 0, bad = 0;
+    while (p < blob + blob_words) {
+        const int32_t *h = (const int32_t *)p;
+        const int32_t xl = h[25], wl = h[26], bl = h[27], rl = h[28], yl = h[29];
+        const int8_t *x = (const int8_t *)(p + 30), *w = (const int8_t *)(p + 30 + (xl + 3) / 4);
+        const int32_t *bias = (const int32_t *)(p + 30 + (xl + 3) / 4 + (wl + 3) / 4);
+        const int32_t *mult = bias + bl, *shift = mult + rl;
+        const int8_t *y = (const int8_t *)(shift + rl);
+        ed_dims_t in = {h[1], h[2], h[3], h[4]}, od = {h[21], h[22], h[23], h[24]};
+        ed_window_t win = {h[8], h[9], h[10], h[11], h[12], h[13]};
+        ed_act_t act = {h[15], h[16], h[17], h[18]};
+        ed_requant_t rq = {mult, shift};
+        ed_scratch_t sc = {scratch, sizeof scratch};
+        int status = -100;
+        memset(out, 0x55, (size_t)yl);
+        if (h[0] == 0) {
+            ed_fc_params_t fp = {act};
+            status = ed_fully_connected_s8(&fp, &rq, h[1], h[4], h[5], x, w, bias, out, &sc);
+        } else if (h[0] == 1) {
+            ed_conv_params_t cp = {win, act};
+            ed_dims_t f = {h[5], h[6], h[7], h[4]};
+            status = ed_conv2d_s8(&cp, &rq, &in, x, &f, w, bias, &od, out, &sc);
+        } else if (h[0] == 2) {
+            ed_dw_conv_params_t dp = {win, h[14], act};
+            ed_dims_t f = {1, h[6], h[7], h[5]};
+            status = ed_depthwise_conv2d_s8(&dp, &rq, &in, x, &f, w, bias, &od, out);
+        } else if (h[0] == 3 || h[0] == 4) {
+            ed_pool_params_t pp = {win, h[6], h[7], h[17], h[18]};
+            status = h[0] == 3 ? ed_max_pool_s8(&pp, &in, x, &od, out) : ed_avg_pool_s8(&pp, &in, x, &od, out);
+        } else {
+            ed_clamp_params_t cp = {h[15], h[16], h[19], h[20], h[17], h[18]};
+            status = ed_clamp_s8(&cp, yl, x, out);
+        }
+        if (status != 0 || memcmp(out, y, (size_t)yl) != 0) {
+            bad++;
+            putu("MISMATCH case ", n);
+            putu(" kind ", (uint32_t)h[0]);
+            put("\n");
+        }
+        n++;
+        p += 30 + (xl + 3) / 4 + (wl + 3) / 4 + bl + 2 * rl + (yl + 3) / 4;
+    }
+    put(ed_kernels_variant());
+    putu(" cases ", n);
+    putu(" bad ", bad);
+    put("\n");
+    return bad != 0u;
+}
+"""
+
+
+def _words(data: bytes) -> list[int]:
+    return np.frombuffer(data + b"\0" * (-len(data) % 4), np.uint32).tolist()
+
+
+def emit(op, x) -> list[int]:
+    """One case as words: the header the harness reads, the operands and the reference output."""
+    y = INT8_KERNELS[op.kind](op, x)
+    h = [0] * HEADER_WORDS
+    h[0] = KINDS.index(op.kind)
+    if op.kind == "dense":
+        h[1:6] = [x.shape[0], 1, 1, x.shape[1], op.weight.shape[0]]
+    elif op.kind != "relu":
+        h[1:5] = x.shape
+    if op.kind == "conv2d":
+        h[5:8] = op.weight.shape[:3]
+    elif op.kind == "dwconv2d":
+        h[5:8] = [op.weight.shape[3], op.weight.shape[1], op.weight.shape[2]]
+        h[14] = op.weight.shape[3] // x.shape[3]
+    elif op.kind in ("maxpool", "avgpool"):
+        h[6:8] = op.pool
+    h[8:14] = [*op.stride, *op.pads]
+    h[15:19] = [op.in_zp, op.out_zp, op.act_min, op.act_max]
+    weighted = op.weight is not None
+    if op.kind == "relu":
+        h[19:21] = [int(op.out_mult[0]), int(op.out_shift[0])]
+    if y.ndim == 4:
+        h[21:25] = y.shape
+    rq = [op.out_mult, op.out_shift] if weighted else []
+    h[25:30] = [x.size, op.weight.size if weighted else 0, op.bias.size if weighted else 0,
+                op.out_mult.size if weighted else 0, y.size]
+    words = _words(np.array(h, np.int32).tobytes()) + _words(x.tobytes())
+    if weighted:
+        words += _words(op.weight.tobytes()) + _words(op.bias.astype(np.int32).tobytes())
+        words += [w for a in rq for w in _words(a.astype(np.int32).tobytes())]
+    return words + _words(y.tobytes())
+
+
+@pytest.fixture(scope="module")
+def blob_c(tmp_path_factory) -> Path:
+    rng = np.random.default_rng(77)
+    words = []
+    for kind in KINDS:
+        for i in range(30):
+            words += emit(*random_op(rng, kind, extreme=i % 2 == 1 and kind in ("dense", "conv2d", "dwconv2d",
+                                                                                   "relu")))
+    path = tmp_path_factory.mktemp("qemu") / "cases.c"
+    body = ",\n".join(",".join(f"{w}u" for w in words[i:i + 16]) for i in range(0, len(words), 16))
+    path.write_text(f"#include <stdint.h>\n__attribute__((aligned(8))) const uint32_t blob[] = {{\n{body}}};\n"
+                    f"const uint32_t blob_words = {len(words)}u;\n")
+    return path
+
+
+@pytest.mark.parametrize("variant", kh.VARIANTS)
+def test_kernels_bit_exact_on_cortex_m4(variant, blob_c, tmp_path):
+    for tool, pkg in (("arm-none-eabi-gcc", "gcc-arm-none-eabi"), ("qemu-system-arm", "qemu-system-arm")):
+        if shutil.which(tool) is None:
+            pytest.skip(f"{tool} not found: apt-get install --no-install-recommends {pkg}")
+    for name, text in (("start.c", START_C), ("main.c", MAIN_C), ("link.ld", LINK_LD)):
+        (tmp_path / name).write_text(text)
+    elf = tmp_path / "kernels.elf"
+    build = subprocess.run(["arm-none-eabi-gcc", *ARM, "-T", str(tmp_path / "link.ld"),
+                            *(f"-I{d}" for d in kh.include_dirs()), str(tmp_path / "start.c"),
+                            str(tmp_path / "main.c"), str(blob_c), *map(str, kh.kernel_sources(variant)), "-o",
+                            str(elf)], capture_output=True, text=True)
+    assert build.returncode == 0, build.stderr
+    run = subprocess.run(["qemu-system-arm", "-M", "mps2-an386", "-nographic", "-monitor", "none",
+                          "-semihosting-config", "enable=on,target=native", "-kernel", str(elf)],
+                         capture_output=True, text=True, timeout=120)
+    console = run.stdout + run.stderr  # QEMU prints semihosting SYS_WRITE0 on stderr
+    assert f"{variant} cases {30 * len(KINDS)} bad 0" in console, console[-2000:]
+    assert run.returncode == 0
