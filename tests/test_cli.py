@@ -123,3 +123,27 @@ def test_image_commands_bad_input(tmp_path, cmd):
     res = eccless(*[c.format(**paths) for c in cmd])
     assert_one_line_error(res)
     assert not (tmp_path / "out.img").exists()
+
+
+def test_ctrl_c_gives_one_line_and_resumes(tmp_path):
+    """SIGINT to the whole process group (as a terminal's Ctrl-C does) during a parallel sweep."""
+    import signal
+    import time
+
+    args = [sys.executable, "-m", "eccless.cli", "sweep", "--model", "digits:lenet", "--quant", "float32,int8",
+            "--repr", "twos,gray", "--detect", "none,range", "--ber", "1e-6:1e-1:12", "--trials", "40",
+            "--jobs", "2", "--out", str(tmp_path)]
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    log = tmp_path / "trials.jsonl"
+    deadline = time.time() + 120
+    while time.time() < deadline and (not log.exists() or log.stat().st_size < 2000):
+        time.sleep(0.1)
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert err.strip().splitlines() == [err.strip()] and "rerun the same command to resume" in err
+    assert "Traceback" not in err and not (tmp_path / "sweep.json").exists()
+    done = len(log.read_text().splitlines())
+    res = eccless(*args[3:])
+    assert res.returncode == 0 and (tmp_path / "sweep.json").exists()
+    assert len(log.read_text().splitlines()) == 6 * 12 * 40 and done < 6 * 12 * 40  # 6 curves

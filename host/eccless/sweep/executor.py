@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import multiprocessing as mp
+import signal
 from dataclasses import asdict
 from pathlib import Path
 
@@ -33,6 +34,9 @@ def _one_blas_thread():
 
 
 def _init_worker():
+    # Ctrl-C reaches the whole process group: the parent turns it into one line and stops the pool, so the
+    # workers must not print tracebacks of their own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _one_blas_thread()
 
 
