@@ -198,3 +198,38 @@ def test_odd_channel_counts_roundtrip(detect):
     model, decoded = img.decode()
     assert decoded.zeroed == 0
     assert np.array_equal(model.forward(model.quantize_input(x)), stored.clean_model.forward(model.quantize_input(x)))
+
+
+def _hostile(count: int, seed: int, arch: str):
+    """Re-sealed hostile images (eccless.device.imagefuzz): parse and decode either work or raise ImageError."""
+    import random
+
+    from eccless.device.imagefuzz import mutate
+    from eccless.models import trained_model
+
+    ds = __import__("eccless.data", fromlist=["load"]).load("digits")
+    stored = StoredModel(prepare_model(trained_model("digits", arch), "int8", "parity-lsb+range", ds.x_train),
+                         "int8", "hamming", "parity-lsb+range")
+    good = pack_image(stored, BOARD, (ds.x_test[:10], ds.y_test[:10]))
+    rng = random.Random(seed)
+    kinds = {}
+    for _ in range(count):
+        kind, bad = mutate(good, rng)
+        try:
+            img = parse_image(bad)
+            model, _ = img.decode()
+            img.predict(model, ds.x_test[:4])
+            kinds[kind, "loaded"] = kinds.get((kind, "loaded"), 0) + 1
+        except ImageError:
+            kinds[kind, "refused"] = kinds.get((kind, "refused"), 0) + 1
+    return kinds
+
+
+def test_hostile_resealed_images_seeded_subset():
+    kinds = _hostile(300, 1, "lenet")
+    assert sum(kinds.values()) == 300 and any(k[1] == "refused" for k in kinds) and any(k[1] == "loaded" for k in kinds)
+
+
+@pytest.mark.slow
+def test_hostile_resealed_images_long():
+    assert sum(_hostile(5000, 2, "lenet").values()) == 5000

@@ -25,6 +25,8 @@ from .records import (FLAG_TESTSET, FORMATS, KINDS, KNOWN_VERSIONS, MAGIC, MAX_C
                       MAX_TENSORS, META, OP, PROTECTED_OFFSET, ROLES, RULES, SUPER_COPIES, SUPERBLOCK, TENSOR, ACTS)
 
 MAX_IMAGE_BYTES = 256 << 20
+WEIGHTED = ("dense", "conv2d", "dwconv2d")
+WEIGHT_RANK = {"dense": 2, "conv2d": 4, "dwconv2d": 4}
 _NAMES = {v: k for k, v in KINDS.items()}
 _ACTS = {v: k for k, v in ACTS.items()}
 _ROLES = {v: k for k, v in ROLES.items()}
@@ -98,6 +100,18 @@ def _op(rec: dict, meta: dict, payload: bytes, fmt: str, name: str):
     act = _ACTS.get(rec["act"])
     _check(act is not None, f"corrupted metadata: unknown activation {rec['act']} in {name}")
     _check(1 <= rec["out_rank"] <= 3 and rec["channels"] <= MAX_CHANNELS, f"corrupted metadata in {name}")
+    weighted = kind in WEIGHTED
+    _check((rec["weight"] >= 0 and rec["bias"] >= 0) == weighted and (weighted or rec["weight"] == rec["bias"] == -1),
+           f"corrupted metadata: {name} ({kind}) has weight/bias tensors {rec['weight']}/{rec['bias']}")
+    if kind in ("conv2d", "dwconv2d", "maxpool", "avgpool"):  # the only ops that slide a window
+        _check(min(rec["stride"]) >= 1, f"corrupted metadata: {name} has a zero stride")
+    if kind in ("maxpool", "avgpool"):
+        _check(min(rec["pool"]) >= 1 and max(rec["pads"][:2]) < rec["pool"][0] and max(rec["pads"][2:]) < rec["pool"][1],
+               f"corrupted metadata: {name} has an empty window or pads as large as it")
+    if fmt == "int8" and (weighted or kind in ("relu", "relu6")):
+        _check(-128 <= rec["act_min"] <= rec["act_max"] <= 127 and -128 <= rec["out_zp"] <= 127
+               and -128 <= rec["in_zp"] <= 127 and rec["arrays"] > 0 and rec["channels"] >= 1,
+               f"corrupted metadata: {name} has invalid quantization parameters")
     common = dict(kind=kind, name=name, act=act, stride=tuple(rec["stride"]), pads=tuple(rec["pads"]),
                   pool=tuple(rec["pool"]), shape=tuple(rec["out_shape"][: rec["out_rank"]]) if kind == "reshape"
                   else ())
@@ -111,6 +125,7 @@ def _op(rec: dict, meta: dict, payload: bytes, fmt: str, name: str):
         extra = dict(w_scale=w_scale,
                      out_mult=_array(payload, rec["arrays"] + 8 * c, c, "<i4", name),
                      out_shift=_array(payload, rec["arrays"] + 12 * c, c, "<i4", name))
+        _check(np.all(np.abs(extra["out_shift"]) <= 31), f"corrupted metadata: {name} has a shift beyond 31")
     return QOp(**common, in_scale=rec["in_scale"], in_zp=rec["in_zp"], out_scale=rec["out_scale"],
                out_zp=rec["out_zp"], act_min=rec["act_min"], act_max=rec["act_max"], **extra)
 
@@ -174,24 +189,50 @@ def _parse(image: bytes) -> LoadedImage:
             t.lo = _array(payload, r["ranges"], c, "<f8", f"tensor {i} ranges")
             t.hi = _array(payload, r["ranges"] + 8 * c, c, "<f8", f"tensor {i} ranges")
         tensors.append(t)
-    # attach placeholder parameters so the skeleton has the right shapes, then check the graph fits together
+    # the op records name their tensors: each weighted op owns exactly its (weight, bias) pair, in order
+    order = []
     for k, op_index in enumerate(weighted):
-        w = [t for t in tensors if t.code.op == k and t.code.role == "weight"]
-        b = [t for t in tensors if t.code.op == k and t.code.role == "bias"]
-        _check(len(w) == 1 and len(b) == 1, f"corrupted metadata: op{op_index} lacks its weight or bias")
+        rec = op_recs[op_index]
+        for role, idx in (("weight", rec["weight"]), ("bias", rec["bias"])):
+            _check(idx < len(tensors) and tensors[idx].code.role == role and tensors[idx].code.op == k,
+                   f"corrupted metadata: op{op_index}'s {role} tensor record {idx} does not belong to it")
+        order += [rec["weight"], rec["bias"]]
+    _check(order == list(range(len(tensors))), "corrupted metadata: tensor records out of order")
+    for k, op_index in enumerate(weighted):
+        op, w, b = ops[op_index], tensors[2 * k].code, tensors[2 * k + 1].code
+        _check(len(w.shape) == WEIGHT_RANK[op.kind] and len(b.shape) == 1
+               and b.shape[0] == (w.shape[3] if op.kind == "dwconv2d" else w.shape[0]),
+               f"corrupted metadata: op{op_index} ({op.kind}) weight {w.shape} / bias {b.shape} do not fit")
+        _check(fmt != "int8" or op_recs[op_index]["channels"] == b.shape[0],
+               f"corrupted metadata: op{op_index} has {op_recs[op_index]['channels']} requantization channels")
         wd, bd = (np.int8, np.int32) if fmt == "int8" else (np.float32, np.float32)
-        ops[op_index].weight = np.zeros(w[0].code.shape, wd)
-        ops[op_index].bias = np.zeros(b[0].code.shape, bd)
+        op.weight = np.zeros(w.shape, wd)
+        op.bias = np.zeros(b.shape, bd)
     if fmt == "int8":
         model = QGraph(input_shape, meta["num_classes"], name, meta["in_scale"], meta["in_zp"], ops)
     else:
         model = Graph(input_shape, ops, meta["num_classes"], name=name)
+    _check(len(ops) > 0, "corrupted metadata: no ops")
     shapes = model.shapes()
     for i, (s, r) in enumerate(zip(shapes, op_recs)):
         _check(tuple(s) == tuple(r["out_shape"][: r["out_rank"]]), f"inconsistent shapes at op{i}: {s}")
+    _check(shapes[-1] == (meta["num_classes"],), f"inconsistent shapes: the model ends in {shapes[-1]}, "
+                                                 f"not {meta['num_classes']} classes")
+    _smoke(model, fmt)
     weights = np.frombuffer(image, np.uint8, sb["weights_len"], sb["weights_offset"])
     testset = _testset(image, sb, meta, input_shape, fmt) if sb["flags"] & FLAG_TESTSET else None
     return LoadedImage(sb, meta, model, format_impl, RegionCodec(tensors, rule), weights, corrected, testset)
+
+
+def _smoke(model, fmt: str):
+    """One zero sample through the skeleton: the checks above should make this pass; if a combination they miss
+    still breaks a kernel, the image is refused here instead of failing later in eval."""
+    x = np.zeros((1,) + tuple(model.input_shape), np.int8 if fmt == "int8" else np.float32)
+    try:
+        with np.errstate(all="ignore"):
+            model.forward(x)
+    except (ValueError, ArithmeticError, IndexError, TypeError) as e:
+        raise ImageError(f"inconsistent model structure: {e.__class__.__name__}: {e}") from None
 
 
 def _testset(image: bytes, sb: dict, meta: dict, input_shape, fmt: str):
