@@ -60,13 +60,41 @@ def paper(c, quick=False, out="out/paper", jobs=2):
     _eccless(c, f"paper --out {out} --jobs {jobs}" + (" --quick" if quick else ""))
 
 
+@task(help={"board": "board file name", "kernels": "int8 kernel variant: cortex_m4 (default) or reference",
+            "debug": "build in the debug commands (FAULT, SPIN)", "arena": "cap the model arena (bytes)"})
+def build(c, board="qemu-mps2-an386", kernels="", debug=False, arena=0):
+    """Build the firmware in edge/ for a board (incremental); prints the ELF and its sizes."""
+    from eccless.device.build import build_firmware
+    from eccless.errors import EcclessError
+
+    try:
+        fw = build_firmware(board, kernels=kernels or None, debug=debug, arena_size=arena or None)
+    except EcclessError as e:
+        raise Exit(str(e), code=1) from None
+    print(f"{fw.elf}: {fw.sizes}")
+
+
 @task
 def demo(c):
-    """The main job end to end on the defaults: train -> sweep -> report (digits, offline)."""
+    """The main job end to end, offline, in a few minutes: train -> pack (with a test set) -> corrupt -> host eval
+    -> QEMU run with on-device injection (trial 0 flips what `corrupt` flipped) -> sweep -> report."""
+    from eccless.device.qemu import missing_tools
+
+    out = ROOT / "out" / "demo"
+    out.mkdir(parents=True, exist_ok=True)
+    image, corrupted = out / "digits-mlp.img", out / "digits-mlp-corrupted.img"
     train(c, "digits", "mlp")
+    _eccless(c, f"pack digits:mlp --repr hamming --detect parity-lsb+range --testset 300 -o {image}")
+    _eccless(c, f"corrupt {image} --ber 1e-3 --seed 0 -o {corrupted}")
+    _eccless(c, f"eval {corrupted}")
+    why = missing_tools()
+    if why:
+        print(f"skipping the on-device run: {why}")
+    else:
+        _eccless(c, f"run {image} --ber 1e-3 --seed 0 --trials 10")
     sweep(c, model="digits:mlp", quant="float32,int8", repr="twos,hamming",
-          detect="none,parity-lsb,parity-exp,range", ber="1e-6:1e-1:11", trials=10, out="out/demo")
-    report(c, "out/demo")
+          detect="none,parity-lsb,parity-exp,range", ber="1e-6:1e-1:11", trials=10, out=str(out / "sweep"))
+    report(c, str(out / "sweep"))
 
 
 @task(help={"k": "pytest -k expression", "m": "pytest -m marker expression", "slow": "include slow tests"})

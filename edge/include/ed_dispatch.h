@@ -35,6 +35,8 @@ typedef ed_status_t (*ed_handler_t)(const ed_request_t *req, ed_response_t *rsp)
 #define ED_DECLARE_HANDLER(id, handler, req_size, req_tail, rsp_size, rsp_tail) \
     ed_status_t handler(const ed_request_t *req, ed_response_t *rsp);
 ED_COMMAND_TABLE(ED_DECLARE_HANDLER)
+/* Declared on its own too: with every command implemented the table no longer names it. */
+ed_status_t ed_cmd_not_implemented(const ed_request_t *req, ed_response_t *rsp);
 
 /* Routes one request; returns the handler's status or the dispatcher's own (UNKNOWN_CMD, LENGTH, INTERNAL). */
 ed_status_t ed_dispatch(const ed_request_t *req, ed_response_t *rsp);

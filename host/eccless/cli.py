@@ -273,6 +273,37 @@ def cmd_eval(args):
           f"repaired; weights {'intact' if res['weights_intact'] else 'corrupted'}")
 
 
+def cmd_run(args):
+    from .device.run import run_image
+    from .sweep.grid import check_ber
+
+    res = run_image(args.image, board=args.board, device=args.device, ber=check_ber(args.ber), seed=args.seed,
+                    trials=args.trials, channel=args.channel, region=args.region, on_the_fly=args.on_the_fly,
+                    kernels=args.kernels, quiet=args.json)
+    res["predictions"] = [p.tolist() for p in res["predictions"]] if args.predictions else None
+    if args.json:
+        print(json.dumps(res, indent=2))
+        return
+    acc, ins, det, ram = res["accuracy"], res["instructions"], res["detection"], res["ram"]
+    ci = f" +- {acc['ci95'] * 100:.2f}" if acc["ci95"] is not None else ""
+    noise = f"BER {res['ber']:g} ({res['channel']}, {res['region']}), {res['trials']} trials from seed " \
+            f"{res['seed']}" if res["ber"] else "no injected errors"
+    print(f"{res['image']} on {res['board']} ({res['device']}): accuracy {acc['mean'] * 100:.2f}{ci} % "
+          f"(95 % CI) on {res['samples']} stored samples, {noise}")
+    print(f"detection per trial (mean): zeroed {np.mean(det['zeroed_parity']):.1f} by parity, "
+          f"{np.mean(det['zeroed_range']):.1f} by range; flips {np.mean(det['flips_weights']):.1f} in the weights, "
+          f"{np.mean(det['flips_protected']):.1f} in the protected region "
+          f"({np.mean(det['ecc_corrected']):.1f} bits repaired)")
+    unit = "instructions (QEMU icount)" if ins["counted"] else "instructions (not counted on this board)"
+    print(f"{unit}: {ins['per_inference']:,.0f} per inference; load pass {ins['load_pass']:,.0f} "
+          f"(decode + detect {ins['decode_pass']:,.0f} = {ins['decode_per_weight']:.1f} per parameter, "
+          f"{res['parameters']:,} parameters{', decoded on the fly' if res['on_the_fly'] else ''})")
+    fw = res["firmware"]
+    size = f"firmware text {fw['text']:,} B, data {fw['data']:,} B, bss {fw['bss']:,} B, stack {fw['stack']:,} B; " \
+        if fw else ""
+    print(f"{size}model arena {ram['arena_used']:,} of {ram['arena_size']:,} B")
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = _Parser(prog="eccless", description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -361,6 +392,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--samples", type=int, default=0)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("run", help="on-device accuracy: run an image's test set on a board (QEMU or serial), "
+                                   "errors injected on the device")
+    p.add_argument("image")
+    p.add_argument("--board", default="qemu-mps2-an386", help="board file name (QEMU unless --device is given)")
+    p.add_argument("--device", default=None, help="device backend instead of QEMU, e.g. serial:/dev/ttyACM0")
+    p.add_argument("--ber", type=float, default=0.0)
+    p.add_argument("--seed", type=int, default=0, help="trial t uses seed SEED+t")
+    p.add_argument("--trials", type=int, default=1)
+    p.add_argument("--channel", default="bsc", help="bsc, or asym:R (0->1 rate = R x 1->0 rate)")
+    p.add_argument("--region", default="weights", choices=["weights", "protected", "all"])
+    p.add_argument("--on-the-fly", action="store_true", help="decode each layer per inference instead of once")
+    p.add_argument("--kernels", default=None, choices=["reference", "cortex_m4"], help="int8 kernel variant")
+    p.add_argument("--predictions", action="store_true", help="with --json: every trial's predictions")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("report", help="Markdown report (tables + plot) from a sweep directory")
     p.add_argument("sweep_dir")

@@ -26,7 +26,8 @@ class LoopBackend:
 
     spec_arg = None
 
-    def __init__(self, *, debug: bool = False, info: dict | None = None, timeout: float = 2.0):
+    def __init__(self, *, debug: bool = False, info: dict | None = None, timeout: float = 2.0, image=None):
+        # the fake holds no image: LOAD answers as a firmware with an empty image region does
         self.device = FakeDevice(info or default_info(), debug=debug)
         self.timeout = timeout
         self.port: FakePort | None = None
@@ -48,8 +49,10 @@ class SerialBackend:
 
     spec_arg = "url"
 
-    def __init__(self, url: str, *, baudrate: int = 115200, timeout: float = 2.0):
-        self.url, self.baudrate, self.timeout = url, baudrate, timeout
+    def __init__(self, url: str, *, baudrate: int = 115200, timeout: float = 2.0, image=None):
+        # a real board's image is flashed beforehand (its flasher, not this link); LOAD reports its length, which
+        # eccless.device.run compares with the file it was given
+        self.url, self.baudrate, self.timeout, self.image = url, baudrate, timeout, image
         self.client: Client | None = None
 
     def open(self) -> Client:
@@ -71,16 +74,21 @@ class QemuBackend:
 
     def __init__(self, board: str = "qemu-mps2-an386", *, elf: str | Path | None = None,
                  image: str | Path | bytes | None = None, debug: bool = False, timeout: float = 2.0,
-                 limit: float = 600.0):
+                 limit: float = 600.0, kernels: str | None = None, arena_size: int | None = None):
         self.board, self.elf, self.image, self.debug = board, elf, image, debug
         self.timeout, self.limit = timeout, limit
+        self.kernels, self.arena_size = kernels, arena_size
         self.qemu = None
+        self.firmware = None        # the Firmware built for this run (sizes), when this backend built it
 
     def open(self) -> Client:
         from .build import build_firmware
         from .qemu import Qemu
 
-        elf = self.elf or build_firmware(self.board, debug=self.debug).elf
+        if self.elf is None:
+            self.firmware = build_firmware(self.board, debug=self.debug, kernels=self.kernels,
+                                           arena_size=self.arena_size)
+        elf = self.elf or self.firmware.elf
         self.qemu = Qemu(self.board, elf, image=self.image, timeout=self.timeout, limit=self.limit).start()
         return self.qemu.client
 

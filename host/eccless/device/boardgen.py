@@ -38,7 +38,7 @@ def _require(board: Board, table: dict, key: str, what: str) -> int:
         raise UsageError(f"board {board.name}: [{what}] needs an integer {key!r}") from None
 
 
-def board_header(board: Board, *, debug: bool = False, stack_size: int = DEFAULT_STACK) -> str:
+def board_header(board: Board, *, debug: bool = False, stack_size: int = DEFAULT_STACK, arena_size: int = 0) -> str:
     ipt = instructions_per_tick(board)
     irqs = DEFAULT_IRQS
     caps = sorted(k for k, v in board.capabilities.items() if isinstance(v, bool))
@@ -58,6 +58,7 @@ def board_header(board: Board, *, debug: bool = False, stack_size: int = DEFAULT
         f"#define ED_RAM_BASE {_hex(board.ram.base)}u",
         f"#define ED_RAM_SIZE {_hex(board.ram.size)}u",
         f"#define ED_STACK_SIZE {_hex(stack_size)}u",
+        f"#define ED_ARENA_LIMIT {_hex(arena_size)}u /* 0: the arena is all RAM after .bss */",
         f"#define ED_UART_BASE {_hex(_require(board, board.uart, 'base', 'uart'))}u",
         f"#define ED_UART_BAUDDIV_VALUE {int(board.uart.get('bauddiv', 16))}u",
         f"#define ED_TIMER_BASE {_hex(_require(board, board.timer, 'base', 'timer'))}u",

@@ -7,7 +7,11 @@ gcc reported it including (-MMD) changes; the ELF is relinked when any object or
 
     fw = build_firmware("qemu-mps2-an386")            # -> Firmware(elf=..., sizes=Sizes(text, data, bss, stack))
     fw = build_firmware(board, debug=True)            # debug commands (FAULT, SPIN) built in: build/<board>-debug/
-    fw = build_firmware(board, kernels="cortex_m4")   # plus one int8 kernel variant of edge/kernels
+    fw = build_firmware(board, kernels="reference")   # the portable int8 kernels instead of the cortex_m4 ones
+    fw = build_firmware(board, arena_size=64 << 10)   # cap the model arena (default: all RAM after .bss)
+
+The model loader (edge/src/ed_loader*.c ...) calls the int8 kernels, so every build links one kernel variant of
+edge/kernels: DEFAULT_KERNELS unless `kernels` names another.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ CFLAGS = ("-std=c99", "-pedantic", "-Wall", "-Wextra", "-Werror", "-Wshadow", "-
           "-fdata-sections")
 # nano.specs: newlib-nano's memcpy/memset only; there are no syscall stubs, so anything reaching for malloc or
 # stdio fails to link (undefined _sbrk/_write), which is how "no heap" is enforced.
+DEFAULT_KERNELS = "cortex_m4"
 LDFLAGS = ("-nostartfiles", "--specs=nano.specs", "-Wl,--gc-sections", "-Wl,--no-warn-rwx-segments")
 
 
@@ -135,30 +140,37 @@ def _sizes(elf: Path) -> Sizes:
 
 
 def build_firmware(board: str | Board, *, debug: bool = False, out_dir: Path | None = None,
-                   stack_size: int = DEFAULT_STACK, kernels: str | None = None) -> Firmware:
-    """Build (incrementally) and return the Firmware. kernels: also compile that int8 kernel variant of
-    edge/kernels ("reference", "cortex_m4"; chosen as kernels.mk chooses it), for firmware that calls them."""
+                   stack_size: int = DEFAULT_STACK, kernels: str | None = None,
+                   arena_size: int | None = None) -> Firmware:
+    """Build (incrementally) and return the Firmware. kernels: the int8 kernel variant of edge/kernels
+    ("reference", "cortex_m4"; chosen as kernels.mk chooses it; None: DEFAULT_KERNELS). arena_size: cap the
+    model loader's arena in bytes (None: all RAM after the firmware's data), e.g. to test a model that does
+    not fit."""
+    if arena_size is not None and (isinstance(arena_size, bool) or not isinstance(arena_size, int)
+                                   or arena_size <= 0):
+        raise UsageError(f"arena size must be a positive number of bytes, got {arena_size!r}")
     board = load_board(board) if isinstance(board, str) else board
     gcc = tool("arm-none-eabi-gcc")
     if header.HEADER_PATH.exists() and header.HEADER_PATH.read_text() != header.c_header():
         raise DeviceError("edge/include/ed_protocol.h is stale: run python -m eccless.device.header --write")
-    extra: tuple[list[Path], list[Path]] = ([], [])
-    if kernels is not None:                         # validate the variant before anything is written
-        from . import kernels_host
+    from . import kernels_host
 
-        extra = (kernels_host.kernel_sources(kernels), kernels_host.include_dirs())
+    # validate the variant before anything is written
+    extra = (kernels_host.kernel_sources(kernels or DEFAULT_KERNELS), kernels_host.include_dirs())
     out = Path(out_dir) if out_dir else BUILD_DIR / "-".join([board.name, *(["debug"] if debug else []),
-                                                             *([kernels] if kernels else [])])
+                                                             *([kernels] if kernels else []),
+                                                             *([f"arena{arena_size}"] if arena_size else [])])
     (out / "obj").mkdir(parents=True, exist_ok=True)
     with open(out / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)    # two test sessions building the same board must not interleave
-        return _build(board, gcc, out, debug, stack_size, extra)
+        return _build(board, gcc, out, debug, stack_size, extra, arena_size or 0)
 
 
 def _build(board: Board, gcc: str, out: Path, debug: bool, stack_size: int,
-           extra: tuple[list[Path], list[Path]]) -> Firmware:
+           extra: tuple[list[Path], list[Path]], arena_size: int = 0) -> Firmware:
     (out / "build.log").unlink(missing_ok=True)      # only a failed build leaves a log
-    _write_if_changed(out / "ed_board.h", board_header(board, debug=debug, stack_size=stack_size))
+    _write_if_changed(out / "ed_board.h", board_header(board, debug=debug, stack_size=stack_size,
+                                                       arena_size=arena_size))
     _write_if_changed(out / "link.ld", linker_script(board, stack_size=stack_size))
     srcs = sources(board)
     flags = [*board.arch_flags, *CFLAGS, f"-I{EDGE / 'include'}", f"-I{EDGE / 'port' / _family(board)}", f"-I{out}"]

@@ -1,10 +1,10 @@
 """A device in Python: the firmware's protocol engine (edge/src/ed_server.c) re-implemented for fast tests.
 
-`FakeDevice` answers frames exactly as the firmware does: the same receive rule (framing.classify), the same
-dispatch order (unknown id -> length check -> handler), the same error payloads, byte for byte. The QEMU fuzz test
-uses that equality: it replays random input into both and compares every reply. `FakePort` puts a FakeDevice behind
-the small part of pyserial's interface the client uses, with knobs to simulate a bad line (noise, corrupted or
-dropped replies) and a crashed device.
+`FakeDevice` answers frames exactly as the firmware with an empty image region does: the same receive rule
+(framing.classify), the same dispatch order (unknown id -> length check -> handler), the same error payloads, byte
+for byte. The QEMU fuzz test uses that equality: it replays random input into both and compares every reply.
+`FakePort` puts a FakeDevice behind the small part of pyserial's interface the client uses, with knobs to simulate a
+bad line (noise, corrupted or dropped replies) and a crashed device.
 """
 
 from __future__ import annotations
@@ -12,8 +12,11 @@ from __future__ import annotations
 import time
 
 from .framing import ChunkReader, FrameError, classify, encode_frame
-from .protocol import (BY_ID, ERROR_LAYOUT, FAULT_MARKER, FIRMWARE_VERSION, INFO_FLAGS, MAX_PAYLOAD,
-                       RESPONSE_FLAG, SEQ_NONE, STATUS, VERSION, command)
+from ..channel.constants import K_NONE, KEEP_ALL
+from ..channel.fixedlog import K_LIMIT
+from .protocol import (BENCH_KINDS, BY_ID, ERROR_LAYOUT, FAULT_MARKER, FIRMWARE_VERSION, IMAGE_ERROR_CODES,
+                       INFO_FLAGS, INJECT_REGIONS, LOAD_FLAGS, MAX_PAYLOAD, RESPONSE_FLAG, SEQ_NONE, STATUS, VERSION,
+                       command)
 
 
 def default_info(for_board=None, **overrides) -> dict:
@@ -40,8 +43,11 @@ class FakeDevice:
         self.debug = debug
         self.faulted = False
         self._reader = ChunkReader()
+        self.armed = 0                               # INJECT's region mask, as the firmware keeps it
         self._handlers = {"PING": lambda p: ("OK", b"", 0), "ECHO": lambda p: ("OK", bytes(p), 0),
-                          "INFO": self._info, "FAULT": self._fault, "SPIN": self._spin}
+                          "INFO": self._info, "FAULT": self._fault, "SPIN": self._spin, "LOAD": self._load,
+                          "INJECT": self._inject, "EVAL": self._no_model, "INFER": self._no_model,
+                          "BENCH": self._bench}
 
     def feed(self, data: bytes) -> bytes:
         out = bytearray()
@@ -77,6 +83,41 @@ class FakeDevice:
     def _info(self, _payload: bytes):
         flags = self.info.get("flags", 0) | (self.debug << INFO_FLAGS["debug"])
         return "OK", command("INFO").response.pack("INFO", {**self.info, "flags": flags}), 0
+
+    # The model commands of a firmware whose image region holds no image: the same argument checks, in the same
+    # order, then "no image" (edge/src/ed_cmd_load.c, ed_cmd_inject.c, ed_cmd_bench.c).
+    def _load(self, payload: bytes):
+        flags = command("LOAD").request.unpack("LOAD", payload)["flags"]
+        if flags & ~sum(1 << b for b in LOAD_FLAGS.values()):
+            return "ERR_ARG", b"", flags
+        return "ERR_IMAGE", b"", IMAGE_ERROR_CODES["BAD_MAGIC"]
+
+    def _inject(self, payload: bytes):
+        f = command("INJECT").request.unpack("INJECT", payload)
+        region = f["region"]
+        if region > INJECT_REGIONS["protected"]:
+            return "ERR_ARG", b"", 1
+        if region:
+            if f["k_q32"] != K_NONE and f["k_q32"] >= K_LIMIT:
+                return "ERR_ARG", b"", 2
+            if f["keep_1to0"] > KEEP_ALL or f["keep_0to1"] > KEEP_ALL:
+                return "ERR_ARG", b"", 3 if f["keep_1to0"] > KEEP_ALL else 4
+            self.armed |= 1 << (region - 1)
+        else:
+            self.armed = 0
+        return "OK", bytes([self.armed]), 0
+
+    @staticmethod
+    def _no_model(_payload: bytes):
+        return "ERR_NO_IMAGE", b"", 0
+
+    def _bench(self, payload: bytes):
+        f = command("BENCH").request.unpack("BENCH", payload)
+        if f["kind"] > max(BENCH_KINDS.values()):
+            return "ERR_ARG", b"", 1
+        if f["iterations"] == 0:
+            return "ERR_ARG", b"", 2
+        return "ERR_NO_IMAGE", b"", 0
 
     def _spin(self, _payload: bytes):
         if not self.debug:

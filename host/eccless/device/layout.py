@@ -4,7 +4,7 @@ A Layout is data, read by three consumers: the Python client packs and unpacks p
 generator turns it into byte offsets (`ED_<CMD>_REQ_<FIELD>`), and docs/PROTOCOL.md renders it as a table. There is
 no padding: fields follow each other in order, and C reads them with byte-wise accessors, so alignment never matters.
 
-The tail is a repeated element after the fixed part, e.g. the bytes of ECHO or per-class counts of EVAL:
+The tail is a repeated element after the fixed part, e.g. the bytes of ECHO or the per-layer counts of LOAD:
 `fmt="B"` unpacks to bytes, `fmt="s"` to text (UTF-8), one other struct code to a list of ints, several codes (such
 as "II") to a list of tuples.
 """

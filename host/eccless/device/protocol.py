@@ -15,13 +15,14 @@ run `python -m eccless.device.header --write`, and write that one C function (do
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 from ..errors import UsageError
 from ..registry import Registry
 from .layout import Field, Layout
 
-VERSION = 1                     # bump on any incompatible change of this file
-FIRMWARE_VERSION = (0, 1, 0)    # of the firmware base in edge/ (reported by INFO)
+VERSION = 2                     # bump on any incompatible change of this file
+FIRMWARE_VERSION = (0, 2, 0)    # of the firmware in edge/ (reported by INFO)
 MAX_PAYLOAD = 4096              # bytes after (code, seq): fits a 32x32x3 int8 input for INFER
 HEADER_BYTES = 2                # code, seq
 CRC_BYTES = 2
@@ -34,6 +35,50 @@ CRC16_POLY, CRC16_INIT = 0x1021, 0xFFFF
 FAULT_MARKER = "ED FAULT"       # first words of the plain-text line the fault handler prints
 NO_INDEX = 0xFFFFFFFF           # INFER: the input travels in the request instead of coming from the stored test set
 INFO_FLAGS = {"debug": 0, "icount": 1}   # INFO.flags bit numbers: debug commands built in; instructions counted
+LOAD_FLAGS = {"on_the_fly": 0, "no_lut": 1}   # LOAD.flags bit numbers (docs/FIRMWARE.md: model loader)
+INJECT_REGIONS = {"clear": 0, "weights": 1, "protected": 2}
+EVAL_REPORTS = {"per_class": 0, "predictions": 1}
+BENCH_KINDS = {"load": 0, "decode": 1, "infer": 2, "layer": 3}
+EVAL_MAX_PREDICTIONS = 2000     # report 1: u16 predictions per EVAL reply (the host splits longer ranges)
+
+# Why LOAD rejected an image: ERR_IMAGE's detail is (record index << 8) | reason. The reasons follow the checks of
+# the host loader (eccless.image.load), in the order the firmware makes them.
+LOAD_ERRORS = {
+    1: ("TRUNCATED", "image region smaller than the superblock"),
+    2: ("BAD_MAGIC", "not an eccless image (bad magic after the majority vote)"),
+    3: ("BAD_VERSION", "unknown image format version"),
+    4: ("SUPER_CRC", "superblock beyond repair (CRC mismatch after majority vote)"),
+    5: ("IMAGE_LEN", "image length in the header exceeds the board's image region"),
+    6: ("META_LEN", "corrupted metadata length"),
+    7: ("BLOB_LEN", "corrupted header: protected blob size does not match the metadata length"),
+    8: ("OVERLAP", "corrupted header: regions overlap"),
+    9: ("WEIGHTS_END", "corrupted header: weights beyond the end"),
+    10: ("ECC_UNCORRECTABLE", "protected region beyond repair: more than 50 bit errors in a block"),
+    11: ("ECC_CRC", "protected region beyond repair: CRC-32 mismatch after correction"),
+    12: ("META_TRUNC", "truncated metadata: records beyond the payload"),
+    13: ("FORMAT", "corrupted metadata: unknown number format"),
+    14: ("RULE", "corrupted metadata: unknown detection rule"),
+    15: ("COUNTS", "corrupted metadata: too many ops or tensors"),
+    16: ("INPUT", "corrupted metadata: input rank or shape"),
+    17: ("OP_KIND", "corrupted metadata: unknown op kind in op{index}"),
+    18: ("OP_ACT", "corrupted metadata: unknown activation in op{index}"),
+    19: ("OP_FIELDS", "corrupted metadata in op{index} (rank, channels, stride or window)"),
+    20: ("OP_ARRAYS", "corrupted metadata: op{index} per-channel arrays outside the payload"),
+    21: ("TENSOR_RECORD", "corrupted tensor record {index} (role, op, rank or order)"),
+    22: ("TENSOR_SHAPE", "corrupted tensor record {index}: shape does not match its word count or its op"),
+    23: ("TENSOR_WIDTH", "corrupted tensor record {index}: word width does not fit the index bits and rule"),
+    24: ("TENSOR_BOUNDS", "corrupted tensor record {index}: words beyond the weight region"),
+    25: ("REPR_UNKNOWN", "corrupted tensor record {index}: unknown representation id"),
+    26: ("REPR_PARAMS", "corrupted tensor record {index}: representation table invalid"),
+    27: ("RANGES", "corrupted tensor record {index}: range-check channels or arrays"),
+    28: ("PAIRING", "corrupted metadata: op{index} lacks its weight or bias"),
+    29: ("SHAPES", "inconsistent shapes at op{index}"),
+    30: ("TESTSET", "corrupted metadata: test set region outside the image"),
+    31: ("TESTSET_CRC", "test set region CRC mismatch"),
+    32: ("QUANT", "op{index}: quantization parameters out of range (zero point, clamp or shift)"),
+    33: ("CLASSES", "corrupted metadata: the last op's outputs differ from num_classes"),
+}
+IMAGE_ERROR_CODES = {name: code for code, (name, _) in LOAD_ERRORS.items()}
 
 
 @dataclass(frozen=True)
@@ -41,6 +86,7 @@ class Status:
     name: str
     code: int
     message: str        # what DeviceError says; {detail} is filled from the error payload
+    explain: Callable[[int], str] | None = None   # a message computed from the detail, when a format is not enough
 
 
 @dataclass(frozen=True)
@@ -58,6 +104,20 @@ class Command:
         return f"ed_cmd_{self.name.lower()}" if self.implemented else "ed_cmd_not_implemented"
 
 
+def image_error(detail: int) -> str:
+    """ERR_IMAGE's detail -> the reason, naming the record (e.g. 'corrupted tensor record 3: ...')."""
+    name, text = LOAD_ERRORS.get(detail & 0xFF, (None, None))
+    if text is None:
+        return f"model image rejected (reason {detail & 0xFF}, record {detail >> 8})"
+    return text.format(index=detail >> 8)
+
+
+def _format_name(detail: int) -> str:
+    names = {0: "float32", 1: "int8", 2: "uniform"}
+    return (f"{names.get(detail, f'format {detail}')} images are not supported on this board "
+            f"(the firmware runs int8 models only)")
+
+
 STATUSES = (
     Status("OK", 0, "ok"),
     Status("ERR_CRC", 1, "bad CRC in a frame the device received (detail {detail:#010x}: received << 16 | computed)"),
@@ -69,8 +129,12 @@ STATUSES = (
     Status("ERR_DISABLED", 7, "debug command not built in (build the firmware with debug=True)"),
     Status("ERR_ARG", 8, "request field out of range (detail {detail})"),
     Status("ERR_NO_IMAGE", 9, "no valid model image loaded (send LOAD first)"),
-    Status("ERR_IMAGE", 10, "model image rejected (detail {detail:#x})"),
+    Status("ERR_IMAGE", 10, "model image rejected (detail {detail:#x}: record << 8 | LOAD_ERRORS reason)",
+           image_error),
     Status("ERR_INTERNAL", 11, "internal firmware error (detail {detail:#x})"),
+    Status("ERR_UNSUPPORTED", 12, "image not supported by this firmware (number format {detail})", _format_name),
+    Status("ERR_ARENA", 13, "model does not fit the arena: needs at least {detail} bytes (build with a larger "
+           "arena or a smaller model)"),
 )
 
 # Every non-OK response carries this payload; anonymous errors (seq SEQ_NONE) have cmd 0.
@@ -98,28 +162,50 @@ COMMANDS = (
         Field("arena_size", "I"),
         Field("image_head", "I", "first 32-bit word of the image region (its magic when one is loaded)")),
         tail=Field("board", "s", "board name")), implemented=True),
-    Command("LOAD", 0x10, "Decode the image in flash, run detection; returns detection counts.",
-            Layout((Field("flags", "I", "reserved, 0"),)),
-            Layout((Field("image_bytes", "I"), Field("params", "I", "parameters decoded"),
-                    Field("detected", "I", "parameters flagged by detection"),
-                    Field("zeroed", "I", "parameters replaced by zero"), *_TICKS))),
-    Command("INJECT", 0x11, "Flip bits of the image in place with the storage channel (docs/CHANNEL.md).",
-            Layout((Field("seed", "Q"), Field("stream", "I"), Field("k_q32", "Q"), Field("keep_1to0", "Q"),
-                    Field("keep_0to1", "Q"), Field("start", "I", "first byte offset in the image"),
-                    Field("stop", "I", "end byte offset in the image, 0 = end of the image"))),
-            Layout((Field("flips", "I"), *_TICKS))),
-    Command("EVAL", 0x12, "Classify stored test samples [first, first + count).",
-            Layout((Field("first", "I"), Field("count", "I"))),
+    Command("LOAD", 0x10, "Read the image in flash (with the armed INJECT flips), repair the protected region, parse, "
+            "decode and detect every parameter; returns detection counts per layer.",
+            Layout((Field("flags", "I", "LOAD_FLAGS bits: 0 decode on the fly (per inference), 1 no lookup tables"),)),
+            Layout((Field("image_bytes", "I", "image length from the superblock"),
+                    Field("params", "I", "parameters decoded"),
+                    Field("zeroed_parity", "I", "parameters zeroed because their parity failed"),
+                    Field("zeroed_range", "I", "parameters zeroed by the range check"),
+                    Field("ecc_corrected", "I", "bit errors the BCH code repaired in the protected region"),
+                    Field("flips_weights", "I", "bits INJECT flipped in the weight region"),
+                    Field("flips_protected", "I", "bits INJECT flipped in the superblock and protected blob"),
+                    Field("arena_used", "I", "bytes of the arena the model occupies"),
+                    Field("samples", "I", "test samples stored in the image"),
+                    Field("classes", "I", "outputs of the model"),
+                    *_TICKS,
+                    Field("decode_ticks", "Q", "TIMER0 ticks of the decode + detect pass alone"),
+                    Field("decode_instructions", "Q", "instructions of the decode + detect pass alone")),
+                   tail=Field("layers", "II", "per weighted op: (zeroed by parity, zeroed by range)")),
+            implemented=True),
+    Command("INJECT", 0x11, "Arm the storage channel (docs/CHANNEL.md) for one region: every later LOAD reads that "
+            "region with these flips applied; flash is never written. Region 0 disarms every region.",
+            Layout((Field("seed", "Q"), Field("stream", "I", "channel stream (eccless corrupt: weights 0, "
+                                                               "protected 1)"),
+                    Field("k_q32", "Q"), Field("keep_1to0", "Q"), Field("keep_0to1", "Q"),
+                    Field("region", "B", "INJECT_REGIONS: 0 clear all, 1 weights, 2 protected"))),
+            Layout((Field("armed", "B", "bit mask of the armed regions (1 weights, 2 protected)"),)),
+            implemented=True),
+    Command("EVAL", 0x12, "Classify stored test samples [first, first + count) with the loaded model.",
+            Layout((Field("first", "I"), Field("count", "I"),
+                    Field("report", "B", "EVAL_REPORTS: 0 per-class counts, 1 per-sample predictions"))),
             Layout((Field("correct", "I"), Field("count", "I"), *_TICKS),
-                   tail=Field("per_class", "II", "per class: (correct, predicted)"))),
+                   tail=Field("data", "B", "report 0: per class (correct u32, predicted u32); "
+                                           "report 1: per sample the predicted class, u16")),
+            implemented=True),
     Command("INFER", 0x13, "Classify one sample: a stored one by index, or the input bytes in the request.",
             Layout((Field("index", "I", "stored sample index, or NO_INDEX to use the tail"),),
                    tail=Field("input", "B", "quantized input tensor bytes")),
             Layout((Field("label", "H", "predicted class"), Field("dtype", "B", "0 int8, 1 int32, 2 float32"),
-                    *_TICKS), tail=Field("output", "B", "output tensor bytes, little-endian"))),
-    Command("BENCH", 0x14, "Time a firmware routine (kind) for a number of iterations.",
-            Layout((Field("kind", "B"), Field("iterations", "I"), Field("arg", "I"))),
-            Layout((Field("iterations", "I"), *_TICKS))),
+                    *_TICKS), tail=Field("output", "B", "output tensor bytes, little-endian")),
+            implemented=True),
+    Command("BENCH", 0x14, "Time a firmware routine (BENCH_KINDS) for a number of iterations.",
+            Layout((Field("kind", "B", "BENCH_KINDS: 0 load pass, 1 decode + detect, 2 inference, 3 one layer"),
+                    Field("iterations", "I"),
+                    Field("arg", "I", "load: LOAD flags; inference: stored sample; layer: op index"))),
+            Layout((Field("iterations", "I"), *_TICKS)), implemented=True),
     Command("SPIN", 0x7D, "Debug builds only: run a fixed busy loop of `iterations` steps and time it (checks the "
             "timer and the determinism of instruction counts).",
             Layout((Field("iterations", "I"),)), Layout(_TICKS), implemented=True, debug=True),
@@ -150,7 +236,9 @@ def command(name_or_id: str | int | Command) -> Command:
 
 def status_message(code: int, detail: int = 0) -> str:
     s = STATUS_BY_CODE.get(code)
-    return s.message.format(detail=detail) if s else f"unknown status {code} (detail {detail})"
+    if s is None:
+        return f"unknown status {code} (detail {detail})"
+    return s.explain(detail) if s.explain else s.message.format(detail=detail)
 
 
 def _check_table() -> None:

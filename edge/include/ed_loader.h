@@ -1,0 +1,35 @@
+/*
+ * ed_loader: the steps of ed_model_load (internal to the model loader; ed_model.h is the public API).
+ *
+ *   ed_loader_parse   superblock (majority + CRC), protected blob (copy, INJECT flips, BCH repair), META, OP and
+ *                     TENSOR records, shapes, quantization ranges, test set            -- ed_loader.c, _graph.c
+ *   ed_loader_plan    INJECT flips of the weight region, decode tables, range bounds, weight, activation and
+ *                     scratch buffers, all from the arena                               -- ed_loader_graph.c
+ */
+#ifndef ED_LOADER_H
+#define ED_LOADER_H
+
+#include <stdint.h>
+
+#include "ed_model.h"
+
+#define ED_LOAD_FAIL(detail_ptr, index, reason) (*(detail_ptr) = ((uint32_t)(index) << 8) | (reason), ED_LOAD_IMAGE)
+
+ed_load_status_t ed_loader_parse(ed_model_t *md, const ed_load_args_t *args, uint32_t *detail);
+ed_load_status_t ed_loader_plan(ed_model_t *md, const ed_load_args_t *args, uint32_t *detail);
+ed_load_status_t ed_loader_flips(ed_model_t *md, const ed_channel_params_t *ch, uint32_t weights_offset,
+                                 uint32_t *detail);
+
+/* Shapes of every op from the input shape, checked against the records (graph.output_shape). */
+ed_load_status_t ed_loader_shapes(ed_model_t *md, const uint8_t *payload, const uint8_t *input_shape,
+                                  uint8_t input_rank, uint32_t *detail);
+/* Zero points, clamps and shifts inside what the kernels accept. */
+ed_load_status_t ed_loader_quant(ed_model_t *md, uint32_t *detail);
+
+/* Op index of the k-th weighted op. */
+static inline uint16_t ed_loader_weighted_op(const ed_model_t *md, uint16_t k)
+{
+    return md->weighted[k];
+}
+
+#endif /* ED_LOADER_H */

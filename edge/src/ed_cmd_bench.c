@@ -1,0 +1,72 @@
+/*
+ * BENCH: time one firmware routine `iterations` times. Kinds (ED_BENCH_KIND_*): load -- the whole LOAD pass with
+ * flags `arg` (the model stays loaded with them); decode -- the decode + detect pass alone; infer -- inference of
+ * stored sample `arg`; layer -- op `arg` alone, on stored sample 0's activations. ERR_ARG details: 1 kind,
+ * 2 iterations, 3 arg.
+ */
+#include "ed_bytes.h"
+#include "ed_dispatch.h"
+#include "ed_model_state.h"
+#include "ed_platform.h"
+
+ed_status_t ed_cmd_bench(const ed_request_t *req, ed_response_t *rsp)
+{
+    const uint8_t kind = req->payload[ED_BENCH_REQ_KIND];
+    const uint32_t iterations = ed_get_u32(req->payload + ED_BENCH_REQ_ITERATIONS);
+    const uint32_t arg = ed_get_u32(req->payload + ED_BENCH_REQ_ARG);
+    ed_model_t *md = ed_state_model();
+    const int8_t *in = 0, *out;
+    uint32_t i, detail = 0;
+    uint64_t t0, ticks = 0;
+    ed_status_t st;
+
+    rsp->detail = 1;
+    if (kind > ED_BENCH_KIND_LAYER) {
+        return ED_STATUS_ERR_ARG;
+    }
+    rsp->detail = 2;
+    if (iterations == 0u) {
+        return ED_STATUS_ERR_ARG;
+    }
+    rsp->detail = 0;
+    if (!md->loaded) {
+        return ED_STATUS_ERR_NO_IMAGE;
+    }
+    rsp->detail = 3;
+    if ((kind == ED_BENCH_KIND_INFER && arg >= md->test_count) ||
+        (kind == ED_BENCH_KIND_LAYER && (arg >= md->num_ops || md->test_count == 0u))) {
+        return ED_STATUS_ERR_ARG;
+    }
+    rsp->detail = 0;
+    if (kind == ED_BENCH_KIND_LAYER) { /* the op's input: run the ops before it, untimed */
+        in = md->test_x;
+        for (i = 0; i < arg; i++) {
+            if (ed_model_run_op(md, i, in, &in, &detail) != 0) {
+                return ed_state_kernel_error(rsp, detail);
+            }
+        }
+    }
+    for (i = 0; i < iterations; i++) {
+        t0 = ed_timer_ticks();
+        if (kind == ED_BENCH_KIND_LOAD) {
+            st = ed_state_load(arg, rsp);
+            if (st != ED_STATUS_OK) {
+                return st;
+            }
+        } else if (kind == ED_BENCH_KIND_DECODE) {
+            ed_model_decode(md);
+        } else if (kind == ED_BENCH_KIND_INFER) {
+            if (ed_model_infer(md, md->test_x + (size_t)arg * md->input_size, &out, &detail) != 0) {
+                return ed_state_kernel_error(rsp, detail);
+            }
+        } else if (ed_model_run_op(md, arg, in, &out, &detail) != 0) {
+            return ed_state_kernel_error(rsp, detail);
+        }
+        ticks += ed_timer_ticks() - t0;
+    }
+    ed_put_u32(rsp->payload + ED_BENCH_RSP_ITERATIONS, iterations);
+    ed_put_u64(rsp->payload + ED_BENCH_RSP_TICKS, ticks);
+    ed_put_u64(rsp->payload + ED_BENCH_RSP_INSTRUCTIONS, ed_timer_instructions(ticks));
+    rsp->len = ED_BENCH_RSP_SIZE;
+    return ED_STATUS_OK;
+}

@@ -1,0 +1,69 @@
+/*
+ * ed_decode.c: the Hamming-weight order's enumerative decoder (eccless.represent.hamming) and its lookup table.
+ * The fixed codes are inline in ed_decode.h.
+ */
+#include "ed_decode.h"
+
+/* Pascal's triangle, filled on first use: 33 x 34 words of RAM instead of 4.5 KB of generated constants. */
+static uint32_t ed_binom[33][34];
+static int ed_binom_ready;
+
+static void fill_binomials(void)
+{
+    unsigned a, b;
+    for (a = 0; a <= 32u; a++) {
+        ed_binom[a][0] = 1u;
+        for (b = 1; b <= 33u; b++) {
+            ed_binom[a][b] = a == 0u ? 0u : ed_binom[a - 1u][b - 1u] + ed_binom[a - 1u][b];
+        }
+    }
+    ed_binom_ready = 1;
+}
+
+uint32_t ed_binomial(unsigned a, unsigned b)
+{
+    if (!ed_binom_ready) {
+        fill_binomials();
+    }
+    return a <= 32u && b <= 33u ? ed_binom[a][b] : 0u;
+}
+
+void ed_hamming_starts(uint64_t *starts, unsigned m)
+{
+    unsigned w;
+    starts[0] = 0u;
+    for (w = 0; w <= m; w++) {
+        starts[w + 1u] = starts[w] + ed_binomial(m, w);
+    }
+}
+
+uint32_t ed_hamming_decode(uint32_t code, unsigned m, const uint64_t *starts)
+{
+    /* Walk the bits from the most significant: every set bit at position j (from the top) skips the
+     * C(m - 1 - j, w) strings of the class that have a 0 there, w = set bits still to come. */
+    unsigned weight = 0, w, j;
+    uint32_t rank = 0, x = code;
+    while (x) {
+        x &= x - 1u;
+        weight++;
+    }
+    if (!ed_binom_ready) {
+        fill_binomials();
+    }
+    w = weight;
+    for (j = 0; j < m && w > 0u; j++) {
+        if ((code >> (m - 1u - j)) & 1u) {
+            rank += ed_binom[m - 1u - j][w];
+            w--;
+        }
+    }
+    return (uint32_t)(starts[weight] + rank);
+}
+
+void ed_hamming_lut(uint16_t *lut, unsigned m, const uint64_t *starts)
+{
+    uint32_t code;
+    for (code = 0; code < ((uint32_t)1 << m); code++) {
+        lut[code] = (uint16_t)ed_hamming_decode(code, m, starts);
+    }
+}

@@ -1,0 +1,122 @@
+/*
+ * ed_infer.c: one int8 inference through the loaded graph with the kernels of edge/kernels (ed_kernels.h), the
+ * twins of QGraph.forward. Activations ping-pong between two arena buffers; reshape is a no-op on the bytes.
+ * Decoding on the fly, each weighted op first decodes its weight and bias words (flips and detection included)
+ * into the layer buffers -- the same values the load pass would have kept.
+ */
+#include "ed_detect.h"
+#include "ed_image_format.h"
+#include "ed_model.h"
+
+uint16_t ed_argmax_s8(const int8_t *x, uint32_t n)
+{
+    uint32_t i, best = 0;
+    for (i = 1; i < n; i++) {
+        if (x[i] > x[best]) {
+            best = i;
+        }
+    }
+    return (uint16_t)best;
+}
+
+static ed_kernel_status_t run(ed_model_t *md, const ed_op_t *op, const int8_t *in, int8_t *out)
+{
+    const int8_t *w = 0;
+    const int32_t *b = 0;
+    ed_requant_t rq;
+    if (op->windex >= 0) {
+        const ed_tensor_t *tw = &md->tensors[2u * (uint32_t)op->windex];
+        const ed_tensor_t *tb = tw + 1;
+        if (tw->values != 0) {
+            w = (const int8_t *)tw->values;
+            b = (const int32_t *)tb->values;
+        } else {
+            ed_zeroed_t z = {0, 0};
+            ed_detect_tensor(md, tw, md->wbuf, &z);
+            ed_detect_tensor(md, tb, md->bbuf, &z);
+            w = md->wbuf;
+            b = md->bbuf;
+        }
+    }
+    rq.multiplier = op->multiplier;
+    rq.shift = op->shift;
+    switch (op->kind) {
+    case ED_IMG_KIND_DENSE: {
+        ed_fc_params_t p;
+        p.act = op->act;
+        return ed_fully_connected_s8(&p, &rq, 1, op->in.c, op->out.c, in, w, b, out, &md->scratch);
+    }
+    case ED_IMG_KIND_CONV2D: {
+        ed_conv_params_t p;
+        const ed_tensor_t *tw = &md->tensors[2u * (uint32_t)op->windex];
+        ed_dims_t f;
+        f.n = tw->shape[0], f.h = tw->shape[1], f.w = tw->shape[2], f.c = tw->shape[3];
+        p.window = op->window;
+        p.act = op->act;
+        return ed_conv2d_s8(&p, &rq, &op->in, in, &f, w, b, &op->out, out, &md->scratch);
+    }
+    case ED_IMG_KIND_DWCONV2D: {
+        ed_dw_conv_params_t p;
+        const ed_tensor_t *tw = &md->tensors[2u * (uint32_t)op->windex];
+        ed_dims_t f;
+        f.n = 1, f.h = tw->shape[1], f.w = tw->shape[2], f.c = tw->shape[3];
+        p.window = op->window;
+        p.depth_multiplier = op->depth_multiplier;
+        p.act = op->act;
+        return ed_depthwise_conv2d_s8(&p, &rq, &op->in, in, &f, w, b, &op->out, out);
+    }
+    case ED_IMG_KIND_MAXPOOL:
+    case ED_IMG_KIND_AVGPOOL: {
+        ed_pool_params_t p;
+        p.window = op->window;
+        p.filter_h = op->pool_h;
+        p.filter_w = op->pool_w;
+        p.act_min = op->act.act_min;
+        p.act_max = op->act.act_max;
+        return op->kind == ED_IMG_KIND_MAXPOOL ? ed_max_pool_s8(&p, &op->in, in, &op->out, out)
+                                               : ed_avg_pool_s8(&p, &op->in, in, &op->out, out);
+    }
+    default: { /* relu, relu6: requantizing clamp with the op's single multiplier */
+        ed_clamp_params_t p;
+        p.input_zp = op->act.input_zp;
+        p.output_zp = op->act.output_zp;
+        p.multiplier = op->multiplier[0];
+        p.shift = op->shift[0];
+        p.act_min = op->act.act_min;
+        p.act_max = op->act.act_max;
+        return ed_clamp_s8(&p, (int32_t)op->out_size, in, out);
+    }
+    }
+}
+
+int ed_model_run_op(ed_model_t *md, uint32_t index, const int8_t *input, const int8_t **output, uint32_t *detail)
+{
+    const ed_op_t *op = &md->ops[index];
+    int8_t *out = input == md->act[0] ? md->act[1] : md->act[0];
+    ed_kernel_status_t st;
+    if (op->kind == ED_IMG_KIND_RESHAPE) {
+        *output = input;
+        return 0;
+    }
+    st = run(md, op, input, out);
+    if (st != ED_OK) {
+        *detail = (index << 8) | (uint32_t)(-(int32_t)st);
+        return (int)st;
+    }
+    *output = out;
+    return 0;
+}
+
+int ed_model_infer(ed_model_t *md, const int8_t *input, const int8_t **logits, uint32_t *detail)
+{
+    const int8_t *cur = input;
+    uint32_t i;
+    for (i = 0; i < md->num_ops; i++) {
+        int st = ed_model_run_op(md, i, cur, &cur, detail);
+        if (st != 0) {
+            return st;
+        }
+    }
+    *logits = cur;
+    return 0;
+}

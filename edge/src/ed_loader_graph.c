@@ -1,0 +1,281 @@
+/*
+ * ed_loader_graph.c: the graph side of loading -- every op's input and output shape from the model input
+ * (graph.output_shape of the host), the quantization checks the kernels need, and the memory plan: INJECT's flip
+ * list, decode tables, decoded weights (or on-the-fly layer buffers), activation ping-pong and kernel scratch.
+ */
+#include <string.h>
+
+#include "ed_bytes.h"
+#include "ed_decode.h"
+#include "ed_image_format.h"
+#include "ed_loader.h"
+#include "ed_protocol.h"
+
+#define FAIL(index, reason) ED_LOAD_FAIL(detail, index, reason)
+
+static void set_dims(ed_dims_t *d, uint8_t rank, const uint32_t *s)
+{
+    d->n = 1;
+    d->h = rank == 3u ? (int32_t)s[0] : 1;
+    d->w = rank == 3u ? (int32_t)s[1] : 1;
+    d->c = (int32_t)s[rank == 3u ? 2 : 0];
+}
+
+/* floor((in + before + after - k) / stride) + 1, the host's Python floor division; <= 0 means no output. */
+static int64_t extent(uint32_t in, uint32_t before, uint32_t after, uint32_t k, uint32_t stride)
+{
+    const int64_t span = (int64_t)in + before + after - k;
+    const int64_t q = span >= 0 ? span / stride : -((-span + stride - 1) / (int64_t)stride);
+    return q + 1;
+}
+
+ed_load_status_t ed_loader_shapes(ed_model_t *md, const uint8_t *payload, const uint8_t *input_shape,
+                                  uint8_t input_rank, uint32_t *detail)
+{
+    uint32_t s[3], out[3], c;
+    uint8_t rank = input_rank, out_rank;
+    uint64_t size = 1, osize;
+    uint16_t i;
+
+    for (c = 0; c < rank; c++) {
+        s[c] = ed_get_u16(input_shape + 2u * c);
+        size *= s[c];
+    }
+    if (size == 0u) {
+        return FAIL(0, ED_LOAD_ERR_INPUT);
+    }
+    md->input_size = (uint32_t)size;
+    for (i = 0; i < md->num_ops; i++) {
+        const uint8_t *rec = payload + ED_IMG_META_SIZE + (uint32_t)ED_IMG_OP_SIZE * i;
+        ed_op_t *op = &md->ops[i];
+        const ed_tensor_t *w = op->windex >= 0 ? &md->tensors[2u * (uint32_t)op->windex] : NULL;
+        const ed_tensor_t *b = op->windex >= 0 ? &md->tensors[2u * (uint32_t)op->windex + 1u] : NULL;
+        uint32_t kh = 1, kw = 1, out_c = 0;
+        int64_t oh, ow;
+        op->in_rank = rank;
+        set_dims(&op->in, rank, s);
+        op->in_size = (uint32_t)size;
+        op->window.stride_h = rec[ED_IMG_OP_STRIDE];
+        op->window.stride_w = rec[ED_IMG_OP_STRIDE + 1u];
+        op->window.pad_top = rec[ED_IMG_OP_PADS];
+        op->window.pad_bottom = rec[ED_IMG_OP_PADS + 1u];
+        op->window.pad_left = rec[ED_IMG_OP_PADS + 2u];
+        op->window.pad_right = rec[ED_IMG_OP_PADS + 3u];
+        out_rank = rec[ED_IMG_OP_OUT_RANK];
+        for (c = 0; c < 3u; c++) {
+            out[c] = ed_get_u16(rec + ED_IMG_OP_OUT_SHAPE + 2u * c);
+        }
+        switch (op->kind) {
+        case ED_IMG_KIND_DENSE:
+            if (rank != 1u || w->shape[1] != s[0]) {
+                return FAIL(i, ED_LOAD_ERR_SHAPES);
+            }
+            s[0] = w->shape[0];
+            break;
+        case ED_IMG_KIND_RESHAPE:
+            for (c = 0, osize = 1; c < out_rank; c++) {
+                osize *= out[c];
+            }
+            if (osize != size) {
+                return FAIL(i, ED_LOAD_ERR_SHAPES);
+            }
+            rank = out_rank;
+            memcpy(s, out, sizeof(s));
+            break;
+        case ED_IMG_KIND_RELU:
+        case ED_IMG_KIND_RELU6:
+            break;
+        default: /* windowed ops on (H, W, C) */
+            if (rank != 3u) {
+                return FAIL(i, ED_LOAD_ERR_SHAPES);
+            }
+            if (op->kind == ED_IMG_KIND_CONV2D) {
+                if (w->shape[3] != s[2]) {
+                    return FAIL(i, ED_LOAD_ERR_SHAPES);
+                }
+                out_c = w->shape[0], kh = w->shape[1], kw = w->shape[2];
+            } else if (op->kind == ED_IMG_KIND_DWCONV2D) {
+                if (w->shape[3] % s[2] != 0u) {
+                    return FAIL(i, ED_LOAD_ERR_SHAPES);
+                }
+                out_c = w->shape[3], kh = w->shape[1], kw = w->shape[2];
+                op->depth_multiplier = (int32_t)(out_c / s[2]);
+            } else {
+                out_c = s[2], kh = rec[ED_IMG_OP_POOL], kw = rec[ED_IMG_OP_POOL + 1u];
+                /* the pooling kernels need a real cell in every window */
+                if (kh == 0u || kw == 0u || (uint32_t)op->window.pad_top >= kh ||
+                    (uint32_t)op->window.pad_bottom >= kh || (uint32_t)op->window.pad_left >= kw ||
+                    (uint32_t)op->window.pad_right >= kw) {
+                    return FAIL(i, ED_LOAD_ERR_OP_FIELDS);
+                }
+            }
+            if (op->window.stride_h == 0 || op->window.stride_w == 0) {
+                return FAIL(i, ED_LOAD_ERR_OP_FIELDS);
+            }
+            oh = extent(s[0], (uint32_t)op->window.pad_top, (uint32_t)op->window.pad_bottom, kh,
+                        (uint32_t)op->window.stride_h);
+            ow = extent(s[1], (uint32_t)op->window.pad_left, (uint32_t)op->window.pad_right, kw,
+                        (uint32_t)op->window.stride_w);
+            if (oh <= 0 || ow <= 0) {
+                return FAIL(i, ED_LOAD_ERR_SHAPES);
+            }
+            op->pool_h = (int32_t)kh;
+            op->pool_w = (int32_t)kw;
+            s[0] = (uint32_t)oh, s[1] = (uint32_t)ow, s[2] = out_c;
+        }
+        for (c = 0, size = 1; c < rank; c++) {
+            size *= s[c];
+        }
+        if (out_rank != rank || size == 0u || size > 0x7FFFFFFFu) {
+            return FAIL(i, ED_LOAD_ERR_SHAPES);
+        }
+        for (c = 0; c < rank; c++) {
+            if (out[c] != s[c]) {
+                return FAIL(i, ED_LOAD_ERR_SHAPES);
+            }
+        }
+        op->out_rank = rank;
+        set_dims(&op->out, rank, s);
+        op->out_size = (uint32_t)size;
+        if (w != NULL && (b->count != (uint32_t)op->out.c || op->channels != (uint32_t)op->out.c)) {
+            return FAIL(2u * (uint32_t)op->windex + 1u, ED_LOAD_ERR_TENSOR_SHAPE);
+        }
+    }
+    if (size != md->num_classes) {
+        return FAIL(md->num_ops - 1u, ED_LOAD_ERR_CLASSES);
+    }
+    return ED_LOAD_OK;
+}
+
+static int in_i8(int32_t v)
+{
+    return v >= -128 && v <= 127;
+}
+
+ed_load_status_t ed_loader_quant(ed_model_t *md, uint32_t *detail)
+{
+    uint16_t i, c;
+    for (i = 0; i < md->num_ops; i++) {
+        const ed_op_t *op = &md->ops[i];
+        const int requant = op->windex >= 0 || op->kind == ED_IMG_KIND_RELU || op->kind == ED_IMG_KIND_RELU6;
+        if (op->kind == ED_IMG_KIND_RESHAPE) {
+            continue;
+        }
+        if (!in_i8(op->act.act_min) || !in_i8(op->act.act_max) || op->act.act_min > op->act.act_max) {
+            return FAIL(i, ED_LOAD_ERR_QUANT);
+        }
+        if (!requant) {
+            continue;
+        }
+        if (op->multiplier == NULL || op->channels == 0u) {
+            return FAIL(i, ED_LOAD_ERR_OP_ARRAYS);
+        }
+        if (!in_i8(op->act.input_zp) || !in_i8(op->act.output_zp)) {
+            return FAIL(i, ED_LOAD_ERR_QUANT);
+        }
+        for (c = 0; c < op->channels; c++) {
+            if (op->shift[c] < -31 || op->shift[c] > 31) {
+                return FAIL(i, ED_LOAD_ERR_QUANT);
+            }
+        }
+    }
+    return ED_LOAD_OK;
+}
+
+static ed_load_status_t arena_fail(const ed_model_t *md, uint32_t *detail)
+{
+    *detail = md->arena.needed > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)md->arena.needed;
+    return ED_LOAD_ARENA;
+}
+
+static ed_load_status_t plan_tables(ed_model_t *md)
+{
+    uint16_t *luts[ED_LUT_BITS + 1u] = {0};
+    uint64_t *starts[33] = {0};
+    uint64_t tmp[34];
+    uint16_t i;
+    for (i = 0; i < md->num_tensors; i++) {
+        ed_tensor_t *t = &md->tensors[i];
+        if (t->repr != ED_REPR_HAMMING) {
+            continue;
+        }
+        if (t->m <= ED_LUT_BITS && !(md->flags & ED_MODEL_NO_LUT)) {
+            if (luts[t->m] == NULL) {
+                luts[t->m] = (uint16_t *)ed_arena_alloc(&md->arena, 2u << t->m, 4);
+                if (luts[t->m] == NULL) {
+                    return ED_LOAD_ARENA;
+                }
+                ed_hamming_starts(tmp, t->m);
+                ed_hamming_lut(luts[t->m], t->m, tmp);
+            }
+            t->lut = luts[t->m];
+        } else {
+            if (starts[t->m] == NULL) {
+                starts[t->m] = (uint64_t *)ed_arena_alloc(&md->arena, 8u * (t->m + 2u), 8);
+                if (starts[t->m] == NULL) {
+                    return ED_LOAD_ARENA;
+                }
+                ed_hamming_starts(starts[t->m], t->m);
+            }
+            t->starts = starts[t->m];
+        }
+    }
+    return ED_LOAD_OK;
+}
+
+ed_load_status_t ed_loader_plan(ed_model_t *md, const ed_load_args_t *args, uint32_t *detail)
+{
+    const int on_the_fly = (md->flags & ED_MODEL_ON_THE_FLY) != 0u;
+    uint32_t max_w = 0, max_b = 0, act = 0, scratch = 0;
+    ed_load_status_t st;
+    uint16_t i;
+
+    st = ed_loader_flips(md, args->flip_weights, md->weights_offset, detail);
+    if (st != ED_LOAD_OK) {
+        return st;
+    }
+    if (plan_tables(md) != ED_LOAD_OK) {
+        return arena_fail(md, detail);
+    }
+    for (i = 0; i < md->num_weighted; i++) {
+        ed_tensor_t *w = &md->tensors[2u * i], *b = &md->tensors[2u * i + 1u];
+        max_w = w->count > max_w ? w->count : max_w;
+        max_b = b->count > max_b ? b->count : max_b;
+        if (!on_the_fly) {
+            w->values = ed_arena_alloc(&md->arena, w->count, 4);
+            b->values = ed_arena_alloc(&md->arena, 4u * (size_t)b->count, 4);
+            if (w->values == NULL || b->values == NULL) {
+                return arena_fail(md, detail);
+            }
+        }
+    }
+    if (on_the_fly && md->num_weighted > 0u) {
+        md->wbuf = (int8_t *)ed_arena_alloc(&md->arena, max_w, 4);
+        md->bbuf = (int32_t *)ed_arena_alloc(&md->arena, 4u * (size_t)max_b, 4);
+        if (md->wbuf == NULL || md->bbuf == NULL) {
+            return arena_fail(md, detail);
+        }
+    }
+    for (i = 0; i < md->num_ops; i++) {
+        const ed_op_t *op = &md->ops[i];
+        size_t need = 0;
+        act = op->out_size > act ? op->out_size : act;
+        if (op->kind == ED_IMG_KIND_DENSE) {
+            need = ed_fully_connected_s8_get_buffer_size(op->in.c);
+        } else if (op->kind == ED_IMG_KIND_CONV2D) {
+            const ed_tensor_t *w = &md->tensors[2u * (uint32_t)op->windex];
+            ed_dims_t f;
+            f.n = w->shape[0], f.h = w->shape[1], f.w = w->shape[2], f.c = w->shape[3];
+            need = ed_conv2d_s8_get_buffer_size(&f);
+        }
+        scratch = need > scratch ? (uint32_t)need : scratch;
+    }
+    md->act[0] = (int8_t *)ed_arena_alloc(&md->arena, act, 4);
+    md->act[1] = (int8_t *)ed_arena_alloc(&md->arena, act, 4);
+    md->scratch.size = scratch;
+    md->scratch.buf = scratch ? ed_arena_alloc(&md->arena, scratch, 8) : NULL;
+    if (md->act[0] == NULL || md->act[1] == NULL || (scratch && md->scratch.buf == NULL)) {
+        return arena_fail(md, detail);
+    }
+    return ED_LOAD_OK;
+}

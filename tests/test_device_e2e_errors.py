@@ -1,0 +1,155 @@
+"""Bad input on the device path: the firmware answers an error status and stays responsive; `eccless run` prints
+one line and exits non-zero. Images: protected region beyond repair, an unknown representation id in re-sealed
+metadata, a model too large for the arena, a float32 image, mutated images (a seeded fuzz subset; >= 1,000 in
+the slow test), and broken frames around LOAD and EVAL.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from eccless import cli
+from eccless.device import protocol as P
+from eccless.device.build import build_firmware
+from eccless.device.client import DeviceStatusError
+from eccless.device.framing import encode_frame
+from eccless.device.imagefuzz import mutate, payload, reseal
+from eccless.device.qemu import Qemu, missing_tools
+from eccless.image.load import parse_image
+from eccless.image.records import META, OP, PROTECTED_OFFSET, TENSOR
+from eccless.image.tools import pack_model
+
+pytestmark = pytest.mark.qemu
+if missing_tools():
+    pytest.skip(missing_tools(), allow_module_level=True)
+
+BOARD = "qemu-mps2-an386"
+
+
+@pytest.fixture(scope="module")
+def firmware():
+    return build_firmware(BOARD)
+
+
+@pytest.fixture(scope="module")
+def mlp_image(tmp_path_factory):
+    path = tmp_path_factory.mktemp("img") / "mlp.img"
+    pack_model("digits:mlp", path, repr_name="hamming", detect="parity-lsb+range", testset=50)
+    return path.read_bytes()
+
+
+def _load_error(elf, image: bytes, **qemu) -> DeviceStatusError:
+    """LOAD's error on this image; the device must still answer PING and INFO afterwards."""
+    with Qemu(BOARD, elf, image=image, timeout=30, **qemu) as q:
+        with pytest.raises(DeviceStatusError) as e:
+            q.client.request("LOAD", flags=0)
+        q.client.ping()
+        assert q.client.info()["protocol"] == P.VERSION
+        with pytest.raises(DeviceStatusError, match="no valid model image loaded"):
+            q.client.request("EVAL", first=0, count=1, report=0)
+    return e.value
+
+
+def _cli_fails(tmp_path, image: bytes, capsys, match: str) -> None:
+    path = tmp_path / "bad.img"
+    path.write_bytes(image)
+    code = cli.main(["run", str(path)])
+    err = capsys.readouterr().err.strip()
+    assert code != 0 and len(err.splitlines()) == 1 and match in err, err
+
+
+def test_protected_region_beyond_repair(firmware, mlp_image, tmp_path, capsys):
+    bad = bytearray(mlp_image)
+    rng = random.Random(3)
+    for bit in rng.sample(range(8 * 180), 60):          # 60 errors in the first 189-byte block: more than t = 50
+        bad[PROTECTED_OFFSET + bit // 8] ^= 1 << (bit % 8)
+    e = _load_error(firmware.elf, bytes(bad))
+    assert e.status == "ERR_IMAGE" and e.detail == P.IMAGE_ERROR_CODES["ECC_UNCORRECTABLE"]
+    assert "protected region beyond repair" in str(e)
+    _cli_fails(tmp_path, bytes(bad), capsys, "LOAD failed: protected region beyond repair")
+
+
+def test_unknown_representation_id_in_resealed_metadata(firmware, mlp_image, tmp_path, capsys):
+    data = bytearray(payload(mlp_image))
+    meta = META.unpack(data)
+    at = META.size + meta["num_ops"] * OP.size + 2 * TENSOR.size + 1     # tensor 2's repr byte
+    data[at] = 9
+    bad = reseal(mlp_image, data)
+    e = _load_error(firmware.elf, bad)
+    assert e.status == "ERR_IMAGE" and e.detail == (2 << 8) | P.IMAGE_ERROR_CODES["REPR_UNKNOWN"]
+    assert "corrupted tensor record 2: unknown representation id" in str(e)
+    with pytest.raises(Exception, match="unknown representation id 9"):
+        parse_image(bad)                                 # the host loader refuses it too
+    _cli_fails(tmp_path, bad, capsys, "corrupted tensor record 2")
+
+
+def test_model_too_large_for_the_arena(mlp_image, tmp_path):
+    small = build_firmware(BOARD, arena_size=4096)
+    e = _load_error(small.elf, mlp_image)
+    assert e.status == "ERR_ARENA" and e.detail > 4096 and "does not fit the arena" in str(e)
+
+
+def test_float32_image_is_not_supported(firmware, tmp_path, capsys):
+    path = tmp_path / "f32.img"
+    pack_model("digits:mlp", path, quant="float32", repr_name="float32", testset=10)
+    e = _load_error(firmware.elf, path.read_bytes())
+    assert e.status == "ERR_UNSUPPORTED" and "float32 images are not supported on this board" in str(e)
+    _cli_fails(tmp_path, path.read_bytes(), capsys, "float32 images are not supported on this board")
+
+
+def test_broken_frames_around_load_and_eval(firmware, mlp_image):
+    with Qemu(BOARD, firmware.elf, image=mlp_image, timeout=30) as q:
+        c = q.client
+        wire = bytearray(encode_frame(P.command("LOAD").id, 7, bytes(4)))
+        wire[-3] ^= 0x01                                 # a CRC byte
+        c.send_raw(bytes(wire))
+        f = c.read_frame(timeout=5)
+        assert f.code & 0x7F == P.STATUS["ERR_CRC"] and f.seq == P.SEQ_NONE
+        f = c.transact(P.command("EVAL").id, bytes(5))      # truncated EVAL request
+        assert f.code & 0x7F == P.STATUS["ERR_LENGTH"]
+        c.send_raw(encode_frame(P.command("LOAD").id, 9, bytes(4))[:-4] + b"\0")   # torn frame
+        assert c.read_frame(timeout=5).code & 0x7F in (P.STATUS["ERR_FRAME"], P.STATUS["ERR_CRC"])
+        with pytest.raises(DeviceStatusError, match="LOAD failed: request field out of range"):
+            c.request("LOAD", flags=0x80)
+        load = c.request("LOAD", flags=0)
+        with pytest.raises(DeviceStatusError, match="EVAL failed: request field out of range \\(detail 2\\)"):
+            c.request("EVAL", first=0, count=load["samples"] + 1, report=1)
+        with pytest.raises(DeviceStatusError, match="detail 3"):
+            c.request("EVAL", first=0, count=1, report=7)
+        with pytest.raises(DeviceStatusError, match="INFER failed: request field out of range \\(detail 2\\)"):
+            c.request("INFER", index=P.NO_INDEX, input=b"\1\2")
+        with pytest.raises(DeviceStatusError, match="INJECT failed: request field out of range \\(detail 2\\)"):
+            c.request("INJECT", seed=1, stream=0, k_q32=1 << 63, keep_1to0=0, keep_0to1=0, region=1)
+        assert c.request("EVAL", first=0, count=load["samples"], report=0)["count"] == load["samples"]
+
+
+def _fuzz_qemu(elf, base: bytes, count: int, seed: int) -> dict:
+    rng = random.Random(seed)
+    seen = {}
+    for _ in range(count):
+        kind, bad = mutate(base, rng)
+        with Qemu(BOARD, elf, image=bad, timeout=30) as q:
+            try:
+                q.client.request("LOAD", flags=rng.choice((0, 1, 2)))
+                q.client.request("EVAL", first=0, count=1, report=0)
+                status = "OK"
+            except DeviceStatusError as e:
+                status = e.status
+            q.client.ping()                              # still alive: no fault, no hang
+            assert q.returncode is None, q.describe()
+        seen.setdefault(status, 0)
+        seen[status] += 1
+    return seen
+
+
+def test_fuzz_mutated_images_in_qemu(firmware, mlp_image):
+    seen = _fuzz_qemu(firmware.elf, mlp_image, 20, seed=7)
+    assert "ERR_IMAGE" in seen and sum(seen.values()) == 20
+
+
+@pytest.mark.slow
+def test_fuzz_1000_mutated_images_in_qemu(firmware, mlp_image):
+    seen = _fuzz_qemu(firmware.elf, mlp_image, 1000, seed=8)
+    assert sum(seen.values()) == 1000
