@@ -42,9 +42,13 @@ def test_sequence_numbers_cycle_and_skip_seq_none(port, client):
 
 
 def test_status_errors_become_device_status_errors(client):
-    with pytest.raises(DeviceStatusError, match="EVAL failed: command not implemented yet") as e:
-        client.request("EVAL", first=0, count=10)
-    assert e.value.status == "ERR_NOT_IMPLEMENTED"
+    with pytest.raises(DeviceStatusError, match=r"fake: EVAL failed: no valid model image loaded \(send LOAD first\)") \
+            as e:
+        client.request("EVAL", first=0, count=10, report=P.EVAL_REPORTS["per_class"])
+    assert (e.value.status, e.value.detail) == ("ERR_NO_IMAGE", 0)
+    with pytest.raises(DeviceStatusError, match="LOAD failed: not an eccless image") as e:
+        client.request("LOAD", flags=0)
+    assert (e.value.status, e.value.detail) == ("ERR_IMAGE", P.IMAGE_ERROR_CODES["BAD_MAGIC"])
     with pytest.raises(DeviceStatusError, match="debug command not built in") as e:
         client.request("FAULT", kind=0)
     assert e.value.status == "ERR_DISABLED"

@@ -18,10 +18,19 @@ pytestmark = pytest.mark.unit
 
 # -- layouts -------------------------------------------------------------------------------------------------
 def test_layout_roundtrip_fixed_and_tail():
-    lay = P.command("EVAL").response
-    values = dict(correct=7, count=10, ticks=2**40 + 3, instructions=2**63, per_class=[(1, 2), (3, 4), (0, 9)])
+    lay = P.command("LOAD").response                 # ten u32 and four u64 fields, then (u32, u32) per layer
+    values = {f.name: (2**64 - 1 if f.fmt == "Q" else 2**32 - 1 - i) for i, f in enumerate(lay.fields)}
+    values.update(ticks=2**40 + 3, instructions=2**63, layers=[(1, 2), (3, 4), (0, 9)])
+    raw = lay.pack("LOAD", values)
+    assert len(raw) == 72 + 3 * 8 and lay.fits(len(raw)) and not lay.fits(len(raw) - 1)
+    assert lay.unpack("LOAD", raw) == values
+
+
+def test_layout_roundtrip_byte_tail():
+    lay = P.command("EVAL").response                 # report 1: one u16 prediction per sample in the byte tail
+    values = dict(correct=7, count=3, ticks=2**40 + 3, instructions=2**63, data=b"\x02\x00\x00\x00\x09\x01")
     raw = lay.pack("EVAL", values)
-    assert len(raw) == 24 + 3 * 8 and lay.fits(len(raw)) and not lay.fits(len(raw) - 1)
+    assert len(raw) == 24 + 6 and lay.fits(len(raw)) and lay.fits(len(raw) - 1) and not lay.fits(23)
     assert lay.unpack("EVAL", raw) == values
 
 
@@ -42,9 +51,11 @@ def test_layout_text_and_bytes_tails():
 
 @pytest.mark.parametrize("fields, match", [
     ({"first": 1}, "missing field 'count'"),
-    ({"first": 1, "count": 2, "extra": 3}, "unknown field"),
-    ({"first": -1, "count": 2}, "field 'first'=-1 does not fit uint32_t"),
-    ({"first": 2**32, "count": 2}, "field 'first'"),
+    ({"first": 1, "count": 2}, "missing field 'report'"),
+    ({"first": 1, "count": 2, "report": 0, "extra": 3}, "unknown field"),
+    ({"first": -1, "count": 2, "report": 0}, "field 'first'=-1 does not fit uint32_t"),
+    ({"first": 2**32, "count": 2, "report": 0}, "field 'first'"),
+    ({"first": 0, "count": 2, "report": 256}, "field 'report'=256 does not fit uint8_t"),
 ])
 def test_layout_pack_errors_name_the_field(fields, match):
     with pytest.raises(UsageError, match=match):
@@ -73,9 +84,14 @@ def test_table_invariants():
     assert P.MAX_ENCODED >= len(cobs_encode(bytes(P.MAX_FRAME))) and P.MAX_ENCODED >= len(
         cobs_encode(b"\x01" * P.MAX_FRAME))
     implemented = {c.name for c in P.COMMANDS if c.implemented}
-    assert implemented == {"PING", "ECHO", "INFO", "FAULT", "SPIN"}
+    assert implemented == {"PING", "ECHO", "INFO", "LOAD", "INJECT", "EVAL", "INFER", "BENCH", "FAULT", "SPIN"}
+    assert implemented == {c.name for c in P.COMMANDS}                  # nothing maps to ed_cmd_not_implemented
     assert {c.name for c in P.COMMANDS if c.debug} == {"FAULT", "SPIN"}
-    assert {"LOAD", "INJECT", "EVAL", "INFER", "BENCH"} <= {c.name for c in P.COMMANDS}
+    # the largest replies fit one frame: EVAL's per-sample predictions, INFER's 32x32x3 int8 input
+    assert P.command("EVAL").response.size + 2 * P.EVAL_MAX_PREDICTIONS <= P.MAX_PAYLOAD
+    assert P.command("INFER").request.size + 32 * 32 * 3 <= P.MAX_PAYLOAD
+    assert sorted(P.LOAD_ERRORS) == list(range(1, len(P.LOAD_ERRORS) + 1)) and len(P.IMAGE_ERROR_CODES) == len(
+        P.LOAD_ERRORS)
 
 
 # -- COBS and CRC ----------------------------------------------------------------------------------------------
@@ -172,8 +188,9 @@ def test_fake_device_dispatch_order():
     cases = [
         (encode_frame(0x55, 9), "ERR_UNKNOWN_CMD", 9, 0x55, 0x55),
         (encode_frame(0x01, 4, b"x"), "ERR_LENGTH", 4, 0x01, 1),
-        (encode_frame(0x12, 5, bytes(8)), "ERR_NOT_IMPLEMENTED", 5, 0x12, 0),
-        (encode_frame(0x12, 6, bytes(7)), "ERR_LENGTH", 6, 0x12, 7),       # length is checked first
+        (encode_frame(0x12, 5, bytes(9)), "ERR_NO_IMAGE", 5, 0x12, 0),
+        (encode_frame(0x12, 6, bytes(8)), "ERR_LENGTH", 6, 0x12, 8),       # length is checked first
+        (encode_frame(0x14, 8, b"\x09" + bytes(8)), "ERR_ARG", 8, 0x14, 1),   # BENCH: arguments before the image
         (encode_frame(0x7E, 7, b"\x00"), "ERR_DISABLED", 7, 0x7E, 0),
         (b"\x00junk\x00", "ERR_FRAME", P.SEQ_NONE, 0, 4),
     ]
@@ -188,3 +205,26 @@ def test_fake_device_one_reply_per_chunk_and_none_for_empty():
     assert dev.feed(b"\x00\x00\x00") == b""
     wire = encode_frame(1, 1) + b"garbage\x00" + encode_frame(2, 2, b"hi")
     assert [(r.code & 0x7F, r.seq) for r in _replies(dev.feed(wire))] == [(0, 1), (2, P.SEQ_NONE), (0, 2)]
+
+
+def test_fake_device_model_commands_without_an_image():
+    dev = FakeDevice()
+
+    def answer(name, **fields):
+        (r,) = _replies(dev.handle(name, **fields))
+        status = P.STATUS_BY_CODE[r.code & ~P.RESPONSE_FLAG].name
+        return (status, r.payload) if status == "OK" else (status, P.ERROR_LAYOUT.unpack("e", r.payload)["detail"])
+
+    bad_magic = P.IMAGE_ERROR_CODES["BAD_MAGIC"]
+    assert answer("LOAD", flags=0) == ("ERR_IMAGE", bad_magic)
+    assert P.status_message(P.STATUS["ERR_IMAGE"], bad_magic) == "not an eccless image (bad magic after the " \
+                                                                  "majority vote)"
+    assert answer("LOAD", flags=1 << 5) == ("ERR_ARG", 1 << 5)
+    rates = dict(seed=1, stream=0, k_q32=1 << 40, keep_1to0=1 << 32, keep_0to1=1 << 32)
+    assert answer("INJECT", **rates, region=P.INJECT_REGIONS["protected"]) == ("OK", b"\x02")
+    assert answer("INJECT", **rates, region=P.INJECT_REGIONS["weights"]) == ("OK", b"\x03")
+    assert answer("INJECT", **{**rates, "keep_0to1": (1 << 32) + 1}, region=1) == ("ERR_ARG", 4)
+    assert answer("INJECT", **rates, region=P.INJECT_REGIONS["clear"]) == ("OK", b"\x00")
+    assert answer("EVAL", first=0, count=1, report=1) == ("ERR_NO_IMAGE", 0)
+    assert answer("INFER", index=3) == ("ERR_NO_IMAGE", 0)
+    assert answer("BENCH", kind=0, iterations=0, arg=0) == ("ERR_ARG", 2)

@@ -48,7 +48,18 @@ def test_dispatch_table_names_handlers_by_implementation_state():
     text = header.HEADER_PATH.read_text()
     rows = re.findall(r"^    X\(ED_CMD_(\w+), (\w+),", text, re.M)
     assert rows == [(c.name, c.handler) for c in P.COMMANDS]
-    assert dict(rows)["PING"] == "ed_cmd_ping" and dict(rows)["EVAL"] == "ed_cmd_not_implemented"
+    assert dict(rows)["PING"] == "ed_cmd_ping" and dict(rows)["EVAL"] == "ed_cmd_eval"
+    assert "ed_cmd_not_implemented" not in dict(rows).values()
+
+
+def test_every_handler_in_the_table_is_defined():
+    """Each handler the dispatch table names has its definition in the firmware sources (a missing one would only
+    show when linking the firmware)."""
+    edge = header.HEADER_PATH.parents[1]
+    sources = "".join(p.read_text() for p in sorted([*(edge / "src").glob("*.c"), *(edge / "port").rglob("*.c")]))
+    for c in P.COMMANDS:
+        assert re.search(rf"^ed_status_t {c.handler}\(const ed_request_t \*req, ed_response_t \*rsp\)$", sources,
+                         re.M), c.handler
 
 
 def test_doc_tables_list_every_command_and_status():

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from eccless.boards import load_board
+from eccless.channel.constants import KEEP_ALL, ChannelConstants
+from eccless.channel.fixedlog import K_LIMIT
 from eccless.device import DeviceStatusError, FakeDevice, open_device
 from eccless.device import protocol as P
 from eccless.device.build import build_firmware
@@ -144,41 +146,95 @@ def test_dispatch_errors(qemu):
         assert e.value.status == "ERR_DISABLED"
 
 
-@pytest.mark.parametrize("name, fields", [
-    ("LOAD", dict(flags=0)),
-    ("INJECT", dict(seed=1, stream=0, k_q32=1 << 40, keep_1to0=1 << 32, keep_0to1=1 << 32, start=0, stop=0)),
-    ("EVAL", dict(first=0, count=100)),
-    ("INFER", dict(index=P.NO_INDEX, input=bytes(64))),
-    ("BENCH", dict(kind=0, iterations=10, arg=0)),
-])
-def test_planned_commands_answer_not_implemented(qemu, name, fields):
-    with pytest.raises(DeviceStatusError, match=f"{name} failed: command not implemented yet") as e:
-        qemu.client.request(name, **fields)
-    assert e.value.status == "ERR_NOT_IMPLEMENTED"
+# -- the model commands on a firmware booted without an image ------------------------------------------------------
+BAD_MAGIC = P.IMAGE_ERROR_CODES["BAD_MAGIC"]
 
 
-def _fuzz(qemu, count: int, seed: int, oversized: float = 0.0, batch: int = 100):
-    """Replay seeded random input into the firmware and the fake device: every reply byte must agree."""
+def _rates(region: int, **over) -> dict:
+    return {**dict(seed=1, stream=0, k_q32=ChannelConstants.symmetric(0.01).k_q32, keep_1to0=KEEP_ALL,
+                   keep_0to1=KEEP_ALL, region=region), **over}
+
+
+# per command: requests in order, each with the status it must get and its detail (or, for OK, the response)
+NO_IMAGE = {
+    "LOAD": [("LOAD", dict(flags=0), "ERR_IMAGE", BAD_MAGIC),
+             ("LOAD", dict(flags=1 << 7), "ERR_ARG", 1 << 7),                   # unknown flag bits: named
+             ("LOAD", dict(flags=sum(1 << b for b in P.LOAD_FLAGS.values())), "ERR_IMAGE", BAD_MAGIC)],
+    "INJECT": [("INJECT", _rates(P.INJECT_REGIONS["weights"]), "OK", {"armed": 1}),
+               ("INJECT", _rates(P.INJECT_REGIONS["protected"]), "OK", {"armed": 3}),
+               ("LOAD", dict(flags=0), "ERR_IMAGE", BAD_MAGIC),                 # flipped zeros are no image either
+               ("INJECT", _rates(3), "ERR_ARG", 1),
+               ("INJECT", _rates(1, k_q32=K_LIMIT), "ERR_ARG", 2),
+               ("INJECT", _rates(1, keep_1to0=KEEP_ALL + 1), "ERR_ARG", 3),
+               ("INJECT", _rates(2, keep_0to1=KEEP_ALL + 1), "ERR_ARG", 4),
+               ("INJECT", _rates(P.INJECT_REGIONS["clear"]), "OK", {"armed": 0})],
+    "EVAL": [("EVAL", dict(first=0, count=100, report=P.EVAL_REPORTS["per_class"]), "ERR_NO_IMAGE", 0),
+             ("EVAL", dict(first=0, count=P.EVAL_MAX_PREDICTIONS, report=P.EVAL_REPORTS["predictions"]),
+              "ERR_NO_IMAGE", 0)],
+    "INFER": [("INFER", dict(index=P.NO_INDEX, input=bytes(64)), "ERR_NO_IMAGE", 0),
+              ("INFER", dict(index=0), "ERR_NO_IMAGE", 0)],
+    "BENCH": [*(("BENCH", dict(kind=k, iterations=10, arg=0), "ERR_NO_IMAGE", 0) for k in P.BENCH_KINDS.values()),
+              ("BENCH", dict(kind=max(P.BENCH_KINDS.values()) + 1, iterations=10, arg=0), "ERR_ARG", 1),
+              ("BENCH", dict(kind=P.BENCH_KINDS["infer"], iterations=0, arg=0), "ERR_ARG", 2)],
+}
+
+
+def _disarm(client) -> None:
+    """INJECT state outlives a request: start from the state a fresh fake device has."""
+    assert client.request("INJECT", **_rates(P.INJECT_REGIONS["clear"])) == {"armed": 0}
+
+
+@pytest.mark.parametrize("group", list(NO_IMAGE))
+def test_model_commands_without_an_image(qemu, group):
+    """As specified for an empty image region (docs/PROTOCOL.md): the argument checks, then ERR_IMAGE / ERR_NO_IMAGE;
+    every reply equals the fake device's, and the device answers PING after each."""
+    c = qemu.client
+    assert c.info()["image_head"] == 0                                  # booted without an image
+    _disarm(c)
+    fake = FakeDevice(c.info())
+    for name, fields, status, want in NO_IMAGE[group]:
+        cmd = P.command(name)
+        payload = cmd.request.pack(name, fields)
+        frame = c.transact(cmd.id, payload, what=name)
+        assert _status(frame) == status, (name, fields)
+        if status == "OK":
+            assert cmd.response.unpack(name, frame.payload) == want, (name, fields)
+        else:
+            assert P.ERROR_LAYOUT.unpack("e", frame.payload) == {"cmd": cmd.id, "detail": want}, (name, fields)
+        assert encode_frame(frame.code, frame.seq, frame.payload) == fake.feed(encode_frame(cmd.id, frame.seq,
+                                                                                           payload))
+        c.ping()
+    with pytest.raises(DeviceStatusError, match=r"failed: not an eccless image \(bad magic"):
+        c.request("LOAD", flags=0)
+
+
+def _fuzz(qemu, count: int, seed: int, oversized: float = 0.0, batch: int = 100) -> set[str]:
+    """Replay seeded random input into the firmware and the fake device: every reply byte must agree. Returns the
+    statuses of all replies."""
+    _disarm(qemu.client)
     fake = FakeDevice(qemu.client.info())
     items = fuzz_items(seed, count, oversized=oversized)
+    statuses: set[str] = set()
     for start in range(0, len(items), batch):
         data = b"".join(items[start:start + batch])
         want = fake.feed(data)
         qemu.serial.write(data)
         got = _read(qemu.serial, len(want))
         assert got == want, f"replies differ in items {start}..{start + batch}"
+        statuses |= {_status(classify(ch, n)) for ch, n in ChunkReader().feed(want)}
     qemu.client.ping()
-    return [_status(classify(ch, n)) for ch, n in ChunkReader().feed(fake.feed(b"".join(items[:batch])))]
+    return statuses
 
 
 def test_fuzz_replies_equal_the_fake_device(qemu):
     statuses = _fuzz(qemu, 300, seed=1)
-    assert {"OK", "ERR_CRC", "ERR_FRAME", "ERR_UNKNOWN_CMD", "ERR_NOT_IMPLEMENTED"} <= set(statuses)
+    assert {"OK", "ERR_CRC", "ERR_FRAME", "ERR_UNKNOWN_CMD", "ERR_LENGTH", "ERR_ARG", "ERR_NO_IMAGE"} <= statuses
+    assert "ERR_NOT_IMPLEMENTED" not in statuses
 
 
 @pytest.mark.slow
 def test_fuzz_10000_replies_equal_the_fake_device(qemu):
-    _fuzz(qemu, 10_000, seed=2, oversized=0.001)
+    assert "ERR_NOT_IMPLEMENTED" not in _fuzz(qemu, 10_000, seed=2, oversized=0.001)
 
 
 # -- images ------------------------------------------------------------------------------------------------------
@@ -282,6 +338,9 @@ def test_same_body_on_every_backend(spec, firmware, no_leftovers):
         assert dev.echo(b"\x00eccless\x00") == b"\x00eccless\x00"
         info = dev.info()
         assert info["protocol"] == P.VERSION and info["max_payload"] == P.MAX_PAYLOAD
-        with pytest.raises(DeviceStatusError) as e:
-            dev.request("EVAL", first=0, count=1)
-        assert e.value.status == "ERR_NOT_IMPLEMENTED"
+        with pytest.raises(DeviceStatusError, match="no valid model image loaded") as e:
+            dev.request("EVAL", first=0, count=1, report=P.EVAL_REPORTS["per_class"])
+        assert (e.value.status, e.value.detail) == ("ERR_NO_IMAGE", 0)
+        with pytest.raises(DeviceStatusError, match="not an eccless image") as e:
+            dev.request("LOAD", flags=0)
+        assert (e.value.status, e.value.detail) == ("ERR_IMAGE", P.IMAGE_ERROR_CODES["BAD_MAGIC"])
