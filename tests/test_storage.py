@@ -126,3 +126,17 @@ def test_parity_exp_refuses_large_weights(tiny_graph):
     big = tiny_graph.with_params([(op.weight * 10, op.bias) for op in tiny_graph.weighted_ops()])
     with pytest.raises(UsageError, match="bit 30"):
         StoredModel(big, "float32", "float32", "parity-exp")
+
+
+def test_atomic_outputs_have_usual_permissions(tmp_path):
+    import os
+
+    from eccless.fileio import write_text
+
+    old = os.umask(0o022)
+    try:
+        write_text(tmp_path / "a.txt", "x")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "a.txt").stat().st_mode & 0o777 == 0o644
+    assert [p.name for p in tmp_path.iterdir()] == ["a.txt"]  # no temporary left behind
