@@ -108,7 +108,7 @@ def test(c, k="", m="", slow=False):
         raise Exit(f"tests failed (pytest exit {res.exited})", code=res.exited or 1)
 
 
-BENCHES = ("sweep", "image")
+BENCHES = ("sweep", "image", "device")
 
 
 @task(help={"out": "output dir for the JSON results", "only": f"one of {', '.join(BENCHES)}"})

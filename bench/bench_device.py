@@ -1,0 +1,61 @@
+"""Device benchmark (QEMU mps2-an386, Cortex-M4, -icount shift=0): instructions per inference and per MAC with
+the plain reference C loops and the Cortex-M4 DSP kernels (their ratio), per layer, and the load/decode/detect
+pass per weight against one inference.
+
+Targets (issue 4): <= 1.5 instructions per MAC for int8 fully connected and conv layers; a decode + detect pass
+cheaper than one inference. Instruction counts are deterministic up to one timer tick (40 instructions).
+Run: `invoke bench --only device` (or `python bench/bench_device.py --out bench/results`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+
+from eccless.device.measure import measure_model
+from eccless.fileio import write_json
+
+MODELS = "digits:mlp,digits:lenet,fashion-mnist:lenet"
+
+
+def summarize(r: dict) -> dict:
+    ref, m4 = r["kernels"]["reference"], r["kernels"]["cortex_m4"]
+    weighted = [(a, b) for a, b in zip(ref["layers"], m4["layers"]) if a["macs"]]
+    return {
+        "model": r["model"], "parameters": r["parameters"], "macs": r["macs"],
+        "per_mac": {"reference": ref["per_mac"], "cortex_m4": m4["per_mac"], "ratio": ref["per_mac"] / m4["per_mac"]},
+        "layers_per_mac": [{"op": a["op"], "kind": a["kind"], "macs": a["macs"],
+                            "reference": a["instructions"] / a["macs"], "cortex_m4": b["instructions"] / b["macs"]}
+                           for a, b in weighted],
+        "decode_detect_per_weight": m4["decode_per_parameter"],
+        "decode_pass_vs_inference": m4["decode_pass"] / m4["per_inference"],
+        "load_pass": m4["load_pass"], "arena_ram": m4["arena_ram"],
+        "on_the_fly_cost": m4["on_the_fly"]["per_inference"] / m4["per_inference"],
+        "hamming_decode_per_parameter": r["hamming_decode_per_parameter"],
+    }
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", default="bench/results")
+    ap.add_argument("--models", default=MODELS)
+    args = ap.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = [measure_model(m, Path(tmp)) for m in args.models.split(",")]
+    rows = [summarize(r) for r in raw]
+    for s in rows:
+        p = s["per_mac"]
+        print(f"{s['model']:<22} {s['macs']:>9,} MACs  instr/MAC reference {p['reference']:.2f}  cortex_m4 "
+              f"{p['cortex_m4']:.2f}  (x{p['ratio']:.2f})  decode+detect {s['decode_detect_per_weight']:.1f}/weight "
+              f"= {s['decode_pass_vs_inference']:.2f} inferences")
+        for layer in s["layers_per_mac"]:
+            print(f"    op{layer['op']:<2} {layer['kind']:<8} {layer['macs']:>9,} MACs  reference "
+                  f"{layer['reference']:6.2f}  cortex_m4 {layer['cortex_m4']:6.2f} instr/MAC")
+    out = Path(args.out) / "device.json"
+    write_json(out, {"summary": rows, "raw": raw})
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
