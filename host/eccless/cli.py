@@ -135,7 +135,8 @@ def cmd_distortion(args):
     else:
         raise UsageError(f"--pmf {args.pmf!r}: use uniform, gaussian or weights:MODEL (e.g. weights:digits:lenet)")
     rows = distortion_table(names, ns, pmf_for_n)
-    print(f"{'repr':<10} {'n':>3} {'max':>10} {'mean':>10} {'rms':>10}   (single flips, in level steps, pmf {args.pmf})")
+    print(f"{'repr':<10} {'n':>3} {'max':>10} {'mean':>10} {'rms':>10}   "
+          f"(single flips, in level steps, pmf {args.pmf})")
     for r in rows:
         note = f"   ({r['note']})" if "note" in r else ""
         print(f"{r['representation']:<10} {r['n']:>3} {r['max']:>10.2f} {r['mean']:>10.3f} {r['rms']:>10.3f}{note}")

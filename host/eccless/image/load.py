@@ -106,7 +106,8 @@ def _op(rec: dict, meta: dict, payload: bytes, fmt: str, name: str):
     if kind in ("conv2d", "dwconv2d", "maxpool", "avgpool"):  # the only ops that slide a window
         _check(min(rec["stride"]) >= 1, f"corrupted metadata: {name} has a zero stride")
     if kind in ("maxpool", "avgpool"):
-        _check(min(rec["pool"]) >= 1 and max(rec["pads"][:2]) < rec["pool"][0] and max(rec["pads"][2:]) < rec["pool"][1],
+        (ph, pw), pads = rec["pool"], rec["pads"]
+        _check(min(ph, pw) >= 1 and max(pads[:2]) < ph and max(pads[2:]) < pw,
                f"corrupted metadata: {name} has an empty window or pads as large as it")
     if fmt == "int8" and (weighted or kind in ("relu", "relu6")):
         _check(-128 <= rec["act_min"] <= rec["act_max"] <= 127 and -128 <= rec["out_zp"] <= 127
