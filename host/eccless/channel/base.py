@@ -32,7 +32,9 @@ class ErrorModel:
         data = as_bytes(buf)
         start, stop = bit_range(data.size * 8, start, stop)
         key = stream_key(seed, stream)
-        found = candidate_positions(stop - start, self.constants, key) + start
+        found = candidate_positions(stop - start, self.constants, key)
+        if start:
+            found += start
         if self.constants.thinned:
             found = found[keep_mask(read_bits(data, found), self.constants, key)]
         return found

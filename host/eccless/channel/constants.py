@@ -12,6 +12,7 @@ float, and hands those integers to the device:
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Context, Decimal
@@ -60,6 +61,7 @@ def keep_threshold(p_bit: float, pmax: float) -> int:
     return round(Fraction(p_bit) / Fraction(pmax) * KEEP_ALL)
 
 
+@functools.lru_cache(maxsize=1024)  # called once per region walk: the log/expm1 showed up in per-trial profiles
 def rate_of(k_q32: int) -> float:
     """The candidate rate a K constant stands for (float, for batch sizing and reports only)."""
     if k_q32 == K_NONE:

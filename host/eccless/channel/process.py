@@ -19,7 +19,7 @@ import math
 import numpy as np
 
 from .constants import ChannelConstants
-from .fixedlog import gap_int, gaps
+from .fixedlog import gap_int_fast, gaps_fast
 from .prng import draw_int, draws
 
 _U64 = np.uint64
@@ -42,7 +42,7 @@ def candidate_positions(nbits: int, constants: ChannelConstants, key: int) -> np
         # Mean + 6 sigma + slack: one batch almost always suffices; never more candidates than bits left.
         count = min(remaining, int(mean + 6.0 * math.sqrt(mean) + 32))
         counters = (np.arange(first, first + count, dtype=_U64)) * _U64(2)
-        steps = gaps(draws(key, counters), constants.k_q32) + _U64(1)
+        steps = gaps_fast(draws(key, counters), constants.k_q32) + _U64(1)
         # Gaps are < 2^36 and their sum tracks `remaining`, so the running sum stays far from 2^63.
         ends = np.cumsum(steps.astype(np.int64)) + (base - 1)
         inside = int(np.searchsorted(ends, nbits))  # ends are strictly increasing
@@ -61,7 +61,7 @@ def _sparse_candidates(nbits: int, k_q32: int, key: int) -> np.ndarray:
     leaves the range (usually the first one) instead of computing a batch."""
     out, end, j = [], -1, 0
     while True:
-        end += gap_int(draw_int(key, 2 * j), k_q32) + 1
+        end += gap_int_fast(draw_int(key, 2 * j), k_q32) + 1
         if end >= nbits:
             return np.array(out, dtype=np.int64)
         out.append(end)
