@@ -6,6 +6,11 @@
  *   parity fails (odd popcount of the stored word)           -> value 0, counted as zeroed by parity
  *   else, range rules: value < lo[ch] or value > hi[ch]      -> value 0, counted as zeroed by range
  *   level = index - 2^(m-1), stored wrapped to int8 (weights) or int32 (biases) as numpy's astype does
+ *
+ * Three variants give identical results (ed_detect.c): the generic bit-gather loop; `lut` for int8 weights of
+ * width <= 9 and m <= 8 (one look-up in a 2^width table gives level and parity verdict); `copy` for twos / offset
+ * int8 weights and int32 biases without detection (a word-at-a-time copy, flips XORed in afterwards). The loader
+ * picks one per tensor (ed_tensor_t.fast) unless LOAD's no_lut flag asks for the generic loop everywhere.
  */
 #ifndef ED_DETECT_H
 #define ED_DETECT_H
@@ -18,6 +23,20 @@ typedef struct {
     uint32_t parity;
     uint32_t range;
 } ed_zeroed_t;
+
+#define ED_DETECT_GENERIC 0u
+#define ED_DETECT_LUT 1u
+#define ED_DETECT_COPY 2u
+#define ED_DETECT_LUT_BITS 9u       /* widest word the lut variant takes: 512 table entries */
+#define ED_DETECT_LUT_BAD (-32768)  /* table entry of a word whose parity fails: outside every range */
+#define ED_DETECT_FULL_SPAN 255u    /* range span of a channel that keeps every int8 level (lo = -128) */
+
+/* The fastest variant that decodes tensor t exactly (t's repr, m, width, parity, range, role, bit_offset set). */
+unsigned ed_detect_fast_kind(const ed_tensor_t *t);
+
+/* lut[w] for every width-bit stored word w: its level (-128 .. 127), or ED_DETECT_LUT_BAD when the parity fails.
+ * 2^width entries; t's decode tables (t->lut / t->starts / t->table) must be set. */
+void ed_detect_build_lut(const ed_tensor_t *t, int16_t *lut);
 
 /* Decode tensor t of model md into out (int8[count] for weights, int32[count] for biases); adds to *zeroed. */
 void ed_detect_tensor(const ed_model_t *md, const ed_tensor_t *t, void *out, ed_zeroed_t *zeroed);

@@ -40,7 +40,8 @@ typedef enum {
 
 /* ed_model_load flags (ED_LOAD_FLAG_* of the protocol). */
 #define ED_MODEL_ON_THE_FLY 1u /* keep no decoded weights: decode each layer's words before running it */
-#define ED_MODEL_NO_LUT 2u     /* decode hamming codes arithmetically even for m <= 16 (for measurements) */
+#define ED_MODEL_NO_LUT 2u     /* no tables: the generic decode loop for every tensor, hamming codes decoded
+                                * arithmetically even for m <= 16 (the reference path, for measurements and tests) */
 #define ED_MODEL_FLAGS_KNOWN 3u
 
 /* Bump allocator over caller-owned memory. `needed` records the high-water mark a failed request would reach. */
@@ -63,6 +64,7 @@ typedef struct {
     uint8_t width;   /* stored bits per word */
     uint8_t parity;  /* ED_PARITY_*: where the parity bit sits */
     uint8_t range;   /* 1: range-check the value against lo/hi of its channel */
+    uint8_t fast;    /* ED_DETECT_*: which decode + detect loop (ed_detect.h) */
     uint16_t op;     /* index among the weighted ops */
     uint8_t ndim;
     uint16_t shape[4];
@@ -75,6 +77,9 @@ typedef struct {
     const uint64_t *starts; /* hamming without LUT: first index of each weight class, m + 2 entries */
     const int64_t *lo;      /* range rules: per channel, values below lo or above hi are zeroed */
     const int64_t *hi;
+    const int16_t *wlut;    /* lut variant: stored word -> level or parity sentinel (ed_detect_build_lut) */
+    const int32_t *rlo;     /* lut variant with range, per channel: level kept iff (unsigned)(level - rlo) <= rspan */
+    const uint32_t *rspan;
     void *values;           /* decoded int8 / int32 values, NULL when decoding on the fly */
 } ed_tensor_t;
 

@@ -1,7 +1,20 @@
 /*
- * ed_detect.c: the decode + detect pass of one tensor (see ed_detect.h). Words are gathered byte by byte from
- * flash -- never a byte past the tensor's last bit -- and XORed with the flips that fall inside them; the flip
- * list is sorted, so one cursor walks it alongside the words (found by binary search at the tensor's start).
+ * ed_detect.c: the decode + detect pass of one tensor (see ed_detect.h), in three variants that give identical
+ * values and counts:
+ *
+ *   generic  any width: words gathered byte by byte from flash -- never a byte past the tensor's last bit --
+ *            XORed with the flips inside them, parity, ed_decode_index, range in 64 bits. The reference path
+ *            (LOAD flag no_lut forces it) and the one for biases.
+ *   lut      int8 weights of width <= 9 and m <= 8 (every representation with none / parity-lsb / parity-extra /
+ *            range): one look-up in a 2^width table built by ed_detect_build_lut from the generic word decoder
+ *            gives the level or a parity sentinel; one unsigned compare per word against the channel's range.
+ *   copy     twos or offset without detection, byte-aligned int8 weights (width 8) or int32 biases (width 32):
+ *            the stored word *is* the level (offset: top bit flipped), so the tensor is copied a word at a time
+ *            and each flip is XORed into the copy afterwards.
+ *
+ * The flip list is sorted, so one cursor walks it alongside the words (found by binary search at the tensor's
+ * start); the fast variants run flip-free stretches in a tight loop and send the few flipped words through the
+ * same loop one at a time.
  */
 #include "ed_detect.h"
 
@@ -46,7 +59,57 @@ static unsigned parity64(uint64_t v)
     return (0x6996u >> (x & 0xFu)) & 1u;
 }
 
-void ed_detect_tensor(const ed_model_t *md, const ed_tensor_t *t, void *out, ed_zeroed_t *zeroed)
+/* One stored word (flips applied) -> its level; *bad = 1 when the parity fails. RegionCodec.decode_words up to
+ * the range check, shared by the generic loop and the table builder so both paths are one definition. */
+static inline int64_t word_level(const ed_tensor_t *t, uint64_t word, uint32_t code_mask, int *bad)
+{
+    *bad = 0;
+    if (t->parity == ED_PARITY_LSB) {
+        *bad = (int)parity64(word);
+        word >>= 1;
+    } else if (t->parity == ED_PARITY_EXP) {
+        *bad = (int)parity64(word);
+        word &= ~((uint64_t)1 << 30);
+    }
+    return (int64_t)ed_decode_index(t, (uint32_t)word & code_mask) - ((int64_t)1 << (t->m - 1u));
+}
+
+static uint32_t code_mask_of(const ed_tensor_t *t)
+{
+    return t->m >= 32u ? 0xFFFFFFFFu : (((uint32_t)1 << t->m) - 1u);
+}
+
+unsigned ed_detect_fast_kind(const ed_tensor_t *t)
+{
+    const int plain = t->parity == ED_PARITY_NONE && !t->range && (t->bit_offset & 7u) == 0u &&
+                      (t->repr == ED_REPR_TWOS || t->repr == ED_REPR_OFFSET);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+    const int little = 0; /* copy lays the region's little-endian bias words out as int32 in place */
+#else
+    const int little = 1;
+#endif
+    if (plain && ((t->role == 0u && t->width == 8u && t->m == 8u) ||
+                  (t->role == 1u && t->width == 32u && t->m == 32u && little))) {
+        return ED_DETECT_COPY;
+    }
+    if (t->role != 0u || t->m > 8u || t->width > ED_DETECT_LUT_BITS) {
+        return ED_DETECT_GENERIC;
+    }
+    return ED_DETECT_LUT;
+}
+
+void ed_detect_build_lut(const ed_tensor_t *t, int16_t *lut)
+{
+    const uint32_t mask = code_mask_of(t);
+    uint32_t w;
+    for (w = 0; w < ((uint32_t)1 << t->width); w++) {
+        int bad;
+        const int64_t level = word_level(t, w, mask, &bad); /* m <= 8: -128 <= level <= 127 */
+        lut[w] = bad ? (int16_t)ED_DETECT_LUT_BAD : (int16_t)level;
+    }
+}
+
+static void detect_generic(const ed_model_t *md, const ed_tensor_t *t, void *out, ed_zeroed_t *zeroed)
 {
     /* Locals for everything the loop reads: the int8 stores below may alias any memory, so fields read through
      * md or t would be reloaded on every word. */
@@ -55,8 +118,7 @@ void ed_detect_tensor(const ed_model_t *md, const ed_tensor_t *t, void *out, ed_
     const uint32_t *flips = md->flips;
     const uint32_t nflips = md->num_flips;
     const uint32_t width = tl.width;
-    const uint32_t code_mask = tl.m >= 32u ? 0xFFFFFFFFu : (((uint32_t)1 << tl.m) - 1u);
-    const int64_t half = (int64_t)1 << (tl.m - 1u);
+    const uint32_t code_mask = code_mask_of(&tl);
     int8_t *out8 = (int8_t *)out;
     int32_t *out32 = (int32_t *)out;
     uint32_t cursor = first_flip(md, tl.bit_offset);
@@ -66,9 +128,8 @@ void ed_detect_tensor(const ed_model_t *md, const ed_tensor_t *t, void *out, ed_
 
     for (j = 0; j < tl.count; j++, pos += width) {
         uint64_t word;
-        uint32_t code;
         int64_t value;
-        int bad = 0;
+        int bad;
         if ((pos & 7u) + width <= 32u) { /* the common case: the word sits in one 32-bit window */
             const uint8_t *p = region + (pos >> 3);
             const unsigned nbytes = ((pos & 7u) + width + 7u) >> 3;
@@ -96,15 +157,7 @@ void ed_detect_tensor(const ed_model_t *md, const ed_tensor_t *t, void *out, ed_
                 next = ++cursor < nflips ? flips[cursor] : 0xFFFFFFFFu;
             }
         }
-        if (tl.parity == ED_PARITY_LSB) {
-            bad = (int)parity64(word);
-            word >>= 1;
-        } else if (tl.parity == ED_PARITY_EXP) {
-            bad = (int)parity64(word);
-            word &= ~((uint64_t)1 << 30);
-        }
-        code = (uint32_t)word & code_mask;
-        value = (int64_t)ed_decode_index(&tl, code) - half;
+        value = word_level(&tl, word, code_mask, &bad);
         if (tl.range) {
             /* channel of element j: (j / ch_div) % ch_mod, tracked incrementally */
             if (!bad && (value < tl.lo[ch] || value > tl.hi[ch])) {
@@ -131,4 +184,160 @@ void ed_detect_tensor(const ed_model_t *md, const ed_tensor_t *t, void *out, ed_
     }
     zeroed->parity += zp;
     zeroed->range += zr;
+}
+
+/* copy: the level is the stored word (twos) or it with the top bit flipped (offset), 8-bit weights or 32-bit
+ * biases, little-endian like the region; the map is XOR-linear, so the flips go into the copy afterwards. */
+static void detect_copy(const ed_model_t *md, const ed_tensor_t *t, uint8_t *out)
+{
+    const uint8_t *src = md->weights + (t->bit_offset >> 3);
+    const uint32_t x = t->repr != ED_REPR_OFFSET ? 0u : (t->width == 8u ? 0x80808080u : 0x80000000u);
+    const uint32_t n = t->count * (t->width >> 3), end = t->bit_offset + 8u * n;
+    uint32_t i, a, b, cursor;
+    for (i = 0; i + 8u <= n; i += 8u) { /* unaligned word loads: Cortex-M3/M4/M7 LDR allows them */
+        __builtin_memcpy(&a, src + i, 4);
+        __builtin_memcpy(&b, src + i + 4u, 4);
+        a ^= x;
+        b ^= x;
+        __builtin_memcpy(out + i, &a, 4);
+        __builtin_memcpy(out + i + 4u, &b, 4);
+    }
+    for (; i < n; i++) {
+        out[i] = (uint8_t)(src[i] ^ (uint8_t)(x >> (8u * (i & 3u))));
+    }
+    for (cursor = first_flip(md, t->bit_offset); cursor < md->num_flips && md->flips[cursor] < end; cursor++) {
+        const uint32_t rel = md->flips[cursor] - t->bit_offset;
+        out[rel >> 3] = (uint8_t)(out[rel >> 3] ^ (1u << (rel & 7u)));
+    }
+}
+
+typedef struct {
+    const int16_t *lut; /* ed_detect_build_lut's table of the tensor */
+    const int32_t *lo;  /* per range channel, or NULL: every level is in range */
+    const uint32_t *span;
+    uint32_t ch, in_ch, ch_div, ch_mod;
+    uint32_t zp, zr;
+    unsigned width;
+} lut_run_t;
+
+/* A level outside [lo, lo + span] -- the parity sentinel always is -- becomes 0 and is counted here, out of the
+ * loops' way (rare: one word in hundreds at the bit error rates that matter). */
+static int8_t reject(lut_run_t *s, int32_t v)
+{
+    if (v == ED_DETECT_LUT_BAD) {
+        s->zp++;
+    } else {
+        s->zr++;
+    }
+    return 0;
+}
+
+/* The two inner loops: k flip-free words of one range channel, bytes or a 16-bit window at bit `pos`. */
+static void lut_bytes(lut_run_t *s, const uint8_t *src, int8_t *dst, uint32_t k, int32_t lo, uint32_t span)
+{
+    const int16_t *lut = s->lut;
+    uint32_t i;
+    for (i = 0; i < k; i++) {
+        const int32_t v = lut[src[i]];
+        dst[i] = __builtin_expect((uint32_t)(v - lo) <= span, 1) ? (int8_t)v : reject(s, v);
+    }
+}
+
+static void lut_window(lut_run_t *s, const uint8_t *src, uint32_t pos, int8_t *dst, uint32_t k, int32_t lo,
+                       uint32_t span)
+{
+    const int16_t *lut = s->lut;
+    const unsigned width = s->width;
+    const uint32_t wmask = ((uint32_t)1 << width) - 1u;
+    uint32_t i;
+    for (i = 0; i < k; i++, pos += width) {
+        const uint8_t *p = src + (pos >> 3);
+        const int32_t v = lut[(((uint32_t)p[0] | ((uint32_t)p[1] << 8)) >> (pos & 7u)) & wmask];
+        dst[i] = __builtin_expect((uint32_t)(v - lo) <= span, 1) ? (int8_t)v : reject(s, v);
+    }
+}
+
+/* n flip-free words from bit `pos` of src into dst, one range channel run at a time. A level is kept when
+ * (unsigned)(level - lo) <= span, one compare that also rejects the parity sentinel (far below every lo). Width
+ * 8 on a byte boundary reads bytes; otherwise a 16-bit window, which the caller keeps inside src. */
+static void lut_words(lut_run_t *s, const uint8_t *src, uint32_t pos, int8_t *dst, uint32_t n)
+{
+    const int bytes = s->width == 8u && (pos & 7u) == 0u;
+    while (n > 0u) {
+        uint32_t k = n, span = ED_DETECT_FULL_SPAN;
+        int32_t lo = -128;
+        if (s->lo != NULL) {
+            k = s->ch_div - s->in_ch < n ? s->ch_div - s->in_ch : n;
+            lo = s->lo[s->ch];
+            span = s->span[s->ch];
+        }
+        if (bytes) {
+            lut_bytes(s, src + (pos >> 3), dst, k, lo, span);
+        } else {
+            lut_window(s, src, pos, dst, k, lo, span);
+        }
+        pos += k * s->width;
+        if (s->lo != NULL) {
+            s->in_ch += k;
+            if (s->in_ch == s->ch_div) {
+                s->in_ch = 0;
+                s->ch = s->ch + 1u == s->ch_mod ? 0u : s->ch + 1u;
+            }
+        }
+        dst += k;
+        n -= k;
+    }
+}
+
+static void detect_lut(const ed_model_t *md, const ed_tensor_t *t, int8_t *out, ed_zeroed_t *zeroed)
+{
+    const uint32_t *flips = md->flips;
+    const uint32_t nflips = md->num_flips;
+    const uint32_t width = t->width, count = t->count, base = t->bit_offset;
+    const uint32_t end = base + count * width; /* the loader checked it lies inside the region */
+    uint32_t cursor = first_flip(md, base), safe = count, j = 0;
+    lut_run_t s;
+
+    s.lut = t->wlut, s.lo = t->range ? t->rlo : NULL, s.span = t->rspan, s.width = width;
+    s.ch = 0, s.in_ch = 0, s.ch_div = t->ch_div, s.ch_mod = t->ch_mod, s.zp = 0, s.zr = 0;
+    if (!(width == 8u && (base & 7u) == 0u)) {
+        /* the 16-bit window reads the byte after a word's first: only words starting before the region's last
+         * byte run in place; the one or two after go through the copy below */
+        const uint64_t last = 8u * (uint64_t)(md->weights_len > 0u ? md->weights_len - 1u : 0u);
+        const uint64_t n = last > base ? (last - base + width - 1u) / width : 0u;
+        safe = n < count ? (uint32_t)n : count;
+    }
+    while (j < count) {
+        uint32_t stop = cursor < nflips && flips[cursor] < end ? (flips[cursor] - base) / width : count;
+        stop = stop < safe ? stop : safe;
+        if (stop > j) {
+            lut_words(&s, md->weights, base + j * width, out + j, stop - j);
+            j = stop;
+        } else { /* a word with flips (or at the region's end): applied to a copy, then the same loop */
+            const uint32_t pos = base + j * width;
+            uint32_t word = (uint32_t)gather(md->weights, pos, width);
+            uint8_t tmp[2];
+            while (cursor < nflips && flips[cursor] < pos + width) {
+                word ^= (uint32_t)1 << (flips[cursor] - pos);
+                cursor++;
+            }
+            tmp[0] = (uint8_t)word;
+            tmp[1] = (uint8_t)(word >> 8);
+            lut_words(&s, tmp, 0, out + j, 1);
+            j++;
+        }
+    }
+    zeroed->parity += s.zp;
+    zeroed->range += s.zr;
+}
+
+void ed_detect_tensor(const ed_model_t *md, const ed_tensor_t *t, void *out, ed_zeroed_t *zeroed)
+{
+    if (t->fast == ED_DETECT_COPY) {
+        detect_copy(md, t, (uint8_t *)out);
+    } else if (t->fast == ED_DETECT_LUT) {
+        detect_lut(md, t, (int8_t *)out, zeroed);
+    } else {
+        detect_generic(md, t, out, zeroed);
+    }
 }

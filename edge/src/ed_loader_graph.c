@@ -7,6 +7,7 @@
 
 #include "ed_bytes.h"
 #include "ed_decode.h"
+#include "ed_detect.h"
 #include "ed_image_format.h"
 #include "ed_loader.h"
 #include "ed_protocol.h"
@@ -223,6 +224,61 @@ static ed_load_status_t plan_tables(ed_model_t *md)
     return ED_LOAD_OK;
 }
 
+static int64_t clamp(int64_t v, int64_t lo, int64_t hi)
+{
+    return v < lo ? lo : (v > hi ? hi : v);
+}
+
+/* Picks each tensor's decode loop and builds what the fast ones read: one 2^width table per distinct way of
+ * decoding (tensors of the same representation, m, width and parity share it; optimized tables are per tensor)
+ * and each range channel's bounds as (lo, span) in int32. Runs after plan_tables: the table builder decodes
+ * through t->lut / t->starts. */
+static ed_load_status_t plan_fast(ed_model_t *md)
+{
+    uint16_t i, k;
+    if (md->flags & ED_MODEL_NO_LUT) {
+        return ED_LOAD_OK; /* every tensor keeps fast = ED_DETECT_GENERIC */
+    }
+    for (i = 0; i < md->num_tensors; i++) {
+        ed_tensor_t *t = &md->tensors[i];
+        t->fast = (uint8_t)ed_detect_fast_kind(t);
+        if (t->fast != ED_DETECT_LUT) {
+            continue;
+        }
+        for (k = 0; k < i && t->wlut == NULL; k++) {
+            const ed_tensor_t *u = &md->tensors[k];
+            if (u->fast == ED_DETECT_LUT && u->repr == t->repr && u->m == t->m && u->width == t->width &&
+                u->parity == t->parity && u->repr != ED_REPR_OPTIMIZED) {
+                t->wlut = u->wlut;
+            }
+        }
+        if (t->wlut == NULL) {
+            int16_t *lut = (int16_t *)ed_arena_alloc(&md->arena, 2u << t->width, 4);
+            if (lut == NULL) {
+                return ED_LOAD_ARENA;
+            }
+            ed_detect_build_lut(t, lut);
+            t->wlut = lut;
+        }
+        if (t->range) {
+            /* levels are -128 .. 127: bounds clamped just outside keep every verdict; lo > hi rejects all */
+            int32_t *lo = (int32_t *)ed_arena_alloc(&md->arena, 8u * (size_t)t->ch_mod, 4);
+            uint32_t *span = (uint32_t *)(lo + t->ch_mod), c;
+            if (lo == NULL) {
+                return ED_LOAD_ARENA;
+            }
+            for (c = 0; c < t->ch_mod; c++) {
+                const int64_t l = clamp(t->lo[c], -128, 128), h = clamp(t->hi[c], -129, 127);
+                lo[c] = l > h ? 128 : (int32_t)l;
+                span[c] = l > h ? 0u : (uint32_t)(h - l);
+            }
+            t->rlo = lo;
+            t->rspan = span;
+        }
+    }
+    return ED_LOAD_OK;
+}
+
 ed_load_status_t ed_loader_plan(ed_model_t *md, const ed_load_args_t *args, uint32_t *detail)
 {
     const int on_the_fly = (md->flags & ED_MODEL_ON_THE_FLY) != 0u;
@@ -234,7 +290,7 @@ ed_load_status_t ed_loader_plan(ed_model_t *md, const ed_load_args_t *args, uint
     if (st != ED_LOAD_OK) {
         return st;
     }
-    if (plan_tables(md) != ED_LOAD_OK) {
+    if (plan_tables(md) != ED_LOAD_OK || plan_fast(md) != ED_LOAD_OK) {
         return arena_fail(md, detail);
     }
     for (i = 0; i < md->num_weighted; i++) {

@@ -1,0 +1,174 @@
+"""The firmware's fast decode + detect loops (edge/src/ed_detect.c: `lut` for int8 words of width <= 9, `copy` for
+plain twos/offset words) against its generic bit-gather loop and against the host's RegionCodec, bit-exactly.
+
+The portable loader is built for the host (AddressSanitizer + UBSan, so a read past the weight region aborts) with
+a harness that loads an image with or without LOAD's no_lut flag (which forces the generic loop), optionally with
+the weight-region channel armed as INJECT arms it, and writes every decoded value. Every representation meets
+every detection family at BER 1e-3: the three variants and the host (on the file `eccless corrupt` writes with the
+same seed) must agree on every value and on the zeroed counts.
+"""
+
+from __future__ import annotations
+
+import base64
+import shutil
+import subprocess
+import sys
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from eccless.channel import ChannelConstants
+from eccless.device import kernels_host
+from eccless.image.load import read_image
+from eccless.image.tools import corrupt_image, pack_model
+
+pytestmark = pytest.mark.golden
+
+EDGE = Path(__file__).resolve().parents[1] / "edge"
+SOURCES = ["ed_model.c", "ed_loader.c", "ed_loader_graph.c", "ed_decode.c", "ed_detect.c", "ed_infer.c",
+           "ed_channel.c", "ed_ecc.c", "ed_ecc_tables.c", "ed_crc32.c"]
+REPRS = ("offset", "twos", "signmag", "gray", "hamming", "optimized")
+RULES = ("none", "parity-lsb", "parity-extra", "range")
+GENERIC, LUT, COPY = 0, 1, 2
+NO_LUT = 2
+BER = 1e-3
+SEEDS = (5, 6)
+
+HARNESS = r"""
+#include <stdio.h>
+#include <stdlib.h>
+#include "ed_detect.h"
+
+static uint64_t arena[1 << 19];
+
+/* argv: image flags inject seed k_q32 keep_1to0 keep_0to1 values-out. stdout: "status zp zr : kinds...";
+ * values-out: every tensor's decoded values (int8 weights, int32 biases), in record order. */
+int main(int argc, char **argv)
+{
+    FILE *f;
+    long size;
+    uint8_t *image;
+    ed_model_t md;
+    ed_load_args_t a;
+    ed_channel_params_t ch;
+    uint32_t detail = 0, i;
+    ed_load_status_t st;
+    if (argc != 9 || (f = fopen(argv[1], "rb")) == NULL || fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0) {
+        return 2;
+    }
+    rewind(f);
+    image = (uint8_t *)malloc((size_t)size);
+    if (image == NULL || fread(image, 1, (size_t)size, f) != (size_t)size) {
+        return 2;
+    }
+    fclose(f);
+    ch.seed = strtoull(argv[4], NULL, 10), ch.stream = 0, ch.k_q32 = strtoull(argv[5], NULL, 10);
+    ch.keep_1to0 = strtoull(argv[6], NULL, 10), ch.keep_0to1 = strtoull(argv[7], NULL, 10);
+    a.image = image, a.image_size = (size_t)size, a.arena = arena, a.arena_size = sizeof(arena);
+    a.flags = (uint32_t)atoi(argv[2]), a.flip_weights = atoi(argv[3]) ? &ch : NULL, a.flip_protected = NULL;
+    a.clock = NULL;
+    st = ed_model_load(&md, &a, &detail);
+    printf("%d %u %u :", (int)st, md.zeroed_parity, md.zeroed_range);
+    if (st != ED_LOAD_OK || (f = fopen(argv[8], "wb")) == NULL) {
+        return st != ED_LOAD_OK ? 0 : 2;
+    }
+    for (i = 0; i < md.num_tensors; i++) {
+        const ed_tensor_t *t = &md.tensors[i];
+        printf(" %u", t->fast);
+        fwrite(t->values, t->role ? 4u : 1u, t->count, f);
+    }
+    printf("\n");
+    fclose(f);
+    free(image);
+    return 0;
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def harness(tmp_path_factory):
+    if shutil.which("gcc") is None:
+        pytest.skip("gcc not found: apt-get install gcc")
+    out = tmp_path_factory.mktemp("fastpaths")
+    (out / "harness.c").write_text(HARNESS)
+    srcs = [str(EDGE / "src" / s) for s in SOURCES] + [str(p) for p in kernels_host.kernel_sources("reference")]
+    inc = [f"-I{EDGE / 'include'}", *(f"-I{d}" for d in kernels_host.include_dirs())]
+    exe = out / "harness"
+    cmd = ["gcc", "-std=c99", "-O1", "-Wall", "-Wextra", "-Werror", "-fsanitize=address,undefined",
+           "-fno-sanitize-recover=all", *inc, str(out / "harness.c"), *srcs, "-o", str(exe)]
+    res = subprocess.run(cmd, capture_output=True, text=True)
+    if res.returncode != 0 and "sanitize" in res.stderr and "cannot find" in res.stderr:
+        pytest.skip("the host gcc lacks AddressSanitizer (libasan)")
+    assert res.returncode == 0, res.stderr[-3000:]
+    return exe
+
+
+def _device(harness, path: Path, flags: int, seed: int | None):
+    """(zeroed_parity, zeroed_range, loop kind per tensor, decoded values as bytes)."""
+    k = ChannelConstants.symmetric(BER)
+    out = path.with_suffix(f".{flags}.{seed}.bin")
+    args = [str(harness), str(path), str(flags), str(int(seed is not None)), str(seed or 0), str(k.k_q32),
+            str(k.keep_1to0), str(k.keep_0to1), str(out)]
+    res = subprocess.run(args, capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0, res.stderr[-3000:]
+    head, _, kinds = res.stdout.partition(" :")
+    status, zp, zr = (int(x) for x in head.split())
+    assert status == 0, f"{path.name}: load status {status}"
+    return zp, zr, [int(x) for x in kinds.split()], out.read_bytes()
+
+
+def _host(path: Path):
+    """The host loader's (zeroed_parity, zeroed_range, decoded values in the device's byte layout)."""
+    img = read_image(path)
+    _, decoded = img.decode()
+    parts = [np.asarray(v).astype(np.int8 if t.code.role == "weight" else np.int32).tobytes()
+             for t, v in zip(img.codec.tensors, decoded.values)]
+    return decoded.zeroed_parity, decoded.zeroed_range, b"".join(parts)
+
+
+def _check(harness, tmp_path, model: str, rep: str, rule: str, dataset=None) -> list[int]:
+    """Device fast == device generic == host, clean and at BER 1e-3; returns the loop kinds the fast load used."""
+    image = tmp_path / f"{Path(model).stem}-{rep}-{rule}.img"
+    pack_model(model, image, repr_name=rep, detect=rule, testset=4, dataset=dataset)
+    kinds = None
+    for seed in (None, *SEEDS):
+        target = image
+        if seed is not None:
+            target = tmp_path / f"c-{image.name}"
+            corrupt_image(image, target, ber=BER, seed=seed)
+        host = _host(target)
+        fast = _device(harness, image, 0, seed)
+        generic = _device(harness, image, NO_LUT, seed)
+        what = f"{image.name} seed {seed}"
+        assert set(generic[2]) == {GENERIC}, what
+        assert fast[3] == generic[3], f"{what}: fast and generic values differ"
+        assert fast[:2] == generic[:2] == host[:2], f"{what}: zeroed counts differ"
+        assert fast[3] == host[2], f"{what}: device values differ from the host's"
+        kinds = fast[2]
+    return kinds
+
+
+@pytest.mark.parametrize("rep", REPRS)
+def test_every_representation_and_rule_on_the_mlp(harness, tmp_path, rep):
+    for rule in RULES:
+        kinds = _check(harness, tmp_path, "digits:mlp", rep, rule)
+        weights, biases = kinds[0::2], kinds[1::2]
+        plain = rule == "none"      # optimized stores its biases in twos
+        assert set(weights) == {COPY if plain and rep in ("twos", "offset") else LUT}, (rep, rule, kinds)
+        assert set(biases) == {COPY if plain and rep in ("twos", "offset", "optimized") else GENERIC}, (rep, rule)
+
+
+def test_combined_rules_and_conv_dwconv_channels(harness, tmp_path):
+    """Range channels of conv (axis 0) and depthwise conv (axis 3, a new channel every weight), parity + range."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from test_tflite_converter import CONVERTER_CNN
+
+    conv = tmp_path / "converter.tflite"
+    conv.write_bytes(zlib.decompress(base64.b64decode("".join(CONVERTER_CNN))))
+    for rep, rule in (("hamming", "parity-lsb+range"), ("gray", "parity-extra+range"), ("optimized", "range"),
+                      ("offset", "none")):
+        kinds = _check(harness, tmp_path, str(conv), rep, rule, dataset="digits")
+        assert GENERIC not in kinds[0::2], (rep, rule, kinds)
