@@ -458,6 +458,10 @@ ed_load_status_t ed_loader_parse(ed_model_t *md, const ed_load_args_t *a, uint32
         if ((md->ops[i].weight >= 0) != conv) {
             return FAIL(i, conv ? ED_LOAD_ERR_PAIRING : ED_LOAD_ERR_OP_FIELDS);
         }
+        /* weighted op k owns tensor records 2k (weight) and 2k + 1 (bias), as the host loader requires */
+        if (conv && (md->ops[i].weight != (int16_t)(2u * k) || md->ops[i].bias != (int16_t)(2u * k + 1u))) {
+            return FAIL(i, ED_LOAD_ERR_PAIRING);
+        }
         md->ops[i].windex = conv ? (int16_t)k : -1;
         if (conv) {
             md->weighted[k++] = i;

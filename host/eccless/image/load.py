@@ -101,7 +101,8 @@ def _op(rec: dict, meta: dict, payload: bytes, fmt: str, name: str):
     _check(act is not None, f"corrupted metadata: unknown activation {rec['act']} in {name}")
     _check(1 <= rec["out_rank"] <= 3 and rec["channels"] <= MAX_CHANNELS, f"corrupted metadata in {name}")
     weighted = kind in WEIGHTED
-    _check((rec["weight"] >= 0 and rec["bias"] >= 0) == weighted and (weighted or rec["weight"] == rec["bias"] == -1),
+    # ops without parameters ignore their weight/bias fields (as the firmware does); weighted ops must name both
+    _check(not weighted or (rec["weight"] >= 0 and rec["bias"] >= 0),
            f"corrupted metadata: {name} ({kind}) has weight/bias tensors {rec['weight']}/{rec['bias']}")
     if kind in ("conv2d", "dwconv2d", "maxpool", "avgpool"):  # the only ops that slide a window
         _check(min(rec["stride"]) >= 1, f"corrupted metadata: {name} has a zero stride")
@@ -157,7 +158,7 @@ def _parse(image: bytes) -> LoadedImage:
     op_recs = [OP.unpack(payload, ops_at + i * OP.size) for i in range(meta["num_ops"])]
     t_recs = [TENSOR.unpack(payload, tensors_at + i * TENSOR.size) for i in range(meta["num_tensors"])]
     ops = [_op(r, meta, payload, fmt, f"op{i}") for i, r in enumerate(op_recs)]
-    weighted = [i for i, r in enumerate(op_recs) if r["weight"] >= 0]
+    weighted = [i for i, op in enumerate(ops) if op.kind in WEIGHTED]
     input_shape = tuple(meta["input_shape"][: meta["input_rank"]])
     name = meta["name"].rstrip(b"\0").decode("utf-8", "replace")
     format_impl = FORMAT_IMPLS.get(fmt)
