@@ -11,8 +11,8 @@
  */
 #include "ed_cm4_support.h"
 
+#include "ed_cm4_requant.h"
 #include "ed_dsp.h"
-#include "ed_fixedpoint.h"
 
 #if defined(__ARM_FEATURE_DSP) && defined(__GNUC__) && !defined(__clang__)
 #define ED_HOT __attribute__((noinline, optimize("no-schedule-insns")))
@@ -66,10 +66,28 @@ static inline uint32_t tail_word(const int8_t *p, int32_t n)
     return v;
 }
 
-static inline int8_t finish(const ed_cm4_out_t *q, int32_t row, uint32_t acc)
+/* The low two bytes of v to p (any alignment): one STRH. */
+static inline void put2(int8_t *p, uint32_t v)
+{
+    const uint16_t h = (uint16_t)v;
+#if defined(__GNUC__)
+    __builtin_memcpy(p, &h, 2u); /* inline even with -fno-builtin (see ED_COPY4) */
+#else
+    memcpy(p, &h, 2u);
+#endif
+}
+
+static inline ed_cm4_rq_t channel(const ed_cm4_out_t *q, int32_t row)
+{
+    return ed_cm4_rq_channel(q->multiplier[row], q->shift[row]);
+}
+
+/* Row `row`'s output for its dot product acc, saturated to int8 (the act_min/act_max clamp comes later, four
+ * bytes at a time), in the low byte. */
+static inline uint32_t out_byte(const ed_cm4_out_t *q, ed_cm4_rq_t c, int32_t row, uint32_t acc)
 {
     acc += q->bias != NULL ? (uint32_t)q->bias[row] : 0u;
-    return ed_requantize(acc, q->multiplier[row], q->shift[row], q->output_zp, q->act_min, q->act_max);
+    return ed_cm4_ssat8(ed_cm4_rq_apply(acc, c, (uint32_t)q->output_zp)) & 0xFFu;
 }
 
 /* acc + w[0..3] . (x02, x13): the four MACs of one group. */
@@ -170,28 +188,39 @@ void ed_cm4_mat_mult_s8_s16(const int8_t *weights, int32_t rows, int32_t depth, 
                             int32_t ncols, const ed_cm4_out_t *q, int8_t *out, int32_t out_col_stride)
 {
     const ed_cm4_out_t o = *q; /* in registers: the int8 stores below could alias *q */
-    uint32_t acc[4];
-    int32_t r = 0, c, i;
+    /* ssat8 then a lane-wise clamp equals the int32 clamp, as act_min and act_max lie within int8 */
+    const uint32_t lo4 = ((uint32_t)o.act_min & 0xFFu) * 0x01010101u, hi4 = ((uint32_t)o.act_max & 0xFFu) * 0x01010101u;
+    uint32_t acc[4], w;
+    int32_t r = 0, c;
+    ed_cm4_rq_t c0, c1;
 
-    /* One requantization site per loop keeps it inlined once (it is ~30 instructions per output). */
+    /* Four outputs per step packed into a word, clamped with SSUB8/SEL; each 2x2 row's constants serve its two
+     * outputs. */
     if (ncols == 2) {
-        for (; r + 2 <= rows; r += 2) {
+        for (; r + 2 <= rows; r += 2) { /* acc = {r.c0, r.c1, r+1.c0, r+1.c1}; w = {r.c0, r+1.c0, r.c1, r+1.c1} */
             block_2x2(weights + r * depth, depth, cols, acc);
-            for (i = 0; i < 4; i++) { /* acc = {r.c0, r.c1, r+1.c0, r+1.c1} */
-                out[(i & 1) * out_col_stride + r + (i >> 1)] = finish(&o, r + (i >> 1), acc[i]);
-            }
+            c0 = channel(&o, r);
+            c1 = channel(&o, r + 1);
+            w = out_byte(&o, c0, r, acc[0]) | out_byte(&o, c1, r + 1, acc[2]) << 8 |
+                out_byte(&o, c0, r, acc[1]) << 16 | out_byte(&o, c1, r + 1, acc[3]) << 24;
+            w = ed_min_s8x4(ed_max_s8x4(w, lo4), hi4);
+            put2(out + r, w);
+            put2(out + out_col_stride + r, w >> 16);
         }
     } else {
         for (; r + 4 <= rows; r += 4) {
             block_4x1(weights + r * depth, depth, cols, acc);
-            for (i = 0; i < 4; i++) {
-                out[r + i] = finish(&o, r + i, acc[i]);
-            }
+            w = out_byte(&o, channel(&o, r), r, acc[0]) | out_byte(&o, channel(&o, r + 1), r + 1, acc[1]) << 8 |
+                out_byte(&o, channel(&o, r + 2), r + 2, acc[2]) << 16 |
+                out_byte(&o, channel(&o, r + 3), r + 3, acc[3]) << 24;
+            ed_write_u32(out + r, ed_min_s8x4(ed_max_s8x4(w, lo4), hi4));
         }
     }
     for (; r < rows; r++) {
+        c0 = channel(&o, r);
         for (c = 0; c < ncols; c++) {
-            out[c * out_col_stride + r] = finish(&o, r, block_1x1(weights + r * depth, depth, cols, c, ncols));
+            w = out_byte(&o, c0, r, block_1x1(weights + r * depth, depth, cols, c, ncols));
+            *(uint8_t *)(out + c * out_col_stride + r) = (uint8_t)ed_min_s8x4(ed_max_s8x4(w, lo4), hi4);
         }
     }
 }

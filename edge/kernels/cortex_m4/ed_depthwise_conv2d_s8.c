@@ -4,6 +4,7 @@
  * per tap, sign-extended into 16-bit lanes (SXTAB16 also subtracts input_zp), multiplied lane by lane with
  * SMLABB/SMLATT. Other multipliers and the last C % 4 channels use the scalar loop. No scratch memory.
  */
+#include "ed_cm4_requant.h"
 #include "ed_dsp.h"
 #include "ed_kernels_check.h"
 
@@ -22,7 +23,8 @@ typedef struct {
 static inline int8_t finish(const ed_dw_out_t *o, int32_t oc, uint32_t acc)
 {
     acc += o->bias != NULL ? (uint32_t)o->bias[oc] : 0u;
-    return ed_requantize(acc, o->multiplier[oc], o->shift[oc], o->output_zp, o->act_min, o->act_max);
+    return ed_cm4_rq_out(acc, ed_cm4_rq_channel(o->multiplier[oc], o->shift[oc]), o->output_zp, o->act_min,
+                         o->act_max);
 }
 
 /* Output channels [oc_from, out_c) of one pixel, one at a time. */
