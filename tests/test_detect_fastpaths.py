@@ -11,7 +11,6 @@ same seed) must agree on every value and on the zeroed counts.
 from __future__ import annotations
 
 import base64
-import shutil
 import subprocess
 import sys
 import zlib
@@ -21,15 +20,12 @@ import numpy as np
 import pytest
 
 from eccless.channel import ChannelConstants
-from eccless.device import kernels_host
 from eccless.image.load import read_image
 from eccless.image.tools import corrupt_image, pack_model
+from loader_harness import build_loader_harness
 
 pytestmark = pytest.mark.golden
 
-EDGE = Path(__file__).resolve().parents[1] / "edge"
-SOURCES = ["ed_model.c", "ed_loader.c", "ed_loader_graph.c", "ed_decode.c", "ed_detect.c", "ed_infer.c",
-           "ed_channel.c", "ed_ecc.c", "ed_ecc_tables.c", "ed_crc32.c"]
 REPRS = ("offset", "twos", "signmag", "gray", "hamming", "optimized")
 RULES = ("none", "parity-lsb", "parity-extra", "range")
 GENERIC, LUT, COPY = 0, 1, 2
@@ -90,20 +86,7 @@ int main(int argc, char **argv)
 
 @pytest.fixture(scope="module")
 def harness(tmp_path_factory):
-    if shutil.which("gcc") is None:
-        pytest.skip("gcc not found: apt-get install gcc")
-    out = tmp_path_factory.mktemp("fastpaths")
-    (out / "harness.c").write_text(HARNESS)
-    srcs = [str(EDGE / "src" / s) for s in SOURCES] + [str(p) for p in kernels_host.kernel_sources("reference")]
-    inc = [f"-I{EDGE / 'include'}", *(f"-I{d}" for d in kernels_host.include_dirs())]
-    exe = out / "harness"
-    cmd = ["gcc", "-std=c99", "-O1", "-Wall", "-Wextra", "-Werror", "-fsanitize=address,undefined",
-           "-fno-sanitize-recover=all", *inc, str(out / "harness.c"), *srcs, "-o", str(exe)]
-    res = subprocess.run(cmd, capture_output=True, text=True)
-    if res.returncode != 0 and "sanitize" in res.stderr and "cannot find" in res.stderr:
-        pytest.skip("the host gcc lacks AddressSanitizer (libasan)")
-    assert res.returncode == 0, res.stderr[-3000:]
-    return exe
+    return build_loader_harness(tmp_path_factory.mktemp("fastpaths"), HARNESS)
 
 
 def _device(harness, path: Path, flags: int, seed: int | None):

@@ -14,7 +14,6 @@ A seeded subset runs in the normal suite; the `slow` tests run thousands.
 from __future__ import annotations
 
 import random
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -22,18 +21,15 @@ import numpy as np
 import pytest
 
 from eccless.channel import ChannelConstants
-from eccless.device import kernels_host
 from eccless.device.imagefuzz import mutate
 from eccless.errors import ImageError
 from eccless.image.load import parse_image
 from eccless.image.tools import pack_model
+from loader_harness import build_loader_harness
 
 pytestmark = pytest.mark.golden
 
-EDGE = Path(__file__).resolve().parents[1] / "edge"
 # the portable loader and what it calls (ed_model_state.c is the board binding, not built here)
-SOURCES = ["ed_model.c", "ed_loader.c", "ed_loader_graph.c", "ed_decode.c", "ed_detect.c", "ed_infer.c",
-           "ed_channel.c", "ed_ecc.c", "ed_ecc_tables.c", "ed_crc32.c"]
 ARENA = 1 << 22
 
 HARNESS = r"""
@@ -98,22 +94,7 @@ int main(void)
 
 @pytest.fixture(scope="module")
 def harness(tmp_path_factory):
-    if shutil.which("gcc") is None:
-        pytest.skip("gcc not found: apt-get install gcc")
-    out = tmp_path_factory.mktemp("harness")
-    (out / "harness.c").write_text(HARNESS % {"arena": ARENA})
-    srcs = [str(EDGE / "src" / s) for s in SOURCES]
-    srcs += [str(p) for p in kernels_host.kernel_sources("reference")]
-    inc = [f"-I{EDGE / 'include'}", *(f"-I{d}" for d in kernels_host.include_dirs())]
-    exe = out / "harness"
-    cmd = ["gcc", "-std=c99", "-O1", "-g", "-Wall", "-Wextra", "-Werror", "-fsanitize=address,undefined",
-           "-fno-sanitize-recover=all", "-fno-omit-frame-pointer", *inc, str(out / "harness.c"), *srcs, "-o",
-           str(exe)]
-    res = subprocess.run(cmd, capture_output=True, text=True)
-    if res.returncode != 0 and "sanitize" in res.stderr and "cannot find" in res.stderr:
-        pytest.skip("the host gcc lacks AddressSanitizer (libasan)")
-    assert res.returncode == 0, res.stderr[-3000:]
-    return exe
+    return build_loader_harness(tmp_path_factory.mktemp("harness"), HARNESS % {"arena": ARENA})
 
 
 @pytest.fixture(scope="module")
