@@ -4,6 +4,7 @@
  */
 #include "ed_dsp.h"
 #include "ed_kernels_check.h"
+#include "ed_pool_window.h"
 
 static uint32_t splat(int32_t v)
 {
@@ -25,13 +26,13 @@ ed_kernel_status_t ed_max_pool_s8(const ed_pool_params_t *params, const ed_dims_
     hi4 = splat(params->act_max);
     for (b = 0; b < output_dims->n; b++) {
         for (oy = 0; oy < output_dims->h; oy++) {
-            const int32_t y0 = oy * params->window.stride_h - params->window.pad_top;
-            const int32_t y_start = y0 < 0 ? 0 : y0;
-            const int32_t y_end = y0 + params->filter_h < in->h ? y0 + params->filter_h : in->h;
+            int32_t y_start, y_end;
+            ed_pool_span(oy, params->window.stride_h, params->window.pad_top, params->filter_h,
+                         in->h, &y_start, &y_end);
             for (ox = 0; ox < output_dims->w; ox++) {
-                const int32_t x0 = ox * params->window.stride_w - params->window.pad_left;
-                const int32_t x_start = x0 < 0 ? 0 : x0;
-                const int32_t x_end = x0 + params->filter_w < in->w ? x0 + params->filter_w : in->w;
+                int32_t x_start, x_end;
+                ed_pool_span(ox, params->window.stride_w, params->window.pad_left, params->filter_w,
+                             in->w, &x_start, &x_end);
                 const int8_t *corner = input + ((b * in->h + y_start) * in->w + x_start) * in->c;
                 int8_t *out = output + ((b * output_dims->h + oy) * output_dims->w + ox) * in->c;
                 for (c = 0; c + 4 <= in->c; c += 4) {

@@ -3,6 +3,7 @@
  * eccless.quant.kernels.maxpool. The window is clipped to the image; the clamp is the op's activation range.
  */
 #include "ed_kernels_check.h"
+#include "ed_pool_window.h"
 
 ed_kernel_status_t ed_max_pool_s8(const ed_pool_params_t *params, const ed_dims_t *input_dims,
                                   const int8_t *input, const ed_dims_t *output_dims, int8_t *output)
@@ -15,13 +16,13 @@ ed_kernel_status_t ed_max_pool_s8(const ed_pool_params_t *params, const ed_dims_
     }
     for (b = 0; b < output_dims->n; b++) {
         for (oy = 0; oy < output_dims->h; oy++) {
-            const int32_t y0 = oy * params->window.stride_h - params->window.pad_top;
-            const int32_t y_start = y0 < 0 ? 0 : y0;
-            const int32_t y_end = y0 + params->filter_h < input_dims->h ? y0 + params->filter_h : input_dims->h;
+            int32_t y_start, y_end;
+            ed_pool_span(oy, params->window.stride_h, params->window.pad_top, params->filter_h,
+                         input_dims->h, &y_start, &y_end);
             for (ox = 0; ox < output_dims->w; ox++) {
-                const int32_t x0 = ox * params->window.stride_w - params->window.pad_left;
-                const int32_t x_start = x0 < 0 ? 0 : x0;
-                const int32_t x_end = x0 + params->filter_w < input_dims->w ? x0 + params->filter_w : input_dims->w;
+                int32_t x_start, x_end;
+                ed_pool_span(ox, params->window.stride_w, params->window.pad_left, params->filter_w,
+                             input_dims->w, &x_start, &x_end);
                 for (c = 0; c < output_dims->c; c++) {
                     int32_t max = -128;
                     for (iy = y_start; iy < y_end; iy++) {

@@ -23,7 +23,7 @@ from ..channel import ChannelConstants
 from ..errors import DeviceError, UsageError
 from ..image.tools import REGION_STREAMS
 from ..sweep.noise import NoiseSpec
-from ..sweep.progress import progress
+from ..progress import progress
 from ..sweep.stats import mean_ci
 from .backends import Device, open_device
 from .protocol import EVAL_MAX_PREDICTIONS, EVAL_REPORTS, INJECT_REGIONS, LOAD_FLAGS

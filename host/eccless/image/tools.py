@@ -18,8 +18,7 @@ from ..boards import load_board
 from ..errors import UsageError
 from ..fileio import write_bytes
 from ..modelsource import load_model_and_data
-from ..storage.prepare import prepare_model
-from ..storage.stored import StoredModel
+from ..storage.prepare import store_model
 from ..sweep.noise import NoiseSpec
 from .load import LoadedImage, read_image
 from .pack import pack_image
@@ -34,8 +33,7 @@ def pack_model(model_spec: str, output, *, quant: str = "int8", repr_name: str =
                bits: int = 8, board: str = "qemu-mps2-an386", testset: int = 0, dataset: str | None = None) -> dict:
     board_ = load_board(board)
     model, data = load_model_and_data(model_spec, dataset)
-    n = {"float32": 32, "int8": 8}.get(quant, bits)
-    stored = StoredModel(prepare_model(model, quant, detect, data.x_train), quant, repr_name, detect, n=n)
+    stored = store_model(model, quant, repr_name, detect, bits, data.x_train)
     if testset < 0 or testset > len(data.x_test):
         raise UsageError(f"--testset {testset}: the dataset has {len(data.x_test)} test samples")
     ts = (data.x_test[:testset], data.y_test[:testset]) if testset else None

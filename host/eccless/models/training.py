@@ -8,7 +8,6 @@ to stderr when it is a terminal (or when asked).
 
 from __future__ import annotations
 
-import sys
 import time
 from contextlib import contextmanager
 
@@ -16,14 +15,10 @@ import numpy as np
 import torch
 from torch import nn
 
-try:  # the progress bar is a nicety: train without it when tqdm is not installed
-    from tqdm import tqdm
-except ImportError:  # pragma: no cover
-    tqdm = None
-
 from ..data import Dataset, stratified_split
 from ..errors import UsageError
 from ..graph import Graph
+from ..progress import progress as show_progress
 from .archs import build
 from .convert import torch_to_graph
 
@@ -52,26 +47,6 @@ def torch_logits(model: nn.Module, x: np.ndarray, batch: int = 1024) -> np.ndarr
     return np.concatenate(outs) if outs else np.zeros((0, 0), np.float32)
 
 
-class _NoBar:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def update(self, n):
-        pass
-
-    def set_postfix(self, **kw):
-        pass
-
-
-def _progress(total: int, desc: str, show: bool):
-    if not show or tqdm is None:
-        return _NoBar()
-    return tqdm(total=total, desc=desc, unit="batch", file=sys.stderr, leave=False)
-
-
 def fit(
     dataset: Dataset,
     arch: str,
@@ -98,14 +73,13 @@ def fit(
     rng = np.random.default_rng(seed)
     xt, yt = to_torch(x), torch.from_numpy(y)
     steps_per_epoch = -(-len(y) // batch_size)
-    show = sys.stderr.isatty() if progress is None else progress
     with _threads(threads), torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         model = build(arch, dataset.input_shape, dataset.num_classes)
         opt = torch.optim.Adam(model.parameters(), lr=lr)
         sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=epochs * steps_per_epoch)
         loss_fn = nn.CrossEntropyLoss()
-        bar = _progress(epochs * steps_per_epoch, f"{dataset.name}/{arch}", show)
+        bar = show_progress(total=epochs * steps_per_epoch, desc=f"{dataset.name}/{arch}", show=progress, unit="batch")
         with bar:
             for epoch in range(epochs):
                 model.train()

@@ -29,3 +29,16 @@ def prepare_model(model, quant: str, detect: str, calib_x: np.ndarray):
 
         return narrow_weights(model, 8 - spare)
     return model
+
+
+def bits_for(quant: str, bits: int) -> int:
+    """Stored bits per parameter of a format: float32 and int8 fix it; uniform takes the user's n."""
+    return {"float32": 32, "int8": 8}.get(quant, bits)
+
+
+def store_model(model, quant: str, repr_name: str, detect: str, bits: int, calib_x: np.ndarray):
+    """The StoredModel of a loaded model: quantized as the format asks, laid out in `repr_name` with `detect`."""
+    from .stored import StoredModel
+
+    return StoredModel(prepare_model(model, quant, detect, calib_x), quant, repr_name, detect,
+                       n=bits_for(quant, bits))

@@ -11,7 +11,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from ..errors import Interrupted
-from .progress import progress
+from ..progress import progress
 
 Task = tuple[str, float, int]  # (experiment key, ber, seed)
 _EXPERIMENTS: dict = {}  # inherited by forked workers

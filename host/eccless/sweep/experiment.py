@@ -10,9 +10,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from ..errors import UsageError
-from ..storage.stored import StoredModel
-from ..storage.prepare import prepare_model
+from ..storage.prepare import bits_for, store_model
 from ..modelsource import load_model_and_data
 from .noise import NoiseSpec
 
@@ -29,8 +27,7 @@ class Config:
     samples: int = 0  # evaluate on the first N test samples (0: all)
 
     def key(self) -> str:
-        n = {"float32": 32, "int8": 8}.get(self.quant, self.bits)
-        return f"{self.model}|{self.quant}|{n}|{self.repr}|{self.detect}|{self.channel}"
+        return f"{self.model}|{self.quant}|{bits_for(self.quant, self.bits)}|{self.repr}|{self.detect}|{self.channel}"
 
     def label(self) -> str:
         q = f"uniform{self.bits}" if self.quant == "uniform" else self.quant
@@ -52,12 +49,7 @@ class Experiment:
     def __init__(self, config: Config):
         self.config = config
         model, data = load_model_and_data(config.model, config.dataset)
-        if config.quant == "float32" and config.repr != "float32":
-            raise UsageError(f"float32 parameters are stored as 'float32', not {config.repr!r}; "
-                             f"pick --quant int8 or uniform for integer representations")
-        stored_model = prepare_model(model, config.quant, config.detect, data.x_train)
-        n = {"float32": 32, "int8": 8}.get(config.quant, config.bits)
-        self.stored = StoredModel(stored_model, config.quant, config.repr, config.detect, n=n)
+        self.stored = store_model(model, config.quant, config.repr, config.detect, config.bits, data.x_train)
         self.region = self.stored.region()
         self.noise = NoiseSpec.parse(config.channel)
         count = config.samples or len(data.x_test)

@@ -14,7 +14,7 @@ from pathlib import Path
 from ..fileio import write_json, write_text
 from .executor import TrialExecutor
 from .experiment import Config, Experiment
-from .progress import progress
+from ..progress import progress
 from .stats import mean_ci
 
 TRIALS_FILE = "trials.jsonl"
