@@ -205,7 +205,9 @@ def test_bench_kinds(firmware, model_files, tmp_path):
         again = c.request("BENCH", kind=0, iterations=1, arg=0)
         assert infer["iterations"] == 2 and infer["instructions"] > 100_000
         assert abs(sum(layers) - infer["instructions"] / 2) < 0.05 * infer["instructions"]
-        assert abs(decode["instructions"] - load["decode_instructions"]) <= 80
+        # BENCH decode is decode + detect alone; LOAD's count adds packing the weights for the kernels
+        packing = load["decode_instructions"] - decode["instructions"]
+        assert 0 < packing < load["decode_instructions"]
         assert abs(again["instructions"] - load["instructions"]) < 0.05 * load["instructions"]
         with pytest.raises(DeviceStatusError, match="detail 1"):
             c.request("BENCH", kind=9, iterations=1, arg=0)

@@ -174,7 +174,8 @@ def test_clamp_in_place_and_null_bias(libs, variant):
 def public_functions() -> list[str]:
     header = (kh.KERNELS_DIR / "include" / "ed_kernels.h").read_text()
     names = re.findall(r"^\S.*?\b(ed_\w+)\(", header, flags=re.M)
-    return sorted(n for n in set(names) if not n.endswith("_get_buffer_size"))
+    # a kernel's companions (scratch size, packed weights) live in the kernel's file
+    return sorted({re.sub(r"_(get_buffer_size|weights_size|pack_weights)$", "", n) for n in names})
 
 
 def test_every_public_function_has_one_file_per_variant():
@@ -222,3 +223,49 @@ def test_cortex_m4_build_is_warning_free(variant, tmp_path):
     undefined = {ln.split()[-1] for ln in nm.stdout.splitlines() if ln.strip().startswith("U ")}
     external = {s for s in undefined if not s.startswith("ed_")}
     assert external <= {"memcpy", "memset"}, f"{variant} needs {external} from the C library"
+
+
+def _unpack_cm4(packed: np.ndarray, rows: int, depth: int, height: int) -> np.ndarray:
+    """Inverse of the cortex_m4 packed layout documented in ed_cm4_support.h (int16 pairs (k, k+2), (k+1, k+3))."""
+    groups = (depth + 3) // 4
+    blocks = -(-rows // height)
+    h = packed.view(np.int16)[: blocks * groups * height * 4].reshape(blocks, groups, height, 2, 2)
+    # h[b, g, j, word, lane]: word 0 lanes = k 4g, 4g+2; word 1 lanes = 4g+1, 4g+3
+    vals = h.transpose(0, 2, 1, 4, 3).reshape(blocks * height, groups * 4)
+    return vals[:rows, :depth]
+
+
+@pytest.mark.parametrize("rows,depth", [(1, 1), (3, 5), (4, 8), (10, 33), (7, 150)])
+def test_packed_weights_hold_the_int8_weights(libs, rows, depth):
+    rng = np.random.default_rng(rows * 1000 + depth)
+    w = rng.integers(-128, 128, (rows, depth), dtype=np.int8)
+    for variant, lib in libs.items():
+        fc = lib.pack_fully_connected(w)
+        conv = lib.pack_conv2d(w.reshape(rows, 1, 1, depth))
+        if variant == "reference":
+            assert np.array_equal(fc.view(np.int8)[: w.size].reshape(w.shape), w)
+            assert np.array_equal(conv.view(np.int8)[: w.size].reshape(w.shape), w)
+        else:  # fully connected in 4-row blocks, conv in 2-row blocks, zero padded
+            assert np.array_equal(_unpack_cm4(fc, rows, depth, 4), w)
+            assert np.array_equal(_unpack_cm4(conv, rows, depth, 2), w)
+            assert lib.lib.ed_fully_connected_s8_weights_size(rows, depth) == -(-rows // 4) * 4 * -(-depth // 4) * 8
+
+
+def test_pack_weights_rejects_bad_arguments(libs):
+    w = np.ones((4, 8), np.int8)
+    buf = np.zeros(64, np.uint32)
+    for variant, lib in libs.items():
+        L = lib.lib
+        size = L.ed_fully_connected_s8_weights_size(4, 8)
+        assert size >= 32 and L.ed_fully_connected_s8_weights_size(0, 8) == 0
+        assert L.ed_fully_connected_s8_pack_weights(4, 8, ptr(w), buf.ctypes.data, size) == OK
+        assert L.ed_fully_connected_s8_pack_weights(4, 8, None, buf.ctypes.data, size) == ERR_ARG
+        assert L.ed_fully_connected_s8_pack_weights(0, 8, ptr(w), buf.ctypes.data, size) == ERR_ARG
+        assert L.ed_fully_connected_s8_pack_weights(4, 8, ptr(w), buf.ctypes.data, size - 1) == ERR_BUFFER
+        assert L.ed_fully_connected_s8_pack_weights(4, 8, ptr(w), buf.ctypes.data + 2, size) == ERR_BUFFER
+        f = Dims(2, 2, 2, 2)
+        csize = L.ed_conv2d_s8_weights_size(f)
+        assert csize >= 16 and L.ed_conv2d_s8_weights_size(Dims(2, 0, 2, 2)) == 0
+        assert L.ed_conv2d_s8_pack_weights(f, ptr(w), buf.ctypes.data, csize) == OK
+        assert L.ed_conv2d_s8_pack_weights(Dims(2, 2, 2, 0), ptr(w), buf.ctypes.data, csize) == ERR_ARG
+        assert L.ed_conv2d_s8_pack_weights(f, ptr(w), buf.ctypes.data, csize - 1) == ERR_BUFFER, variant

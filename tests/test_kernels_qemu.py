@@ -78,6 +78,7 @@ void put(const char *s);
 extern const uint32_t blob[];
 extern const uint32_t blob_words;
 static uint32_t scratch[16384];
+static uint32_t packed[32768]; /* the weights in the variant's packed form, as the loader keeps them */
 static int8_t out[65536];
 static void putu(const char *label, uint32_t v)
 {
@@ -111,11 +112,17 @@ int main(void)
         memset(out, 0x55, (size_t)yl);
         if (h[0] == 0) {
             ed_fc_params_t fp = {act};
-            status = ed_fully_connected_s8(&fp, &rq, h[1], h[4], h[5], x, w, bias, out, &sc);
+            status = ed_fully_connected_s8_pack_weights(h[5], h[4], w, packed, sizeof packed);
+            if (status == 0) {
+                status = ed_fully_connected_s8(&fp, &rq, h[1], h[4], h[5], x, packed, bias, out, &sc);
+            }
         } else if (h[0] == 1) {
             ed_conv_params_t cp = {win, act};
             ed_dims_t f = {h[5], h[6], h[7], h[4]};
-            status = ed_conv2d_s8(&cp, &rq, &in, x, &f, w, bias, &od, out, &sc);
+            status = ed_conv2d_s8_pack_weights(&f, w, packed, sizeof packed);
+            if (status == 0) {
+                status = ed_conv2d_s8(&cp, &rq, &in, x, &f, packed, bias, &od, out, &sc);
+            }
         } else if (h[0] == 2) {
             ed_dw_conv_params_t dp = {win, h[14], act};
             ed_dims_t f = {1, h[6], h[7], h[5]};

@@ -80,7 +80,8 @@ typedef struct {
     const int16_t *wlut;    /* lut variant: stored word -> level or parity sentinel (ed_detect_build_lut) */
     const int32_t *rlo;     /* lut variant with range, per channel: level kept iff (unsigned)(level - rlo) <= rspan */
     const uint32_t *rspan;
-    void *values;           /* decoded int8 / int32 values, NULL when decoding on the fly */
+    uint32_t packed_size;   /* weights: bytes of the kernel's packed form (ed_model_pack); biases: 4 * count */
+    void *values;           /* weights packed for the kernels, biases int32; NULL when decoding on the fly */
 } ed_tensor_t;
 
 #define ED_PARITY_NONE 0u
@@ -125,8 +126,9 @@ typedef struct {
     uint32_t test_count;
     int8_t *act[2];         /* ping-pong activation buffers */
     ed_scratch_t scratch;   /* kernel scratch */
-    int8_t *wbuf;           /* on the fly: the layer being run */
-    int32_t *bbuf;
+    int8_t *wbuf;           /* decoded int8 weights of one layer, before packing */
+    int32_t *bbuf;          /* on the fly: the biases and packed weights of the layer being run */
+    void *pbuf;
     /* results of the load pass */
     uint32_t params, zeroed_parity, zeroed_range, ecc_corrected, flips_weights, flips_protected;
     size_t arena_used;
@@ -150,9 +152,13 @@ typedef struct {
 /* Parse, repair, decode and detect; on success model->loaded = 1. *detail explains a failure. */
 ed_load_status_t ed_model_load(ed_model_t *model, const ed_load_args_t *args, uint32_t *detail);
 
-/* The decode + detect pass over every tensor (into its buffer, or just counted when decoding on the fly);
- * refreshes the zeroed counters. Called by ed_model_load; exposed for BENCH. */
+/* The decode + detect pass over every tensor (into its buffer, or just counted when decoding on the fly), each
+ * layer's weights then packed for the kernels; refreshes the zeroed counters. Called by ed_model_load. */
 void ed_model_decode(ed_model_t *model);
+
+/* The same pass without the packing (the decoded weights go to the staging buffer only): BENCH's decode kind.
+ * The packed weights already in place stay valid, as the same image decodes to the same values. */
+void ed_model_decode_detect(ed_model_t *model);
 
 /* One inference on `input` (input_size int8). *logits points at the last op's output. Returns 0, or a kernel
  * error with *detail = (op << 8) | -status. */
@@ -161,6 +167,13 @@ int ed_model_infer(ed_model_t *model, const int8_t *input, const int8_t **logits
 /* Runs op `index` alone from `input` into the op's output buffer (BENCH); same returns as ed_model_infer. */
 int ed_model_run_op(ed_model_t *model, uint32_t index, const int8_t *input, const int8_t **output,
                     uint32_t *detail);
+
+/* Bytes of the k-th weighted op's weights in its kernel's packed form (edge/kernels: *_weights_size), 0 when the
+ * kernels reject the shape. */
+size_t ed_model_packed_size(const ed_model_t *model, uint16_t k);
+
+/* Packs the k-th weighted op's decoded int8 weights into dst (packed_size bytes, 4-byte aligned). */
+void ed_model_pack(const ed_model_t *model, uint16_t k, const int8_t *src, void *dst);
 
 /* Index of the first largest of n int8 values (numpy argmax). */
 uint16_t ed_argmax_s8(const int8_t *x, uint32_t n);

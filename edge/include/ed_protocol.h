@@ -161,8 +161,8 @@ typedef enum {
 #define ED_LOAD_RSP_CLASSES 36u /* uint32_t: outputs of the model */
 #define ED_LOAD_RSP_TICKS 40u /* uint64_t: TIMER0 ticks spent */
 #define ED_LOAD_RSP_INSTRUCTIONS 48u /* uint64_t: instructions (QEMU icount); 0 when the board cannot count them */
-#define ED_LOAD_RSP_DECODE_TICKS 56u /* uint64_t: TIMER0 ticks of the decode + detect pass alone */
-#define ED_LOAD_RSP_DECODE_INSTRUCTIONS 64u /* uint64_t: instructions of the decode + detect pass alone */
+#define ED_LOAD_RSP_DECODE_TICKS 56u /* uint64_t: TIMER0 ticks of decode + detect and weight packing */
+#define ED_LOAD_RSP_DECODE_INSTRUCTIONS 64u /* uint64_t: instructions of decode + detect and weight packing */
 #define ED_LOAD_RSP_SIZE 72u /* then rsp tail of {uint32_t, uint32_t} layers: per weighted op: (zeroed by parity, zeroed by range) */
 #define ED_LOAD_RSP_TAIL 8u
 
@@ -204,7 +204,7 @@ typedef enum {
 #define ED_INFER_RSP_TAIL 1u
 
 /* BENCH (0x14): Time a firmware routine (BENCH_KINDS) for a number of iterations. */
-#define ED_BENCH_REQ_KIND 0u /* uint8_t: BENCH_KINDS: 0 load pass, 1 decode + detect, 2 inference, 3 one layer */
+#define ED_BENCH_REQ_KIND 0u /* uint8_t: BENCH_KINDS: 0 load, 1 decode + detect (no packing), 2 inference, 3 one layer */
 #define ED_BENCH_REQ_ITERATIONS 1u /* uint32_t */
 #define ED_BENCH_REQ_ARG 5u /* uint32_t: load: LOAD flags; inference: stored sample; layer: op index */
 #define ED_BENCH_REQ_SIZE 9u

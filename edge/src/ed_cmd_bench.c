@@ -1,6 +1,7 @@
 /*
  * BENCH: time one firmware routine `iterations` times. Kinds (ED_BENCH_KIND_*): load -- the whole LOAD pass with
- * flags `arg` (the model stays loaded with them); decode -- the decode + detect pass alone; infer -- inference of
+ * flags `arg` (the model stays loaded with them); decode -- the decode + detect pass alone (without packing the weights for the kernels, which LOAD's decode
+ * count includes); infer -- inference of
  * stored sample `arg`; layer -- op `arg` alone, on stored sample 0's activations. ERR_ARG details: 1 kind,
  * 2 iterations, 3 arg.
  */
@@ -54,7 +55,7 @@ ed_status_t ed_cmd_bench(const ed_request_t *req, ed_response_t *rsp)
                 return st;
             }
         } else if (kind == ED_BENCH_KIND_DECODE) {
-            ed_model_decode(md);
+            ed_model_decode_detect(md);
         } else if (kind == ED_BENCH_KIND_INFER) {
             if (ed_model_infer(md, md->test_x + (size_t)arg * md->input_size, &out, &detail) != 0) {
                 return ed_state_kernel_error(rsp, detail);

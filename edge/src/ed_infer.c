@@ -2,10 +2,13 @@
  * ed_infer.c: one int8 inference through the loaded graph with the kernels of edge/kernels (ed_kernels.h), the
  * twins of QGraph.forward. Activations ping-pong between two arena buffers; reshape is a no-op on the bytes.
  * Decoding on the fly, each weighted op first decodes its weight and bias words (flips and detection included)
- * into the layer buffers -- the same values the load pass would have kept.
+ * into the layer buffers and packs the weights -- the same bytes the load pass would have kept.
  */
+#include <string.h>
+
 #include "ed_detect.h"
 #include "ed_image_format.h"
+#include "ed_loader.h"
 #include "ed_model.h"
 
 uint16_t ed_argmax_s8(const int8_t *x, uint32_t n)
@@ -19,22 +22,64 @@ uint16_t ed_argmax_s8(const int8_t *x, uint32_t n)
     return (uint16_t)best;
 }
 
+static void filter_dims(const ed_tensor_t *w, ed_dims_t *f)
+{
+    f->n = w->shape[0], f->h = w->shape[1], f->w = w->shape[2], f->c = w->shape[3];
+}
+
+size_t ed_model_packed_size(const ed_model_t *md, uint16_t k)
+{
+    const ed_op_t *op = &md->ops[ed_loader_weighted_op(md, k)];
+    const ed_tensor_t *w = &md->tensors[2u * k];
+    ed_dims_t f;
+    switch (op->kind) {
+    case ED_IMG_KIND_DENSE:
+        return ed_fully_connected_s8_weights_size(op->out.c, op->in.c);
+    case ED_IMG_KIND_CONV2D:
+        filter_dims(w, &f);
+        return ed_conv2d_s8_weights_size(&f);
+    default: /* depthwise: the int8 weights as they are */
+        return w->count;
+    }
+}
+
+void ed_model_pack(const ed_model_t *md, uint16_t k, const int8_t *src, void *dst)
+{
+    const ed_op_t *op = &md->ops[ed_loader_weighted_op(md, k)];
+    const ed_tensor_t *w = &md->tensors[2u * k];
+    ed_dims_t f;
+    switch (op->kind) {
+    case ED_IMG_KIND_DENSE:
+        (void)ed_fully_connected_s8_pack_weights(op->out.c, op->in.c, src, dst, w->packed_size);
+        break;
+    case ED_IMG_KIND_CONV2D:
+        filter_dims(w, &f);
+        (void)ed_conv2d_s8_pack_weights(&f, src, dst, w->packed_size);
+        break;
+    default:
+        memcpy(dst, src, w->count);
+        break;
+    }
+}
+
 static ed_kernel_status_t run(ed_model_t *md, const ed_op_t *op, const int8_t *in, int8_t *out)
 {
-    const int8_t *w = 0;
+    const void *w = 0;
     const int32_t *b = 0;
     ed_requant_t rq;
     if (op->windex >= 0) {
-        const ed_tensor_t *tw = &md->tensors[2u * (uint32_t)op->windex];
+        const uint16_t k = (uint16_t)op->windex;
+        const ed_tensor_t *tw = &md->tensors[2u * k];
         const ed_tensor_t *tb = tw + 1;
         if (tw->values != 0) {
-            w = (const int8_t *)tw->values;
+            w = tw->values;
             b = (const int32_t *)tb->values;
         } else {
             ed_zeroed_t z = {0, 0};
             ed_detect_tensor(md, tw, md->wbuf, &z);
             ed_detect_tensor(md, tb, md->bbuf, &z);
-            w = md->wbuf;
+            ed_model_pack(md, k, md->wbuf, md->pbuf);
+            w = md->pbuf;
             b = md->bbuf;
         }
     }
@@ -48,9 +93,8 @@ static ed_kernel_status_t run(ed_model_t *md, const ed_op_t *op, const int8_t *i
     }
     case ED_IMG_KIND_CONV2D: {
         ed_conv_params_t p;
-        const ed_tensor_t *tw = &md->tensors[2u * (uint32_t)op->windex];
         ed_dims_t f;
-        f.n = tw->shape[0], f.h = tw->shape[1], f.w = tw->shape[2], f.c = tw->shape[3];
+        filter_dims(&md->tensors[2u * (uint32_t)op->windex], &f);
         p.window = op->window;
         p.act = op->act;
         return ed_conv2d_s8(&p, &rq, &op->in, in, &f, w, b, &op->out, out, &md->scratch);
@@ -63,7 +107,7 @@ static ed_kernel_status_t run(ed_model_t *md, const ed_op_t *op, const int8_t *i
         p.window = op->window;
         p.depth_multiplier = op->depth_multiplier;
         p.act = op->act;
-        return ed_depthwise_conv2d_s8(&p, &rq, &op->in, in, &f, w, b, &op->out, out);
+        return ed_depthwise_conv2d_s8(&p, &rq, &op->in, in, &f, (const int8_t *)w, b, &op->out, out);
     }
     case ED_IMG_KIND_MAXPOOL:
     case ED_IMG_KIND_AVGPOOL: {

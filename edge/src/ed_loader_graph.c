@@ -282,7 +282,7 @@ static ed_load_status_t plan_fast(ed_model_t *md)
 ed_load_status_t ed_loader_plan(ed_model_t *md, const ed_load_args_t *args, uint32_t *detail)
 {
     const int on_the_fly = (md->flags & ED_MODEL_ON_THE_FLY) != 0u;
-    uint32_t max_w = 0, max_b = 0, act = 0, scratch = 0;
+    uint32_t max_w = 0, max_b = 0, max_p = 0, act = 0, scratch = 0;
     ed_load_status_t st;
     uint16_t i;
 
@@ -295,21 +295,35 @@ ed_load_status_t ed_loader_plan(ed_model_t *md, const ed_load_args_t *args, uint
     }
     for (i = 0; i < md->num_weighted; i++) {
         ed_tensor_t *w = &md->tensors[2u * i], *b = &md->tensors[2u * i + 1u];
+        const size_t packed = ed_model_packed_size(md, i);
+        if (packed == 0u || packed > 0x7FFFFFFFu) { /* shapes were checked: only a size past 2^31 gets here */
+            *detail = 0xFFFFFFFFu;
+            return ED_LOAD_ARENA;
+        }
+        w->packed_size = (uint32_t)packed;
+        b->packed_size = 4u * b->count;
         max_w = w->count > max_w ? w->count : max_w;
         max_b = b->count > max_b ? b->count : max_b;
+        max_p = w->packed_size > max_p ? w->packed_size : max_p;
         if (!on_the_fly) {
-            w->values = ed_arena_alloc(&md->arena, w->count, 4);
+            w->values = ed_arena_alloc(&md->arena, w->packed_size, 4);
             b->values = ed_arena_alloc(&md->arena, 4u * (size_t)b->count, 4);
             if (w->values == NULL || b->values == NULL) {
                 return arena_fail(md, detail);
             }
         }
     }
-    if (on_the_fly && md->num_weighted > 0u) {
+    if (md->num_weighted > 0u) { /* the decode staging buffer; on the fly also the layer being run */
         md->wbuf = (int8_t *)ed_arena_alloc(&md->arena, max_w, 4);
-        md->bbuf = (int32_t *)ed_arena_alloc(&md->arena, 4u * (size_t)max_b, 4);
-        if (md->wbuf == NULL || md->bbuf == NULL) {
+        if (md->wbuf == NULL) {
             return arena_fail(md, detail);
+        }
+        if (on_the_fly) {
+            md->bbuf = (int32_t *)ed_arena_alloc(&md->arena, 4u * (size_t)max_b, 4);
+            md->pbuf = ed_arena_alloc(&md->arena, max_p, 4);
+            if (md->bbuf == NULL || md->pbuf == NULL) {
+                return arena_fail(md, detail);
+            }
         }
     }
     for (i = 0; i < md->num_ops; i++) {

@@ -78,7 +78,8 @@ ed_load_status_t ed_loader_flips(ed_model_t *md, const ed_channel_params_t *ch, 
     return ED_LOAD_OK;
 }
 
-void ed_model_decode(ed_model_t *md)
+/* Decode + detect every tensor; with pack, also pack each layer's weights for the kernels. */
+static void decode_pass(ed_model_t *md, int pack)
 {
     uint16_t i;
     md->params = md->zeroed_parity = md->zeroed_range = 0;
@@ -89,15 +90,29 @@ void ed_model_decode(ed_model_t *md)
         const ed_tensor_t *w = &md->tensors[2u * i], *b = &md->tensors[2u * i + 1u];
         ed_op_t *op = &md->ops[ed_loader_weighted_op(md, i)];
         ed_zeroed_t z = {0, 0};
-        /* on the fly the counts come from decoding into the layer buffers, as each inference will */
-        ed_detect_tensor(md, w, w->values != NULL ? w->values : (void *)md->wbuf, &z);
+        /* weights decode into the staging buffer, then are packed into their own; on the fly only the counts are
+         * kept here, as each inference decodes again */
+        ed_detect_tensor(md, w, md->wbuf, &z);
         ed_detect_tensor(md, b, b->values != NULL ? b->values : (void *)md->bbuf, &z);
+        if (pack && w->values != NULL) {
+            ed_model_pack(md, i, md->wbuf, w->values);
+        }
         op->zeroed_parity = z.parity;
         op->zeroed_range = z.range;
         md->params += w->count + b->count;
         md->zeroed_parity += z.parity;
         md->zeroed_range += z.range;
     }
+}
+
+void ed_model_decode(ed_model_t *md)
+{
+    decode_pass(md, 1);
+}
+
+void ed_model_decode_detect(ed_model_t *md)
+{
+    decode_pass(md, 0);
 }
 
 ed_load_status_t ed_model_load(ed_model_t *md, const ed_load_args_t *args, uint32_t *detail)

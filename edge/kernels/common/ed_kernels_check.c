@@ -64,7 +64,7 @@ static int window_ok(const ed_window_t *win, const ed_dims_t *in, int32_t kh, in
 
 ed_kernel_status_t ed_kc_fully_connected(const ed_fc_params_t *params, const ed_requant_t *requant,
                                          int32_t batches, int32_t in_features, int32_t out_features,
-                                         const int8_t *input, const int8_t *weights, const int8_t *output)
+                                         const int8_t *input, const void *weights, const int8_t *output)
 {
     if (params == NULL || requant == NULL || requant->multiplier == NULL || requant->shift == NULL ||
         input == NULL || weights == NULL || output == NULL) {
@@ -81,7 +81,7 @@ ed_kernel_status_t ed_kc_fully_connected(const ed_fc_params_t *params, const ed_
 
 ed_kernel_status_t ed_kc_conv2d(const ed_conv_params_t *params, const ed_requant_t *requant,
                                 const ed_dims_t *input_dims, const int8_t *input, const ed_dims_t *filter_dims,
-                                const int8_t *filter, const ed_dims_t *output_dims, const int8_t *output)
+                                const void *filter, const ed_dims_t *output_dims, const int8_t *output)
 {
     if (params == NULL || requant == NULL || requant->multiplier == NULL || requant->shift == NULL ||
         input_dims == NULL || input == NULL || filter_dims == NULL || filter == NULL || output_dims == NULL ||
@@ -165,6 +165,18 @@ ed_kernel_status_t ed_kc_scratch(const ed_scratch_t *scratch, size_t needed)
         return ED_OK;
     }
     if (scratch == NULL || scratch->buf == NULL || scratch->size < needed || ((uintptr_t)scratch->buf & 3u) != 0) {
+        return ED_ERR_BUFFER;
+    }
+    return ED_OK;
+}
+
+ed_kernel_status_t ed_kc_pack(int32_t rows, int32_t depth, const int8_t *src, const void *dst, size_t dst_size,
+                              size_t needed)
+{
+    if (src == NULL || dst == NULL || rows < 1 || depth < 1 || !fits(rows, depth)) {
+        return ED_ERR_ARG;
+    }
+    if (needed == 0u || dst_size < needed || ((uintptr_t)dst & 3u) != 0u) {
         return ED_ERR_BUFFER;
     }
     return ED_OK;

@@ -11,11 +11,11 @@
 
 ed_kernel_status_t ed_kc_fully_connected(const ed_fc_params_t *params, const ed_requant_t *requant,
                                          int32_t batches, int32_t in_features, int32_t out_features,
-                                         const int8_t *input, const int8_t *weights, const int8_t *output);
+                                         const int8_t *input, const void *weights, const int8_t *output);
 
 ed_kernel_status_t ed_kc_conv2d(const ed_conv_params_t *params, const ed_requant_t *requant,
                                 const ed_dims_t *input_dims, const int8_t *input, const ed_dims_t *filter_dims,
-                                const int8_t *filter, const ed_dims_t *output_dims, const int8_t *output);
+                                const void *filter, const ed_dims_t *output_dims, const int8_t *output);
 
 ed_kernel_status_t ed_kc_depthwise_conv2d(const ed_dw_conv_params_t *params, const ed_requant_t *requant,
                                           const ed_dims_t *input_dims, const int8_t *input,
@@ -28,6 +28,11 @@ ed_kernel_status_t ed_kc_pool(const ed_pool_params_t *params, const ed_dims_t *i
 
 ed_kernel_status_t ed_kc_clamp(const ed_clamp_params_t *params, int32_t size, const int8_t *input,
                                const int8_t *output);
+
+/* Packing rows x depth int8 weights into dst: pointers set, dimensions >= 1 with rows * depth below 2^31
+ * (ED_ERR_ARG), dst 4-byte aligned and at least `needed` bytes (ED_ERR_BUFFER; needed == 0: bad dims). */
+ed_kernel_status_t ed_kc_pack(int32_t rows, int32_t depth, const int8_t *src, const void *dst, size_t dst_size,
+                              size_t needed);
 
 /* A scratch buffer of at least `needed` bytes, 4-byte aligned; anything goes when needed == 0. */
 ed_kernel_status_t ed_kc_scratch(const ed_scratch_t *scratch, size_t needed);

@@ -1,16 +1,23 @@
 /*
  * ed_cm4_support.h: the pieces shared by the cortex_m4 fully connected and conv kernels (internal).
  *
- * Column buffer ("cols"): the operand the weights are multiplied with, prepared once per input column and reused
- * by every output channel. A column of `depth` int8 inputs x[k] is stored as int16 values x[k] - input_zp in
- * groups of four, each group as two words in SMLAD's pair order:
+ * Both operands of the inner loops are int16 pairs in SMLAD's pair order, so that each 32-bit load feeds one SMLAD
+ * (two MACs) with no sign extension in the loop:
  *
- *     word 2g     = (x[4g]   - zp) | (x[4g+2] - zp) << 16     pairs with SXTB16(w)        = (w[4g],   w[4g+2])
- *     word 2g + 1 = (x[4g+1] - zp) | (x[4g+3] - zp) << 16     pairs with SXTB16(w, ror 8) = (w[4g+1], w[4g+3])
+ * Column buffer ("cols"): the inputs, prepared once per input column and reused by every output channel. A column
+ * of `depth` int8 inputs x[k] is stored as int16 values x[k] - input_zp in groups of four, each group as two words:
  *
- * so one 4-byte weight load, two sign extensions and two SMLADs do four MACs. The last group is zero-padded.
- * With two columns (conv) their groups are interleaved, group g of column c at words (2g + c) * 2, so one
- * pointer walks both. Size: 8 * ceil(depth / 4) bytes per column, 4-byte aligned.
+ *     word 2g     = (x[4g]   - zp) | (x[4g+2] - zp) << 16
+ *     word 2g + 1 = (x[4g+1] - zp) | (x[4g+3] - zp) << 16
+ *
+ * (one 4-byte input load and two SXTAB16 widen a group). The last group is zero-padded. With two columns (conv)
+ * their groups are interleaved, group g of column c at words (2g + c) * 2, so one pointer walks both. Size:
+ * 8 * ceil(depth / 4) bytes per column, 4-byte aligned.
+ *
+ * Packed weights: the rows x depth int8 weights, widened once at load time (ed_cm4_pack) into the same pair order,
+ * in blocks of `height` rows (4 for fully connected, 2 for conv) whose groups are interleaved: group g of row j of
+ * block b is words ((b * G + g) * height + j) * 2 and +1, G = ceil(depth / 4). Missing weights (the tail of a row,
+ * the rows after the last one in the last block) are 0. So a 4-row block walks one pointer through four rows.
  */
 #ifndef ED_CM4_SUPPORT_H
 #define ED_CM4_SUPPORT_H
@@ -24,6 +31,12 @@ size_t ed_cm4_cols_size(int32_t depth, int32_t ncols);
  * bytes are read). */
 void ed_cm4_widen(const int8_t *src, int32_t depth, int32_t input_zp, uint32_t *cols, int32_t col, int32_t ncols);
 
+/* Bytes of rows x depth weights packed in blocks of `height` rows (0 when rows or depth < 1 or too large). */
+size_t ed_cm4_packed_size(int32_t rows, int32_t depth, int32_t height);
+
+/* Packs rows x depth int8 weights (row-major, any alignment) into dst (4-byte aligned, ed_cm4_packed_size bytes). */
+void ed_cm4_pack(const int8_t *src, int32_t rows, int32_t depth, int32_t height, uint32_t *dst);
+
 /* Everything after the dot product: bias, per-channel requantization, output zero point, clamp. */
 typedef struct {
     const int32_t *bias; /* NULL: no bias */
@@ -34,10 +47,11 @@ typedef struct {
 
 /*
  * out[c * out_col_stride + r] = requant(weights[r][:] . column c) for rows r in [0, rows) and ncols (1 or 2)
- * columns of a column buffer; weights are rows x depth int8, any alignment. Two columns: 2x2 blocks (two weight
- * rows times two columns); one column: 4x1 blocks.
+ * columns of a column buffer; weights packed by ed_cm4_pack with height 4 (ncols must be 1: 4x1 blocks) or
+ * height 2 (2x2 blocks, or 2x1 for one column).
  */
-void ed_cm4_mat_mult_s8_s16(const int8_t *weights, int32_t rows, int32_t depth, const uint32_t *cols,
-                            int32_t ncols, const ed_cm4_out_t *q, int8_t *out, int32_t out_col_stride);
+void ed_cm4_mat_mult_packed(const uint32_t *packed, int32_t height, int32_t rows, int32_t depth,
+                            const uint32_t *cols, int32_t ncols, const ed_cm4_out_t *q, int8_t *out,
+                            int32_t out_col_stride);
 
 #endif /* ED_CM4_SUPPORT_H */

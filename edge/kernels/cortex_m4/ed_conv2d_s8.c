@@ -1,6 +1,7 @@
 /*
- * ed_conv2d_s8.c (cortex_m4): im2col of two output pixels at a time, then a 2x2 block kernel: two filters times
- * two pixels (ed_cm4_support.c); an odd last pixel goes through the one-column 4x1 kernel. Each receptive field
+ * ed_conv2d_s8.c (cortex_m4): im2col of two output pixels at a time, then a 2x2 block kernel: two packed filters
+ * (int16, widened once at load time by ed_conv2d_s8_pack_weights) times two pixels (ed_cm4_support.c); an odd
+ * last pixel goes through the 2x1 kernel. Each receptive field
  * is first gathered as bytes (OHWI order, padding cells set to input_zp, which contributes exactly 0), then
  * widened to int16 with input_zp subtracted, four bytes per two SXTAB16. Bit-exact with the reference variant.
  *
@@ -15,6 +16,39 @@
 static int32_t depth_of(const ed_dims_t *f)
 {
     return f->h * f->w * f->c;
+}
+
+#define ED_CONV_BLOCK 2 /* filters per block: 2x2 blocks */
+
+/* The filter as a rows x depth matrix, or 0 x 0 for invalid dims. */
+static void matrix_of(const ed_dims_t *f, int32_t *rows, int32_t *depth)
+{
+    *rows = *depth = 0;
+    if (f != NULL && f->n >= 1 && f->h >= 1 && f->w >= 1 && f->c >= 1 && (int64_t)f->h * f->w <= INT32_MAX &&
+        (int64_t)f->h * f->w * f->c <= INT32_MAX - 3 && (int64_t)f->h * f->w * f->c * f->n <= INT32_MAX) {
+        *rows = f->n;
+        *depth = depth_of(f);
+    }
+}
+
+size_t ed_conv2d_s8_weights_size(const ed_dims_t *filter_dims)
+{
+    int32_t rows, depth;
+    matrix_of(filter_dims, &rows, &depth);
+    return ed_cm4_packed_size(rows, depth, ED_CONV_BLOCK);
+}
+
+ed_kernel_status_t ed_conv2d_s8_pack_weights(const ed_dims_t *filter_dims, const int8_t *filter, void *dst,
+                                             size_t dst_size)
+{
+    int32_t rows, depth;
+    ed_kernel_status_t status;
+    matrix_of(filter_dims, &rows, &depth);
+    status = ed_kc_pack(rows, depth, filter, dst, dst_size, ed_cm4_packed_size(rows, depth, ED_CONV_BLOCK));
+    if (status == ED_OK) {
+        ed_cm4_pack(filter, rows, depth, ED_CONV_BLOCK, (uint32_t *)dst);
+    }
+    return status;
 }
 
 size_t ed_conv2d_s8_get_buffer_size(const ed_dims_t *filter_dims)
@@ -80,7 +114,7 @@ ED_NO_LIBCALL static void gather(int8_t *dst, const ed_conv_params_t *params, co
 
 ed_kernel_status_t ed_conv2d_s8(const ed_conv_params_t *params, const ed_requant_t *requant,
                                 const ed_dims_t *input_dims, const int8_t *input,
-                                const ed_dims_t *filter_dims, const int8_t *filter, const int32_t *bias,
+                                const ed_dims_t *filter_dims, const void *filter, const int32_t *bias,
                                 const ed_dims_t *output_dims, int8_t *output, const ed_scratch_t *scratch)
 {
     ed_kernel_status_t status = ed_kc_conv2d(params, requant, input_dims, input, filter_dims, filter, output_dims,
@@ -115,8 +149,8 @@ ed_kernel_status_t ed_conv2d_s8(const ed_conv_params_t *params, const ed_requant
                        (p + c) % output_dims->w);
                 ed_cm4_widen(staging, depth, params->act.input_zp, cols, c, ncols);
             }
-            ed_cm4_mat_mult_s8_s16(filter, out_c, depth, cols, ncols, &q, output + (b * pixels + p) * out_c,
-                                   out_c);
+            ed_cm4_mat_mult_packed((const uint32_t *)filter, ED_CONV_BLOCK, out_c, depth, cols, ncols, &q,
+                                   output + (b * pixels + p) * out_c, out_c);
         }
     }
     return ED_OK;

@@ -1,10 +1,29 @@
 /*
  * ed_fully_connected_s8.c (cortex_m4): each input row is widened once into a column buffer (int16, input_zp
- * subtracted, SMLAD pair order), then four weight rows at a time are multiplied with it (ed_cm4_support.c).
- * Same results as the reference variant, bit for bit.
+ * subtracted, SMLAD pair order), then four packed weight rows at a time (int16, widened once at load time by
+ * ed_fully_connected_s8_pack_weights) are multiplied with it (ed_cm4_support.c). Same results as the reference
+ * variant, bit for bit.
  */
 #include "ed_cm4_support.h"
 #include "ed_kernels_check.h"
+
+#define ED_FC_BLOCK 4 /* rows per block: 4x1 blocks, one column */
+
+size_t ed_fully_connected_s8_weights_size(int32_t out_features, int32_t in_features)
+{
+    return ed_cm4_packed_size(out_features, in_features, ED_FC_BLOCK);
+}
+
+ed_kernel_status_t ed_fully_connected_s8_pack_weights(int32_t out_features, int32_t in_features,
+                                                      const int8_t *weights, void *dst, size_t dst_size)
+{
+    const ed_kernel_status_t status = ed_kc_pack(out_features, in_features, weights, dst, dst_size,
+                                                 ed_fully_connected_s8_weights_size(out_features, in_features));
+    if (status == ED_OK) {
+        ed_cm4_pack(weights, out_features, in_features, ED_FC_BLOCK, (uint32_t *)dst);
+    }
+    return status;
+}
 
 size_t ed_fully_connected_s8_get_buffer_size(int32_t in_features)
 {
@@ -13,7 +32,7 @@ size_t ed_fully_connected_s8_get_buffer_size(int32_t in_features)
 
 ed_kernel_status_t ed_fully_connected_s8(const ed_fc_params_t *params, const ed_requant_t *requant,
                                          int32_t batches, int32_t in_features, int32_t out_features,
-                                         const int8_t *input, const int8_t *weights, const int32_t *bias,
+                                         const int8_t *input, const void *weights, const int32_t *bias,
                                          int8_t *output, const ed_scratch_t *scratch)
 {
     ed_kernel_status_t status = ed_kc_fully_connected(params, requant, batches, in_features, out_features, input,
@@ -37,7 +56,8 @@ ed_kernel_status_t ed_fully_connected_s8(const ed_fc_params_t *params, const ed_
     q.act_max = params->act.act_max;
     for (b = 0; b < batches; b++) {
         ed_cm4_widen(input + b * in_features, in_features, params->act.input_zp, cols, 0, 1);
-        ed_cm4_mat_mult_s8_s16(weights, out_features, in_features, cols, 1, &q, output + b * out_features, 0);
+        ed_cm4_mat_mult_packed((const uint32_t *)weights, ED_FC_BLOCK, out_features, in_features, cols, 1, &q,
+                               output + b * out_features, 0);
     }
     return ED_OK;
 }

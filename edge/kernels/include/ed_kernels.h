@@ -17,6 +17,10 @@
  * - Padding is explicit (top, bottom, left, right); padded cells are skipped (= contribute zero after
  *   subtracting input_zp; not counted in average pooling). Output dims must equal
  *   (in + pad_before + pad_after - kernel) / stride + 1 (C division) and are checked.
+ * - Weights of fully connected and conv layers are passed in the variant's packed form, made once (at load time)
+ *   by *_pack_weights from the int8 array; *_weights_size gives its size in bytes. The reference variant's packed
+ *   form is the int8 array itself; cortex_m4's is int16 in SMLAD pair order, in blocks of rows (ed_cm4_support.h),
+ *   so its inner loops do not sign-extend every weight on every inference. Depthwise weights stay int8.
  * - Memory is the caller's: no allocation, no globals. Kernels whose optimized variant needs scratch memory
  *   have a *_get_buffer_size query; pass a buffer of at least that size, 4-byte aligned (declare it as a uint32_t
  *   array or take it from an allocator), or NULL when the size is 0. The size depends on the variant built.
@@ -116,8 +120,14 @@ const char *ed_kernels_variant(void);
 size_t ed_fully_connected_s8_get_buffer_size(int32_t in_features);
 ed_kernel_status_t ed_fully_connected_s8(const ed_fc_params_t *params, const ed_requant_t *requant,
                                          int32_t batches, int32_t in_features, int32_t out_features,
-                                         const int8_t *input, const int8_t *weights, const int32_t *bias,
+                                         const int8_t *input, const void *weights, const int32_t *bias,
                                          int8_t *output, const ed_scratch_t *scratch);
+
+/* Packed weights of a fully connected layer: size in bytes (0 for a dimension < 1 or too large), and packing of
+ * the (out_features, in_features) int8 weights into dst (4-byte aligned, dst_size bytes, not overlapping). */
+size_t ed_fully_connected_s8_weights_size(int32_t out_features, int32_t in_features);
+ed_kernel_status_t ed_fully_connected_s8_pack_weights(int32_t out_features, int32_t in_features,
+                                                      const int8_t *weights, void *dst, size_t dst_size);
 
 /*
  * 2-D convolution: input NHWC (input_dims), filter OHWI (filter_dims: n = out channels, c = input_dims->c),
@@ -126,8 +136,13 @@ ed_kernel_status_t ed_fully_connected_s8(const ed_fc_params_t *params, const ed_
 size_t ed_conv2d_s8_get_buffer_size(const ed_dims_t *filter_dims);
 ed_kernel_status_t ed_conv2d_s8(const ed_conv_params_t *params, const ed_requant_t *requant,
                                 const ed_dims_t *input_dims, const int8_t *input,
-                                const ed_dims_t *filter_dims, const int8_t *filter, const int32_t *bias,
+                                const ed_dims_t *filter_dims, const void *filter, const int32_t *bias,
                                 const ed_dims_t *output_dims, int8_t *output, const ed_scratch_t *scratch);
+
+/* Packed conv filter (OHWI int8 in, as filter_dims says): size in bytes (0 for bad dims) and packing. */
+size_t ed_conv2d_s8_weights_size(const ed_dims_t *filter_dims);
+ed_kernel_status_t ed_conv2d_s8_pack_weights(const ed_dims_t *filter_dims, const int8_t *filter, void *dst,
+                                             size_t dst_size);
 
 /*
  * Depthwise 2-D convolution: filter 1HWO (filter_dims: n = 1, c = input c * depth_multiplier), bias (out channels)

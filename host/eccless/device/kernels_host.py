@@ -106,10 +106,14 @@ _PROTOS = {
     "ed_kernels_variant": (ctypes.c_char_p, []),
     "ed_fully_connected_s8_get_buffer_size": (ctypes.c_size_t, [i32]),
     "ed_fully_connected_s8": (ctypes.c_int, [ctypes.POINTER(FcParams), ctypes.POINTER(Requant), i32, i32, i32, P8,
-                                             P8, P32, P8, ctypes.POINTER(Scratch)]),
+                                             ctypes.c_void_p, P32, P8, ctypes.POINTER(Scratch)]),
+    "ed_fully_connected_s8_weights_size": (ctypes.c_size_t, [i32, i32]),
+    "ed_fully_connected_s8_pack_weights": (ctypes.c_int, [i32, i32, P8, ctypes.c_void_p, ctypes.c_size_t]),
     "ed_conv2d_s8_get_buffer_size": (ctypes.c_size_t, [ctypes.POINTER(Dims)]),
+    "ed_conv2d_s8_weights_size": (ctypes.c_size_t, [ctypes.POINTER(Dims)]),
+    "ed_conv2d_s8_pack_weights": (ctypes.c_int, [ctypes.POINTER(Dims), P8, ctypes.c_void_p, ctypes.c_size_t]),
     "ed_conv2d_s8": (ctypes.c_int, [ctypes.POINTER(ConvParams), ctypes.POINTER(Requant), ctypes.POINTER(Dims), P8,
-                                    ctypes.POINTER(Dims), P8, P32, ctypes.POINTER(Dims), P8,
+                                    ctypes.POINTER(Dims), ctypes.c_void_p, P32, ctypes.POINTER(Dims), P8,
                                     ctypes.POINTER(Scratch)]),
     "ed_depthwise_conv2d_s8": (ctypes.c_int, [ctypes.POINTER(DwConvParams), ctypes.POINTER(Requant),
                                               ctypes.POINTER(Dims), P8, ctypes.POINTER(Dims), P8, P32,
@@ -148,14 +152,34 @@ class HostKernels:
         buf = np.zeros(max(1, (size + 3) // 4), dtype=np.uint32)  # uint32: the 4-byte alignment the API asks
         return buf, Scratch(buf.ctypes.data, size)
 
+    def _packed(self, size: int, pack, w: np.ndarray) -> np.ndarray:
+        """The kernels' packed form of int8 weights w (4-byte aligned: uint32), as the loader makes it."""
+        buf = np.zeros(max(1, (size + 3) // 4), dtype=np.uint32)
+        status = pack(_ptr(w, P8), buf.ctypes.data, size)
+        if status != 0:
+            raise DeviceError(f"packing weights of shape {w.shape} failed: {STATUS.get(status, status)}")
+        return buf
+
+    def pack_fully_connected(self, w) -> np.ndarray:
+        w = _c(w, np.int8)
+        size = self.lib.ed_fully_connected_s8_weights_size(w.shape[0], w.shape[1])
+        return self._packed(size, lambda *a: self.lib.ed_fully_connected_s8_pack_weights(*w.shape, *a), w)
+
+    def pack_conv2d(self, w) -> np.ndarray:
+        w = _c(w, np.int8)
+        fdims = Dims(*w.shape)
+        size = self.lib.ed_conv2d_s8_weights_size(fdims)
+        return self._packed(size, lambda *a: self.lib.ed_conv2d_s8_pack_weights(fdims, *a), w)
+
     def fully_connected(self, x, w, bias, mult, shift, act: tuple[int, int, int, int]):
         x, w = _c(x, np.int8), _c(w, np.int8)
+        packed = self.pack_fully_connected(w)
         bias = None if bias is None else _c(bias, np.int32)
         mult, shift = _c(mult, np.int32), _c(shift, np.int32)
         y = np.zeros((x.shape[0], w.shape[0]), np.int8)
         buf, scratch = self._scratch(self.lib.ed_fully_connected_s8_get_buffer_size(w.shape[1]))  # buf: kept alive
         status = self.lib.ed_fully_connected_s8(FcParams(Act(*act)), Requant(_ptr(mult, P32), _ptr(shift, P32)),
-                                                x.shape[0], w.shape[1], w.shape[0], _ptr(x, P8), _ptr(w, P8),
+                                                x.shape[0], w.shape[1], w.shape[0], _ptr(x, P8), packed.ctypes.data,
                                                 _ptr(bias, P32), _ptr(y, P8), scratch)
         return status, y
 
@@ -168,10 +192,12 @@ class HostKernels:
         y = np.zeros((n, out_extent(h, pads[0], pads[1], kh, stride[0]),
                       out_extent(wd, pads[2], pads[3], kw, stride[1]), oc), np.int8)
         fdims = Dims(oc, kh, kw, ic)
+        packed = self.pack_conv2d(w)
         buf, scratch = self._scratch(self.lib.ed_conv2d_s8_get_buffer_size(fdims))  # buf: kept alive
         status = self.lib.ed_conv2d_s8(ConvParams(Window(*stride, *pads), Act(*act)),
                                        Requant(_ptr(mult, P32), _ptr(shift, P32)), Dims(*x.shape), _ptr(x, P8),
-                                       fdims, _ptr(w, P8), _ptr(bias, P32), Dims(*y.shape), _ptr(y, P8), scratch)
+                                       fdims, packed.ctypes.data, _ptr(bias, P32), Dims(*y.shape), _ptr(y, P8),
+                                       scratch)
         return status, y
 
     def depthwise_conv2d(self, x, w, bias, mult, shift, stride, pads, act):
