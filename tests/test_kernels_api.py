@@ -137,14 +137,16 @@ def test_other_kernels_reject_bad_arguments(libs):
 
 def test_scratch_buffer_rules(libs):
     ref, opt = libs["reference"].lib, libs["cortex_m4"].lib
-    assert ref.ed_conv2d_s8_get_buffer_size(Dims(4, 3, 3, 3)) == 0
+    assert ref.ed_conv2d_s8_get_buffer_size(Dims(1, 5, 5, 3), Dims(4, 3, 3, 3)) == 0
     assert ref.ed_fully_connected_s8_get_buffer_size(100) == 0
     k = 3 * 3 * 3
-    assert opt.ed_conv2d_s8_get_buffer_size(Dims(4, 3, 3, 3)) == 16 * ((k + 3) // 4) + 4 * ((k + 3) // 4)
+    # two int16 columns, 4 bytes, the widened 5x5x3 input image (150 -> 152 bytes), 4 bytes
+    assert opt.ed_conv2d_s8_get_buffer_size(Dims(1, 5, 5, 3), Dims(4, 3, 3, 3)) == 16 * ((k + 3) // 4) + 4 + 152 + 4
+    assert opt.ed_conv2d_s8_get_buffer_size(Dims(1, 0, 5, 3), Dims(4, 3, 3, 3)) == 0
     assert opt.ed_fully_connected_s8_get_buffer_size(100) == 8 * 25
     call = ConvCall()
     assert call(libs["reference"], scratch=None) == OK  # the reference needs no scratch
-    need = opt.ed_conv2d_s8_get_buffer_size(Dims(4, 3, 3, 3))
+    need = opt.ed_conv2d_s8_get_buffer_size(Dims(1, 5, 5, 3), Dims(4, 3, 3, 3))
     base = call.buf.ctypes.data
     for what, scratch in [("NULL", None), ("too small", Scratch(base, need - 1)), ("NULL buf", Scratch(None, need)),
                           ("misaligned", Scratch(base + 2, need + 8))]:
@@ -225,14 +227,15 @@ def test_cortex_m4_build_is_warning_free(variant, tmp_path):
     assert external <= {"memcpy", "memset"}, f"{variant} needs {external} from the C library"
 
 
-def _unpack_cm4(packed: np.ndarray, rows: int, depth: int, height: int) -> np.ndarray:
-    """Inverse of the cortex_m4 packed layout documented in ed_cm4_support.h (int16 pairs (k, k+2), (k+1, k+3))."""
+def _unpack_cm4(packed: np.ndarray, rows: int, depth: int, height: int, natural: bool = False) -> np.ndarray:
+    """Inverse of the cortex_m4 packed layout documented in ed_cm4_support.h: int16 pairs (k, k+2), (k+1, k+3)
+    (fully connected) or, natural, (k, k+1), (k+2, k+3) (conv)."""
     groups = (depth + 3) // 4
     blocks = -(-rows // height)
     h = packed.view(np.int16)[: blocks * groups * height * 4].reshape(blocks, groups, height, 2, 2)
-    # h[b, g, j, word, lane]: word 0 lanes = k 4g, 4g+2; word 1 lanes = 4g+1, 4g+3
-    vals = h.transpose(0, 2, 1, 4, 3).reshape(blocks * height, groups * 4)
-    return vals[:rows, :depth]
+    # h[b, g, j, word, lane] holds k = 4g + word + 2 lane, or 4g + 2 word + lane when natural
+    vals = h.transpose(0, 2, 1, 3, 4) if natural else h.transpose(0, 2, 1, 4, 3)
+    return vals.reshape(blocks * height, groups * 4)[:rows, :depth]
 
 
 @pytest.mark.parametrize("rows,depth", [(1, 1), (3, 5), (4, 8), (10, 33), (7, 150)])
@@ -247,7 +250,7 @@ def test_packed_weights_hold_the_int8_weights(libs, rows, depth):
             assert np.array_equal(conv.view(np.int8)[: w.size].reshape(w.shape), w)
         else:  # fully connected in 4-row blocks, conv in 2-row blocks, zero padded
             assert np.array_equal(_unpack_cm4(fc, rows, depth, 4), w)
-            assert np.array_equal(_unpack_cm4(conv, rows, depth, 2), w)
+            assert np.array_equal(_unpack_cm4(conv, rows, depth, 2, natural=True), w)
             assert lib.lib.ed_fully_connected_s8_weights_size(rows, depth) == -(-rows // 4) * 4 * -(-depth // 4) * 8
 
 

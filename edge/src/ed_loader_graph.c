@@ -336,7 +336,7 @@ ed_load_status_t ed_loader_plan(ed_model_t *md, const ed_load_args_t *args, uint
             const ed_tensor_t *w = &md->tensors[2u * (uint32_t)op->windex];
             ed_dims_t f;
             f.n = w->shape[0], f.h = w->shape[1], f.w = w->shape[2], f.c = w->shape[3];
-            need = ed_conv2d_s8_get_buffer_size(&f);
+            need = ed_conv2d_s8_get_buffer_size(&op->in, &f);
         }
         scratch = need > scratch ? (uint32_t)need : scratch;
     }

@@ -113,7 +113,23 @@ static inline uint32_t tail_word(const int8_t *p, int32_t n)
         }                                                                                                        \
     } while (0)
 
-void ed_cm4_pack(const int8_t *src, int32_t rows, int32_t depth, int32_t height, uint32_t *dst)
+/* One row in natural pair order, (w[4g], w[4g+1]) and (w[4g+2], w[4g+3]) (the conv columns' order). */
+static void pack_row_natural(const int8_t *s, int32_t depth, uint32_t *d, int32_t stride)
+{
+    uint32_t x, a, b;
+    int32_t g;
+
+    for (g = (depth + 3) >> 2; g > 0; g--, d += stride) {
+        x = g > 1 || (depth & 3) == 0 ? ed_read_u32(s) : tail_word(s, depth & 3);
+        s += 4;
+        a = ed_sxtb16(x);      /* (w0, w2) */
+        b = ed_sxtb16_ror8(x); /* (w1, w3) */
+        d[0] = ed_pack_lo(a, b);
+        d[1] = ed_pack_hi(a, b);
+    }
+}
+
+void ed_cm4_pack(const int8_t *src, int32_t rows, int32_t depth, int32_t height, int natural, uint32_t *dst)
 {
     const int32_t groups = (depth + 3) >> 2, stride = 2 * height;
     int32_t r, j, g;
@@ -126,6 +142,8 @@ void ed_cm4_pack(const int8_t *src, int32_t rows, int32_t depth, int32_t height,
                 for (g = 0; g < groups; g++) {
                     d[g * stride] = d[g * stride + 1] = 0u;
                 }
+            } else if (natural) {
+                pack_row_natural(s, depth, d, stride);
             } else if (height == 4) { /* the post-increment is an immediate: one loop per block height */
                 ED_PACK_ROW(s, depth, d, 32);
             } else {
@@ -204,8 +222,8 @@ ED_INLINE void mac_4x1(const uint32_t **pw, const uint32_t *x, int32_t groups, u
     *pw = w;
 }
 
-ED_INLINE void mac_2x2(const uint32_t **pw, const uint32_t *x, int32_t groups, uint32_t *a00, uint32_t *a01,
-                       uint32_t *a10, uint32_t *a11)
+ED_INLINE void mac_2x2(const uint32_t **pw, const uint32_t *x, const uint32_t *y, int32_t groups, uint32_t *a00,
+                       uint32_t *a01, uint32_t *a10, uint32_t *a11)
 {
     register uint32_t wa02 __asm__("r4");
     register uint32_t wa13 __asm__("r5");
@@ -224,7 +242,7 @@ ED_INLINE void mac_2x2(const uint32_t **pw, const uint32_t *x, int32_t groups, u
                      "smlad  %[a00], %[wa13], %[x13], %[a00]\n\t"
                      "smlad  %[a10], %[wb02], %[x02], %[a10]\n\t"
                      "smlad  %[a10], %[wb13], %[x13], %[a10]\n\t"
-                     "ldrd   %[x02], %[x13], [%[x]], #8\n\t"
+                     "ldrd   %[x02], %[x13], [%[y]], #8\n\t"
                      "smlad  %[a01], %[wa02], %[x02], %[a01]\n\t"
                      "smlad  %[a01], %[wa13], %[x13], %[a01]\n\t"
                      "smlad  %[a11], %[wb02], %[x02], %[a11]\n\t"
@@ -232,7 +250,7 @@ ED_INLINE void mac_2x2(const uint32_t **pw, const uint32_t *x, int32_t groups, u
                      "subs   %[g], %[g], #1\n\t"
                      "bne    1b"
                      : [a00] "+r"(*a00), [a01] "+r"(*a01), [a10] "+r"(*a10), [a11] "+r"(*a11), [w] "+r"(w),
-                       [x] "+r"(x), [g] "+r"(groups), [x02] "=&r"(x02), [x13] "=&r"(x13), [wa02] "=&r"(wa02),
+                       [x] "+r"(x), [y] "+r"(y), [g] "+r"(groups), [x02] "=&r"(x02), [x13] "=&r"(x13), [wa02] "=&r"(wa02),
                        [wa13] "=&r"(wa13), [wb02] "=&r"(wb02), [wb13] "=&r"(wb13)
                      :
                      : "cc", "memory");
@@ -254,15 +272,15 @@ ED_INLINE void mac_4x1(const uint32_t **pw, const uint32_t *x, int32_t groups, u
     *pw = w;
 }
 
-ED_INLINE void mac_2x2(const uint32_t **pw, const uint32_t *x, int32_t groups, uint32_t *a00, uint32_t *a01,
-                       uint32_t *a10, uint32_t *a11)
+ED_INLINE void mac_2x2(const uint32_t **pw, const uint32_t *x, const uint32_t *y, int32_t groups, uint32_t *a00,
+                       uint32_t *a01, uint32_t *a10, uint32_t *a11)
 {
     const uint32_t *w = *pw;
-    for (; groups > 0; groups--, w += 4, x += 4) {
+    for (; groups > 0; groups--, w += 4, x += 2, y += 2) {
         *a00 = ed_smlad(w[1], x[1], ed_smlad(w[0], x[0], *a00));
         *a10 = ed_smlad(w[3], x[1], ed_smlad(w[2], x[0], *a10));
-        *a01 = ed_smlad(w[1], x[3], ed_smlad(w[0], x[2], *a01));
-        *a11 = ed_smlad(w[3], x[3], ed_smlad(w[2], x[2], *a11));
+        *a01 = ed_smlad(w[1], y[1], ed_smlad(w[0], y[0], *a01));
+        *a11 = ed_smlad(w[3], y[1], ed_smlad(w[2], y[0], *a11));
     }
     *pw = w;
 }
@@ -274,7 +292,7 @@ ED_HOT static void block_2x2(const uint32_t *w, int32_t groups, const uint32_t *
 {
     uint32_t a00 = 0, a01 = 0, a10 = 0, a11 = 0;
 
-    mac_2x2(&w, cols, groups, &a00, &a01, &a10, &a11);
+    mac_2x2(&w, cols, cols + 2 * groups, groups, &a00, &a01, &a10, &a11);
     acc[0] = a00;
     acc[1] = a01;
     acc[2] = a10;
@@ -374,7 +392,7 @@ ED_INLINE void conv_blocks(const uint32_t *w, int32_t groups, const uint32_t *co
 
     for (; blocks > 0; blocks--) {
         a00 = a01 = a10 = a11 = 0u;
-        mac_2x2(&w, cols, groups, &a00, &a01, &a10, &a11);
+        mac_2x2(&w, cols, cols + 2 * groups, groups, &a00, &a01, &a10, &a11);
         if (has_bias) {
             a00 += (uint32_t)bias[0];
             a01 += (uint32_t)bias[0];

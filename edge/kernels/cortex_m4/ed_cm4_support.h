@@ -10,8 +10,9 @@
  *     word 2g     = (x[4g]   - zp) | (x[4g+2] - zp) << 16
  *     word 2g + 1 = (x[4g+1] - zp) | (x[4g+3] - zp) << 16
  *
- * (one 4-byte input load and two SXTAB16 widen a group). The last group is zero-padded. With two columns (conv)
- * their groups are interleaved, group g of column c at words (2g + c) * 2, so one pointer walks both. Size:
+ * (one 4-byte input load and two SXTAB16 widen a group; fully connected). The conv kernel builds its two columns
+ * (two output pixels) from an input image widened once per call, so they are in natural order instead, words
+ * (x[4g], x[4g+1]) and (x[4g+2], x[4g+3]), column 1 right after column 0. The last group is zero-padded. Size:
  * 8 * ceil(depth / 4) bytes per column, 4-byte aligned.
  *
  * Packed weights: the rows x depth int8 weights, widened once at load time (ed_cm4_pack) into the same pair order,
@@ -34,8 +35,9 @@ void ed_cm4_widen(const int8_t *src, int32_t depth, int32_t input_zp, uint32_t *
 /* Bytes of rows x depth weights packed in blocks of `height` rows (0 when rows or depth < 1 or too large). */
 size_t ed_cm4_packed_size(int32_t rows, int32_t depth, int32_t height);
 
-/* Packs rows x depth int8 weights (row-major, any alignment) into dst (4-byte aligned, ed_cm4_packed_size bytes). */
-void ed_cm4_pack(const int8_t *src, int32_t rows, int32_t depth, int32_t height, uint32_t *dst);
+/* Packs rows x depth int8 weights (row-major, any alignment) into dst (4-byte aligned, ed_cm4_packed_size bytes),
+ * in SMLAD pair order or (natural != 0) natural order. */
+void ed_cm4_pack(const int8_t *src, int32_t rows, int32_t depth, int32_t height, int natural, uint32_t *dst);
 
 /* Everything after the dot product: bias, per-channel requantization, output zero point, clamp. */
 typedef struct {
@@ -48,7 +50,7 @@ typedef struct {
 /*
  * out[c * out_col_stride + r] = requant(weights[r][:] . column c) for rows r in [0, rows) and ncols (1 or 2)
  * columns of a column buffer; weights packed by ed_cm4_pack with height 4 (ncols must be 1: 4x1 blocks) or
- * height 2 (2x2 blocks, or 2x1 for one column).
+ * height 2 (2x2 blocks, or 2x1 for one column; two columns are consecutive, 2 * ceil(depth / 4) words each).
  */
 void ed_cm4_mat_mult_packed(const uint32_t *packed, int32_t height, int32_t rows, int32_t depth,
                             const uint32_t *cols, int32_t ncols, const ed_cm4_out_t *q, int8_t *out,

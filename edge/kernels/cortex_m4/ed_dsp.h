@@ -81,6 +81,22 @@ static inline uint32_t ed_sxtab16_ror8(uint32_t a, uint32_t x)
     return r;
 }
 
+/* (a.lo, b.lo): PKHBT a, b, LSL #16 */
+static inline uint32_t ed_pack_lo(uint32_t a, uint32_t b)
+{
+    uint32_t r;
+    __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+}
+
+/* (a.hi, b.hi): PKHTB b, a, ASR #16 */
+static inline uint32_t ed_pack_hi(uint32_t a, uint32_t b)
+{
+    uint32_t r;
+    __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(r) : "r"(b), "r"(a));
+    return r;
+}
+
 /* acc + a.lo * b.lo + a.hi * b.hi */
 static inline uint32_t ed_smlad(uint32_t a, uint32_t b, uint32_t acc)
 {
@@ -154,6 +170,16 @@ static inline uint32_t ed_sxtab16(uint32_t a, uint32_t x)
 static inline uint32_t ed_sxtab16_ror8(uint32_t a, uint32_t x)
 {
     return ed_sxtab16(a, (x >> 8) | (x << 24));
+}
+
+static inline uint32_t ed_pack_lo(uint32_t a, uint32_t b)
+{
+    return (a & 0xFFFFu) | (b << 16);
+}
+
+static inline uint32_t ed_pack_hi(uint32_t a, uint32_t b)
+{
+    return (a >> 16) | (b & 0xFFFF0000u);
 }
 
 static inline uint32_t ed_smlad(uint32_t a, uint32_t b, uint32_t acc)

@@ -20,7 +20,7 @@ ed_kernel_status_t ed_fully_connected_s8_pack_weights(int32_t out_features, int3
     const ed_kernel_status_t status = ed_kc_pack(out_features, in_features, weights, dst, dst_size,
                                                  ed_fully_connected_s8_weights_size(out_features, in_features));
     if (status == ED_OK) {
-        ed_cm4_pack(weights, out_features, in_features, ED_FC_BLOCK, (uint32_t *)dst);
+        ed_cm4_pack(weights, out_features, in_features, ED_FC_BLOCK, 0, (uint32_t *)dst);
     }
     return status;
 }

@@ -133,7 +133,7 @@ ed_kernel_status_t ed_fully_connected_s8_pack_weights(int32_t out_features, int3
  * 2-D convolution: input NHWC (input_dims), filter OHWI (filter_dims: n = out channels, c = input_dims->c),
  * bias (out channels) or NULL, output NHWC (output_dims: n = input n, c = filter n).
  */
-size_t ed_conv2d_s8_get_buffer_size(const ed_dims_t *filter_dims);
+size_t ed_conv2d_s8_get_buffer_size(const ed_dims_t *input_dims, const ed_dims_t *filter_dims);
 ed_kernel_status_t ed_conv2d_s8(const ed_conv_params_t *params, const ed_requant_t *requant,
                                 const ed_dims_t *input_dims, const int8_t *input,
                                 const ed_dims_t *filter_dims, const void *filter, const int32_t *bias,

@@ -30,8 +30,9 @@ ed_kernel_status_t ed_conv2d_s8_pack_weights(const ed_dims_t *filter_dims, const
     return status;
 }
 
-size_t ed_conv2d_s8_get_buffer_size(const ed_dims_t *filter_dims)
+size_t ed_conv2d_s8_get_buffer_size(const ed_dims_t *input_dims, const ed_dims_t *filter_dims)
 {
+    (void)input_dims;
     (void)filter_dims;
     return 0;
 }

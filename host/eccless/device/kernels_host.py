@@ -109,7 +109,7 @@ _PROTOS = {
                                              ctypes.c_void_p, P32, P8, ctypes.POINTER(Scratch)]),
     "ed_fully_connected_s8_weights_size": (ctypes.c_size_t, [i32, i32]),
     "ed_fully_connected_s8_pack_weights": (ctypes.c_int, [i32, i32, P8, ctypes.c_void_p, ctypes.c_size_t]),
-    "ed_conv2d_s8_get_buffer_size": (ctypes.c_size_t, [ctypes.POINTER(Dims)]),
+    "ed_conv2d_s8_get_buffer_size": (ctypes.c_size_t, [ctypes.POINTER(Dims), ctypes.POINTER(Dims)]),
     "ed_conv2d_s8_weights_size": (ctypes.c_size_t, [ctypes.POINTER(Dims)]),
     "ed_conv2d_s8_pack_weights": (ctypes.c_int, [ctypes.POINTER(Dims), P8, ctypes.c_void_p, ctypes.c_size_t]),
     "ed_conv2d_s8": (ctypes.c_int, [ctypes.POINTER(ConvParams), ctypes.POINTER(Requant), ctypes.POINTER(Dims), P8,
@@ -193,7 +193,7 @@ class HostKernels:
                       out_extent(wd, pads[2], pads[3], kw, stride[1]), oc), np.int8)
         fdims = Dims(oc, kh, kw, ic)
         packed = self.pack_conv2d(w)
-        buf, scratch = self._scratch(self.lib.ed_conv2d_s8_get_buffer_size(fdims))  # buf: kept alive
+        buf, scratch = self._scratch(self.lib.ed_conv2d_s8_get_buffer_size(Dims(*x.shape), fdims))  # kept alive
         status = self.lib.ed_conv2d_s8(ConvParams(Window(*stride, *pads), Act(*act)),
                                        Requant(_ptr(mult, P32), _ptr(shift, P32)), Dims(*x.shape), _ptr(x, P8),
                                        fdims, packed.ctypes.data, _ptr(bias, P32), Dims(*y.shape), _ptr(y, P8),
