@@ -34,16 +34,25 @@ static int act_ok(const ed_act_t *a)
     return in_i8(a->input_zp) && in_i8(a->output_zp) && clamp_ok(a->act_min, a->act_max);
 }
 
+/* Every shift in [-31, 31]. u = shift + 31 is valid iff u <= 62 (unsigned); u | (62 - u) then has bit 31 clear,
+ * and it has it set for every invalid shift (62 - u wraps for 62 < u < 2^31 + 63, u itself has it above), so
+ * one OR over all channels and one test replace a compare and branch per channel. */
 static int shifts_ok(const ed_requant_t *r, int32_t channels)
 {
+    const int32_t *s = r->shift;
+    uint32_t bad = 0, u, v;
     int32_t c;
 
-    for (c = 0; c < channels; c++) {
-        if (r->shift[c] < -31 || r->shift[c] > 31) {
-            return 0;
-        }
+    for (c = channels >> 1; c > 0; c--, s += 2) {
+        u = (uint32_t)s[0] + 31u;
+        v = (uint32_t)s[1] + 31u;
+        bad |= u | (62u - u) | v | (62u - v);
     }
-    return 1;
+    if ((channels & 1) != 0) {
+        u = (uint32_t)s[0] + 31u;
+        bad |= u | (62u - u);
+    }
+    return (bad >> 31) == 0u;
 }
 
 /* (in + pad_before + pad_after - kernel) / stride + 1 == out, with a window that fits the padded input and a

@@ -182,8 +182,9 @@ static inline uint32_t out_byte(const ed_cm4_out_t *q, ed_cm4_rq_t c, int32_t ro
  * one LDM, which names its registers in ascending order: hence the explicit r4-r7. An LDM of four words and two
  * LDRD take the same 5-6 cycles on Cortex-M4 (1 + N each); the saving is in issued instructions. Portable twins
  * below for hosts.
- *   4x1: LDRD column, LDM 4 + 4 SMLAD, LDM 4 + 4 SMLAD, SUBS, BNE = 13 instructions per 16 MACs
- *   2x2: LDM 4 weights, LDRD pixel 0 + 4 SMLAD, LDRD pixel 1 + 4 SMLAD, SUBS, BNE = 13 per 16 MACs
+ *   4x1: LDRD column, LDM 4 + 4 SMLAD, LDM 4 + 4 SMLAD = 11 instructions per 16 MACs
+ *   2x2: LDM 4 weights, LDRD pixel 0 + 4 SMLAD, LDRD pixel 1 + 4 SMLAD = 11 per 16 MACs
+ * unrolled twice: SUBS + BNE per 32 MACs, so 12 per 16.
  */
 #if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
 
@@ -200,7 +201,35 @@ ED_INLINE void mac_4x1(const uint32_t **pw, const uint32_t *x, int32_t groups, u
     if (groups <= 0) {
         return;
     }
-    __asm__ volatile("1:\n\t"
+    /* an odd group first, then two groups per iteration (one SUBS + BNE per 32 MACs) */
+    __asm__ volatile("lsrs   %[g], %[g], #1\n\t"
+                     "bcc    2f\n\t"
+                     "ldrd   %[x02], %[x13], [%[x]], #8\n\t"
+                     "ldmia  %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"
+                     "smlad  %[a0], %[w0], %[x02], %[a0]\n\t"
+                     "smlad  %[a0], %[w1], %[x13], %[a0]\n\t"
+                     "smlad  %[a1], %[w2], %[x02], %[a1]\n\t"
+                     "smlad  %[a1], %[w3], %[x13], %[a1]\n\t"
+                     "ldmia  %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"
+                     "smlad  %[a2], %[w0], %[x02], %[a2]\n\t"
+                     "smlad  %[a2], %[w1], %[x13], %[a2]\n\t"
+                     "smlad  %[a3], %[w2], %[x02], %[a3]\n\t"
+                     "smlad  %[a3], %[w3], %[x13], %[a3]\n\t"
+                     "2:\n\t"
+                     "cmp    %[g], #0\n\t"
+                     "beq    3f\n\t"
+                     "1:\n\t"
+                     "ldrd   %[x02], %[x13], [%[x]], #8\n\t"
+                     "ldmia  %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"
+                     "smlad  %[a0], %[w0], %[x02], %[a0]\n\t"
+                     "smlad  %[a0], %[w1], %[x13], %[a0]\n\t"
+                     "smlad  %[a1], %[w2], %[x02], %[a1]\n\t"
+                     "smlad  %[a1], %[w3], %[x13], %[a1]\n\t"
+                     "ldmia  %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"
+                     "smlad  %[a2], %[w0], %[x02], %[a2]\n\t"
+                     "smlad  %[a2], %[w1], %[x13], %[a2]\n\t"
+                     "smlad  %[a3], %[w2], %[x02], %[a3]\n\t"
+                     "smlad  %[a3], %[w3], %[x13], %[a3]\n\t"
                      "ldrd   %[x02], %[x13], [%[x]], #8\n\t"
                      "ldmia  %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"
                      "smlad  %[a0], %[w0], %[x02], %[a0]\n\t"
@@ -213,7 +242,8 @@ ED_INLINE void mac_4x1(const uint32_t **pw, const uint32_t *x, int32_t groups, u
                      "smlad  %[a3], %[w2], %[x02], %[a3]\n\t"
                      "smlad  %[a3], %[w3], %[x13], %[a3]\n\t"
                      "subs   %[g], %[g], #1\n\t"
-                     "bne    1b"
+                     "bne    1b\n\t"
+                     "3:"
                      : [a0] "+r"(*a0), [a1] "+r"(*a1), [a2] "+r"(*a2), [a3] "+r"(*a3), [w] "+r"(w), [x] "+r"(x),
                        [g] "+r"(groups), [x02] "=&r"(x02), [x13] "=&r"(x13), [w0] "=&r"(w0), [w1] "=&r"(w1),
                        [w2] "=&r"(w2), [w3] "=&r"(w3)
@@ -235,7 +265,34 @@ ED_INLINE void mac_2x2(const uint32_t **pw, const uint32_t *x, const uint32_t *y
     if (groups <= 0) {
         return;
     }
-    __asm__ volatile("1:\n\t"
+    __asm__ volatile("lsrs   %[g], %[g], #1\n\t"
+                     "bcc    2f\n\t"
+                     "ldmia  %[w]!, {%[wa02], %[wa13], %[wb02], %[wb13]}\n\t"
+                     "ldrd   %[x02], %[x13], [%[x]], #8\n\t"
+                     "smlad  %[a00], %[wa02], %[x02], %[a00]\n\t"
+                     "smlad  %[a00], %[wa13], %[x13], %[a00]\n\t"
+                     "smlad  %[a10], %[wb02], %[x02], %[a10]\n\t"
+                     "smlad  %[a10], %[wb13], %[x13], %[a10]\n\t"
+                     "ldrd   %[x02], %[x13], [%[y]], #8\n\t"
+                     "smlad  %[a01], %[wa02], %[x02], %[a01]\n\t"
+                     "smlad  %[a01], %[wa13], %[x13], %[a01]\n\t"
+                     "smlad  %[a11], %[wb02], %[x02], %[a11]\n\t"
+                     "smlad  %[a11], %[wb13], %[x13], %[a11]\n\t"
+                     "2:\n\t"
+                     "cmp    %[g], #0\n\t"
+                     "beq    3f\n\t"
+                     "1:\n\t"
+                     "ldmia  %[w]!, {%[wa02], %[wa13], %[wb02], %[wb13]}\n\t"
+                     "ldrd   %[x02], %[x13], [%[x]], #8\n\t"
+                     "smlad  %[a00], %[wa02], %[x02], %[a00]\n\t"
+                     "smlad  %[a00], %[wa13], %[x13], %[a00]\n\t"
+                     "smlad  %[a10], %[wb02], %[x02], %[a10]\n\t"
+                     "smlad  %[a10], %[wb13], %[x13], %[a10]\n\t"
+                     "ldrd   %[x02], %[x13], [%[y]], #8\n\t"
+                     "smlad  %[a01], %[wa02], %[x02], %[a01]\n\t"
+                     "smlad  %[a01], %[wa13], %[x13], %[a01]\n\t"
+                     "smlad  %[a11], %[wb02], %[x02], %[a11]\n\t"
+                     "smlad  %[a11], %[wb13], %[x13], %[a11]\n\t"
                      "ldmia  %[w]!, {%[wa02], %[wa13], %[wb02], %[wb13]}\n\t"
                      "ldrd   %[x02], %[x13], [%[x]], #8\n\t"
                      "smlad  %[a00], %[wa02], %[x02], %[a00]\n\t"
@@ -248,7 +305,8 @@ ED_INLINE void mac_2x2(const uint32_t **pw, const uint32_t *x, const uint32_t *y
                      "smlad  %[a11], %[wb02], %[x02], %[a11]\n\t"
                      "smlad  %[a11], %[wb13], %[x13], %[a11]\n\t"
                      "subs   %[g], %[g], #1\n\t"
-                     "bne    1b"
+                     "bne    1b\n\t"
+                     "3:"
                      : [a00] "+r"(*a00), [a01] "+r"(*a01), [a10] "+r"(*a10), [a11] "+r"(*a11), [w] "+r"(w),
                        [x] "+r"(x), [y] "+r"(y), [g] "+r"(groups), [x02] "=&r"(x02), [x13] "=&r"(x13), [wa02] "=&r"(wa02),
                        [wa13] "=&r"(wa13), [wb02] "=&r"(wb02), [wb13] "=&r"(wb13)
@@ -380,30 +438,23 @@ ED_HOT static void fc_blocks_nobias(const uint32_t *w, int32_t groups, const uin
     fc_blocks(w, groups, col, blocks, q, out, 0);
 }
 
-/* The full 2-row blocks of a conv layer times two pixels (outputs at out and out + stride), as fc_blocks. */
-ED_INLINE void conv_blocks(const uint32_t *w, int32_t groups, const uint32_t *cols, int32_t blocks,
-                           const ed_cm4_out_t *q, int8_t *out, int32_t stride, int has_bias)
+/* The full 2-row blocks of a conv layer times two pixels (outputs at out and out + stride), as fc_blocks, with the
+ * channels' constants from the call's table (ed_cm4_channel_table): the accumulators start at the bias. */
+ED_HOT static void conv_blocks(const uint32_t *w, int32_t groups, const uint32_t *cols, int32_t blocks,
+                               const ed_cm4_out_t *q, int8_t *out, int32_t stride)
 {
-    const int32_t *bias = q->bias, *mult = q->multiplier, *shift = q->shift;
+    const ed_cm4_channel_t *t = q->table;
     const uint32_t zp = (uint32_t)q->output_zp;
     const uint32_t lo4 = ((uint32_t)q->act_min & 0xFFu) * 0x01010101u, hi4 = ((uint32_t)q->act_max & 0xFFu) * 0x01010101u;
     uint32_t a00, a01, a10, a11, v;
     ed_cm4_rq_t c0, c1;
 
-    for (; blocks > 0; blocks--) {
-        a00 = a01 = a10 = a11 = 0u;
+    for (; blocks > 0; blocks--, t += 2) {
+        a00 = a01 = t[0].bias;
+        a10 = a11 = t[1].bias;
         mac_2x2(&w, cols, cols + 2 * groups, groups, &a00, &a01, &a10, &a11);
-        if (has_bias) {
-            a00 += (uint32_t)bias[0];
-            a01 += (uint32_t)bias[0];
-            a10 += (uint32_t)bias[1];
-            a11 += (uint32_t)bias[1];
-            bias += 2;
-        }
-        c0 = ed_cm4_rq_channel(mult[0], shift[0]);
-        c1 = ed_cm4_rq_channel(mult[1], shift[1]);
-        mult += 2;
-        shift += 2;
+        c0 = t[0].rq;
+        c1 = t[1].rq;
         v = rq8(a00, c0, zp) | rq8(a10, c1, zp) << 8 | rq8(a01, c0, zp) << 16 | rq8(a11, c1, zp) << 24;
         v = ed_min_s8x4(ed_max_s8x4(v, lo4), hi4);
         put2(out, v);
@@ -412,16 +463,13 @@ ED_INLINE void conv_blocks(const uint32_t *w, int32_t groups, const uint32_t *co
     }
 }
 
-ED_HOT static void conv_blocks_bias(const uint32_t *w, int32_t groups, const uint32_t *cols, int32_t blocks,
-                                    const ed_cm4_out_t *q, int8_t *out, int32_t stride)
+void ed_cm4_channel_table(const ed_cm4_out_t *q, int32_t channels, ed_cm4_channel_t *table)
 {
-    conv_blocks(w, groups, cols, blocks, q, out, stride, 1);
-}
-
-ED_HOT static void conv_blocks_nobias(const uint32_t *w, int32_t groups, const uint32_t *cols, int32_t blocks,
-                                      const ed_cm4_out_t *q, int8_t *out, int32_t stride)
-{
-    conv_blocks(w, groups, cols, blocks, q, out, stride, 0);
+    int32_t c;
+    for (c = 0; c < channels; c++) {
+        table[c].bias = q->bias != NULL ? (uint32_t)q->bias[c] : 0u;
+        table[c].rq = ed_cm4_rq_channel(q->multiplier[c], q->shift[c]);
+    }
 }
 
 /* The first n (1..4) bytes of w to p. */
@@ -455,8 +503,7 @@ void ed_cm4_mat_mult_packed(const uint32_t *packed, int32_t height, int32_t rows
         if (height == 4) {
             (o.bias != NULL ? fc_blocks_bias : fc_blocks_nobias)(packed, groups, cols, full, &o, out);
         } else {
-            (o.bias != NULL ? conv_blocks_bias : conv_blocks_nobias)(packed, groups, cols, full, &o, out,
-                                                                     out_col_stride);
+            conv_blocks(packed, groups, cols, full, &o, out, out_col_stride);
         }
         r = full * height;
         packed += full * block;

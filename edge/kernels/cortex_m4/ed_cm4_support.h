@@ -23,6 +23,7 @@
 #ifndef ED_CM4_SUPPORT_H
 #define ED_CM4_SUPPORT_H
 
+#include "ed_cm4_requant.h"
 #include "ed_kernels.h"
 
 /* Bytes of a column buffer holding ncols columns of depth values (0 for depth or ncols < 1). */
@@ -39,13 +40,23 @@ size_t ed_cm4_packed_size(int32_t rows, int32_t depth, int32_t height);
  * in SMLAD pair order or (natural != 0) natural order. */
 void ed_cm4_pack(const int8_t *src, int32_t rows, int32_t depth, int32_t height, int natural, uint32_t *dst);
 
+/* One output channel's bias and requantization constants, prepared once per call (conv: each is used per pixel). */
+typedef struct {
+    uint32_t bias;
+    ed_cm4_rq_t rq;
+} ed_cm4_channel_t;
+
 /* Everything after the dot product: bias, per-channel requantization, output zero point, clamp. */
 typedef struct {
     const int32_t *bias; /* NULL: no bias */
     const int32_t *multiplier;
     const int32_t *shift;
+    const ed_cm4_channel_t *table; /* the same per channel (ed_cm4_channel_table); required with two columns */
     int32_t output_zp, act_min, act_max;
 } ed_cm4_out_t;
+
+/* table[c] for channels c in [0, channels) from q's bias, multipliers and shifts. */
+void ed_cm4_channel_table(const ed_cm4_out_t *q, int32_t channels, ed_cm4_channel_t *table);
 
 /*
  * out[c * out_col_stride + r] = requant(weights[r][:] . column c) for rows r in [0, rows) and ncols (1 or 2)

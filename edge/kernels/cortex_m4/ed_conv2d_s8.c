@@ -6,7 +6,7 @@
  * two columns (ed_cm4_support.c); an odd last pixel goes through the 2x1 kernel. Bit-exact with the reference.
  *
  * Scratch layout: [two columns: 16 * ceil(K/4) bytes][4 bytes][the widened image: 2 * H * W * C bytes rounded
- * up to a word][4 bytes], K = kh * kw * in_c. A row copy moves whole words, so it may read one int16 past its run
+ * up to a word][4 bytes][channel table: 16 bytes per output channel], K = kh * kw * in_c. A row copy moves whole words, so it may read one int16 past its run
  * (at worst into the last 4 bytes) and write one past it: into the next row or the trailing zeros, both written
  * after it, into the column's padding, where the packed weights are 0, or (the second column) into the 4 bytes
  * before the image.
@@ -66,7 +66,8 @@ size_t ed_conv2d_s8_get_buffer_size(const ed_dims_t *input_dims, const ed_dims_t
         return 0;
     }
     image = (int64_t)input_dims->h * input_dims->w * input_dims->c;
-    total = (int64_t)ed_cm4_cols_size(depth, 2) + 4 + ((2 * image + 3) & ~(int64_t)3) + 4;
+    total = (int64_t)ed_cm4_cols_size(depth, 2) + 4 + ((2 * image + 3) & ~(int64_t)3) + 4 +
+            (int64_t)sizeof(ed_cm4_channel_t) * rows;
     return image > INT32_MAX || total > INT32_MAX ? 0u : (size_t)total;
 }
 
@@ -159,7 +160,7 @@ static inline void zero_run(int16_t *d, int32_t n)
 }
 
 /* Column of output pixel (oy, ox) from the widened image img (one batch). */
-static void im2col(int16_t *col, const int16_t *img, const ed_dims_t *in, const ed_dims_t *f,
+ED_NOINLINE static void im2col(int16_t *col, const int16_t *img, const ed_dims_t *in, const ed_dims_t *f,
                    const ed_window_t *win, int32_t oy, int32_t ox)
 {
     const int32_t y0 = oy * win->stride_h - win->pad_top, x0 = ox * win->stride_w - win->pad_left;
@@ -195,6 +196,7 @@ ed_kernel_status_t ed_conv2d_s8(const ed_conv_params_t *params, const ed_requant
     ed_cm4_out_t q;
     uint32_t *cols;
     int16_t *img;
+    ed_cm4_channel_t *table;
     int32_t b, p, c, ncols, depth, pixels, out_c, colvals, image, oy, ox;
 
     if (status == ED_OK) {
@@ -216,6 +218,9 @@ ed_kernel_status_t ed_conv2d_s8(const ed_conv_params_t *params, const ed_requant
     q.output_zp = params->act.output_zp;
     q.act_min = params->act.act_min;
     q.act_max = params->act.act_max;
+    table = (ed_cm4_channel_t *)(void *)(img + 2 * ((image + 1) / 2) + 2);
+    ed_cm4_channel_table(&q, out_c, table);
+    q.table = table;
     for (b = 0; b < input_dims->n; b++) {
         widen_image(input + b * image, image, params->act.input_zp, img);
         oy = ox = 0;

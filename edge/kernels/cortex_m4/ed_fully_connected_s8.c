@@ -49,6 +49,7 @@ ed_kernel_status_t ed_fully_connected_s8(const ed_fc_params_t *params, const ed_
     }
     cols = (uint32_t *)scratch->buf;
     q.bias = bias;
+    q.table = NULL;
     q.multiplier = requant->multiplier;
     q.shift = requant->shift;
     q.output_zp = params->act.output_zp;
