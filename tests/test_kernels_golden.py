@@ -173,3 +173,17 @@ def test_wide_layers_equal_reference(kern):
              out_mult=np.full(9, 1 << 30, np.int32), out_shift=np.full(9, -9, np.int32))
     x = rng.integers(-128, 128, (2, 7, 5, 13), dtype=np.int8)
     assert_same(INT8_KERNELS["conv2d"](op, x), kern.run(op, x), f"{kern.variant} conv 13ch odd pixels")
+
+
+@pytest.mark.parametrize("kh,kw,cin,pads,stride", [(5, 5, 1, (2, 2, 2, 2), (1, 1)), (3, 3, 2, (0, 2, 1, 0), (2, 1)),
+                                                   (1, 8, 1, (0, 0, 3, 9), (1, 2)), (4, 1, 8, (5, 1, 0, 0), (1, 1))])
+def test_short_row_conv_equals_reference(kern, kh, kw, cin, pads, stride):
+    """Few input channels (the rows cortex_m4 copies as words), odd filter and pixel counts, windows half outside
+    the image, and padding beyond kernel - 1 (windows past the zero margin take the cell-by-cell path)."""
+    rng = np.random.default_rng(kh * 100 + kw * 10 + cin)
+    op = QOp("conv2d", weight=rng.integers(-128, 128, (7, kh, kw, cin), dtype=np.int8), pads=pads, stride=stride,
+             bias=rng.integers(-(10**5), 10**5, 7).astype(np.int32), in_zp=-5, out_zp=3,
+             out_mult=rng.integers(1 << 29, 1 << 31, 7, dtype=np.int64).astype(np.int32),
+             out_shift=rng.integers(-12, 2, 7).astype(np.int32))
+    x = rng.integers(-128, 128, (2, 9, 7, cin), dtype=np.int8)
+    assert_same(INT8_KERNELS["conv2d"](op, x), kern.run(op, x), f"{kern.variant} conv {kh}x{kw}x{cin}")

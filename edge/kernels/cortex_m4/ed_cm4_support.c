@@ -59,6 +59,26 @@ void ed_cm4_widen(const int8_t *src, int32_t depth, int32_t input_zp, uint32_t *
     }
 }
 
+void ed_cm4_widen_image(const int8_t *src, int32_t n, int32_t zp, int16_t *dst)
+{
+    const uint32_t off16 = (uint32_t)(-zp) & 0xFFFFu, offset2 = off16 | (off16 << 16);
+    uint32_t x, a, b;
+    int32_t i;
+
+    for (i = n >> 2; i > 0; i--) {
+        x = ed_read_u32(src);
+        src += 4;
+        a = ed_sxtab16(offset2, x);      /* (x0, x2) */
+        b = ed_sxtab16_ror8(offset2, x); /* (x1, x3) */
+        ed_write_u32(dst, ed_pack_lo(a, b));
+        ed_write_u32(dst + 2, ed_pack_hi(a, b));
+        dst += 4;
+    }
+    for (i = 0; i < (n & 3); i++) {
+        dst[i] = (int16_t)(src[i] - zp);
+    }
+}
+
 size_t ed_cm4_packed_size(int32_t rows, int32_t depth, int32_t height)
 {
     int64_t blocks, bytes;
@@ -403,7 +423,7 @@ ED_INLINE void fc_blocks(const uint32_t *w, int32_t groups, const uint32_t *col,
 {
     const int32_t *bias = q->bias, *mult = q->multiplier, *shift = q->shift;
     const uint32_t zp = (uint32_t)q->output_zp;
-    const uint32_t lo4 = ((uint32_t)q->act_min & 0xFFu) * 0x01010101u, hi4 = ((uint32_t)q->act_max & 0xFFu) * 0x01010101u;
+    const uint32_t lo4 = q->lo4, hi4 = q->hi4;
     uint32_t a0, a1, a2, a3, v;
 
     for (; blocks > 0; blocks--) {
@@ -440,12 +460,12 @@ ED_HOT static void fc_blocks_nobias(const uint32_t *w, int32_t groups, const uin
 
 /* The full 2-row blocks of a conv layer times two pixels (outputs at out and out + stride), as fc_blocks, with the
  * channels' constants from the call's table (ed_cm4_channel_table): the accumulators start at the bias. */
-ED_HOT static void conv_blocks(const uint32_t *w, int32_t groups, const uint32_t *cols, int32_t blocks,
+ED_HOT void ed_cm4_conv_blocks(const uint32_t *w, int32_t groups, const uint32_t *cols, int32_t blocks,
                                const ed_cm4_out_t *q, int8_t *out, int32_t stride)
 {
     const ed_cm4_channel_t *t = q->table;
     const uint32_t zp = (uint32_t)q->output_zp;
-    const uint32_t lo4 = ((uint32_t)q->act_min & 0xFFu) * 0x01010101u, hi4 = ((uint32_t)q->act_max & 0xFFu) * 0x01010101u;
+    const uint32_t lo4 = q->lo4, hi4 = q->hi4;
     uint32_t a00, a01, a10, a11, v;
     ed_cm4_rq_t c0, c1;
 
@@ -461,6 +481,12 @@ ED_HOT static void conv_blocks(const uint32_t *w, int32_t groups, const uint32_t
         put2(out + stride, v >> 16);
         out += 2;
     }
+}
+
+void ed_cm4_out_clamp(ed_cm4_out_t *q)
+{
+    q->lo4 = ((uint32_t)q->act_min & 0xFFu) * 0x01010101u;
+    q->hi4 = ((uint32_t)q->act_max & 0xFFu) * 0x01010101u;
 }
 
 void ed_cm4_channel_table(const ed_cm4_out_t *q, int32_t channels, ed_cm4_channel_t *table)
@@ -490,7 +516,7 @@ void ed_cm4_mat_mult_packed(const uint32_t *packed, int32_t height, int32_t rows
 {
     const ed_cm4_out_t o = *q; /* in registers: the int8 stores below could alias *q */
     /* ssat8 then a lane-wise clamp equals the int32 clamp, as act_min and act_max lie within int8 */
-    const uint32_t lo4 = ((uint32_t)o.act_min & 0xFFu) * 0x01010101u, hi4 = ((uint32_t)o.act_max & 0xFFu) * 0x01010101u;
+    const uint32_t lo4 = o.lo4, hi4 = o.hi4;
     const int32_t groups = (depth + 3) >> 2, block = groups * height * 2;
     uint32_t acc[4], w;
     int32_t r, n;
@@ -503,7 +529,7 @@ void ed_cm4_mat_mult_packed(const uint32_t *packed, int32_t height, int32_t rows
         if (height == 4) {
             (o.bias != NULL ? fc_blocks_bias : fc_blocks_nobias)(packed, groups, cols, full, &o, out);
         } else {
-            conv_blocks(packed, groups, cols, full, &o, out, out_col_stride);
+            ed_cm4_conv_blocks(packed, groups, cols, full, &o, out, out_col_stride);
         }
         r = full * height;
         packed += full * block;

@@ -33,6 +33,9 @@ size_t ed_cm4_cols_size(int32_t depth, int32_t ncols);
  * bytes are read). */
 void ed_cm4_widen(const int8_t *src, int32_t depth, int32_t input_zp, uint32_t *cols, int32_t col, int32_t ncols);
 
+/* n int16 values x - input_zp from n int8 at src, natural order, into dst (any alignment of either). */
+void ed_cm4_widen_image(const int8_t *src, int32_t n, int32_t input_zp, int16_t *dst);
+
 /* Bytes of rows x depth weights packed in blocks of `height` rows (0 when rows or depth < 1 or too large). */
 size_t ed_cm4_packed_size(int32_t rows, int32_t depth, int32_t height);
 
@@ -53,7 +56,16 @@ typedef struct {
     const int32_t *shift;
     const ed_cm4_channel_t *table; /* the same per channel (ed_cm4_channel_table); required with two columns */
     int32_t output_zp, act_min, act_max;
+    uint32_t lo4, hi4; /* act_min, act_max in each byte (ed_cm4_out_clamp) */
 } ed_cm4_out_t;
+
+/* Sets q->lo4 and q->hi4 from q->act_min and q->act_max. */
+void ed_cm4_out_clamp(ed_cm4_out_t *q);
+
+/* The rows / 2 full 2-row blocks of a height-2 packed matrix times two columns (outputs at out and out + stride);
+ * q->table required. ed_cm4_mat_mult_packed calls it, and so can a caller that has nothing else to do. */
+void ed_cm4_conv_blocks(const uint32_t *packed, int32_t groups, const uint32_t *cols, int32_t blocks,
+                        const ed_cm4_out_t *q, int8_t *out, int32_t stride);
 
 /* table[c] for channels c in [0, channels) from q's bias, multipliers and shifts. */
 void ed_cm4_channel_table(const ed_cm4_out_t *q, int32_t channels, ed_cm4_channel_t *table);

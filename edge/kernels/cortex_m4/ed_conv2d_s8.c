@@ -1,15 +1,20 @@
 /*
  * ed_conv2d_s8.c (cortex_m4): the input image is widened once per call to int16 with input_zp subtracted
- * (natural order); then, two output pixels at a time, each receptive field is copied from it row by row as words
- * into a column buffer (im2col; cells outside the image are 0, which is what input_zp widens to) and a 2x2 block
+ * (natural order) inside a margin of zeros (what input_zp widens to), kh - 1 rows above and below and kw - 1
+ * columns left and right; then, two output pixels at a time, each receptive field is copied from it row by row as
+ * words into a column buffer (im2col) and a 2x2 block
  * kernel multiplies two packed filters (int16, widened once at load time by ed_conv2d_s8_pack_weights) with the
  * two columns (ed_cm4_support.c); an odd last pixel goes through the 2x1 kernel. Bit-exact with the reference.
  *
- * Scratch layout: [two columns: 16 * ceil(K/4) bytes][4 bytes][the widened image: 2 * H * W * C bytes rounded
- * up to a word][4 bytes][channel table: 16 bytes per output channel], K = kh * kw * in_c. A row copy moves whole words, so it may read one int16 past its run
- * (at worst into the last 4 bytes) and write one past it: into the next row or the trailing zeros, both written
- * after it, into the column's padding, where the packed weights are 0, or (the second column) into the 4 bytes
- * before the image.
+ * With padding of at most kernel - 1 (TFLite's SAME and VALID) every window lies within the margin and is copied
+ * without a test per cell; a window reaching further takes a slower path that fills the cells outside with 0.
+ *
+ * Scratch layout: [two columns: 16 * ceil(K/4) bytes][4 bytes][the margined image: 2 * (H + 2 kh - 2) *
+ * (W + 2 kw - 2) * C bytes rounded up to a word][4 bytes][channel table: 16 bytes per output channel],
+ * K = kh * kw * in_c. A row copy moves whole words, so it may read one int16 past its run (at worst into the 4
+ * bytes after the image) and write one past it: into the next row or the trailing zeros, both written after it,
+ * into the column's padding, where the packed weights are 0, or (the second column) into the 4 bytes before the
+ * image.
  */
 #include <string.h>
 
@@ -65,31 +70,11 @@ size_t ed_conv2d_s8_get_buffer_size(const ed_dims_t *input_dims, const ed_dims_t
         (int64_t)input_dims->h * input_dims->w > INT32_MAX) {
         return 0;
     }
-    image = (int64_t)input_dims->h * input_dims->w * input_dims->c;
+    image = (int64_t)(input_dims->h + 2 * (filter_dims->h - 1)) * (input_dims->w + 2 * (filter_dims->w - 1)) *
+            input_dims->c;
     total = (int64_t)ed_cm4_cols_size(depth, 2) + 4 + ((2 * image + 3) & ~(int64_t)3) + 4 +
             (int64_t)sizeof(ed_cm4_channel_t) * rows;
     return image > INT32_MAX || total > INT32_MAX ? 0u : (size_t)total;
-}
-
-/* n int16 values of x - zp from n int8 at src, natural order (any alignment in, dst 4-byte aligned). */
-static void widen_image(const int8_t *src, int32_t n, int32_t zp, int16_t *dst)
-{
-    const uint32_t off16 = (uint32_t)(-zp) & 0xFFFFu, offset2 = off16 | (off16 << 16);
-    uint32_t *d = (uint32_t *)dst, x, a, b;
-    int32_t i;
-
-    for (i = n >> 2; i > 0; i--) {
-        x = ed_read_u32(src);
-        src += 4;
-        a = ed_sxtab16(offset2, x);      /* (x0, x2) */
-        b = ed_sxtab16_ror8(offset2, x); /* (x1, x3) */
-        d[0] = ed_pack_lo(a, b);
-        d[1] = ed_pack_hi(a, b);
-        d += 2;
-    }
-    for (i = 0; i < (n & 3); i++) {
-        ((int16_t *)d)[i] = (int16_t)(src[i] - zp);
-    }
 }
 
 #if defined(__GNUC__)
@@ -159,30 +144,48 @@ static inline void zero_run(int16_t *d, int32_t n)
     }
 }
 
-/* Column of output pixel (oy, ox) from the widened image img (one batch). */
+/* Column of output pixel (oy, ox) from the margined image img (one batch). */
 ED_NOINLINE static void im2col(int16_t *col, const int16_t *img, const ed_dims_t *in, const ed_dims_t *f,
-                   const ed_window_t *win, int32_t oy, int32_t ox)
+                               const ed_window_t *win, int32_t oy, int32_t ox)
 {
+    const int32_t mh = f->h - 1, mw = f->w - 1, pw = in->w + 2 * mw, line = pw * in->c, row = f->w * f->c;
     const int32_t y0 = oy * win->stride_h - win->pad_top, x0 = ox * win->stride_w - win->pad_left;
-    /* Taps kx in [kx_lo, kx_hi) fall inside the image; their pixels are contiguous in NHWC. */
-    const int32_t kx_lo = x0 < 0 ? (-x0 < f->w ? -x0 : f->w) : 0;
-    const int32_t kx_hi = in->w - x0 < f->w ? (in->w - x0 > kx_lo ? in->w - x0 : kx_lo) : f->w;
-    const int32_t row = f->w * f->c, lead = kx_lo * f->c, run = (kx_hi - kx_lo) * f->c, line = in->w * in->c;
-    int32_t ky;
+    int32_t ky, kx;
 
-    if (lead == 0 && run == row && y0 >= 0 && y0 + f->h <= in->h) {
-        im2col_inside(col, img + y0 * line + x0 * in->c, f->h, row, line);
+    if (y0 >= -mh && x0 >= -mw && y0 + f->h <= in->h + mh && x0 + f->w <= in->w + mw) {
+        im2col_inside(col, img + (y0 + mh) * line + (x0 + mw) * in->c, f->h, row, line);
         return;
     }
-    for (ky = 0; ky < f->h; ky++, col += row) {
-        if (y0 + ky < 0 || y0 + ky >= in->h || run == 0) {
-            zero_run(col, row);
-            continue;
+    for (ky = 0; ky < f->h; ky++) { /* padding beyond the margin: cell by cell */
+        for (kx = 0; kx < f->w; kx++, col += f->c) {
+            const int32_t iy = y0 + ky, ix = x0 + kx;
+            if (iy < 0 || iy >= in->h || ix < 0 || ix >= in->w) {
+                zero_run(col, f->c);
+            } else {
+                const int16_t *src = img + (iy + mh) * line + (ix + mw) * in->c;
+                int32_t c;
+                for (c = 0; c < f->c; c++) {
+                    col[c] = src[c];
+                }
+            }
         }
-        zero_run(col, lead);
-        copy_words((uint32_t *)(void *)(col + lead),
-                   (const uint32_t *)(const void *)(img + (y0 + ky) * line + (x0 + kx_lo) * in->c), (run + 1) >> 1);
-        zero_run(col + lead + run, row - lead - run);
+    }
+}
+
+/* The margined image of one input image: zeros, then each input row widened into place. */
+static void widen_margined(const int8_t *src, const ed_dims_t *in, const ed_dims_t *f, int32_t input_zp,
+                           int16_t *img)
+{
+    const int32_t pw = in->w + 2 * (f->w - 1), total = (in->h + 2 * (f->h - 1)) * pw * in->c;
+    const int32_t line = in->w * in->c;
+    uint32_t *z = (uint32_t *)(void *)img;
+    int32_t i, y;
+
+    for (i = (total + 1) >> 1; i > 0; i--) {
+        *z++ = 0u;
+    }
+    for (y = 0; y < in->h; y++) {
+        ed_cm4_widen_image(src + y * line, line, input_zp, img + ((y + f->h - 1) * pw + f->w - 1) * in->c);
     }
 }
 
@@ -197,7 +200,9 @@ ed_kernel_status_t ed_conv2d_s8(const ed_conv_params_t *params, const ed_requant
     uint32_t *cols;
     int16_t *img;
     ed_cm4_channel_t *table;
-    int32_t b, p, c, ncols, depth, pixels, out_c, colvals, image, oy, ox;
+    const ed_window_t *win = &params->window;
+    int32_t b, p, c, ncols, depth, pixels, out_c, colvals, image, margined, oy, ox, inside, top, left, line, row,
+        in_c, groups;
 
     if (status == ED_OK) {
         status = ed_kc_scratch(scratch, ed_conv2d_s8_get_buffer_size(input_dims, filter_dims));
@@ -218,23 +223,46 @@ ed_kernel_status_t ed_conv2d_s8(const ed_conv_params_t *params, const ed_requant
     q.output_zp = params->act.output_zp;
     q.act_min = params->act.act_min;
     q.act_max = params->act.act_max;
-    table = (ed_cm4_channel_t *)(void *)(img + 2 * ((image + 1) / 2) + 2);
+    ed_cm4_out_clamp(&q);
+    margined = (input_dims->h + 2 * (filter_dims->h - 1)) * (input_dims->w + 2 * (filter_dims->w - 1)) *
+               input_dims->c;
+    table = (ed_cm4_channel_t *)(void *)(img + 2 * ((margined + 1) / 2) + 2);
+    /* Padding within kernel - 1 (SAME, VALID) keeps every window inside the margin. */
+    inside = win->pad_top < filter_dims->h && win->pad_bottom < filter_dims->h && win->pad_left < filter_dims->w &&
+             win->pad_right < filter_dims->w;
+    in_c = input_dims->c;
+    top = filter_dims->h - 1 - win->pad_top;  /* margined row of output row 0's first kernel row */
+    left = filter_dims->w - 1 - win->pad_left;
+    line = (input_dims->w + 2 * (filter_dims->w - 1)) * in_c;
+    row = filter_dims->w * in_c;
+    groups = (depth + 3) >> 2;
     ed_cm4_channel_table(&q, out_c, table);
     q.table = table;
     for (b = 0; b < input_dims->n; b++) {
-        widen_image(input + b * image, image, params->act.input_zp, img);
+        widen_margined(input + b * image, input_dims, filter_dims, params->act.input_zp, img);
         oy = ox = 0;
         for (p = 0; p < pixels; p += ncols) {
             ncols = pixels - p >= 2 ? 2 : 1;
             for (c = 0; c < ncols; c++) {
-                im2col((int16_t *)cols + c * colvals, img, input_dims, filter_dims, &params->window, oy, ox);
+                int16_t *col = (int16_t *)cols + c * colvals;
+                if (inside) { /* no window leaves the margin: straight to the row copies */
+                    im2col_inside(col, img + (oy * win->stride_h + top) * line + (ox * win->stride_w + left) * in_c,
+                                  filter_dims->h, row, line);
+                } else {
+                    im2col(col, img, input_dims, filter_dims, win, oy, ox);
+                }
                 if (++ox == output_dims->w) {
                     ox = 0;
                     oy++;
                 }
             }
-            ed_cm4_mat_mult_packed((const uint32_t *)filter, ED_CONV_BLOCK, out_c, depth, cols, ncols, &q,
+            if (ncols == 2 && (out_c & 1) == 0) { /* the common case, without the general entry's set-up */
+                ed_cm4_conv_blocks((const uint32_t *)filter, groups, cols, out_c / 2, &q,
                                    output + (b * pixels + p) * out_c, out_c);
+            } else {
+                ed_cm4_mat_mult_packed((const uint32_t *)filter, ED_CONV_BLOCK, out_c, depth, cols, ncols, &q,
+                                       output + (b * pixels + p) * out_c, out_c);
+            }
         }
     }
     return ED_OK;
