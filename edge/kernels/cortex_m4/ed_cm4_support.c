@@ -11,6 +11,8 @@
  */
 #include "ed_cm4_support.h"
 
+#include <stddef.h>
+
 #include "ed_cm4_requant.h"
 #include "ed_dsp.h"
 
@@ -33,29 +35,38 @@ size_t ed_cm4_cols_size(int32_t depth, int32_t ncols)
     return depth < 1 || ncols < 1 ? 0u : (size_t)((depth + 3) / 4) * 8u * (size_t)ncols;
 }
 
-void ed_cm4_widen(const int8_t *src, int32_t depth, int32_t input_zp, uint32_t *cols, int32_t col, int32_t ncols)
+void ed_cm4_widen(const int8_t *src, int32_t depth, int32_t input_zp, uint32_t *col)
 {
     const uint32_t off16 = (uint32_t)(-input_zp) & 0xFFFFu;
     const uint32_t offset2 = off16 | (off16 << 16);
-    const int32_t step = 2 * ncols;
-    uint32_t *dst = cols + 2 * col;
+    uint32_t x, y;
     int32_t g, i;
 
-    for (g = depth >> 2; g > 0; g--) {
-        const uint32_t x = ed_read_u32(src);
-        dst[0] = ed_sxtab16(offset2, x);
-        dst[1] = ed_sxtab16_ror8(offset2, x);
+    for (g = depth >> 3; g > 0; g--) { /* two groups per step */
+        x = ed_read_u32(src);
+        y = ed_read_u32(src + 4);
+        src += 8;
+        col[0] = ed_sxtab16(offset2, x);
+        col[1] = ed_sxtab16_ror8(offset2, x);
+        col[2] = ed_sxtab16(offset2, y);
+        col[3] = ed_sxtab16_ror8(offset2, y);
+        col += 4;
+    }
+    if ((depth & 4) != 0) {
+        x = ed_read_u32(src);
         src += 4;
-        dst += step;
+        col[0] = ed_sxtab16(offset2, x);
+        col[1] = ed_sxtab16_ror8(offset2, x);
+        col += 2;
     }
     if ((depth & 3) != 0) {
         /* Pad the last group with input_zp itself, which widens to exactly 0; read no byte past depth. */
-        uint32_t x = ((uint32_t)input_zp & 0xFFu) * 0x01010101u;
+        x = ((uint32_t)input_zp & 0xFFu) * 0x01010101u;
         for (i = 0; i < (depth & 3); i++) {
             x = (x & ~(0xFFu << (8 * i))) | ((uint32_t)(uint8_t)src[i] << (8 * i));
         }
-        dst[0] = ed_sxtab16(offset2, x);
-        dst[1] = ed_sxtab16_ror8(offset2, x);
+        col[0] = ed_sxtab16(offset2, x);
+        col[1] = ed_sxtab16_ror8(offset2, x);
     }
 }
 
@@ -414,6 +425,121 @@ static inline uint32_t rq8(uint32_t acc, ed_cm4_rq_t c, uint32_t zp)
 }
 
 /*
+ * The four outputs of a 2x2 block packed into a word {r.c0, r+1.c0, r.c1, r+1.c1} and clamped: requantization
+ * (ed_cm4_requant.h) of a00, a01 with channel t[0] and of a10, a11 with t[1], SSAT #8, BFI into lanes, SSUB8/SEL
+ * against k = {output_zp, lo4, hi4}. In one asm block on Cortex-M4 so that the channel constants are loaded once
+ * and nothing spills: 54 instructions for four outputs.
+ */
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
+/* the asm below reads a channel as {bias, mult, left, right} at byte offsets 0, 4, 8, 12 */
+typedef char ed_channel_layout_check[(sizeof(ed_cm4_channel_t) == 16 && offsetof(ed_cm4_channel_t, rq) == 4 &&
+                                      offsetof(ed_cm4_rq_t, left) == 4 && offsetof(ed_cm4_rq_t, right) == 8)
+                                         ? 1
+                                         : -1];
+#define ED_RQ_STEP(A, M, L, R)                                                                                   \
+    "lsl    %[" A "], %[" A "], %[" L "]\n\t"                                                                    \
+    "smull  %[lo], %[hi], %[" A "], %[" M "]\n\t"                                                                \
+    "adds   %[lo], %[lo], #0x40000000\n\t"                                                                       \
+    "adc    %[hi], %[hi], #0\n\t"                                                                                \
+    "qadd   %[" A "], %[hi], %[hi]\n\t"                                                                          \
+    "orr    %[" A "], %[" A "], %[lo], lsr #31\n\t"                                                              \
+    "adds   %[" A "], %[" A "], %[" A "], asr #31\n\t"                                                           \
+    "asrs   %[" A "], %[" A "], %[" R "]\n\t"                                                                    \
+    "adc    %[" A "], %[" A "], %[zp]\n\t"                                                                       \
+    "ssat   %[" A "], #8, %[" A "]\n\t"
+
+static inline uint32_t block_out_2x2(uint32_t a00, uint32_t a01, uint32_t a10, uint32_t a11,
+                                     const ed_cm4_channel_t *t, const uint32_t *k)
+{
+    uint32_t lo, hi, m, l, r, zp, v;
+    __asm__("ldr    %[zp], [%[k]]\n\t"
+            "ldrd   %[m], %[l], [%[t], #4]\n\t"
+            "ldr    %[r], [%[t], #12]\n\t"
+            ED_RQ_STEP("a00", "m", "l", "r")
+            ED_RQ_STEP("a01", "m", "l", "r")
+            "ldrd   %[m], %[l], [%[t], #20]\n\t"
+            "ldr    %[r], [%[t], #28]\n\t"
+            ED_RQ_STEP("a10", "m", "l", "r")
+            ED_RQ_STEP("a11", "m", "l", "r")
+            "and    %[v], %[a00], #255\n\t"
+            "bfi    %[v], %[a10], #8, #8\n\t"
+            "bfi    %[v], %[a01], #16, #8\n\t"
+            "bfi    %[v], %[a11], #24, #8\n\t"
+            "ldrd   %[lo], %[hi], [%[k], #4]\n\t"
+            "ssub8  %[m], %[v], %[lo]\n\t"
+            "sel    %[v], %[v], %[lo]\n\t"
+            "ssub8  %[m], %[v], %[hi]\n\t"
+            "sel    %[v], %[hi], %[v]"
+            : [v] "=&r"(v), [a00] "+&r"(a00), [a01] "+&r"(a01), [a10] "+&r"(a10), [a11] "+&r"(a11),
+              [lo] "=&r"(lo), [hi] "=&r"(hi), [m] "=&r"(m), [l] "=&r"(l), [r] "=&r"(r), [zp] "=&r"(zp)
+            : [t] "r"(t), [k] "r"(k), "m"(*(const ed_cm4_channel_t(*)[2])t), "m"(*(const uint32_t(*)[3])k)
+            : "cc");
+    return v;
+}
+#else
+static inline uint32_t block_out_2x2(uint32_t a00, uint32_t a01, uint32_t a10, uint32_t a11,
+                                     const ed_cm4_channel_t *t, const uint32_t *k)
+{
+    const uint32_t v = rq8(a00, t[0].rq, k[0]) | rq8(a10, t[1].rq, k[0]) << 8 | rq8(a01, t[0].rq, k[0]) << 16 |
+                       rq8(a11, t[1].rq, k[0]) << 24;
+    return ed_min_s8x4(ed_max_s8x4(v, k[1]), k[2]);
+}
+#endif
+
+/*
+ * The four outputs of a 4x1 block, rows r..r+3, packed into a word and clamped: as block_out_2x2, each row with its
+ * own multiplier and shift, read through pm and ps (advanced by four), the shift split into left/right here;
+ * k = {output_zp, lo4, hi4}. 60 instructions for four outputs.
+ */
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
+#define ED_FC_STEP(A)                                                                                            \
+    "ldr    %[m], [%[pm]], #4\n\t"                                                                               \
+    "ldr    %[s], [%[ps]], #4\n\t"                                                                               \
+    "bic    %[l], %[s], %[s], asr #31\n\t"                                                                       \
+    "sub    %[s], %[l], %[s]\n\t" ED_RQ_STEP(A, "m", "l", "s")
+
+static inline uint32_t block_out_4x1(uint32_t a0, uint32_t a1, uint32_t a2, uint32_t a3, const int32_t **pm,
+                                     const int32_t **ps, const uint32_t *k)
+{
+    uint32_t lo, hi, m, l, sh, zp;
+    const int32_t *mp = *pm, *sp = *ps;
+    __asm__("ldr    %[zp], [%[k]]\n\t"
+            ED_FC_STEP("a0")
+            ED_FC_STEP("a1")
+            ED_FC_STEP("a2")
+            ED_FC_STEP("a3")
+            "and    %[a0], %[a0], #255\n\t"
+            "bfi    %[a0], %[a1], #8, #8\n\t"
+            "bfi    %[a0], %[a2], #16, #8\n\t"
+            "bfi    %[a0], %[a3], #24, #8\n\t"
+            "ldrd   %[lo], %[hi], [%[k], #4]\n\t"
+            "ssub8  %[m], %[a0], %[lo]\n\t"
+            "sel    %[a0], %[a0], %[lo]\n\t"
+            "ssub8  %[m], %[a0], %[hi]\n\t"
+            "sel    %[a0], %[hi], %[a0]"
+            : [a0] "+&r"(a0), [a1] "+&r"(a1), [a2] "+&r"(a2), [a3] "+&r"(a3), [pm] "+&r"(mp), [ps] "+&r"(sp),
+              [lo] "=&r"(lo), [hi] "=&r"(hi), [m] "=&r"(m), [l] "=&r"(l), [s] "=&r"(sh), [zp] "=&r"(zp)
+            : [k] "r"(k)
+            : "cc", "memory"); /* reads mp[0..3], sp[0..3], k[0..2]: "m" operands would each want a register */
+    *pm = mp;
+    *ps = sp;
+    return a0;
+}
+#else
+static inline uint32_t block_out_4x1(uint32_t a0, uint32_t a1, uint32_t a2, uint32_t a3, const int32_t **pm,
+                                     const int32_t **ps, const uint32_t *k)
+{
+    const int32_t *m = *pm, *s = *ps;
+    const uint32_t v = rq8(a0, ed_cm4_rq_channel(m[0], s[0]), k[0]) | rq8(a1, ed_cm4_rq_channel(m[1], s[1]), k[0]) << 8 |
+                       rq8(a2, ed_cm4_rq_channel(m[2], s[2]), k[0]) << 16 |
+                       rq8(a3, ed_cm4_rq_channel(m[3], s[3]), k[0]) << 24;
+    *pm = m + 4;
+    *ps = s + 4;
+    return ed_min_s8x4(ed_max_s8x4(v, k[1]), k[2]);
+}
+#endif
+
+/*
  * The full 4-row blocks of a fully connected layer, dot products and outputs in one loop: the accumulators stay
  * in registers and the pointers to bias, multipliers and shifts walk with the rows (the generic loop in
  * ed_cm4_mat_mult_packed handles the last, partial block). has_bias is a constant in each caller.
@@ -422,26 +548,21 @@ ED_INLINE void fc_blocks(const uint32_t *w, int32_t groups, const uint32_t *col,
                          const ed_cm4_out_t *q, int8_t *out, int has_bias)
 {
     const int32_t *bias = q->bias, *mult = q->multiplier, *shift = q->shift;
-    const uint32_t zp = (uint32_t)q->output_zp;
-    const uint32_t lo4 = q->lo4, hi4 = q->hi4;
-    uint32_t a0, a1, a2, a3, v;
+    const uint32_t k[3] = {(uint32_t)q->output_zp, q->lo4, q->hi4};
+    uint32_t a0, a1, a2, a3;
 
     for (; blocks > 0; blocks--) {
-        a0 = a1 = a2 = a3 = 0u;
-        mac_4x1(&w, col, groups, &a0, &a1, &a2, &a3);
-        if (has_bias) {
-            a0 += (uint32_t)bias[0];
-            a1 += (uint32_t)bias[1];
-            a2 += (uint32_t)bias[2];
-            a3 += (uint32_t)bias[3];
+        if (has_bias) { /* the accumulators start at the bias: the same sum modulo 2^32 */
+            a0 = (uint32_t)bias[0];
+            a1 = (uint32_t)bias[1];
+            a2 = (uint32_t)bias[2];
+            a3 = (uint32_t)bias[3];
             bias += 4;
+        } else {
+            a0 = a1 = a2 = a3 = 0u;
         }
-        v = rq8(a0, ed_cm4_rq_channel(mult[0], shift[0]), zp) | rq8(a1, ed_cm4_rq_channel(mult[1], shift[1]), zp) << 8 |
-            rq8(a2, ed_cm4_rq_channel(mult[2], shift[2]), zp) << 16 |
-            rq8(a3, ed_cm4_rq_channel(mult[3], shift[3]), zp) << 24;
-        mult += 4;
-        shift += 4;
-        ed_write_u32(out, ed_min_s8x4(ed_max_s8x4(v, lo4), hi4));
+        mac_4x1(&w, col, groups, &a0, &a1, &a2, &a3);
+        ed_write_u32(out, block_out_4x1(a0, a1, a2, a3, &mult, &shift, k));
         out += 4;
     }
 }
@@ -464,19 +585,14 @@ ED_HOT void ed_cm4_conv_blocks(const uint32_t *w, int32_t groups, const uint32_t
                                const ed_cm4_out_t *q, int8_t *out, int32_t stride)
 {
     const ed_cm4_channel_t *t = q->table;
-    const uint32_t zp = (uint32_t)q->output_zp;
-    const uint32_t lo4 = q->lo4, hi4 = q->hi4;
+    const uint32_t k[3] = {(uint32_t)q->output_zp, q->lo4, q->hi4};
     uint32_t a00, a01, a10, a11, v;
-    ed_cm4_rq_t c0, c1;
 
     for (; blocks > 0; blocks--, t += 2) {
         a00 = a01 = t[0].bias;
         a10 = a11 = t[1].bias;
         mac_2x2(&w, cols, cols + 2 * groups, groups, &a00, &a01, &a10, &a11);
-        c0 = t[0].rq;
-        c1 = t[1].rq;
-        v = rq8(a00, c0, zp) | rq8(a10, c1, zp) << 8 | rq8(a01, c0, zp) << 16 | rq8(a11, c1, zp) << 24;
-        v = ed_min_s8x4(ed_max_s8x4(v, lo4), hi4);
+        v = block_out_2x2(a00, a01, a10, a11, t, k);
         put2(out, v);
         put2(out + stride, v >> 16);
         out += 2;

@@ -29,9 +29,9 @@
 /* Bytes of a column buffer holding ncols columns of depth values (0 for depth or ncols < 1). */
 size_t ed_cm4_cols_size(int32_t depth, int32_t ncols);
 
-/* Writes column `col` of an ncols-column buffer from depth int8 values at src (any alignment; exactly depth
- * bytes are read). */
-void ed_cm4_widen(const int8_t *src, int32_t depth, int32_t input_zp, uint32_t *cols, int32_t col, int32_t ncols);
+/* Writes a one-column buffer (SMLAD pair order) from depth int8 values at src (any alignment; exactly depth bytes
+ * are read). */
+void ed_cm4_widen(const int8_t *src, int32_t depth, int32_t input_zp, uint32_t *col);
 
 /* n int16 values x - input_zp from n int8 at src, natural order, into dst (any alignment of either). */
 void ed_cm4_widen_image(const int8_t *src, int32_t n, int32_t input_zp, int16_t *dst);

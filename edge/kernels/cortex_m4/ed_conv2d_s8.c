@@ -112,6 +112,38 @@ static inline void copy_words(uint32_t *d, const uint32_t *s, int32_t words)
     }
 }
 
+/* kh rows of `words` words, word-aligned at both ends (an even number of channels): four words per LDM/STM pair. */
+ED_NOINLINE static void copy_rows_aligned(uint32_t *d, const uint32_t *s, int32_t kh, int32_t words, int32_t line)
+{
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
+    register uint32_t r0 __asm__("r4");
+    register uint32_t r1 __asm__("r5");
+    register uint32_t r2 __asm__("r6");
+    register uint32_t r3 __asm__("r7");
+    for (; kh > 0; kh--, s += line) {
+        const uint32_t *p = s;
+        int32_t n = words;
+        for (; n >= 4; n -= 4) {
+            __asm__ volatile("ldmia %[p]!, {%[a], %[b], %[c], %[e]}\n\t"
+                             "stmia %[d]!, {%[a], %[b], %[c], %[e]}"
+                             : [p] "+r"(p), [d] "+r"(d), [a] "=&r"(r0), [b] "=&r"(r1), [c] "=&r"(r2), [e] "=&r"(r3)
+                             :
+                             : "memory");
+        }
+        for (; n > 0; n--) {
+            *d++ = *p++;
+        }
+    }
+#else
+    int32_t i;
+    for (; kh > 0; kh--, s += line) {
+        for (i = 0; i < words; i++) {
+            *d++ = s[i];
+        }
+    }
+#endif
+}
+
 /* A receptive field entirely inside the image: kh rows of `row` int16, `line` int16 apart in the image, copied
  * as ceil(row / 2) words each (see the scratch note); rows of up to 3 words straight-line. */
 #define ED_ROWS_OF(WORDS)                                                                                        \
@@ -202,7 +234,7 @@ ed_kernel_status_t ed_conv2d_s8(const ed_conv_params_t *params, const ed_requant
     ed_cm4_channel_t *table;
     const ed_window_t *win = &params->window;
     int32_t b, p, c, ncols, depth, pixels, out_c, colvals, image, margined, oy, ox, inside, top, left, line, row,
-        in_c, groups;
+        in_c, groups, aligned;
 
     if (status == ED_OK) {
         status = ed_kc_scratch(scratch, ed_conv2d_s8_get_buffer_size(input_dims, filter_dims));
@@ -235,6 +267,7 @@ ed_kernel_status_t ed_conv2d_s8(const ed_conv_params_t *params, const ed_requant
     left = filter_dims->w - 1 - win->pad_left;
     line = (input_dims->w + 2 * (filter_dims->w - 1)) * in_c;
     row = filter_dims->w * in_c;
+    aligned = (in_c & 1) == 0; /* img, the columns, rows and line then all sit on words */
     groups = (depth + 3) >> 2;
     ed_cm4_channel_table(&q, out_c, table);
     q.table = table;
@@ -245,9 +278,12 @@ ed_kernel_status_t ed_conv2d_s8(const ed_conv_params_t *params, const ed_requant
             ncols = pixels - p >= 2 ? 2 : 1;
             for (c = 0; c < ncols; c++) {
                 int16_t *col = (int16_t *)cols + c * colvals;
-                if (inside) { /* no window leaves the margin: straight to the row copies */
-                    im2col_inside(col, img + (oy * win->stride_h + top) * line + (ox * win->stride_w + left) * in_c,
-                                  filter_dims->h, row, line);
+                const int16_t *src = img + (oy * win->stride_h + top) * line + (ox * win->stride_w + left) * in_c;
+                if (inside && aligned) { /* an even number of channels: every row starts and ends on a word */
+                    copy_rows_aligned((uint32_t *)(void *)col, (const uint32_t *)(const void *)src, filter_dims->h,
+                                      row / 2, line / 2);
+                } else if (inside) { /* no window leaves the margin: straight to the row copies */
+                    im2col_inside(col, src, filter_dims->h, row, line);
                 } else {
                     im2col(col, img, input_dims, filter_dims, win, oy, ox);
                 }

@@ -57,7 +57,7 @@ ed_kernel_status_t ed_fully_connected_s8(const ed_fc_params_t *params, const ed_
     q.act_max = params->act.act_max;
     ed_cm4_out_clamp(&q);
     for (b = 0; b < batches; b++) {
-        ed_cm4_widen(input + b * in_features, in_features, params->act.input_zp, cols, 0, 1);
+        ed_cm4_widen(input + b * in_features, in_features, params->act.input_zp, cols);
         ed_cm4_mat_mult_packed((const uint32_t *)weights, ED_FC_BLOCK, out_features, in_features, cols, 1, &q,
                                output + b * out_features, 0);
     }
