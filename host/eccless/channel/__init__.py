@@ -7,6 +7,7 @@ Cost follows the number of flips, not the number of bits. Bit q of a buffer is b
     noisy, positions = flip_bytes(buf, 1e-5, seed=7)                 # binary symmetric channel
     model = make_model("asym", p10=1e-4, p01=1e-6)                   # registry: "bsc", "asym"
     noisy, positions = model.flip(buf, seed=7, start=0, stop=8 * 1024)
+    per_seed = model.positions_many(buf, range(64))                  # == [model.positions(buf, s) for s ...]
     model.constants                                                  # the integers the device receives
 """
 

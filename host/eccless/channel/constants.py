@@ -26,6 +26,7 @@ K_NONE = (1 << 64) - 1  # sentinel for p = 0, the device's ED_CHANNEL_K_NONE
 KEEP_ALL = 1 << 32  # thinning threshold that keeps every candidate, the device's ED_CHANNEL_KEEP_ALL
 
 _CTX = Context(prec=60)  # Decimal.ln is correctly rounded, so K does not depend on the platform's libm
+_LN2 = _CTX.ln(Decimal(2))  # once: every k_constant() call computed this same value (one per new rate)
 
 
 def check_ber(ber, name: str = "ber") -> float:
@@ -48,7 +49,7 @@ def k_constant(p: float) -> int:
     if p == 1.0:
         return 0
     d = Decimal(p)  # exact binary value of the float
-    k = _CTX.divide(_CTX.ln(Decimal(2)), -_CTX.ln(_CTX.subtract(Decimal(1), d)))
+    k = _CTX.divide(_LN2, -_CTX.ln(_CTX.subtract(Decimal(1), d)))
     kq = int(_CTX.multiply(k, Decimal(1 << 32)).to_integral_value(ROUND_HALF_EVEN))
     assert kq < K_LIMIT, "MIN_BER keeps K below 2^30"
     return kq

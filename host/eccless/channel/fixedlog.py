@@ -23,6 +23,7 @@ survival function P(G >= k) is within a factor 1 + 1.1e-9 of (1 - p)^k.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -140,3 +141,78 @@ def gap_int_fast(r: int, k_q32: int) -> int:
     if m < x - fl < 1.0 - m:
         return fl
     return gap_int(r, k_q32)
+
+
+# ---- the hot path: gap + 1 per draw, as int64, in as few numpy calls as a batch of a few hundred draws allows ---
+# The integer gap is exactly G = floor(A) with A = V * Kq / 2^64, V = 2^32 I + phi (expand gap_int's two lines), and
+# A lies in [v, v + 1.6e-9 K] for the real v = -log2(u) * K. gap_steps() computes, per draw, the float
+#     y = -K/ln2 * ln(r) + (64K + 1 + m),   m = _margin(K, 66K) + 1e-12 K  (>= 8e-9 K + 1e-9)
+# whose error against v + 1 + m is below 1e-13 K + 1e-15 (a few ulps of ln(r) <= 44.4 scaled by K/ln2, the
+# constants' roundings, two roundings of numbers below 64K + 2). When frac(y) >= 2m, v lies at least m - 1e-12 K
+# (> 1.6e-9 K) inside the cell (floor(y) - 1, floor(y)), so A does too and floor(y) = G + 1. Draws with
+# frac(y) < 2m (about 2m of them) take the integer route. y - floor(y) is exact in float64, and every value stays
+# below 2^37, far under 2^52, so float -> int64 reads the mantissa bits of y + 2^52 (an add and a subtract instead
+# of a checked cast). Where m >= 1/2 (rates below ~1e-8) every draw takes the integer route: slow, never wrong.
+
+FEW_EXACT = 32  # up to this many near-boundary draws take gap_int() in Python ints instead of gaps() in numpy
+_ONE = np.array(1.0)
+_TWO52 = np.array(float(1 << 52))
+_TWO52_BITS = np.array(0x4330000000000000, dtype=np.int64)  # the int64 view of the float 2^52
+
+
+@functools.lru_cache(maxsize=1024)
+def float_route(k_q32: int) -> tuple[float, float]:
+    """(K as a float, a margin valid for every draw): _margin grows with x, and x = -log2(u) * K is at most 64K, so
+    one bound serves a whole stream (a wider margin only sends a few more draws to the exact route)."""
+    if not 0 <= k_q32 < K_LIMIT:
+        raise ValueError(f"k_q32 {k_q32} outside [0, 2^62)")
+    k = k_q32 / 4294967296.0
+    return k, _margin(k, 66.0 * k)
+
+
+@functools.lru_cache(maxsize=1024)
+def _steps_plan(k_q32: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """gap_steps()'s constants as 0-d arrays: (-K/ln2, 64K + 1 + m, 2m)."""
+    k, margin = float_route(k_q32)
+    m = margin + 1e-12 * k
+    return np.array(-k / math.log(2.0)), np.array(64.0 * k + 1.0 + m), np.array(2.0 * m)
+
+
+def gap_steps(r: np.ndarray, k_q32: int) -> np.ndarray:
+    """gaps(r, k_q32) + 1 as an int64 array (the distance from one candidate to the next), for a uint64 array r."""
+    scale, offset, width = _steps_plan(k_q32)
+    y = r.astype(np.float64)
+    np.fmax(y, _ONE, y)  # r = 0 reads as 1, as in the integer route (fmax: np.maximum is slower here)
+    np.log(y, y)
+    np.multiply(y, scale, y)
+    np.add(y, offset, y)
+    steps = np.floor(y)
+    np.subtract(y, steps, y)
+    unsure = np.less(y, width)
+    n_unsure = np.count_nonzero(unsure)
+    if n_unsure:
+        near = r[unsure]
+        # gaps() costs ~200 numpy calls whatever its length; a few draws go faster through gap_int() one by one.
+        exact = gaps(near, k_q32) if n_unsure > FEW_EXACT else [gap_int(v, k_q32) for v in near.tolist()]
+        steps[unsure] = np.add(exact, 1.0)  # exact integers below 2^37 in float64
+    np.add(steps, _TWO52, steps)
+    out = steps.view(np.int64)
+    np.subtract(out, _TWO52_BITS, out)
+    return out
+
+
+@functools.lru_cache(maxsize=1024)
+def no_candidate_below(nbits: int, k_q32: int) -> int:
+    """A bound B: every draw r < B has gap_int(r) >= nbits, so a stream whose first draw is below B has no
+    candidate in an nbits range (a one-comparison test that spares most streams a logarithm at low rates).
+
+    gap_int never grows with r: the squaring loop compares mantissas bit by bit, so f is non-decreasing in M and
+    -log2 = I + phi/2^32 is non-increasing in r, and G = floor((2^32 I + phi) * Kq / 2^64) is monotone in that
+    value. Checking gap_int(B - 1) >= nbits therefore proves the bound for every smaller r. B is put just below
+    2^(64 - nbits/K), where the gap crosses nbits, so nearly every stream at or above B does have a candidate."""
+    k = k_q32 / 4294967296.0
+    exponent = 64.0 - nbits / k if k else -1.0
+    bound = min(int(2.0**exponent * (1.0 - 1e-6)), 1 << 64) if exponent > 0.0 else 0
+    while bound and gap_int(bound - 1, k_q32) < nbits:  # never expected: the estimate is 1e-6 below the crossing
+        bound //= 2
+    return bound

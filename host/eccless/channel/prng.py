@@ -9,6 +9,8 @@ uint64 xor/shift/multiply. Definitions (all arithmetic mod 2^64, spelled out in 
     draw(key, i)     = mix64(key + (i + 1) * GAMMA)          (the splitmix64 sequence started at state `key`)
 
 The channel reads counter 2j for the gap before candidate j and 2j + 1 for candidate j's thinning uniform.
+draws() is the plain definition; strided_draws(), draw_rows() and draws_at() are the hot paths for those two
+sequences (one stream, many streams), built to spend as few numpy calls as possible on batches of a few hundred.
 """
 
 from __future__ import annotations
@@ -81,3 +83,56 @@ def draws(key: int, counters: np.ndarray) -> np.ndarray:
 def draw_int(key: int, counter: int) -> int:
     """draws() for one counter, in Python ints."""
     return mix64_int(key + (counter + 1) * GAMMA)
+
+
+# ---- hot paths -------------------------------------------------------------------------------------------------
+# A sweep trial draws a few hundred words, where numpy's fixed cost per call (~0.3 us) outweighs the arithmetic, so
+# these count calls: 0-d uint64 arrays as operands (numpy takes them in about half the time of numpy scalars or
+# Python ints), in-place ufuncs with one scratch array, and the counter term (i + 1) * GAMMA read from a table.
+
+_S27, _S30, _S31 = (np.array(v, dtype=_U64) for v in (27, 30, 31))
+_M1, _M2 = np.array(MIX_M1, dtype=_U64), np.array(MIX_M2, dtype=_U64)
+WEYL_CACHE = 1 << 16  # candidates j below this take (2j + 1) * GAMMA and (2j + 2) * GAMMA from tables (1 MiB)
+
+
+def _weyl(j: np.ndarray, odd: int) -> np.ndarray:
+    """(2j + odd + 1) * GAMMA mod 2^64 for a uint64 array j: the counter term of draw(key, 2j + odd)."""
+    return j * _U64(2 * GAMMA & MASK64) + _U64((odd + 1) * GAMMA & MASK64)
+
+
+_WEYL = tuple(_weyl(np.arange(WEYL_CACHE, dtype=_U64), odd) for odd in (0, 1))
+
+
+def mix64_inplace(z: np.ndarray) -> np.ndarray:
+    """mix64() overwriting the uint64 array `z` and returning it: the same words, one scratch array instead of
+    six temporaries."""
+    t = np.empty_like(z)
+    np.right_shift(z, _S30, t)
+    np.bitwise_xor(z, t, z)
+    np.multiply(z, _M1, z)
+    np.right_shift(z, _S27, t)
+    np.bitwise_xor(z, t, z)
+    np.multiply(z, _M2, z)
+    np.right_shift(z, _S31, t)
+    np.bitwise_xor(z, t, z)
+    return z
+
+
+def strided_draws(key: int, first: int, count: int, odd: int) -> np.ndarray:
+    """draw(key, 2j + odd) for j = first .. first + count - 1 (odd = 0: gap draws, 1: thinning draws), a fresh
+    uint64 array; equal to draws(key, 2 * arange(first, first + count) + odd)."""
+    stop = first + count
+    weyl = _WEYL[odd][first:stop] if stop <= WEYL_CACHE else _weyl(np.arange(first, stop, dtype=_U64), odd)
+    return mix64_inplace(np.add(weyl, np.array(key & MASK64, dtype=_U64)))
+
+
+def draw_rows(keys: np.ndarray, count: int, odd: int) -> np.ndarray:
+    """draw(keys[s], 2j + odd) for j = 0 .. count - 1, one row per key: a (len(keys), count) uint64 array."""
+    weyl = _WEYL[odd][:count] if count <= WEYL_CACHE else _weyl(np.arange(count, dtype=_U64), odd)
+    return mix64_inplace(np.add(weyl[None, :], np.asarray(keys, dtype=_U64)[:, None]))
+
+
+def draws_at(keys: np.ndarray, j: np.ndarray, odd: int) -> np.ndarray:
+    """draw(keys[i], 2 j[i] + odd) elementwise, for uint64 keys and int64 candidate indices j >= 0 of one shape."""
+    weyl = _WEYL[odd][j] if j.size and int(j.max()) < WEYL_CACHE else _weyl(j.astype(_U64), odd)
+    return mix64_inplace(np.add(weyl, keys))
