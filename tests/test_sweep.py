@@ -66,11 +66,11 @@ def test_interrupted_sweep_writes_no_summary_and_resumes(tmp_path, digits_mlp, m
     calls = {"n": 0}
     real = Experiment.trial
 
-    def flaky(self, ber, seed):
+    def flaky(self, ber, seed, positions=None):
         calls["n"] += 1
         if calls["n"] == 5:
             raise KeyboardInterrupt
-        return real(self, ber, seed)
+        return real(self, ber, seed, positions)
 
     monkeypatch.setattr(Experiment, "trial", flaky)
     with pytest.raises(Interrupted, match="resume"):

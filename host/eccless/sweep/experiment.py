@@ -6,6 +6,8 @@ trial is a pure function of (BER, seed): flip region bits, re-decode what was hi
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -59,8 +61,18 @@ class Experiment:
     def accuracy(self, model) -> float:
         return float(np.mean(self.stored.predict(model, self.x) == self.y))
 
-    def trial(self, ber: float, seed: int) -> TrialResult:
-        positions = self.noise.positions(self.region, ber, seed)
+    def trial(self, ber: float, seed: int, positions: np.ndarray | None = None) -> TrialResult:
+        """One trial; `positions` are its flip positions when already drawn (trials() draws them in groups)."""
+        if positions is None:
+            positions = self.noise.positions(self.region, ber, seed)
         decoded = self.stored.apply_flips(positions)
         acc = self.accuracy(self.stored.rebuild(decoded))
         return TrialResult(acc, int(positions.size), decoded.zeroed_parity, decoded.zeroed_range)
+
+    def trials(self, ber: float, seeds) -> Iterator[tuple[int, TrialResult]]:
+        """(seed, trial(ber, seed)) for each seed, in order, yielded as each finishes: the flip positions of all the
+        seeds are drawn first in one vectorized pass (the same arrays as one call per seed), so the numpy overhead
+        of drawing is paid once per group instead of once per trial."""
+        seeds = list(seeds)
+        for seed, positions in zip(seeds, self.noise.positions_many(self.region, ber, seeds)):
+            yield seed, self.trial(ber, seed, positions)

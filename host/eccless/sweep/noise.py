@@ -3,6 +3,9 @@
 The swept BER is the rate of the dominant direction; the channel itself is eccless.channel, the same process the
 image corrupter and the device use, so a sweep trial with seed S flips exactly the bits `eccless corrupt --seed S`
 flips in the weight region.
+
+`positions_many` draws the positions of many seeds in one vectorized call (channel.ErrorModel.positions_many, the
+same arrays as one call per seed); Experiment.trials uses it for the executor's groups of trials.
 """
 
 from __future__ import annotations
@@ -40,6 +43,10 @@ class NoiseSpec:
 
     def positions(self, region: np.ndarray, ber: float, seed: int) -> np.ndarray:
         return self.model(ber).positions(region, seed)
+
+    def positions_many(self, region: np.ndarray, ber: float, seeds) -> list[np.ndarray]:
+        """[positions(region, ber, s) for s in seeds], drawn for all seeds in one pass."""
+        return self.model(ber).positions_many(region, seeds)
 
 
 @functools.lru_cache(maxsize=256)  # rates -> integer constants costs a correctly rounded log: do it once per rate
