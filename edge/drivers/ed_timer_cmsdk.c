@@ -46,3 +46,8 @@ uint64_t ed_timer_instructions(uint64_t ticks)
 {
     return ED_INSTR_PER_TICK_NUM ? ticks * ED_INSTR_PER_TICK_NUM / ED_INSTR_PER_TICK_DEN : 0u;
 }
+
+int ed_timer_counts_cycles(void)
+{
+    return 0; /* ticks of a 25 MHz-style peripheral clock, not core cycles */
+}

@@ -25,6 +25,8 @@ void ed_timer_init(void);
 uint64_t ed_timer_ticks(void);
 /* Instructions executed in `ticks` when the board counts them (QEMU -icount), else 0. */
 uint64_t ed_timer_instructions(uint64_t ticks);
+/* 1 when ticks are CPU cycles from a running cycle counter (ed_timer_dwt), else 0. */
+int ed_timer_counts_cycles(void);
 
 /*
  * Idle: ed_idle_arm(); if (!condition) ed_idle_wait(); -- sleeps until any peripheral interrupt goes pending

@@ -23,6 +23,7 @@
 
 #define ED_INFO_FLAG_DEBUG (1u << 0)
 #define ED_INFO_FLAG_ICOUNT (1u << 1)
+#define ED_INFO_FLAG_CYCLES (1u << 2)
 #define ED_FAULT_KIND_BAD_READ 0u
 #define ED_FAULT_KIND_UNDEFINED 1u
 #define ED_FAULT_KIND_DIVIDE 2u
@@ -131,7 +132,7 @@ typedef enum {
 #define ED_INFO_RSP_MAX_PAYLOAD 2u /* uint16_t: MAX_PAYLOAD of the firmware */
 #define ED_INFO_RSP_FIRMWARE 4u /* uint32_t: firmware version, major << 16 | minor << 8 | patch */
 #define ED_INFO_RSP_BUILD_ID 8u /* uint32_t: hash of the sources and flags the firmware was built from */
-#define ED_INFO_RSP_FLAGS 12u /* uint32_t: bit 0: debug commands built in; bit 1: instruction counts available */
+#define ED_INFO_RSP_FLAGS 12u /* uint32_t: bit 0: debug commands built in; bit 1: instruction counts available; bit 2: ticks are CPU cycles (a running DWT cycle counter) */
 #define ED_INFO_RSP_TIMER_HZ 16u /* uint32_t: TIMER0 rate in Hz */
 #define ED_INFO_RSP_CODE_BASE 20u /* uint32_t */
 #define ED_INFO_RSP_CODE_SIZE 24u /* uint32_t */
@@ -159,7 +160,7 @@ typedef enum {
 #define ED_LOAD_RSP_ARENA_USED 28u /* uint32_t: bytes of the arena the model occupies */
 #define ED_LOAD_RSP_SAMPLES 32u /* uint32_t: test samples stored in the image */
 #define ED_LOAD_RSP_CLASSES 36u /* uint32_t: outputs of the model */
-#define ED_LOAD_RSP_TICKS 40u /* uint64_t: TIMER0 ticks spent */
+#define ED_LOAD_RSP_TICKS 40u /* uint64_t: timer ticks spent (CPU cycles when INFO flags bit 2 is set) */
 #define ED_LOAD_RSP_INSTRUCTIONS 48u /* uint64_t: instructions (QEMU icount); 0 when the board cannot count them */
 #define ED_LOAD_RSP_DECODE_TICKS 56u /* uint64_t: TIMER0 ticks of decode + detect and weight packing */
 #define ED_LOAD_RSP_DECODE_INSTRUCTIONS 64u /* uint64_t: instructions of decode + detect and weight packing */
@@ -187,7 +188,7 @@ typedef enum {
 #define ED_EVAL_REQ_TAIL 0u
 #define ED_EVAL_RSP_CORRECT 0u /* uint32_t */
 #define ED_EVAL_RSP_COUNT 4u /* uint32_t */
-#define ED_EVAL_RSP_TICKS 8u /* uint64_t: TIMER0 ticks spent */
+#define ED_EVAL_RSP_TICKS 8u /* uint64_t: timer ticks spent (CPU cycles when INFO flags bit 2 is set) */
 #define ED_EVAL_RSP_INSTRUCTIONS 16u /* uint64_t: instructions (QEMU icount); 0 when the board cannot count them */
 #define ED_EVAL_RSP_SIZE 24u /* then rsp tail of uint8_t data: report 0: per class (correct u32, predicted u32); report 1: per sample the predicted class, u16 */
 #define ED_EVAL_RSP_TAIL 1u
@@ -198,7 +199,7 @@ typedef enum {
 #define ED_INFER_REQ_TAIL 1u
 #define ED_INFER_RSP_LABEL 0u /* uint16_t: predicted class */
 #define ED_INFER_RSP_DTYPE 2u /* uint8_t: 0 int8, 1 int32, 2 float32 */
-#define ED_INFER_RSP_TICKS 3u /* uint64_t: TIMER0 ticks spent */
+#define ED_INFER_RSP_TICKS 3u /* uint64_t: timer ticks spent (CPU cycles when INFO flags bit 2 is set) */
 #define ED_INFER_RSP_INSTRUCTIONS 11u /* uint64_t: instructions (QEMU icount); 0 when the board cannot count them */
 #define ED_INFER_RSP_SIZE 19u /* then rsp tail of uint8_t output: output tensor bytes, little-endian */
 #define ED_INFER_RSP_TAIL 1u
@@ -210,7 +211,7 @@ typedef enum {
 #define ED_BENCH_REQ_SIZE 9u
 #define ED_BENCH_REQ_TAIL 0u
 #define ED_BENCH_RSP_ITERATIONS 0u /* uint32_t */
-#define ED_BENCH_RSP_TICKS 4u /* uint64_t: TIMER0 ticks spent */
+#define ED_BENCH_RSP_TICKS 4u /* uint64_t: timer ticks spent (CPU cycles when INFO flags bit 2 is set) */
 #define ED_BENCH_RSP_INSTRUCTIONS 12u /* uint64_t: instructions (QEMU icount); 0 when the board cannot count them */
 #define ED_BENCH_RSP_SIZE 20u
 #define ED_BENCH_RSP_TAIL 0u
@@ -219,7 +220,7 @@ typedef enum {
 #define ED_SPIN_REQ_ITERATIONS 0u /* uint32_t */
 #define ED_SPIN_REQ_SIZE 4u
 #define ED_SPIN_REQ_TAIL 0u
-#define ED_SPIN_RSP_TICKS 0u /* uint64_t: TIMER0 ticks spent */
+#define ED_SPIN_RSP_TICKS 0u /* uint64_t: timer ticks spent (CPU cycles when INFO flags bit 2 is set) */
 #define ED_SPIN_RSP_INSTRUCTIONS 8u /* uint64_t: instructions (QEMU icount); 0 when the board cannot count them */
 #define ED_SPIN_RSP_SIZE 16u
 #define ED_SPIN_RSP_TAIL 0u

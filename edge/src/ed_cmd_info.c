@@ -18,6 +18,9 @@ ed_status_t ed_cmd_info(const ed_request_t *req, ed_response_t *rsp)
     if (ED_INSTR_PER_TICK_NUM != 0) {
         flags |= ED_INFO_FLAG_ICOUNT;
     }
+    if (ed_timer_counts_cycles()) {
+        flags |= ED_INFO_FLAG_CYCLES;
+    }
     ed_put_u16(p + ED_INFO_RSP_PROTOCOL, ED_PROTOCOL_VERSION);
     ed_put_u16(p + ED_INFO_RSP_MAX_PAYLOAD, ED_MAX_PAYLOAD);
     ed_put_u32(p + ED_INFO_RSP_FIRMWARE, ED_FIRMWARE_VERSION);

@@ -299,6 +299,10 @@ def cmd_run(args):
     print(f"{unit}: {ins['per_inference']:,.0f} per inference; load pass {ins['load_pass']:,.0f} "
           f"(decode + detect {ins['decode_pass']:,.0f} = {ins['decode_per_weight']:.1f} per parameter, "
           f"{res['parameters']:,} parameters{', decoded on the fly' if res['on_the_fly'] else ''})")
+    if res["cycles"] is not None:
+        cyc = res["cycles"]
+        print(f"CPU cycles (DWT): {cyc['per_inference']:,.0f} per inference; load pass {cyc['load_pass']:,.0f} "
+              f"(decode + detect {cyc['decode_pass']:,.0f})")
     fw = res["firmware"]
     size = f"firmware text {fw['text']:,} B, data {fw['data']:,} B, bss {fw['bss']:,} B, stack {fw['stack']:,} B; " \
         if fw else ""

@@ -50,6 +50,11 @@ uint64_t ed_timer_ticks(void)
 }
 
 /* As the board's timer driver converts: instructions per tick from ed_board.h, 0 for a board that counts none. */
+int ed_timer_counts_cycles(void)
+{
+    return 0;
+}
+
 uint64_t ed_timer_instructions(uint64_t ticks)
 {
     return ED_INSTR_PER_TICK_NUM ? ticks * ED_INSTR_PER_TICK_NUM / ED_INSTR_PER_TICK_DEN : 0u;

@@ -22,11 +22,15 @@ def _hex(v: int) -> str:
     return f"0x{v:08X}"
 
 
+CYCLE_TIMERS = ("dwt",)  # timer kinds (edge/drivers/ed_timer_<kind>.c) whose ticks are CPU cycles
+
+
 def instructions_per_tick(board: Board) -> Fraction:
-    """1e9 / (hz * 2^shift) under QEMU -icount shift; 0 when the board cannot count instructions."""
+    """1e9 / (hz * 2^shift) under QEMU -icount shift; 0 when the board cannot count instructions (also when its
+    timer counts CPU cycles: QEMU does not emulate a cycle counter)."""
     shift = (board.qemu or {}).get("icount_shift")
     hz = int(board.timer.get("hz", 0))
-    if shift is None or hz <= 0:
+    if shift is None or hz <= 0 or board.timer.get("kind") in CYCLE_TIMERS:
         return Fraction(0)
     return Fraction(10**9, hz << int(shift))
 

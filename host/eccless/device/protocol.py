@@ -34,7 +34,7 @@ SEQ_COUNT = 0xFF                # clients cycle seq through 0..254
 CRC16_POLY, CRC16_INIT = 0x1021, 0xFFFF
 FAULT_MARKER = "ED FAULT"       # first words of the plain-text line the fault handler prints
 NO_INDEX = 0xFFFFFFFF           # INFER: the input travels in the request instead of coming from the stored test set
-INFO_FLAGS = {"debug": 0, "icount": 1}   # INFO.flags bit numbers: debug commands built in; instructions counted
+INFO_FLAGS = {"debug": 0, "icount": 1, "cycles": 2}  # INFO.flags bits: debug commands; instructions; cycles counted
 LOAD_FLAGS = {"on_the_fly": 0, "no_lut": 1}   # LOAD.flags bit numbers (docs/FIRMWARE.md: model loader)
 INJECT_REGIONS = {"clear": 0, "weights": 1, "protected": 2}
 EVAL_REPORTS = {"per_class": 0, "predictions": 1}
@@ -141,7 +141,7 @@ STATUSES = (
 ERROR_LAYOUT = Layout((Field("cmd", "B", "command id of the rejected request, 0 if unknown"),
                        Field("detail", "I", "status-specific number, see the status messages")))
 
-_TICKS = (Field("ticks", "Q", "TIMER0 ticks spent"),
+_TICKS = (Field("ticks", "Q", "timer ticks spent (CPU cycles when INFO flags bit 2 is set)"),
           Field("instructions", "Q", "instructions (QEMU icount); 0 when the board cannot count them"))
 
 COMMANDS = (
@@ -153,7 +153,8 @@ COMMANDS = (
         Field("max_payload", "H", "MAX_PAYLOAD of the firmware"),
         Field("firmware", "I", "firmware version, major << 16 | minor << 8 | patch"),
         Field("build_id", "I", "hash of the sources and flags the firmware was built from"),
-        Field("flags", "I", "bit 0: debug commands built in; bit 1: instruction counts available"),
+        Field("flags", "I", "bit 0: debug commands built in; bit 1: instruction counts available; bit 2: ticks are "
+                            "CPU cycles (a running DWT cycle counter)"),
         Field("timer_hz", "I", "TIMER0 rate in Hz"),
         Field("code_base", "I"), Field("code_size", "I"),
         Field("image_base", "I", "where the model image is expected"), Field("image_size", "I"),

@@ -26,7 +26,7 @@ from ..sweep.noise import NoiseSpec
 from ..progress import progress
 from ..sweep.stats import mean_ci
 from .backends import Device, open_device
-from .protocol import EVAL_MAX_PREDICTIONS, EVAL_REPORTS, INJECT_REGIONS, LOAD_FLAGS
+from .protocol import EVAL_MAX_PREDICTIONS, EVAL_REPORTS, INFO_FLAGS, INJECT_REGIONS, LOAD_FLAGS
 
 EVAL_CHUNK = 500          # samples per EVAL request: bounded time per reply even for a CNN
 EVAL_TIMEOUT = 300.0      # seconds for one chunk: generous, a chunk of a small CNN takes about a second
@@ -61,8 +61,9 @@ class ModelDevice:
 
     def evaluate(self, count: int, first: int = 0) -> tuple[np.ndarray, int, int]:
         """Predicted class of stored samples [first, first + count), how many the device found correct, and the
-        instructions their inferences took."""
+        instructions their inferences took (the timer ticks they took: self.eval_ticks)."""
         preds, instructions, correct = [], 0, 0
+        self.eval_ticks = 0
         step = min(EVAL_CHUNK, EVAL_MAX_PREDICTIONS)
         for at in range(first, first + count, step):
             n = min(step, first + count - at)
@@ -70,6 +71,7 @@ class ModelDevice:
                                       timeout=EVAL_TIMEOUT)
             preds.append(np.frombuffer(rsp["data"], "<u2").astype(np.int64))
             instructions += rsp["instructions"]
+            self.eval_ticks += rsp["ticks"]
             correct += rsp["correct"]
         return (np.concatenate(preds) if preds else np.zeros(0, np.int64)), correct, instructions
 
@@ -128,10 +130,17 @@ def run_image(image, *, board: str | None = "qemu-mps2-an386", device: str | Non
             p, correct, instructions = model.evaluate(load["samples"])
             preds.append(p)
             trial_rows.append({"seed": seed + t if ber else None, "load": load, "correct": correct,
-                               "eval_instructions": instructions})
+                               "eval_instructions": instructions, "eval_ticks": model.eval_ticks})
         firmware = getattr(dev.backend, "firmware", None)
     return _summary(path, info, firmware, trial_rows, preds, ber=ber, seed=seed, channel=channel, region=region,
                     on_the_fly=on_the_fly, spec=spec)
+
+
+def _cycles(rows, samples: int) -> dict:
+    """CPU cycles, on a board whose timer is a running cycle counter (INFO flags bit `cycles`)."""
+    return {"per_inference": float(np.mean([r["eval_ticks"] / samples for r in rows])),
+            "load_pass": float(np.mean([r["load"]["ticks"] for r in rows])),
+            "decode_pass": float(np.mean([r["load"]["decode_ticks"] for r in rows]))}
 
 
 def _summary(path, info, firmware, rows, preds, **settings) -> dict:
@@ -157,7 +166,8 @@ def _summary(path, info, firmware, rows, preds, **settings) -> dict:
                          "decode_pass": float(np.mean([r["load"]["decode_instructions"] for r in rows])),
                          "decode_per_weight": float(np.mean([r["load"]["decode_instructions"] for r in rows]))
                          / max(1, first["params"]),
-                         "counted": bool(info["flags"] & 2)},
+                         "counted": bool(info["flags"] & (1 << INFO_FLAGS["icount"]))},
+        "cycles": _cycles(rows, samples) if info["flags"] & (1 << INFO_FLAGS["cycles"]) else None,
         "firmware": sizes,
         "ram": {"arena_used": max(r["load"]["arena_used"] for r in rows), "arena_size": info["arena_size"],
                 "static": None if sizes is None else sizes["data"] + sizes["bss"] + sizes["stack"]},
