@@ -1,5 +1,6 @@
-"""The firmware's fast decode + detect loops (edge/src/ed_detect.c: `lut` for int8 words of width <= 9, `copy` for
-plain twos/offset words) against its generic bit-gather loop and against the host's RegionCodec, bit-exactly.
+"""The firmware's fast decode + detect loops (edge/src/ed_detect.c: `lut` for int8 words of width <= 9, `copy` and
+`copy_range` for plain twos/offset words) against its generic bit-gather loop and against the host's RegionCodec,
+bit-exactly.
 
 The portable loader is built for the host (AddressSanitizer + UBSan, so a read past the weight region aborts) with
 a harness that loads an image with or without LOAD's no_lut flag (which forces the generic loop), optionally with
@@ -28,7 +29,7 @@ pytestmark = pytest.mark.golden
 
 REPRS = ("offset", "twos", "signmag", "gray", "hamming", "optimized")
 RULES = ("none", "parity-lsb", "parity-extra", "range")
-GENERIC, LUT, COPY = 0, 1, 2
+GENERIC, LUT, COPY, COPY_RANGE = 0, 1, 2, 3
 NO_LUT = 2
 BER = 1e-3
 SEEDS = (5, 6)
@@ -140,8 +141,12 @@ def test_every_representation_and_rule_on_the_mlp(harness, tmp_path, rep):
         kinds = _check(harness, tmp_path, "digits:mlp", rep, rule)
         weights, biases = kinds[0::2], kinds[1::2]
         plain = rule == "none"      # optimized stores its biases in twos
-        assert set(weights) == {COPY if plain and rep in ("twos", "offset") else LUT}, (rep, rule, kinds)
-        assert set(biases) == {COPY if plain and rep in ("twos", "offset", "optimized") else GENERIC}, (rep, rule)
+        copied = rep in ("twos", "offset")
+        expect = COPY if plain and copied else COPY_RANGE if rule == "range" and copied else LUT
+        assert set(weights) == {expect}, (rep, rule, kinds)
+        twos_biases = rep in ("twos", "offset", "optimized")
+        expect = COPY if plain and twos_biases else COPY_RANGE if rule == "range" and twos_biases else GENERIC
+        assert set(biases) == {expect}, (rep, rule, kinds)
 
 
 def test_combined_rules_and_conv_dwconv_channels(harness, tmp_path):
@@ -152,6 +157,6 @@ def test_combined_rules_and_conv_dwconv_channels(harness, tmp_path):
     conv = tmp_path / "converter.tflite"
     conv.write_bytes(zlib.decompress(base64.b64decode("".join(CONVERTER_CNN))))
     for rep, rule in (("hamming", "parity-lsb+range"), ("gray", "parity-extra+range"), ("optimized", "range"),
-                      ("offset", "none")):
+                      ("offset", "none"), ("twos", "range"), ("offset", "range")):
         kinds = _check(harness, tmp_path, str(conv), rep, rule, dataset="digits")
         assert GENERIC not in kinds[0::2], (rep, rule, kinds)

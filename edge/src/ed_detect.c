@@ -92,6 +92,11 @@ unsigned ed_detect_fast_kind(const ed_tensor_t *t)
                   (t->role == 1u && t->width == 32u && t->m == 32u && little))) {
         return ED_DETECT_COPY;
     }
+    if (t->parity == ED_PARITY_NONE && t->range && (t->bit_offset & 7u) == 0u &&
+        (t->repr == ED_REPR_TWOS || t->repr == ED_REPR_OFFSET) &&
+        ((t->role == 0u && t->width == 8u && t->m == 8u) || (t->role == 1u && t->width == 32u && t->m == 32u && little))) {
+        return ED_DETECT_COPY_RANGE;
+    }
     if (t->role != 0u || t->m > 8u || t->width > ED_DETECT_LUT_BITS) {
         return ED_DETECT_GENERIC;
     }
@@ -224,6 +229,90 @@ static void detect_copy(const ed_model_t *md, const ed_tensor_t *t, uint8_t *out
     }
 }
 
+/* Lanes of v (four int8) inside [lo, hi]: 0xFF per kept lane, 0x00 per rejected one. SSUB8 sets a GE flag per
+ * byte lane where a >= b and SEL picks per lane by them; one asm block keeps the flags in order. */
+static inline uint32_t keep_lanes(uint32_t v, uint32_t lo4, uint32_t hi4)
+{
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
+    uint32_t keep, t;
+    __asm__("ssub8  %[t], %[v], %[lo]\n\t"
+            "sel    %[k], %[ones], %[zero]\n\t"
+            "ssub8  %[t], %[hi], %[v]\n\t"
+            "sel    %[k], %[k], %[zero]"
+            : [k] "=&r"(keep), [t] "=&r"(t)
+            : [v] "r"(v), [lo] "r"(lo4), [hi] "r"(hi4), [ones] "r"(0xFFFFFFFFu), [zero] "r"(0u)
+            : "cc");
+    return keep;
+#else
+    uint32_t keep = 0, i;
+    for (i = 0; i < 32u; i += 8u) {
+        const int32_t x = (int8_t)(v >> i), lo = (int8_t)(lo4 >> i), hi = (int8_t)(hi4 >> i);
+        keep |= (x >= lo && x <= hi ? 0xFFu : 0u) << i;
+    }
+    return keep;
+#endif
+}
+
+/* The range rule over n decoded int8 levels of one channel, in place: a level outside [lo, hi] (both int8, or
+ * lo > hi: reject all) becomes 0 and is counted. Rejections are rare, so the word loop only tests that all four
+ * lanes passed. */
+static uint32_t range_pass(int8_t *v, uint32_t n, int32_t lo, int32_t hi)
+{
+    const uint32_t lo4 = (uint32_t)(uint8_t)lo * 0x01010101u, hi4 = (uint32_t)(uint8_t)hi * 0x01010101u;
+    uint32_t rejected = 0, x, y, keep, i;
+    for (; n >= 8u; n -= 8u, v += 8) { /* two words per test of the common case, all eight lanes kept */
+        __builtin_memcpy(&x, v, 4); /* any alignment: Cortex-M3/M4/M7 LDR allows it */
+        __builtin_memcpy(&y, v + 4, 4);
+        if (__builtin_expect((keep_lanes(x, lo4, hi4) & keep_lanes(y, lo4, hi4)) != 0xFFFFFFFFu, 0)) {
+            break; /* a rejection among these eight: the word loop below handles them */
+        }
+    }
+    for (; n >= 4u; n -= 4u, v += 4) {
+        __builtin_memcpy(&x, v, 4);
+        keep = keep_lanes(x, lo4, hi4);
+        if (keep != 0xFFFFFFFFu) {
+            x &= keep;
+            __builtin_memcpy(v, &x, 4);
+            for (i = 0; i < 32u; i += 8u) {
+                rejected += ((keep >> i) & 1u) ^ 1u;
+            }
+        }
+    }
+    for (; n > 0u; n--, v++) {
+        if (*v < lo || *v > hi) {
+            *v = 0;
+            rejected++;
+        }
+    }
+    return rejected;
+}
+
+/* copy_range: the plain copy (flips included), then the range rule per channel run of ch_div values: int8 weights
+ * with plan_fast's clamped bounds four lanes at a time, int32 biases against their int64 bounds one by one. */
+static void detect_copy_range(const ed_model_t *md, const ed_tensor_t *t, void *out, ed_zeroed_t *zeroed)
+{
+    uint32_t e, c = 0, n, i;
+    detect_copy(md, t, (uint8_t *)out);
+    for (e = 0; e < t->count; e += n) {
+        n = t->count - e < t->ch_div ? t->count - e : t->ch_div;
+        if (t->role == 0u) {
+            /* lo in [-128, 128], hi = lo + span <= 127; lo = 128 rejects everything */
+            const int32_t lo = t->rlo[c], hi = lo + (int32_t)t->rspan[c];
+            zeroed->range += lo > 127 ? range_pass((int8_t *)out + e, n, 127, -128)
+                                      : range_pass((int8_t *)out + e, n, lo, hi);
+        } else {
+            int32_t *b = (int32_t *)out + e;
+            for (i = 0; i < n; i++) {
+                if (b[i] < t->lo[c] || b[i] > t->hi[c]) {
+                    b[i] = 0;
+                    zeroed->range++;
+                }
+            }
+        }
+        c = c + 1u == t->ch_mod ? 0u : c + 1u;
+    }
+}
+
 typedef struct {
     const int16_t *lut; /* ed_detect_build_lut's table of the tensor */
     const int32_t *lo;  /* per range channel, or NULL: every level is in range */
@@ -348,6 +437,8 @@ void ed_detect_tensor(const ed_model_t *md, const ed_tensor_t *t, void *out, ed_
 {
     if (t->fast == ED_DETECT_COPY) {
         detect_copy(md, t, (uint8_t *)out);
+    } else if (t->fast == ED_DETECT_COPY_RANGE) {
+        detect_copy_range(md, t, out, zeroed);
     } else if (t->fast == ED_DETECT_LUT) {
         detect_lut(md, t, (int8_t *)out, zeroed);
     } else {
