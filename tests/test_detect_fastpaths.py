@@ -1,5 +1,5 @@
 """The firmware's fast decode + detect loops (edge/src/ed_detect.c: `lut` for int8 words of width <= 9, `copy` and
-`copy_range` for plain twos/offset words) against its generic bit-gather loop and against the host's RegionCodec,
+`copy_range` / `copy_parity` for twos/offset words) against its generic bit-gather loop and against the host's RegionCodec,
 bit-exactly.
 
 The portable loader is built for the host (AddressSanitizer + UBSan, so a read past the weight region aborts) with
@@ -29,7 +29,7 @@ pytestmark = pytest.mark.golden
 
 REPRS = ("offset", "twos", "signmag", "gray", "hamming", "optimized")
 RULES = ("none", "parity-lsb", "parity-extra", "range")
-GENERIC, LUT, COPY, COPY_RANGE = 0, 1, 2, 3
+GENERIC, LUT, COPY, COPY_RANGE, COPY_PARITY = 0, 1, 2, 3, 4
 NO_LUT = 2
 BER = 1e-3
 SEEDS = (5, 6)
@@ -142,7 +142,7 @@ def test_every_representation_and_rule_on_the_mlp(harness, tmp_path, rep):
         weights, biases = kinds[0::2], kinds[1::2]
         plain = rule == "none"      # optimized stores its biases in twos
         copied = rep in ("twos", "offset")
-        expect = COPY if plain and copied else COPY_RANGE if rule == "range" and copied else LUT
+        expect = {"none": COPY, "range": COPY_RANGE, "parity-lsb": COPY_PARITY}.get(rule, LUT) if copied else LUT
         assert set(weights) == {expect}, (rep, rule, kinds)
         twos_biases = rep in ("twos", "offset", "optimized")
         expect = COPY if plain and twos_biases else COPY_RANGE if rule == "range" and twos_biases else GENERIC
@@ -157,6 +157,7 @@ def test_combined_rules_and_conv_dwconv_channels(harness, tmp_path):
     conv = tmp_path / "converter.tflite"
     conv.write_bytes(zlib.decompress(base64.b64decode("".join(CONVERTER_CNN))))
     for rep, rule in (("hamming", "parity-lsb+range"), ("gray", "parity-extra+range"), ("optimized", "range"),
-                      ("offset", "none"), ("twos", "range"), ("offset", "range")):
+                      ("offset", "none"), ("twos", "range"), ("offset", "range"), ("twos", "parity-lsb+range"),
+                      ("offset", "parity-lsb+range")):
         kinds = _check(harness, tmp_path, str(conv), rep, rule, dataset="digits")
         assert GENERIC not in kinds[0::2], (rep, rule, kinds)

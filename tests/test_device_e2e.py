@@ -38,7 +38,8 @@ SEEDS = (11, 12)
 IMAGES = {  # name -> (model spec, dataset, [(representation, detection rule)], stored samples)
     "mlp": ("digits:mlp", None, [("twos", "none"), ("hamming", "parity-lsb+range"), ("optimized", "range")], 300),
     "lenet": ("digits:lenet", None, [("twos", "parity-extra"), ("hamming", "range"),
-                                     ("optimized", "parity-extra+range"), ("twos", "range")], 200),
+                                     ("optimized", "parity-extra+range"), ("twos", "range"),
+                                     ("twos", "parity-lsb+range")], 200),
     "tflite": ("export", "digits", [("offset", "parity-lsb"), ("hamming", "none"), ("signmag", "range")], 300),
     "converter": ("converter", "digits", [("gray", "none"), ("twos", "parity-lsb+range"),
                                           ("optimized", "parity-extra")], 300),

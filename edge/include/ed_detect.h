@@ -10,7 +10,8 @@
  * Three variants give identical results (ed_detect.c): the generic bit-gather loop; `lut` for int8 weights of
  * width <= 9 and m <= 8 (one look-up in a 2^width table gives level and parity verdict); `copy` for twos / offset
  * int8 weights and int32 biases without detection (a word-at-a-time copy, flips XORed in afterwards); `copy_range`
- * for twos / offset int8 weights with the range rule alone (the copy, then a SIMD range pass). The loader
+ * for twos / offset int8 weights with the range rule alone (the copy, then a SIMD range pass); `copy_parity` for
+ * twos / offset int8 weights with parity-lsb (a SIMD parity and halving pass, then the range pass if asked). The loader
  * picks one per tensor (ed_tensor_t.fast) unless LOAD's no_lut flag asks for the generic loop everywhere.
  */
 #ifndef ED_DETECT_H
@@ -29,6 +30,7 @@ typedef struct {
 #define ED_DETECT_LUT 1u
 #define ED_DETECT_COPY 2u
 #define ED_DETECT_COPY_RANGE 3u     /* copy, then the range rule four lanes at a time */
+#define ED_DETECT_COPY_PARITY 4u    /* copy, then parity-lsb and the level four lanes at a time (+ range) */
 #define ED_DETECT_LUT_BITS 9u       /* widest word the lut variant takes: 512 table entries */
 #define ED_DETECT_LUT_BAD (-32768)  /* table entry of a word whose parity fails: outside every range */
 #define ED_DETECT_FULL_SPAN 255u    /* range span of a channel that keeps every int8 level (lo = -128) */

@@ -92,6 +92,10 @@ unsigned ed_detect_fast_kind(const ed_tensor_t *t)
                   (t->role == 1u && t->width == 32u && t->m == 32u && little))) {
         return ED_DETECT_COPY;
     }
+    if (t->parity == ED_PARITY_LSB && (t->bit_offset & 7u) == 0u && t->role == 0u && t->width == 8u && t->m == 7u &&
+        (t->repr == ED_REPR_TWOS || t->repr == ED_REPR_OFFSET)) {
+        return ED_DETECT_COPY_PARITY;
+    }
     if (t->parity == ED_PARITY_NONE && t->range && (t->bit_offset & 7u) == 0u &&
         (t->repr == ED_REPR_TWOS || t->repr == ED_REPR_OFFSET) &&
         ((t->role == 0u && t->width == 8u && t->m == 8u) || (t->role == 1u && t->width == 32u && t->m == 32u && little))) {
@@ -287,19 +291,91 @@ static uint32_t range_pass(int8_t *v, uint32_t n, int32_t lo, int32_t hi)
     return rejected;
 }
 
+/* Each int8 lane halved, rounding down (arithmetic shift right by one): SHADD8 with zero. */
+static inline uint32_t halve_lanes(uint32_t v)
+{
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
+    uint32_t r;
+    __asm__("shadd8 %0, %1, %2" : "=r"(r) : "r"(v), "r"(0u));
+    return r;
+#else
+    uint32_t r = 0, i;
+    for (i = 0; i < 32u; i += 8u) {
+        r |= ((uint32_t)(uint8_t)(int8_t)((int8_t)(v >> i) >> 1)) << i;
+    }
+    return r;
+#endif
+}
+
+/* parity-lsb (and the range rule when `ranged`) over n copied words of one range channel, in place. A word whose
+ * 8 bits have odd parity becomes 0, counted in *zp, and is not range-checked (as the generic loop); any other
+ * word's level is the word shifted right by one as an int8 (twos: the 7-bit code sign-extended; offset: the copy
+ * already flipped the top bit, which makes it twos -- and flips the parity, hence `odd`), and a level outside
+ * [lo, hi] becomes 0, counted in *zr. Four lanes per step: each byte's parity folds into its bit 0 with three
+ * shifted XORs, SHADD8 halves, SSUB8/SEL checks the range. */
+static void parity_pass(int8_t *v, uint32_t n, uint32_t odd, int ranged, int32_t lo, int32_t hi, uint32_t *zp,
+                        uint32_t *zr)
+{
+    const uint32_t expect = odd ? 0x01010101u : 0u;
+    const uint32_t lo4 = (uint32_t)(uint8_t)lo * 0x01010101u, hi4 = (uint32_t)(uint8_t)hi * 0x01010101u;
+    uint32_t x, p, bad, keep, i;
+    for (; n >= 4u; n -= 4u, v += 4) {
+        __builtin_memcpy(&x, v, 4);
+        p = x ^ (x >> 4);
+        p ^= p >> 2;
+        p ^= p >> 1;
+        bad = (p & 0x01010101u) ^ expect; /* bit 0 of each lane whose parity fails */
+        x = halve_lanes(x);
+        keep = ranged ? keep_lanes(x, lo4, hi4) : 0xFFFFFFFFu;
+        if (__builtin_expect((bad | ~keep) != 0u, 0)) {
+            bad *= 0xFFu; /* 0xFF per failing lane */
+            keep &= ~bad;
+            for (i = 0; i < 32u; i += 8u) {
+                *zp += (bad >> i) & 1u;
+                *zr += ((keep | bad) >> i & 1u) ^ 1u;
+            }
+            x &= keep;
+        }
+        __builtin_memcpy(v, &x, 4);
+    }
+    for (; n > 0u; n--, v++) {
+        const uint32_t w = (uint8_t)*v;
+        const int8_t level = (int8_t)((int8_t)w >> 1);
+        if (((0x6996u >> ((w ^ (w >> 4)) & 0xFu)) & 1u) != (odd ? 1u : 0u)) {
+            *v = 0;
+            (*zp)++;
+        } else if (ranged && (level < lo || level > hi)) {
+            *v = 0;
+            (*zr)++;
+        } else {
+            *v = level;
+        }
+    }
+}
+
 /* copy_range: the plain copy (flips included), then the range rule per channel run of ch_div values: int8 weights
  * with plan_fast's clamped bounds four lanes at a time, int32 biases against their int64 bounds one by one. */
 static void detect_copy_range(const ed_model_t *md, const ed_tensor_t *t, void *out, ed_zeroed_t *zeroed)
 {
+    const int parity = t->fast == ED_DETECT_COPY_PARITY;
     uint32_t e, c = 0, n, i;
     detect_copy(md, t, (uint8_t *)out);
+    if (parity && !t->range) {
+        parity_pass((int8_t *)out, t->count, t->repr == ED_REPR_OFFSET, 0, -128, 127, &zeroed->parity,
+                    &zeroed->range);
+        return;
+    }
     for (e = 0; e < t->count; e += n) {
         n = t->count - e < t->ch_div ? t->count - e : t->ch_div;
         if (t->role == 0u) {
             /* lo in [-128, 128], hi = lo + span <= 127; lo = 128 rejects everything */
-            const int32_t lo = t->rlo[c], hi = lo + (int32_t)t->rspan[c];
-            zeroed->range += lo > 127 ? range_pass((int8_t *)out + e, n, 127, -128)
-                                      : range_pass((int8_t *)out + e, n, lo, hi);
+            const int32_t lo = t->rlo[c] > 127 ? 127 : t->rlo[c], hi = t->rlo[c] > 127 ? -128 : lo + (int32_t)t->rspan[c];
+            if (parity) {
+                parity_pass((int8_t *)out + e, n, t->repr == ED_REPR_OFFSET, 1, lo, hi, &zeroed->parity,
+                            &zeroed->range);
+            } else {
+                zeroed->range += range_pass((int8_t *)out + e, n, lo, hi);
+            }
         } else {
             int32_t *b = (int32_t *)out + e;
             for (i = 0; i < n; i++) {
@@ -437,7 +513,7 @@ void ed_detect_tensor(const ed_model_t *md, const ed_tensor_t *t, void *out, ed_
 {
     if (t->fast == ED_DETECT_COPY) {
         detect_copy(md, t, (uint8_t *)out);
-    } else if (t->fast == ED_DETECT_COPY_RANGE) {
+    } else if (t->fast == ED_DETECT_COPY_RANGE || t->fast == ED_DETECT_COPY_PARITY) {
         detect_copy_range(md, t, out, zeroed);
     } else if (t->fast == ED_DETECT_LUT) {
         detect_lut(md, t, (int8_t *)out, zeroed);

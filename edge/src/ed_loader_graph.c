@@ -242,7 +242,7 @@ static ed_load_status_t plan_fast(ed_model_t *md)
     for (i = 0; i < md->num_tensors; i++) {
         ed_tensor_t *t = &md->tensors[i];
         t->fast = (uint8_t)ed_detect_fast_kind(t);
-        if (t->fast != ED_DETECT_LUT && t->fast != ED_DETECT_COPY_RANGE) {
+        if (t->fast != ED_DETECT_LUT && t->fast != ED_DETECT_COPY_RANGE && t->fast != ED_DETECT_COPY_PARITY) {
             continue;
         }
         for (k = 0; k < i && t->wlut == NULL && t->fast == ED_DETECT_LUT; k++) {
