@@ -1,6 +1,6 @@
 """The firmware's fast decode + detect loops (edge/src/ed_detect.c: `lut` for int8 words of width <= 9, `copy` and
-`copy_range` / `copy_parity` for twos/offset words) against its generic bit-gather loop and against the host's RegionCodec,
-bit-exactly.
+`copy_range` / `copy_parity` for twos/offset words) against its generic bit-gather loop and against the host's
+RegionCodec, bit-exactly.
 
 The portable loader is built for the host (AddressSanitizer + UBSan, so a read past the weight region aborts) with
 a harness that loads an image with or without LOAD's no_lut flag (which forces the generic loop), optionally with
