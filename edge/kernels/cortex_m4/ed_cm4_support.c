@@ -353,10 +353,11 @@ ED_INLINE void mac_4x1(const uint32_t **pw, const uint32_t *x, int32_t groups, u
 {
     const uint32_t *w = *pw;
     for (; groups > 0; groups--, w += 8, x += 2) {
-        *a0 = ed_smlad(w[1], x[1], ed_smlad(w[0], x[0], *a0));
-        *a1 = ed_smlad(w[3], x[1], ed_smlad(w[2], x[0], *a1));
-        *a2 = ed_smlad(w[5], x[1], ed_smlad(w[4], x[0], *a2));
-        *a3 = ed_smlad(w[7], x[1], ed_smlad(w[6], x[0], *a3));
+        const uint32_t x0 = ed_read_u32(x), x1 = ed_read_u32(x + 1); /* written as int16 by conv's im2col */
+        *a0 = ed_smlad(w[1], x1, ed_smlad(w[0], x0, *a0));
+        *a1 = ed_smlad(w[3], x1, ed_smlad(w[2], x0, *a1));
+        *a2 = ed_smlad(w[5], x1, ed_smlad(w[4], x0, *a2));
+        *a3 = ed_smlad(w[7], x1, ed_smlad(w[6], x0, *a3));
     }
     *pw = w;
 }
@@ -366,10 +367,11 @@ ED_INLINE void mac_2x2(const uint32_t **pw, const uint32_t *x, const uint32_t *y
 {
     const uint32_t *w = *pw;
     for (; groups > 0; groups--, w += 4, x += 2, y += 2) {
-        *a00 = ed_smlad(w[1], x[1], ed_smlad(w[0], x[0], *a00));
-        *a10 = ed_smlad(w[3], x[1], ed_smlad(w[2], x[0], *a10));
-        *a01 = ed_smlad(w[1], y[1], ed_smlad(w[0], y[0], *a01));
-        *a11 = ed_smlad(w[3], y[1], ed_smlad(w[2], y[0], *a11));
+        const uint32_t x0 = ed_read_u32(x), x1 = ed_read_u32(x + 1), y0 = ed_read_u32(y), y1 = ed_read_u32(y + 1);
+        *a00 = ed_smlad(w[1], x1, ed_smlad(w[0], x0, *a00));
+        *a10 = ed_smlad(w[3], x1, ed_smlad(w[2], x0, *a10));
+        *a01 = ed_smlad(w[1], y1, ed_smlad(w[0], y0, *a01));
+        *a11 = ed_smlad(w[3], y1, ed_smlad(w[2], y0, *a11));
     }
     *pw = w;
 }

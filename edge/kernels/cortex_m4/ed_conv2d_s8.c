@@ -138,7 +138,7 @@ ED_NOINLINE static void copy_rows_aligned(uint32_t *d, const uint32_t *s, int32_
     int32_t i;
     for (; kh > 0; kh--, s += line) {
         for (i = 0; i < words; i++) {
-            *d++ = s[i];
+            ed_write_u32(d++, ed_read_u32(s + i)); /* the buffers are written as int16 elsewhere: no aliasing */
         }
     }
 #endif
@@ -210,12 +210,9 @@ static void widen_margined(const int8_t *src, const ed_dims_t *in, const ed_dims
 {
     const int32_t pw = in->w + 2 * (f->w - 1), total = (in->h + 2 * (f->h - 1)) * pw * in->c;
     const int32_t line = in->w * in->c;
-    uint32_t *z = (uint32_t *)(void *)img;
-    int32_t i, y;
+    int32_t y;
 
-    for (i = (total + 1) >> 1; i > 0; i--) {
-        *z++ = 0u;
-    }
+    memset(img, 0, 2u * (size_t)total);
     for (y = 0; y < in->h; y++) {
         ed_cm4_widen_image(src + y * line, line, input_zp, img + ((y + f->h - 1) * pw + f->w - 1) * in->c);
     }

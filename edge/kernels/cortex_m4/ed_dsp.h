@@ -141,8 +141,8 @@ static inline uint32_t ed_min_s8x4(uint32_t a, uint32_t b)
 
 static inline void ed_load2_inc(const uint32_t **p, uint32_t *a, uint32_t *b)
 {
-    *a = (*p)[0];
-    *b = (*p)[1];
+    *a = ed_read_u32(*p); /* by bytes: the buffers may have been written as int16 */
+    *b = ed_read_u32(*p + 1);
     *p += 2;
 }
 
