@@ -106,39 +106,19 @@ def gap_int(r: int, k_q32: int) -> int:
 # The integer -log2 is at most 1.6e-9 above the true value and the gap is exactly floor(L_int * K). A float64
 # estimate X = -log2(u) * K is within ~1e-15 relative of the true product, so floor(X) is the integer answer
 # whenever X is farther than MARGIN(K, X) from an integer; only the few draws that land closer are recomputed with
-# the integer route. The result is identical to gaps(); tests compare the two on millions of draws.
+# the integer route. The results are identical to gap_int() / gaps(); tests compare them on millions of draws.
 
 
 def _margin(k: float, x):
     return 8e-9 * k + 1e-9 + 1e-13 * (x + k)
 
 
-def gaps_fast(r: np.ndarray, k_q32: int) -> np.ndarray:
-    """gaps(), computed through float64 with an exact integer fallback near integer boundaries."""
-    if not 0 <= k_q32 < K_LIMIT:
-        raise ValueError(f"k_q32 {k_q32} outside [0, 2^62)")
-    r = np.asarray(r, dtype=_U64)
-    k = k_q32 / 4294967296.0
-    with np.errstate(divide="ignore"):
-        neg_log = 64.0 - np.log2(np.maximum(r, _U64(1)).astype(np.float64))
-    x = neg_log * k
-    fl = np.floor(x)
-    frac = x - fl
-    m = _margin(k, x)
-    unsure = (frac < m) | (frac > 1.0 - m)
-    out = fl.astype(_U64)
-    if unsure.any():
-        out[unsure] = gaps(r[unsure], k_q32)
-    return out
-
-
 def gap_int_fast(r: int, k_q32: int) -> int:
     """gap_int() through a float estimate, falling back to the integer route near an integer boundary."""
-    k = k_q32 / 4294967296.0
+    k, margin = float_route(k_q32)
     x = (64.0 - math.log2(r or 1)) * k
     fl = math.floor(x)
-    m = _margin(k, x)
-    if m < x - fl < 1.0 - m:
+    if margin < x - fl < 1.0 - margin:
         return fl
     return gap_int(r, k_q32)
 

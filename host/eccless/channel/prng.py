@@ -80,11 +80,6 @@ def draws(key: int, counters: np.ndarray) -> np.ndarray:
     return mix64(_U64(key & MASK64) + (counters + _U64(1)) * _U64(GAMMA))
 
 
-def draw_int(key: int, counter: int) -> int:
-    """draws() for one counter, in Python ints."""
-    return mix64_int(key + (counter + 1) * GAMMA)
-
-
 # ---- hot paths -------------------------------------------------------------------------------------------------
 # A sweep trial draws a few hundred words, where numpy's fixed cost per call (~0.3 us) outweighs the arithmetic, so
 # these count calls: 0-d uint64 arrays as operands (numpy takes them in about half the time of numpy scalars or

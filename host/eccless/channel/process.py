@@ -22,7 +22,7 @@ import math
 import numpy as np
 
 from .constants import ChannelConstants
-from .fixedlog import float_route, gap_int, gap_steps
+from .fixedlog import gap_int_fast, gap_steps
 from .prng import GAMMA, mix64_int, strided_draws
 
 _U64 = np.uint64
@@ -65,17 +65,10 @@ SPARSE_MEAN = 4.0  # below this many expected candidates, walk them one by one i
 
 def _sparse_candidates(nbits: int, k_q32: int, key: int) -> np.ndarray:
     """candidate_positions() one candidate at a time: identical positions, and it stops at the first gap that
-    leaves the range (usually the first one) instead of computing a batch. gap_int_fast() and draw_int() inlined:
-    at low rates this walk is most of a trial's injection time."""
-    k, margin = float_route(k_q32)
-    out, end, weyl = [], -1, key + GAMMA  # key + (2j + 1) * GAMMA for candidate j = 0
+    leaves the range (usually the first one) instead of computing a batch."""
+    out, end, weyl = [], -1, key + GAMMA  # key + (2j + 1) * GAMMA: draw(key, 2j) for candidate j = 0
     while True:
-        r = mix64_int(weyl)
-        x = (64.0 - math.log2(r or 1)) * k
-        gap = math.floor(x)
-        if not margin < x - gap < 1.0 - margin:
-            gap = gap_int(r, k_q32)
-        end += gap + 1
+        end += gap_int_fast(mix64_int(weyl), k_q32) + 1
         if end >= nbits:
             return np.array(out, dtype=np.int64)
         out.append(end)
