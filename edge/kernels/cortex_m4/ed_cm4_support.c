@@ -219,6 +219,47 @@ static inline uint32_t out_byte(const ed_cm4_out_t *q, ed_cm4_rq_t c, int32_t ro
  */
 #if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
 
+/* The loops' asm: `groups` in %[g]; an odd group first, then two groups per iteration (one SUBS + BNE per 32
+ * MACs). GROUP is one group's instructions, a string literal. */
+#define ED_UNROLLED_MACS(GROUP)                                                                                      \
+    "lsrs   %[g], %[g], #1\n\t"                                                                                      \
+    "bcc    2f\n\t" GROUP                                                                                            \
+    "2:\n\t"                                                                                                         \
+    "cmp    %[g], #0\n\t"                                                                                            \
+    "beq    3f\n\t"                                                                                                  \
+    "1:\n\t" GROUP GROUP                                                                                             \
+    "subs   %[g], %[g], #1\n\t"                                                                                      \
+    "bne    1b\n\t"                                                                                                  \
+    "3:"
+
+/* 4x1: one column pair (x02, x13) against four rows' weight pairs, two LDMs of two rows each. */
+#define ED_MAC_4X1_GROUP                                                                                             \
+    "ldrd   %[x02], %[x13], [%[x]], #8\n\t"                                                                          \
+    "ldmia  %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"                                                                 \
+    "smlad  %[a0], %[w0], %[x02], %[a0]\n\t"                                                                         \
+    "smlad  %[a0], %[w1], %[x13], %[a0]\n\t"                                                                         \
+    "smlad  %[a1], %[w2], %[x02], %[a1]\n\t"                                                                         \
+    "smlad  %[a1], %[w3], %[x13], %[a1]\n\t"                                                                         \
+    "ldmia  %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"                                                                 \
+    "smlad  %[a2], %[w0], %[x02], %[a2]\n\t"                                                                         \
+    "smlad  %[a2], %[w1], %[x13], %[a2]\n\t"                                                                         \
+    "smlad  %[a3], %[w2], %[x02], %[a3]\n\t"                                                                         \
+    "smlad  %[a3], %[w3], %[x13], %[a3]\n\t"
+
+/* 2x2: two filters' weight pairs (natural order: (w0, w1), (w2, w3)) in one LDM against two pixels' columns. */
+#define ED_MAC_2X2_GROUP                                                                                             \
+    "ldmia  %[w]!, {%[wa0], %[wa1], %[wb0], %[wb1]}\n\t"                                                             \
+    "ldrd   %[c0], %[c1], [%[x]], #8\n\t"                                                                            \
+    "smlad  %[a00], %[wa0], %[c0], %[a00]\n\t"                                                                       \
+    "smlad  %[a00], %[wa1], %[c1], %[a00]\n\t"                                                                       \
+    "smlad  %[a10], %[wb0], %[c0], %[a10]\n\t"                                                                       \
+    "smlad  %[a10], %[wb1], %[c1], %[a10]\n\t"                                                                       \
+    "ldrd   %[c0], %[c1], [%[y]], #8\n\t"                                                                            \
+    "smlad  %[a01], %[wa0], %[c0], %[a01]\n\t"                                                                       \
+    "smlad  %[a01], %[wa1], %[c1], %[a01]\n\t"                                                                       \
+    "smlad  %[a11], %[wb0], %[c0], %[a11]\n\t"                                                                       \
+    "smlad  %[a11], %[wb1], %[c1], %[a11]\n\t"
+
 ED_INLINE void mac_4x1(const uint32_t **pw, const uint32_t *x, int32_t groups, uint32_t *a0, uint32_t *a1,
                        uint32_t *a2, uint32_t *a3)
 {
@@ -232,49 +273,7 @@ ED_INLINE void mac_4x1(const uint32_t **pw, const uint32_t *x, int32_t groups, u
     if (groups <= 0) {
         return;
     }
-    /* an odd group first, then two groups per iteration (one SUBS + BNE per 32 MACs) */
-    __asm__ volatile("lsrs   %[g], %[g], #1\n\t"
-                     "bcc    2f\n\t"
-                     "ldrd   %[x02], %[x13], [%[x]], #8\n\t"
-                     "ldmia  %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"
-                     "smlad  %[a0], %[w0], %[x02], %[a0]\n\t"
-                     "smlad  %[a0], %[w1], %[x13], %[a0]\n\t"
-                     "smlad  %[a1], %[w2], %[x02], %[a1]\n\t"
-                     "smlad  %[a1], %[w3], %[x13], %[a1]\n\t"
-                     "ldmia  %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"
-                     "smlad  %[a2], %[w0], %[x02], %[a2]\n\t"
-                     "smlad  %[a2], %[w1], %[x13], %[a2]\n\t"
-                     "smlad  %[a3], %[w2], %[x02], %[a3]\n\t"
-                     "smlad  %[a3], %[w3], %[x13], %[a3]\n\t"
-                     "2:\n\t"
-                     "cmp    %[g], #0\n\t"
-                     "beq    3f\n\t"
-                     "1:\n\t"
-                     "ldrd   %[x02], %[x13], [%[x]], #8\n\t"
-                     "ldmia  %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"
-                     "smlad  %[a0], %[w0], %[x02], %[a0]\n\t"
-                     "smlad  %[a0], %[w1], %[x13], %[a0]\n\t"
-                     "smlad  %[a1], %[w2], %[x02], %[a1]\n\t"
-                     "smlad  %[a1], %[w3], %[x13], %[a1]\n\t"
-                     "ldmia  %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"
-                     "smlad  %[a2], %[w0], %[x02], %[a2]\n\t"
-                     "smlad  %[a2], %[w1], %[x13], %[a2]\n\t"
-                     "smlad  %[a3], %[w2], %[x02], %[a3]\n\t"
-                     "smlad  %[a3], %[w3], %[x13], %[a3]\n\t"
-                     "ldrd   %[x02], %[x13], [%[x]], #8\n\t"
-                     "ldmia  %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"
-                     "smlad  %[a0], %[w0], %[x02], %[a0]\n\t"
-                     "smlad  %[a0], %[w1], %[x13], %[a0]\n\t"
-                     "smlad  %[a1], %[w2], %[x02], %[a1]\n\t"
-                     "smlad  %[a1], %[w3], %[x13], %[a1]\n\t"
-                     "ldmia  %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"
-                     "smlad  %[a2], %[w0], %[x02], %[a2]\n\t"
-                     "smlad  %[a2], %[w1], %[x13], %[a2]\n\t"
-                     "smlad  %[a3], %[w2], %[x02], %[a3]\n\t"
-                     "smlad  %[a3], %[w3], %[x13], %[a3]\n\t"
-                     "subs   %[g], %[g], #1\n\t"
-                     "bne    1b\n\t"
-                     "3:"
+    __asm__ volatile(ED_UNROLLED_MACS(ED_MAC_4X1_GROUP)
                      : [a0] "+r"(*a0), [a1] "+r"(*a1), [a2] "+r"(*a2), [a3] "+r"(*a3), [w] "+r"(w), [x] "+r"(x),
                        [g] "+r"(groups), [x02] "=&r"(x02), [x13] "=&r"(x13), [w0] "=&r"(w0), [w1] "=&r"(w1),
                        [w2] "=&r"(w2), [w3] "=&r"(w3)
@@ -286,61 +285,20 @@ ED_INLINE void mac_4x1(const uint32_t **pw, const uint32_t *x, int32_t groups, u
 ED_INLINE void mac_2x2(const uint32_t **pw, const uint32_t *x, const uint32_t *y, int32_t groups, uint32_t *a00,
                        uint32_t *a01, uint32_t *a10, uint32_t *a11)
 {
-    register uint32_t wa02 __asm__("r4");
-    register uint32_t wa13 __asm__("r5");
-    register uint32_t wb02 __asm__("r6");
-    register uint32_t wb13 __asm__("r7");
-    uint32_t x02, x13;
+    register uint32_t wa0 __asm__("r4");
+    register uint32_t wa1 __asm__("r5");
+    register uint32_t wb0 __asm__("r6");
+    register uint32_t wb1 __asm__("r7");
+    uint32_t c0, c1;
     const uint32_t *w = *pw;
 
     if (groups <= 0) {
         return;
     }
-    __asm__ volatile("lsrs   %[g], %[g], #1\n\t"
-                     "bcc    2f\n\t"
-                     "ldmia  %[w]!, {%[wa02], %[wa13], %[wb02], %[wb13]}\n\t"
-                     "ldrd   %[x02], %[x13], [%[x]], #8\n\t"
-                     "smlad  %[a00], %[wa02], %[x02], %[a00]\n\t"
-                     "smlad  %[a00], %[wa13], %[x13], %[a00]\n\t"
-                     "smlad  %[a10], %[wb02], %[x02], %[a10]\n\t"
-                     "smlad  %[a10], %[wb13], %[x13], %[a10]\n\t"
-                     "ldrd   %[x02], %[x13], [%[y]], #8\n\t"
-                     "smlad  %[a01], %[wa02], %[x02], %[a01]\n\t"
-                     "smlad  %[a01], %[wa13], %[x13], %[a01]\n\t"
-                     "smlad  %[a11], %[wb02], %[x02], %[a11]\n\t"
-                     "smlad  %[a11], %[wb13], %[x13], %[a11]\n\t"
-                     "2:\n\t"
-                     "cmp    %[g], #0\n\t"
-                     "beq    3f\n\t"
-                     "1:\n\t"
-                     "ldmia  %[w]!, {%[wa02], %[wa13], %[wb02], %[wb13]}\n\t"
-                     "ldrd   %[x02], %[x13], [%[x]], #8\n\t"
-                     "smlad  %[a00], %[wa02], %[x02], %[a00]\n\t"
-                     "smlad  %[a00], %[wa13], %[x13], %[a00]\n\t"
-                     "smlad  %[a10], %[wb02], %[x02], %[a10]\n\t"
-                     "smlad  %[a10], %[wb13], %[x13], %[a10]\n\t"
-                     "ldrd   %[x02], %[x13], [%[y]], #8\n\t"
-                     "smlad  %[a01], %[wa02], %[x02], %[a01]\n\t"
-                     "smlad  %[a01], %[wa13], %[x13], %[a01]\n\t"
-                     "smlad  %[a11], %[wb02], %[x02], %[a11]\n\t"
-                     "smlad  %[a11], %[wb13], %[x13], %[a11]\n\t"
-                     "ldmia  %[w]!, {%[wa02], %[wa13], %[wb02], %[wb13]}\n\t"
-                     "ldrd   %[x02], %[x13], [%[x]], #8\n\t"
-                     "smlad  %[a00], %[wa02], %[x02], %[a00]\n\t"
-                     "smlad  %[a00], %[wa13], %[x13], %[a00]\n\t"
-                     "smlad  %[a10], %[wb02], %[x02], %[a10]\n\t"
-                     "smlad  %[a10], %[wb13], %[x13], %[a10]\n\t"
-                     "ldrd   %[x02], %[x13], [%[y]], #8\n\t"
-                     "smlad  %[a01], %[wa02], %[x02], %[a01]\n\t"
-                     "smlad  %[a01], %[wa13], %[x13], %[a01]\n\t"
-                     "smlad  %[a11], %[wb02], %[x02], %[a11]\n\t"
-                     "smlad  %[a11], %[wb13], %[x13], %[a11]\n\t"
-                     "subs   %[g], %[g], #1\n\t"
-                     "bne    1b\n\t"
-                     "3:"
+    __asm__ volatile(ED_UNROLLED_MACS(ED_MAC_2X2_GROUP)
                      : [a00] "+r"(*a00), [a01] "+r"(*a01), [a10] "+r"(*a10), [a11] "+r"(*a11), [w] "+r"(w),
-                       [x] "+r"(x), [y] "+r"(y), [g] "+r"(groups), [x02] "=&r"(x02), [x13] "=&r"(x13), [wa02] "=&r"(wa02),
-                       [wa13] "=&r"(wa13), [wb02] "=&r"(wb02), [wb13] "=&r"(wb13)
+                       [x] "+r"(x), [y] "+r"(y), [g] "+r"(groups), [c0] "=&r"(c0), [c1] "=&r"(c1), [wa0] "=&r"(wa0),
+                       [wa1] "=&r"(wa1), [wb0] "=&r"(wb0), [wb1] "=&r"(wb1)
                      :
                      : "cc", "memory");
     *pw = w;
