@@ -27,6 +27,24 @@ static int32_t depth_of(const ed_dims_t *f)
     return f->h * f->w * f->c;
 }
 
+/* The margined image: the input widened inside kh - 1 rows of zeros above and below and kw - 1 columns left and
+ * right. Its row length in int16, its size in int16, and where input cell (y, x) sits in it (y, x may be negative
+ * down to -(kh - 1), -(kw - 1)). */
+static int64_t margined_line(const ed_dims_t *in, const ed_dims_t *f)
+{
+    return ((int64_t)in->w + 2 * (f->w - 1)) * in->c;
+}
+
+static int64_t margined_size(const ed_dims_t *in, const ed_dims_t *f)
+{
+    return ((int64_t)in->h + 2 * (f->h - 1)) * margined_line(in, f);
+}
+
+static int32_t margined_index(const ed_dims_t *in, const ed_dims_t *f, int32_t y, int32_t x)
+{
+    return (y + f->h - 1) * (int32_t)margined_line(in, f) + (x + f->w - 1) * in->c;
+}
+
 #define ED_CONV_BLOCK 2 /* filters per block: 2x2 blocks */
 
 /* The filter as a rows x depth matrix, or 0 x 0 for invalid dims. */
@@ -70,8 +88,7 @@ size_t ed_conv2d_s8_get_buffer_size(const ed_dims_t *input_dims, const ed_dims_t
         (int64_t)input_dims->h * input_dims->w > INT32_MAX) {
         return 0;
     }
-    image = (int64_t)(input_dims->h + 2 * (filter_dims->h - 1)) * (input_dims->w + 2 * (filter_dims->w - 1)) *
-            input_dims->c;
+    image = margined_size(input_dims, filter_dims);
     total = (int64_t)ed_cm4_cols_size(depth, 2) + 4 + ((2 * image + 3) & ~(int64_t)3) + 4 +
             (int64_t)sizeof(ed_cm4_channel_t) * rows;
     return image > INT32_MAX || total > INT32_MAX ? 0u : (size_t)total;
@@ -180,12 +197,11 @@ static inline void zero_run(int16_t *d, int32_t n)
 ED_NOINLINE static void im2col(int16_t *col, const int16_t *img, const ed_dims_t *in, const ed_dims_t *f,
                                const ed_window_t *win, int32_t oy, int32_t ox)
 {
-    const int32_t mh = f->h - 1, mw = f->w - 1, pw = in->w + 2 * mw, line = pw * in->c, row = f->w * f->c;
     const int32_t y0 = oy * win->stride_h - win->pad_top, x0 = ox * win->stride_w - win->pad_left;
     int32_t ky, kx;
 
-    if (y0 >= -mh && x0 >= -mw && y0 + f->h <= in->h + mh && x0 + f->w <= in->w + mw) {
-        im2col_inside(col, img + (y0 + mh) * line + (x0 + mw) * in->c, f->h, row, line);
+    if (y0 >= 1 - f->h && x0 >= 1 - f->w && y0 + f->h <= in->h + f->h - 1 && x0 + f->w <= in->w + f->w - 1) {
+        im2col_inside(col, img + margined_index(in, f, y0, x0), f->h, f->w * f->c, (int32_t)margined_line(in, f));
         return;
     }
     for (ky = 0; ky < f->h; ky++) { /* padding beyond the margin: cell by cell */
@@ -194,7 +210,7 @@ ED_NOINLINE static void im2col(int16_t *col, const int16_t *img, const ed_dims_t
             if (iy < 0 || iy >= in->h || ix < 0 || ix >= in->w) {
                 zero_run(col, f->c);
             } else {
-                const int16_t *src = img + (iy + mh) * line + (ix + mw) * in->c;
+                const int16_t *src = img + margined_index(in, f, iy, ix);
                 int32_t c;
                 for (c = 0; c < f->c; c++) {
                     col[c] = src[c];
@@ -208,13 +224,12 @@ ED_NOINLINE static void im2col(int16_t *col, const int16_t *img, const ed_dims_t
 static void widen_margined(const int8_t *src, const ed_dims_t *in, const ed_dims_t *f, int32_t input_zp,
                            int16_t *img)
 {
-    const int32_t pw = in->w + 2 * (f->w - 1), total = (in->h + 2 * (f->h - 1)) * pw * in->c;
     const int32_t line = in->w * in->c;
     int32_t y;
 
-    memset(img, 0, 2u * (size_t)total);
+    memset(img, 0, 2u * (size_t)margined_size(in, f));
     for (y = 0; y < in->h; y++) {
-        ed_cm4_widen_image(src + y * line, line, input_zp, img + ((y + f->h - 1) * pw + f->w - 1) * in->c);
+        ed_cm4_widen_image(src + y * line, line, input_zp, img + margined_index(in, f, y, 0));
     }
 }
 
@@ -230,8 +245,8 @@ ed_kernel_status_t ed_conv2d_s8(const ed_conv_params_t *params, const ed_requant
     int16_t *img;
     ed_cm4_channel_t *table;
     const ed_window_t *win = &params->window;
-    int32_t b, p, c, ncols, depth, pixels, out_c, colvals, image, margined, oy, ox, inside, top, left, line, row,
-        in_c, groups, aligned;
+    int32_t b, p, c, ncols, depth, pixels, out_c, colvals, image, oy, ox, inside, first, line, row, in_c, groups,
+        aligned;
 
     if (status == ED_OK) {
         status = ed_kc_scratch(scratch, ed_conv2d_s8_get_buffer_size(input_dims, filter_dims));
@@ -253,16 +268,13 @@ ed_kernel_status_t ed_conv2d_s8(const ed_conv_params_t *params, const ed_requant
     q.act_min = params->act.act_min;
     q.act_max = params->act.act_max;
     ed_cm4_out_clamp(&q);
-    margined = (input_dims->h + 2 * (filter_dims->h - 1)) * (input_dims->w + 2 * (filter_dims->w - 1)) *
-               input_dims->c;
-    table = (ed_cm4_channel_t *)(void *)(img + 2 * ((margined + 1) / 2) + 2);
+    table = (ed_cm4_channel_t *)(void *)(img + 2 * ((margined_size(input_dims, filter_dims) + 1) / 2) + 2);
     /* Padding within kernel - 1 (SAME, VALID) keeps every window inside the margin. */
     inside = win->pad_top < filter_dims->h && win->pad_bottom < filter_dims->h && win->pad_left < filter_dims->w &&
              win->pad_right < filter_dims->w;
     in_c = input_dims->c;
-    top = filter_dims->h - 1 - win->pad_top;  /* margined row of output row 0's first kernel row */
-    left = filter_dims->w - 1 - win->pad_left;
-    line = (input_dims->w + 2 * (filter_dims->w - 1)) * in_c;
+    first = margined_index(input_dims, filter_dims, -win->pad_top, -win->pad_left); /* output pixel 0's window */
+    line = (int32_t)margined_line(input_dims, filter_dims);
     row = filter_dims->w * in_c;
     aligned = (in_c & 1) == 0; /* img, the columns, rows and line then all sit on words */
     groups = (depth + 3) >> 2;
@@ -275,7 +287,7 @@ ed_kernel_status_t ed_conv2d_s8(const ed_conv_params_t *params, const ed_requant
             ncols = pixels - p >= 2 ? 2 : 1;
             for (c = 0; c < ncols; c++) {
                 int16_t *col = (int16_t *)cols + c * colvals;
-                const int16_t *src = img + (oy * win->stride_h + top) * line + (ox * win->stride_w + left) * in_c;
+                const int16_t *src = img + first + oy * win->stride_h * line + ox * win->stride_w * in_c;
                 if (inside && aligned) { /* an even number of channels: every row starts and ends on a word */
                     copy_rows_aligned((uint32_t *)(void *)col, (const uint32_t *)(const void *)src, filter_dims->h,
                                       row / 2, line / 2);
