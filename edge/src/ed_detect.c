@@ -353,9 +353,10 @@ static void parity_pass(int8_t *v, uint32_t n, uint32_t odd, int ranged, int32_t
     }
 }
 
-/* copy_range: the plain copy (flips included), then the range rule per channel run of ch_div values: int8 weights
- * with plan_fast's clamped bounds four lanes at a time, int32 biases against their int64 bounds one by one. */
-static void detect_copy_range(const ed_model_t *md, const ed_tensor_t *t, void *out, ed_zeroed_t *zeroed)
+/* copy_range and copy_parity: the plain copy (flips included), then parity-lsb (copy_parity) and the range rule per
+ * channel run of ch_div values: int8 weights with plan_fast's clamped bounds four lanes at a time, int32 biases
+ * against their int64 bounds one by one. */
+static void detect_copy_checked(const ed_model_t *md, const ed_tensor_t *t, void *out, ed_zeroed_t *zeroed)
 {
     const int parity = t->fast == ED_DETECT_COPY_PARITY;
     uint32_t e, c = 0, n, i;
@@ -514,7 +515,7 @@ void ed_detect_tensor(const ed_model_t *md, const ed_tensor_t *t, void *out, ed_
     if (t->fast == ED_DETECT_COPY) {
         detect_copy(md, t, (uint8_t *)out);
     } else if (t->fast == ED_DETECT_COPY_RANGE || t->fast == ED_DETECT_COPY_PARITY) {
-        detect_copy_range(md, t, out, zeroed);
+        detect_copy_checked(md, t, out, zeroed);
     } else if (t->fast == ED_DETECT_LUT) {
         detect_lut(md, t, (int8_t *)out, zeroed);
     } else {

@@ -242,9 +242,6 @@ static ed_load_status_t plan_fast(ed_model_t *md)
     for (i = 0; i < md->num_tensors; i++) {
         ed_tensor_t *t = &md->tensors[i];
         t->fast = (uint8_t)ed_detect_fast_kind(t);
-        if (t->fast != ED_DETECT_LUT && t->fast != ED_DETECT_COPY_RANGE && t->fast != ED_DETECT_COPY_PARITY) {
-            continue;
-        }
         for (k = 0; k < i && t->wlut == NULL && t->fast == ED_DETECT_LUT; k++) {
             const ed_tensor_t *u = &md->tensors[k];
             if (u->fast == ED_DETECT_LUT && u->repr == t->repr && u->m == t->m && u->width == t->width &&
@@ -260,7 +257,7 @@ static ed_load_status_t plan_fast(ed_model_t *md)
             ed_detect_build_lut(t, lut);
             t->wlut = lut;
         }
-        if (t->range && t->role == 0u) {
+        if (t->range && t->role == 0u && t->fast != ED_DETECT_GENERIC) { /* the int8 fast loops' bounds */
             /* levels are -128 .. 127: bounds clamped just outside keep every verdict; lo > hi rejects all */
             int32_t *lo = (int32_t *)ed_arena_alloc(&md->arena, 8u * (size_t)t->ch_mod, 4);
             uint32_t *span = (uint32_t *)(lo + t->ch_mod), c;
