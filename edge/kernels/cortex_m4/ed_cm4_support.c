@@ -527,13 +527,13 @@ ED_INLINE void fc_blocks(const uint32_t *w, int32_t groups, const uint32_t *col,
     }
 }
 
-ED_HOT static void fc_blocks_bias(const uint32_t *w, int32_t groups, const uint32_t *col, int32_t blocks,
+ED_HOT void ed_cm4_fc_blocks_bias(const uint32_t *w, int32_t groups, const uint32_t *col, int32_t blocks,
                                   const ed_cm4_out_t *q, int8_t *out)
 {
     fc_blocks(w, groups, col, blocks, q, out, 1);
 }
 
-ED_HOT static void fc_blocks_nobias(const uint32_t *w, int32_t groups, const uint32_t *col, int32_t blocks,
+ED_HOT void ed_cm4_fc_blocks_nobias(const uint32_t *w, int32_t groups, const uint32_t *col, int32_t blocks,
                                     const ed_cm4_out_t *q, int8_t *out)
 {
     fc_blocks(w, groups, col, blocks, q, out, 0);
@@ -586,30 +586,20 @@ static inline void put_n(int8_t *p, uint32_t w, int32_t n)
     }
 }
 
-void ed_cm4_mat_mult_packed(const uint32_t *packed, int32_t height, int32_t rows, int32_t depth,
-                            const uint32_t *cols, int32_t ncols, const ed_cm4_out_t *q, int8_t *out,
-                            int32_t out_col_stride)
+/* The blocks from row r on that the fused loops do not take: a partial last block, or an odd last pixel's 2x1
+ * blocks. Kept out of the full-block path, which then needs no local copy of *q. */
+ED_HOT void ed_cm4_rest_blocks(const uint32_t *packed, int32_t height, int32_t r, int32_t rows, int32_t depth,
+                               const uint32_t *cols, int32_t ncols, const ed_cm4_out_t *q, int8_t *out,
+                               int32_t out_col_stride)
 {
     const ed_cm4_out_t o = *q; /* in registers: the int8 stores below could alias *q */
     /* ssat8 then a lane-wise clamp equals the int32 clamp, as act_min and act_max lie within int8 */
     const uint32_t lo4 = o.lo4, hi4 = o.hi4;
     const int32_t groups = (depth + 3) >> 2, block = groups * height * 2;
     uint32_t acc[4], w;
-    int32_t r, n;
+    int32_t n;
     ed_cm4_rq_t c0, c1;
 
-    /* Full blocks: one fused loop each; what is left (a partial block, or the odd pixel's 2x1 blocks) below. */
-    r = 0;
-    if (height == 4 || ncols == 2) {
-        const int32_t full = rows / height;
-        if (height == 4) {
-            (o.bias != NULL ? fc_blocks_bias : fc_blocks_nobias)(packed, groups, cols, full, &o, out);
-        } else {
-            ed_cm4_conv_blocks(packed, groups, cols, full, &o, out, out_col_stride);
-        }
-        r = full * height;
-        packed += full * block;
-    }
     /* Outputs are packed into a word four (or two) at a time and clamped with SSUB8/SEL. */
     for (; r < rows; r += height, packed += block) {
         n = rows - r < height ? rows - r : height; /* real rows in this block */

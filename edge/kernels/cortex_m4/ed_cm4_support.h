@@ -62,21 +62,45 @@ typedef struct {
 /* Sets q->lo4 and q->hi4 from q->act_min and q->act_max. */
 void ed_cm4_out_clamp(ed_cm4_out_t *q);
 
-/* The rows / 2 full 2-row blocks of a height-2 packed matrix times two columns (outputs at out and out + stride);
- * q->table required. ed_cm4_mat_mult_packed calls it, and so can a caller that has nothing else to do. */
-void ed_cm4_conv_blocks(const uint32_t *packed, int32_t groups, const uint32_t *cols, int32_t blocks,
-                        const ed_cm4_out_t *q, int8_t *out, int32_t stride);
+
 
 /* table[c] for channels c in [0, channels) from q's bias, multipliers and shifts. */
 void ed_cm4_channel_table(const ed_cm4_out_t *q, int32_t channels, ed_cm4_channel_t *table);
+
+/* The pieces of ed_cm4_mat_mult_packed (ed_cm4_support.c): the fused loops over `blocks` full blocks (4x1 with or
+ * without bias, 2x2 with q->table), and the general loop for the blocks from row r on. */
+void ed_cm4_fc_blocks_bias(const uint32_t *packed, int32_t groups, const uint32_t *col, int32_t blocks,
+                           const ed_cm4_out_t *q, int8_t *out);
+void ed_cm4_fc_blocks_nobias(const uint32_t *packed, int32_t groups, const uint32_t *col, int32_t blocks,
+                             const ed_cm4_out_t *q, int8_t *out);
+void ed_cm4_conv_blocks(const uint32_t *packed, int32_t groups, const uint32_t *cols, int32_t blocks,
+                        const ed_cm4_out_t *q, int8_t *out, int32_t stride);
+void ed_cm4_rest_blocks(const uint32_t *packed, int32_t height, int32_t r, int32_t rows, int32_t depth,
+                        const uint32_t *cols, int32_t ncols, const ed_cm4_out_t *q, int8_t *out,
+                        int32_t out_col_stride);
 
 /*
  * out[c * out_col_stride + r] = requant(weights[r][:] . column c) for rows r in [0, rows) and ncols (1 or 2)
  * columns of a column buffer; weights packed by ed_cm4_pack with height 4 (ncols must be 1: 4x1 blocks) or
  * height 2 (2x2 blocks, or 2x1 for one column; two columns are consecutive, 2 * ceil(depth / 4) words each).
+ * Inline: a conv calls it per pair of pixels, and a call layer there costs about 3 % of a one-channel conv.
  */
-void ed_cm4_mat_mult_packed(const uint32_t *packed, int32_t height, int32_t rows, int32_t depth,
-                            const uint32_t *cols, int32_t ncols, const ed_cm4_out_t *q, int8_t *out,
-                            int32_t out_col_stride);
+static inline void ed_cm4_mat_mult_packed(const uint32_t *packed, int32_t height, int32_t rows, int32_t depth,
+                                          const uint32_t *cols, int32_t ncols, const ed_cm4_out_t *q, int8_t *out,
+                                          int32_t out_col_stride)
+{
+    const int32_t groups = (depth + 3) >> 2, full = height == 4 || ncols == 2 ? rows / height : 0;
+
+    /* Full blocks: one fused loop each; what is left (a partial block, or the odd pixel's 2x1 blocks) after. */
+    if (full > 0 && height == 4) {
+        (q->bias != NULL ? ed_cm4_fc_blocks_bias : ed_cm4_fc_blocks_nobias)(packed, groups, cols, full, q, out);
+    } else if (full > 0) {
+        ed_cm4_conv_blocks(packed, groups, cols, full, q, out, out_col_stride);
+    }
+    if (full * height < rows) {
+        ed_cm4_rest_blocks(packed + full * groups * height * 2, height, full * height, rows, depth, cols, ncols, q,
+                           out, out_col_stride);
+    }
+}
 
 #endif /* ED_CM4_SUPPORT_H */

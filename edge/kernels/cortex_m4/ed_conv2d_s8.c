@@ -245,8 +245,7 @@ ed_kernel_status_t ed_conv2d_s8(const ed_conv_params_t *params, const ed_requant
     int16_t *img;
     ed_cm4_channel_t *table;
     const ed_window_t *win = &params->window;
-    int32_t b, p, c, ncols, depth, pixels, out_c, colvals, image, oy, ox, inside, first, line, row, in_c, groups,
-        aligned;
+    int32_t b, p, c, ncols, depth, pixels, out_c, colvals, image, oy, ox, inside, first, line, row, in_c, aligned;
 
     if (status == ED_OK) {
         status = ed_kc_scratch(scratch, ed_conv2d_s8_get_buffer_size(input_dims, filter_dims));
@@ -277,7 +276,6 @@ ed_kernel_status_t ed_conv2d_s8(const ed_conv_params_t *params, const ed_requant
     line = (int32_t)margined_line(input_dims, filter_dims);
     row = filter_dims->w * in_c;
     aligned = (in_c & 1) == 0; /* img, the columns, rows and line then all sit on words */
-    groups = (depth + 3) >> 2;
     ed_cm4_channel_table(&q, out_c, table);
     q.table = table;
     for (b = 0; b < input_dims->n; b++) {
@@ -301,13 +299,8 @@ ed_kernel_status_t ed_conv2d_s8(const ed_conv_params_t *params, const ed_requant
                     oy++;
                 }
             }
-            if (ncols == 2 && (out_c & 1) == 0) { /* the common case, without the general entry's set-up */
-                ed_cm4_conv_blocks((const uint32_t *)filter, groups, cols, out_c / 2, &q,
+            ed_cm4_mat_mult_packed((const uint32_t *)filter, ED_CONV_BLOCK, out_c, depth, cols, ncols, &q,
                                    output + (b * pixels + p) * out_c, out_c);
-            } else {
-                ed_cm4_mat_mult_packed((const uint32_t *)filter, ED_CONV_BLOCK, out_c, depth, cols, ncols, &q,
-                                       output + (b * pixels + p) * out_c, out_c);
-            }
         }
     }
     return ED_OK;
