@@ -13,8 +13,8 @@ from eccless.device import kernels_host
 
 EDGE = Path(__file__).resolve().parents[1] / "edge"
 # the loader, its decoders and detectors, inference, and what they call (channel, ECC, CRC)
-SOURCES = ["ed_model.c", "ed_loader.c", "ed_loader_graph.c", "ed_decode.c", "ed_detect.c", "ed_infer.c",
-           "ed_channel.c", "ed_ecc.c", "ed_ecc_tables.c", "ed_crc32.c"]
+SOURCES = ["ed_model.c", "ed_loader.c", "ed_loader_graph.c", "ed_decode.c", "ed_detect.c", "ed_detect_words.c",
+           "ed_infer.c", "ed_channel.c", "ed_ecc.c", "ed_ecc_tables.c", "ed_crc32.c"]
 
 
 def build_loader_harness(out: Path, main_c: str) -> Path:

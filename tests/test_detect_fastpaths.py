@@ -140,13 +140,10 @@ def test_every_representation_and_rule_on_the_mlp(harness, tmp_path, rep):
     for rule in RULES:
         kinds = _check(harness, tmp_path, "digits:mlp", rep, rule)
         weights, biases = kinds[0::2], kinds[1::2]
-        plain = rule == "none"      # optimized stores its biases in twos
-        copied = rep in ("twos", "offset")
-        expect = {"none": COPY, "range": COPY_RANGE, "parity-lsb": COPY_PARITY}.get(rule, LUT) if copied else LUT
-        assert set(weights) == {expect}, (rep, rule, kinds)
-        twos_biases = rep in ("twos", "offset", "optimized")
-        expect = COPY if plain and twos_biases else COPY_RANGE if rule == "range" and twos_biases else GENERIC
-        assert set(biases) == {expect}, (rep, rule, kinds)
+        copy = {"none": COPY, "range": COPY_RANGE, "parity-lsb": COPY_PARITY}.get(rule)  # twos / offset words
+        assert set(weights) == {copy if copy is not None and rep in ("twos", "offset") else LUT}, (rep, rule, kinds)
+        twos_biases = rep in ("twos", "offset", "optimized")  # optimized stores its biases in twos
+        assert set(biases) == {copy if copy is not None and twos_biases else GENERIC}, (rep, rule, kinds)
 
 
 def test_combined_rules_and_conv_dwconv_channels(harness, tmp_path):

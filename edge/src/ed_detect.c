@@ -19,6 +19,7 @@
 #include "ed_detect.h"
 
 #include "ed_decode.h"
+#include "ed_detect_words.h"
 
 /* First flip at or after bit `pos`. */
 static uint32_t first_flip(const ed_model_t *md, uint32_t pos)
@@ -81,25 +82,22 @@ static uint32_t code_mask_of(const ed_tensor_t *t)
 
 unsigned ed_detect_fast_kind(const ed_tensor_t *t)
 {
-    const int plain = t->parity == ED_PARITY_NONE && !t->range && (t->bit_offset & 7u) == 0u &&
-                      (t->repr == ED_REPR_TWOS || t->repr == ED_REPR_OFFSET);
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
     const int little = 0; /* copy lays the region's little-endian bias words out as int32 in place */
 #else
     const int little = 1;
 #endif
-    if (plain && ((t->role == 0u && t->width == 8u && t->m == 8u) ||
-                  (t->role == 1u && t->width == 32u && t->m == 32u && little))) {
-        return ED_DETECT_COPY;
+    /* twos or offset words on byte boundaries that are whole int8 weights or int32 biases: the code fills the
+     * word but for parity-lsb's bit */
+    const unsigned spare = t->parity == ED_PARITY_LSB ? 1u : 0u;
+    const int words = (t->bit_offset & 7u) == 0u && (t->repr == ED_REPR_TWOS || t->repr == ED_REPR_OFFSET) &&
+                      t->m + spare == t->width &&
+                      ((t->role == 0u && t->width == 8u) || (t->role == 1u && t->width == 32u && little));
+    if (words && t->parity == ED_PARITY_NONE) {
+        return t->range ? ED_DETECT_COPY_RANGE : ED_DETECT_COPY;
     }
-    if (t->parity == ED_PARITY_LSB && (t->bit_offset & 7u) == 0u && t->role == 0u && t->width == 8u && t->m == 7u &&
-        (t->repr == ED_REPR_TWOS || t->repr == ED_REPR_OFFSET)) {
+    if (words && t->parity == ED_PARITY_LSB) {
         return ED_DETECT_COPY_PARITY;
-    }
-    if (t->parity == ED_PARITY_NONE && t->range && (t->bit_offset & 7u) == 0u &&
-        (t->repr == ED_REPR_TWOS || t->repr == ED_REPR_OFFSET) &&
-        ((t->role == 0u && t->width == 8u && t->m == 8u) || (t->role == 1u && t->width == 32u && t->m == 32u && little))) {
-        return ED_DETECT_COPY_RANGE;
     }
     if (t->role != 0u || t->m > 8u || t->width > ED_DETECT_LUT_BITS) {
         return ED_DETECT_GENERIC;
@@ -195,42 +193,36 @@ static void detect_generic(const ed_model_t *md, const ed_tensor_t *t, void *out
     zeroed->range += zr;
 }
 
-/* copy: the level is the stored word (twos) or it with the top bit flipped (offset), 8-bit weights or 32-bit
- * biases, little-endian like the region; the map is XOR-linear, so the flips go into the copy afterwards. */
-static void detect_copy(const ed_model_t *md, const ed_tensor_t *t, uint8_t *out)
+/* Bytes [a, b) of tensor t's copy (twos or offset, byte-aligned, flips included): the level is the stored word
+ * (twos) or it with the top bit flipped (offset) -- 8-bit weights or 32-bit biases, little-endian like the region.
+ * The map is XOR-linear, so the flips go into the copy afterwards. Word-aligned stretches (every tensor starts on a
+ * 32-bit boundary of the region) go through ed_words_copy. */
+static void copy_span(const ed_model_t *md, const ed_tensor_t *t, uint8_t *out, uint32_t a, uint32_t b)
 {
     const uint8_t *src = md->weights + (t->bit_offset >> 3);
     const uint32_t x = t->repr != ED_REPR_OFFSET ? 0u : (t->width == 8u ? 0x80808080u : 0x80000000u);
-    const uint32_t n = t->count * (t->width >> 3), end = t->bit_offset + 8u * n;
-    uint32_t i, a, b, c, d, cursor;
-    /* 16 bytes per step in unaligned word loads (Cortex-M3/M4/M7 LDR allows them); twos needs no XOR at all. A
-     * dense layer uses each weight once per inference, so this loop must stay well under one instruction per
-     * weight for the load pass to cost less than an inference. */
-    for (i = 0; i + 16u <= n; i += 16u) {
-        __builtin_memcpy(&a, src + i, 4);
-        __builtin_memcpy(&b, src + i + 4u, 4);
-        __builtin_memcpy(&c, src + i + 8u, 4);
-        __builtin_memcpy(&d, src + i + 12u, 4);
-        if (x != 0u) {
-            a ^= x, b ^= x, c ^= x, d ^= x;
+    const uint32_t end = t->bit_offset + 8u * b;
+    uint32_t i = a, cursor;
+    if ((((uintptr_t)src | (uintptr_t)out) & 3u) == 0u) {
+        for (; i < b && (i & 3u) != 0u; i++) {
+            out[i] = (uint8_t)(src[i] ^ (uint8_t)(x >> (8u * (i & 3u))));
         }
-        __builtin_memcpy(out + i, &a, 4);
-        __builtin_memcpy(out + i + 4u, &b, 4);
-        __builtin_memcpy(out + i + 8u, &c, 4);
-        __builtin_memcpy(out + i + 12u, &d, 4);
+        ed_words_copy((uint32_t *)(void *)(out + i), (const uint32_t *)(const void *)(src + i), (b - i) / 4u, x);
+        i += (b - i) & ~3u;
     }
-    for (; i + 4u <= n; i += 4u) {
-        __builtin_memcpy(&a, src + i, 4);
-        a ^= x;
-        __builtin_memcpy(out + i, &a, 4);
-    }
-    for (; i < n; i++) {
+    for (; i < b; i++) {
         out[i] = (uint8_t)(src[i] ^ (uint8_t)(x >> (8u * (i & 3u))));
     }
-    for (cursor = first_flip(md, t->bit_offset); cursor < md->num_flips && md->flips[cursor] < end; cursor++) {
+    for (cursor = first_flip(md, t->bit_offset + 8u * a); cursor < md->num_flips && md->flips[cursor] < end;
+         cursor++) {
         const uint32_t rel = md->flips[cursor] - t->bit_offset;
         out[rel >> 3] = (uint8_t)(out[rel >> 3] ^ (1u << (rel & 7u)));
     }
+}
+
+static void detect_copy(const ed_model_t *md, const ed_tensor_t *t, uint8_t *out)
+{
+    copy_span(md, t, out, 0, t->count * (t->width >> 3));
 }
 
 /* Lanes of v (four int8) inside [lo, hi]: 0xFF per kept lane, 0x00 per rejected one. SSUB8 sets a GE flag per
@@ -353,38 +345,139 @@ static void parity_pass(int8_t *v, uint32_t n, uint32_t odd, int ranged, int32_t
     }
 }
 
-/* copy_range and copy_parity: the plain copy (flips included), then parity-lsb (copy_parity) and the range rule per
- * channel run of ch_div values: int8 weights with plan_fast's clamped bounds four lanes at a time, int32 biases
- * against their int64 bounds one by one. */
+/* One range channel's run of n int8 levels at v, in place: a level outside [lo, hi] becomes 0 and is counted.
+ * The word-aligned middle is first tested whole (ed_words_out_of_range); only a run that fails it -- rare -- and
+ * the unaligned ends go through range_pass, which zeroes and counts. */
+static uint32_t range_run(int8_t *v, uint32_t n, int32_t lo, int32_t hi)
+{
+    const uint32_t head = (uint32_t)(-(uintptr_t)v & 3u) < n ? (uint32_t)(-(uintptr_t)v & 3u) : n;
+    const uint32_t words = (n - head) / 4u;
+    int8_t *mid = v + head;
+    uint32_t rejected = range_pass(v, head, lo, hi);
+    if (words > 0u && (lo > hi || ed_words_out_of_range((const uint32_t *)(void *)mid, words,
+                                                        (uint32_t)(uint8_t)lo * 0x01010101u,
+                                                        (uint32_t)(hi - lo) * 0x01010101u) != 0u)) {
+        rejected += range_pass(mid, 4u * words, lo, hi);
+    }
+    return rejected + range_pass(mid + 4u * words, n - head - 4u * words, lo, hi);
+}
+
+/* parity-lsb (and the range rule when `ranged`) over bytes [e, e + n) of tensor t's copy in out: as parity_pass.
+ * The word-aligned middle is tested and halved in one pass (ed_words_parity_halve, then ed_words_out_of_range on
+ * the levels); a middle that fails either test is copied again from the region and goes through parity_pass. */
+static void parity_run(const ed_model_t *md, const ed_tensor_t *t, int8_t *out, uint32_t e, uint32_t n, int ranged,
+                       int32_t lo, int32_t hi, ed_zeroed_t *z)
+{
+    const uint32_t odd = t->repr == ED_REPR_OFFSET;
+    int8_t *v = out + e;
+    const uint32_t head = (uint32_t)(-(uintptr_t)v & 3u) < n ? (uint32_t)(-(uintptr_t)v & 3u) : n;
+    const uint32_t words = (n - head) / 4u, tail = n - head - 4u * words;
+    uint32_t *mid = (uint32_t *)(void *)(v + head);
+    parity_pass(v, head, odd, ranged, lo, hi, &z->parity, &z->range);
+    if (words > 0u) {
+        uint32_t bad = ed_words_parity_halve(mid, words, (int)odd);
+        if (bad == 0u && ranged) {
+            bad = lo > hi || ed_words_out_of_range(mid, words, (uint32_t)(uint8_t)lo * 0x01010101u,
+                                                   (uint32_t)(hi - lo) * 0x01010101u) != 0u;
+        }
+        if (bad != 0u) {
+            copy_span(md, t, (uint8_t *)out, e + head, e + head + 4u * words);
+            parity_pass(v + head, 4u * words, odd, ranged, lo, hi, &z->parity, &z->range);
+        }
+    }
+    parity_pass(v + head + 4u * words, tail, odd, ranged, lo, hi, &z->parity, &z->range);
+}
+
+/* Bit 0 of v's parity. */
+static uint32_t parity32(uint32_t v)
+{
+    v ^= v >> 16;
+    v ^= v >> 8;
+    v ^= v >> 4;
+    return (0x6996u >> (v & 0xFu)) & 1u;
+}
+
+/* int32 biases after the copy: parity-lsb when `parity` (the level is the word shifted right by one, as int32:
+ * twos directly, offset after the copy's top-bit flip, which flips the parity too), then each channel's int64
+ * range bounds. */
+static void bias_checks(const ed_tensor_t *t, int32_t *b, int parity, ed_zeroed_t *z)
+{
+    /* locals: the int32 stores below may alias t's uint32 fields */
+    const uint32_t odd = parity && t->repr == ED_REPR_OFFSET, count = t->count, ch_div = t->ch_div;
+    const uint32_t ch_mod = t->ch_mod, *const bounds = t->rwords;
+    const int range = t->range;
+    uint32_t i, c = 0, in_ch = 0, zp = 0, zr = 0;
+    if (!parity && bounds != NULL) { /* the range rule alone, with int32 bounds: a tight loop per channel run */
+        for (i = 0; i < count; c = c + 1u == ch_mod ? 0u : c + 1u) {
+            const uint32_t lo = bounds[2u * c], span = bounds[2u * c + 1u];
+            const uint32_t stop = count - i < ch_div ? count : i + ch_div;
+            for (; i < stop; i++) {
+                if ((uint32_t)b[i] - lo > span) {
+                    b[i] = 0;
+                    zr++;
+                }
+            }
+        }
+        z->range += zr;
+        return;
+    }
+    for (i = 0; i < count; i++) {
+        const int bad = parity && parity32((uint32_t)b[i]) != odd; /* then not range-checked, as the generic loop */
+        if (parity && !bad) {
+            b[i] = (int32_t)((uint32_t)b[i] & 0xFFFFFFFEu) / 2; /* even: the division is the arithmetic shift */
+        }
+        if (bad) {
+            b[i] = 0;
+            zp++;
+        } else if (range && (bounds != NULL ? (uint32_t)b[i] - bounds[2u * c] > bounds[2u * c + 1u]
+                                            : b[i] < t->lo[c] || b[i] > t->hi[c])) {
+            b[i] = 0;
+            zr++;
+        }
+        if (++in_ch == ch_div) {
+            in_ch = 0;
+            c = c + 1u == ch_mod ? 0u : c + 1u;
+        }
+    }
+    z->parity += zp;
+    z->range += zr;
+}
+
+/* copy_range and copy_parity: the plain copy (flips included), then parity-lsb (copy_parity) and the range rule:
+ * int8 weights one range channel run of ch_div values at a time with plan_fast's clamped bounds, int32 biases
+ * one by one. */
 static void detect_copy_checked(const ed_model_t *md, const ed_tensor_t *t, void *out, ed_zeroed_t *zeroed)
 {
     const int parity = t->fast == ED_DETECT_COPY_PARITY;
-    uint32_t e, c = 0, n, i;
-    detect_copy(md, t, (uint8_t *)out);
-    if (parity && !t->range) {
-        parity_pass((int8_t *)out, t->count, t->repr == ED_REPR_OFFSET, 0, -128, 127, &zeroed->parity,
-                    &zeroed->range);
+    const uint8_t *src = md->weights + t->bit_offset / 8u;
+    const uint32_t cursor = first_flip(md, t->bit_offset);
+    uint32_t e, c = 0, n;
+    if (t->role == 0u && t->rwords != NULL && (((uintptr_t)src | (uintptr_t)out) & 3u) == 0u &&
+        (cursor >= md->num_flips || md->flips[cursor] >= t->bit_offset + 8u * t->count)) {
+        /* flip-free whole channels: copy and test in one pass; the rare run with a rejection is done below */
+        if (ed_words_copy_ranges((uint32_t *)out, (const uint32_t *)(const void *)src, t->ch_mod, t->ch_div / 4u,
+                                 t->rwords) == 0u) {
+            return;
+        }
+    } else {
+        detect_copy(md, t, (uint8_t *)out);
+    }
+    if (t->role != 0u) {
+        bias_checks(t, (int32_t *)out, parity, zeroed);
+        return;
+    }
+    if (!t->range) { /* parity alone: one run */
+        parity_run(md, t, (int8_t *)out, 0, t->count, 0, -128, 127, zeroed);
         return;
     }
     for (e = 0; e < t->count; e += n) {
+        /* lo in [-128, 128], hi = lo + span <= 127; lo = 128 rejects everything */
+        const int32_t lo = t->rlo[c] > 127 ? 127 : t->rlo[c], hi = t->rlo[c] > 127 ? -128 : lo + (int32_t)t->rspan[c];
         n = t->count - e < t->ch_div ? t->count - e : t->ch_div;
-        if (t->role == 0u) {
-            /* lo in [-128, 128], hi = lo + span <= 127; lo = 128 rejects everything */
-            const int32_t lo = t->rlo[c] > 127 ? 127 : t->rlo[c], hi = t->rlo[c] > 127 ? -128 : lo + (int32_t)t->rspan[c];
-            if (parity) {
-                parity_pass((int8_t *)out + e, n, t->repr == ED_REPR_OFFSET, 1, lo, hi, &zeroed->parity,
-                            &zeroed->range);
-            } else {
-                zeroed->range += range_pass((int8_t *)out + e, n, lo, hi);
-            }
+        if (parity) {
+            parity_run(md, t, (int8_t *)out, e, n, 1, lo, hi, zeroed);
         } else {
-            int32_t *b = (int32_t *)out + e;
-            for (i = 0; i < n; i++) {
-                if (b[i] < t->lo[c] || b[i] > t->hi[c]) {
-                    b[i] = 0;
-                    zeroed->range++;
-                }
-            }
+            zeroed->range += range_run((int8_t *)out + e, n, lo, hi);
         }
         c = c + 1u == t->ch_mod ? 0u : c + 1u;
     }

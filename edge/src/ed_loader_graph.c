@@ -229,6 +229,55 @@ static int64_t clamp(int64_t v, int64_t lo, int64_t hi)
     return v < lo ? lo : (v > hi ? hi : v);
 }
 
+/* copy_range's per-channel bound words (ed_tensor_t.rwords) when the tensor is twos, whole channels of a multiple
+ * of 4 values one after the other, none rejecting everything. */
+static ed_load_status_t plan_range_words(ed_model_t *md, ed_tensor_t *t)
+{
+    uint32_t *words, c;
+    if (t->fast != ED_DETECT_COPY_RANGE || t->repr != ED_REPR_TWOS || t->ch_div % 4u != 0u ||
+        (uint64_t)t->ch_div * t->ch_mod != t->count) {
+        return ED_LOAD_OK;
+    }
+    for (c = 0; c < t->ch_mod; c++) {
+        if (t->rlo[c] > 127) {
+            return ED_LOAD_OK;
+        }
+    }
+    words = (uint32_t *)ed_arena_alloc(&md->arena, 8u * (size_t)t->ch_mod, 4);
+    if (words == NULL) {
+        return ED_LOAD_ARENA;
+    }
+    for (c = 0; c < t->ch_mod; c++) {
+        words[2u * c] = (uint32_t)(uint8_t)t->rlo[c] * 0x01010101u;
+        words[2u * c + 1u] = t->rspan[c] * 0x01010101u;
+    }
+    t->rwords = words;
+    return ED_LOAD_OK;
+}
+
+/* The copy variants' int32 bias bounds (ed_tensor_t.rwords): per channel, lo and hi - lo as words, a bias b kept
+ * iff (uint32_t)(b - lo) <= hi - lo -- unless some channel keeps no int32 at all (the int64 bounds then). */
+static ed_load_status_t plan_bias_bounds(ed_model_t *md, ed_tensor_t *t)
+{
+    uint32_t *words, c;
+    for (c = 0; c < t->ch_mod; c++) {
+        if (clamp(t->lo[c], INT32_MIN, (int64_t)INT32_MAX + 1) > clamp(t->hi[c], (int64_t)INT32_MIN - 1, INT32_MAX)) {
+            return ED_LOAD_OK;
+        }
+    }
+    words = (uint32_t *)ed_arena_alloc(&md->arena, 8u * (size_t)t->ch_mod, 4);
+    if (words == NULL) {
+        return ED_LOAD_ARENA;
+    }
+    for (c = 0; c < t->ch_mod; c++) {
+        const int64_t l = clamp(t->lo[c], INT32_MIN, INT32_MAX), h = clamp(t->hi[c], INT32_MIN, INT32_MAX);
+        words[2u * c] = (uint32_t)(int32_t)l;
+        words[2u * c + 1u] = (uint32_t)(h - l);
+    }
+    t->rwords = words;
+    return ED_LOAD_OK;
+}
+
 /* Picks each tensor's decode loop and builds what the fast ones read: one 2^width table per distinct way of
  * decoding (tensors of the same representation, m, width and parity share it; optimized tables are per tensor)
  * and each range channel's bounds as (lo, span) in int32. Runs after plan_tables: the table builder decodes
@@ -271,6 +320,12 @@ static ed_load_status_t plan_fast(ed_model_t *md)
             }
             t->rlo = lo;
             t->rspan = span;
+            if (plan_range_words(md, t) != ED_LOAD_OK) {
+                return ED_LOAD_ARENA;
+            }
+        }
+        if (t->range && t->role == 1u && t->fast != ED_DETECT_GENERIC && plan_bias_bounds(md, t) != ED_LOAD_OK) {
+            return ED_LOAD_ARENA;
         }
     }
     return ED_LOAD_OK;

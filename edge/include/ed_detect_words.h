@@ -1,0 +1,32 @@
+/*
+ * ed_detect_words: the word loops under the copy variants of ed_detect.c -- copy, the range test, and parity-lsb's
+ * test and halving -- four int8 lanes per 32-bit word, both pointers word-aligned. On a core with the DSP
+ * extension (Cortex-M4/M7) they are LDM/STM loops of SIMD instructions, 16 bytes per step; elsewhere (the host
+ * harnesses) the portable C below them, which is their specification.
+ *
+ * The tests only say whether a run is clean: counting and zeroing the rare rejected lanes is the callers' slow
+ * path (ed_detect.c), so the loops carry no per-lane bookkeeping.
+ */
+#ifndef ED_DETECT_WORDS_H
+#define ED_DETECT_WORDS_H
+
+#include <stdint.h>
+
+/* dst[i] = src[i] ^ x for i < n. */
+void ed_words_copy(uint32_t *dst, const uint32_t *src, uint32_t n, uint32_t x);
+
+/* Zero iff every int8 lane v of v[0..n) has (uint8_t)(v - lo) <= span, i.e. lies in [lo, lo + span] (lo4 and
+ * span4 hold lo and span in each lane, lo + span <= 127). */
+uint32_t ed_words_out_of_range(const uint32_t *v, uint32_t n, uint32_t lo4, uint32_t span4);
+
+/* ed_words_copy (x = 0) of `channels` runs of `words` words each, testing as it copies: run c against the
+ * (lo4, span4) pair at bounds[2c] as ed_words_out_of_range does. Returns 0 iff every lane passed; either way the
+ * whole copy is made. */
+uint32_t ed_words_copy_ranges(uint32_t *dst, const uint32_t *src, uint32_t channels, uint32_t words,
+                              const uint32_t *bounds);
+
+/* parity-lsb in place over v[0..n): each lane becomes itself shifted right by one as an int8 (the level of a
+ * 7-bit twos code); returns 0 iff every lane had even parity (odd: odd parity) before. */
+uint32_t ed_words_parity_halve(uint32_t *v, uint32_t n, int odd);
+
+#endif /* ED_DETECT_WORDS_H */
