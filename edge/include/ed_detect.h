@@ -32,15 +32,15 @@ typedef struct {
 #define ED_DETECT_COPY_RANGE 3u     /* copy, then the range rule four lanes at a time */
 #define ED_DETECT_COPY_PARITY 4u    /* copy, then parity-lsb and the level four lanes at a time (+ range) */
 #define ED_DETECT_LUT_BITS 9u       /* widest word the lut variant takes: 512 table entries */
-#define ED_DETECT_LUT_BAD (-32768)  /* table entry of a word whose parity fails: outside every range */
+#define ED_DETECT_LUT_BAD 0x8000u   /* table entry of a word whose parity fails: outside every range */
 #define ED_DETECT_FULL_SPAN 255u    /* range span of a channel that keeps every int8 level (lo = -128) */
 
 /* The fastest variant that decodes tensor t exactly (t's repr, m, width, parity, range, role, bit_offset set). */
 unsigned ed_detect_fast_kind(const ed_tensor_t *t);
 
-/* lut[w] for every width-bit stored word w: its level (-128 .. 127), or ED_DETECT_LUT_BAD when the parity fails.
+/* lut[w] for every width-bit stored word w: its level + 128 (0 .. 255), or ED_DETECT_LUT_BAD when the parity fails.
  * 2^width entries; t's decode tables (t->lut / t->starts / t->table) must be set. */
-void ed_detect_build_lut(const ed_tensor_t *t, int16_t *lut);
+void ed_detect_build_lut(const ed_tensor_t *t, uint16_t *lut);
 
 /* Decode tensor t of model md into out (int8[count] for weights, int32[count] for biases); adds to *zeroed. */
 void ed_detect_tensor(const ed_model_t *md, const ed_tensor_t *t, void *out, ed_zeroed_t *zeroed);

@@ -12,6 +12,27 @@
 
 #include <stdint.h>
 
+/* Per byte lane: (v - lo) mod 256 saturated past span, i.e. zero iff the lane lies in [lo, lo + span]. */
+static inline uint32_t ed_lanes_out_of_range(uint32_t v, uint32_t lo4, uint32_t span4)
+{
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
+    uint32_t r;
+    __asm__("usub8  %0, %1, %2\n\t"
+            "uqsub8 %0, %0, %3"
+            : "=&r"(r)
+            : "r"(v), "r"(lo4), "r"(span4)
+            : "cc");
+    return r;
+#else
+    uint32_t r = 0, i;
+    for (i = 0; i < 32u; i += 8u) {
+        const uint32_t d = (((v >> i) & 0xFFu) - ((lo4 >> i) & 0xFFu)) & 0xFFu, s = (span4 >> i) & 0xFFu;
+        r |= (d > s ? d - s : 0u) << i;
+    }
+    return r;
+#endif
+}
+
 /* dst[i] = src[i] ^ x for i < n. */
 void ed_words_copy(uint32_t *dst, const uint32_t *src, uint32_t n, uint32_t x);
 

@@ -77,7 +77,7 @@ typedef struct {
     const uint64_t *starts; /* hamming without LUT: first index of each weight class, m + 2 entries */
     const int64_t *lo;      /* range rules: per channel, values below lo or above hi are zeroed */
     const int64_t *hi;
-    const int16_t *wlut;    /* lut variant: stored word -> level or parity sentinel (ed_detect_build_lut) */
+    const uint16_t *wlut;   /* lut variant: stored word -> level + 128 or parity sentinel (ed_detect_build_lut) */
     const int32_t *rlo;     /* lut variant with range, per channel: level kept iff (unsigned)(level - rlo) <= rspan */
     const uint32_t *rspan;
     const uint32_t *rwords; /* copy variants, per channel, lo and span = hi - lo as two words, or NULL. Weights

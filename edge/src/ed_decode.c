@@ -39,10 +39,13 @@ void ed_hamming_starts(uint64_t *starts, unsigned m)
 
 uint32_t ed_hamming_decode(uint32_t code, unsigned m, const uint64_t *starts)
 {
-    /* Walk the bits from the most significant: every set bit at position j (from the top) skips the
-     * C(m - 1 - j, w) strings of the class that have a 0 there, w = set bits still to come. */
-    unsigned weight = 0, w, j;
-    uint32_t rank = 0, x = code;
+    /* Walk the set bits from the most significant: a set bit at position p (from the LSB) skips the C(p, w)
+     * strings of the class that have a 0 there, w = set bits still to come (this one included). Only the set
+     * bits cost a step: count leading zeros finds the next one. */
+    unsigned weight = 0, w;
+    uint32_t rank = 0, x;
+    code &= m >= 32u ? 0xFFFFFFFFu : ((uint32_t)1 << m) - 1u; /* the caller's words are m bits already */
+    x = code;
     while (x) {
         x &= x - 1u;
         weight++;
@@ -50,12 +53,10 @@ uint32_t ed_hamming_decode(uint32_t code, unsigned m, const uint64_t *starts)
     if (!ed_binom_ready) {
         fill_binomials();
     }
-    w = weight;
-    for (j = 0; j < m && w > 0u; j++) {
-        if ((code >> (m - 1u - j)) & 1u) {
-            rank += ed_binom[m - 1u - j][w];
-            w--;
-        }
+    for (x = code, w = weight; x != 0u; w--) {
+        const unsigned p = 31u - (unsigned)__builtin_clz(x);
+        rank += ed_binom[p][w];
+        x ^= (uint32_t)1 << p;
     }
     return (uint32_t)(starts[weight] + rank);
 }

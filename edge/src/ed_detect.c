@@ -105,14 +105,14 @@ unsigned ed_detect_fast_kind(const ed_tensor_t *t)
     return ED_DETECT_LUT;
 }
 
-void ed_detect_build_lut(const ed_tensor_t *t, int16_t *lut)
+void ed_detect_build_lut(const ed_tensor_t *t, uint16_t *lut)
 {
     const uint32_t mask = code_mask_of(t);
     uint32_t w;
     for (w = 0; w < ((uint32_t)1 << t->width); w++) {
         int bad;
         const int64_t level = word_level(t, w, mask, &bad); /* m <= 8: -128 <= level <= 127 */
-        lut[w] = bad ? (int16_t)ED_DETECT_LUT_BAD : (int16_t)level;
+        lut[w] = bad ? (uint16_t)ED_DETECT_LUT_BAD : (uint16_t)(level + 128);
     }
 }
 
@@ -484,17 +484,17 @@ static void detect_copy_checked(const ed_model_t *md, const ed_tensor_t *t, void
 }
 
 typedef struct {
-    const int16_t *lut; /* ed_detect_build_lut's table of the tensor */
-    const int32_t *lo;  /* per range channel, or NULL: every level is in range */
+    const uint16_t *lut; /* ed_detect_build_lut's table of the tensor */
+    const int32_t *lo;   /* per range channel, or NULL: every level is in range */
     const uint32_t *span;
     uint32_t ch, in_ch, ch_div, ch_mod;
     uint32_t zp, zr;
     unsigned width;
 } lut_run_t;
 
-/* A level outside [lo, lo + span] -- the parity sentinel always is -- becomes 0 and is counted here, out of the
- * loops' way (rare: one word in hundreds at the bit error rates that matter). */
-static int8_t reject(lut_run_t *s, int32_t v)
+/* A table entry outside [blo, blo + span] (biased bounds; the parity sentinel always is) becomes level 0 and is
+ * counted here, out of the loops' way (rare: one word in hundreds at the bit error rates that matter). */
+static int8_t reject(lut_run_t *s, uint32_t v)
 {
     if (v == ED_DETECT_LUT_BAD) {
         s->zp++;
@@ -504,28 +504,63 @@ static int8_t reject(lut_run_t *s, int32_t v)
     return 0;
 }
 
-/* The two inner loops: k flip-free words of one range channel, bytes or a 16-bit window at bit `pos`. */
+/* The level of a kept table entry (level + 128). */
+static int8_t unbias(uint32_t v)
+{
+    return (int8_t)(uint8_t)(v ^ 0x80u);
+}
+
+/* n4 groups of four byte-aligned int8 words of one range channel: each group's four table entries are gathered
+ * into two halfword pairs -- a parity sentinel shows in their high bytes -- and then into one word of biased
+ * levels, tested against the range four lanes at a time. Returns 0 iff every word was kept; otherwise the caller
+ * decodes the run again one word at a time, which counts. */
+static uint32_t lut_bytes4(const uint16_t *lut, const uint8_t *src, int8_t *dst, uint32_t n4, uint32_t lo4,
+                           uint32_t span4)
+{
+    uint32_t flags = 0, range = 0, i;
+    for (i = 0; i < n4; i++, src += 4, dst += 4) {
+        const uint32_t h02 = lut[src[0]] | (uint32_t)lut[src[2]] << 16;
+        const uint32_t h13 = lut[src[1]] | (uint32_t)lut[src[3]] << 16;
+        const uint32_t word = h02 | h13 << 8; /* lanes 0..3 when no entry is the sentinel */
+        const uint32_t levels = word ^ 0x80808080u;
+        flags |= h02 | h13;
+        range |= ed_lanes_out_of_range(word, lo4, span4);
+        __builtin_memcpy(dst, &levels, 4);
+    }
+    return (flags & 0xFF00FF00u) | range;
+}
+
+/* The two inner loops: k flip-free words of one range channel with level bounds lo .. lo + span, bytes or a 16-bit
+ * window at bit `pos`. An entry v is kept when (unsigned)(v - (lo + 128)) <= span, one compare that also rejects
+ * the parity sentinel (far above every bound). */
 static void lut_bytes(lut_run_t *s, const uint8_t *src, int8_t *dst, uint32_t k, int32_t lo, uint32_t span)
 {
-    const int16_t *lut = s->lut;
+    const uint16_t *lut = s->lut;
+    const uint32_t blo = (uint32_t)(lo + 128); /* 0 .. 256; 256 keeps nothing */
     uint32_t i;
+    if (k >= 4u && blo <= 255u &&
+        lut_bytes4(lut, src, dst, k / 4u, blo * 0x01010101u, span * 0x01010101u) == 0u) {
+        src += k & ~3u;
+        dst += k & ~3u;
+        k &= 3u;
+    }
     for (i = 0; i < k; i++) {
-        const int32_t v = lut[src[i]];
-        dst[i] = __builtin_expect((uint32_t)(v - lo) <= span, 1) ? (int8_t)v : reject(s, v);
+        const uint32_t v = lut[src[i]];
+        dst[i] = __builtin_expect(v - blo <= span, 1) ? unbias(v) : reject(s, v);
     }
 }
 
 static void lut_window(lut_run_t *s, const uint8_t *src, uint32_t pos, int8_t *dst, uint32_t k, int32_t lo,
                        uint32_t span)
 {
-    const int16_t *lut = s->lut;
+    const uint16_t *lut = s->lut;
     const unsigned width = s->width;
-    const uint32_t wmask = ((uint32_t)1 << width) - 1u;
+    const uint32_t wmask = ((uint32_t)1 << width) - 1u, blo = (uint32_t)(lo + 128);
     uint32_t i;
     for (i = 0; i < k; i++, pos += width) {
         const uint8_t *p = src + (pos >> 3);
-        const int32_t v = lut[(((uint32_t)p[0] | ((uint32_t)p[1] << 8)) >> (pos & 7u)) & wmask];
-        dst[i] = __builtin_expect((uint32_t)(v - lo) <= span, 1) ? (int8_t)v : reject(s, v);
+        const uint32_t v = lut[(((uint32_t)p[0] | ((uint32_t)p[1] << 8)) >> (pos & 7u)) & wmask];
+        dst[i] = __builtin_expect(v - blo <= span, 1) ? unbias(v) : reject(s, v);
     }
 }
 

@@ -299,7 +299,7 @@ static ed_load_status_t plan_fast(ed_model_t *md)
             }
         }
         if (t->wlut == NULL && t->fast == ED_DETECT_LUT) {
-            int16_t *lut = (int16_t *)ed_arena_alloc(&md->arena, 2u << t->width, 4);
+            uint16_t *lut = (uint16_t *)ed_arena_alloc(&md->arena, 2u << t->width, 4);
             if (lut == NULL) {
                 return ED_LOAD_ARENA;
             }
