@@ -28,7 +28,7 @@ from loader_harness import build_loader_harness
 pytestmark = pytest.mark.golden
 
 REPRS = ("offset", "twos", "signmag", "gray", "hamming", "optimized")
-RULES = ("none", "parity-lsb", "parity-extra", "range")
+RULES = ("none", "parity-lsb", "parity-extra", "range", "parity-lsb+range")
 GENERIC, LUT, COPY, COPY_RANGE, COPY_PARITY = 0, 1, 2, 3, 4
 NO_LUT = 2
 BER = 1e-3
@@ -140,7 +140,8 @@ def test_every_representation_and_rule_on_the_mlp(harness, tmp_path, rep):
     for rule in RULES:
         kinds = _check(harness, tmp_path, "digits:mlp", rep, rule)
         weights, biases = kinds[0::2], kinds[1::2]
-        copy = {"none": COPY, "range": COPY_RANGE, "parity-lsb": COPY_PARITY}.get(rule)  # twos / offset words
+        copy = {"none": COPY, "range": COPY_RANGE, "parity-lsb": COPY_PARITY,
+                "parity-lsb+range": COPY_PARITY}.get(rule)  # twos / offset words
         assert set(weights) == {copy if copy is not None and rep in ("twos", "offset") else LUT}, (rep, rule, kinds)
         twos_biases = rep in ("twos", "offset", "optimized")  # optimized stores its biases in twos
         assert set(biases) == {copy if copy is not None and twos_biases else GENERIC}, (rep, rule, kinds)

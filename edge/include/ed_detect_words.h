@@ -47,7 +47,8 @@ uint32_t ed_words_copy_ranges(uint32_t *dst, const uint32_t *src, uint32_t chann
                               const uint32_t *bounds);
 
 /* parity-lsb in place over v[0..n): each lane becomes itself shifted right by one as an int8 (the level of a
- * 7-bit twos code); returns 0 iff every lane had even parity (odd: odd parity) before. */
-uint32_t ed_words_parity_halve(uint32_t *v, uint32_t n, int odd);
+ * 7-bit twos code). Returns 0 iff every lane had even parity (odd: odd parity) before and, with bounds (lo4,
+ * span4 as for ed_words_out_of_range; NULL: no range), every level lies in range. */
+uint32_t ed_words_parity_halve(uint32_t *v, uint32_t n, int odd, const uint32_t *bounds);
 
 #endif /* ED_DETECT_WORDS_H */

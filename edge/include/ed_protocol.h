@@ -103,6 +103,7 @@ typedef enum {
     ED_CMD_EVAL = 0x12,
     ED_CMD_INFER = 0x13,
     ED_CMD_BENCH = 0x14,
+    ED_CMD_DIGEST = 0x15,
     ED_CMD_SPIN = 0x7D, /* debug builds only */
     ED_CMD_FAULT = 0x7E, /* debug builds only */
 } ed_cmd_t;
@@ -216,6 +217,19 @@ typedef enum {
 #define ED_BENCH_RSP_SIZE 20u
 #define ED_BENCH_RSP_TAIL 0u
 
+/* DIGEST (0x15): Decode and detect one weighted op's tensors again, as the last LOAD did (its INJECT flips included), and return CRC-32s of the values: host and device decode checked bit for bit. */
+#define ED_DIGEST_REQ_OP 0u /* uint32_t: index among the weighted ops */
+#define ED_DIGEST_REQ_SIZE 4u
+#define ED_DIGEST_REQ_TAIL 0u
+#define ED_DIGEST_RSP_WEIGHTS 0u /* uint32_t: values of the weights */
+#define ED_DIGEST_RSP_WEIGHTS_CRC 4u /* uint32_t: zlib CRC-32 of the decoded weights, int8, in stored order */
+#define ED_DIGEST_RSP_BIASES 8u /* uint32_t: values of the biases */
+#define ED_DIGEST_RSP_BIASES_CRC 12u /* uint32_t: zlib CRC-32 of the decoded biases, int32 little-endian */
+#define ED_DIGEST_RSP_ZEROED_PARITY 16u /* uint32_t: of these values, zeroed because their parity failed */
+#define ED_DIGEST_RSP_ZEROED_RANGE 20u /* uint32_t: of these values, zeroed by the range check */
+#define ED_DIGEST_RSP_SIZE 24u
+#define ED_DIGEST_RSP_TAIL 0u
+
 /* SPIN (0x7D): Debug builds only: run a fixed busy loop of `iterations` steps and time it (checks the timer and the determinism of instruction counts). */
 #define ED_SPIN_REQ_ITERATIONS 0u /* uint32_t */
 #define ED_SPIN_REQ_SIZE 4u
@@ -243,6 +257,7 @@ typedef enum {
     X(ED_CMD_EVAL, ed_cmd_eval, ED_EVAL_REQ_SIZE, ED_EVAL_REQ_TAIL, ED_EVAL_RSP_SIZE, ED_EVAL_RSP_TAIL) \
     X(ED_CMD_INFER, ed_cmd_infer, ED_INFER_REQ_SIZE, ED_INFER_REQ_TAIL, ED_INFER_RSP_SIZE, ED_INFER_RSP_TAIL) \
     X(ED_CMD_BENCH, ed_cmd_bench, ED_BENCH_REQ_SIZE, ED_BENCH_REQ_TAIL, ED_BENCH_RSP_SIZE, ED_BENCH_RSP_TAIL) \
+    X(ED_CMD_DIGEST, ed_cmd_digest, ED_DIGEST_REQ_SIZE, ED_DIGEST_REQ_TAIL, ED_DIGEST_RSP_SIZE, ED_DIGEST_RSP_TAIL) \
     X(ED_CMD_SPIN, ed_cmd_spin, ED_SPIN_REQ_SIZE, ED_SPIN_REQ_TAIL, ED_SPIN_RSP_SIZE, ED_SPIN_RSP_TAIL) \
     X(ED_CMD_FAULT, ed_cmd_fault, ED_FAULT_REQ_SIZE, ED_FAULT_REQ_TAIL, ED_FAULT_RSP_SIZE, ED_FAULT_RSP_TAIL) \
 

@@ -363,8 +363,8 @@ static uint32_t range_run(int8_t *v, uint32_t n, int32_t lo, int32_t hi)
 }
 
 /* parity-lsb (and the range rule when `ranged`) over bytes [e, e + n) of tensor t's copy in out: as parity_pass.
- * The word-aligned middle is tested and halved in one pass (ed_words_parity_halve, then ed_words_out_of_range on
- * the levels); a middle that fails either test is copied again from the region and goes through parity_pass. */
+ * The word-aligned middle is tested, halved and range-tested in one pass (ed_words_parity_halve); a middle that
+ * fails -- rare -- is copied again from the region and goes through parity_pass, as do the unaligned ends. */
 static void parity_run(const ed_model_t *md, const ed_tensor_t *t, int8_t *out, uint32_t e, uint32_t n, int ranged,
                        int32_t lo, int32_t hi, ed_zeroed_t *z)
 {
@@ -372,20 +372,22 @@ static void parity_run(const ed_model_t *md, const ed_tensor_t *t, int8_t *out, 
     int8_t *v = out + e;
     const uint32_t head = (uint32_t)(-(uintptr_t)v & 3u) < n ? (uint32_t)(-(uintptr_t)v & 3u) : n;
     const uint32_t words = (n - head) / 4u, tail = n - head - 4u * words;
-    uint32_t *mid = (uint32_t *)(void *)(v + head);
-    parity_pass(v, head, odd, ranged, lo, hi, &z->parity, &z->range);
+    uint32_t bounds[2];
+    if (head > 0u) {
+        parity_pass(v, head, odd, ranged, lo, hi, &z->parity, &z->range);
+    }
     if (words > 0u) {
-        uint32_t bad = ed_words_parity_halve(mid, words, (int)odd);
-        if (bad == 0u && ranged) {
-            bad = lo > hi || ed_words_out_of_range(mid, words, (uint32_t)(uint8_t)lo * 0x01010101u,
-                                                   (uint32_t)(hi - lo) * 0x01010101u) != 0u;
-        }
-        if (bad != 0u) {
+        bounds[0] = (uint32_t)(uint8_t)lo * 0x01010101u;
+        bounds[1] = (uint32_t)(hi - lo) * 0x01010101u;
+        if (lo > hi || ed_words_parity_halve((uint32_t *)(void *)(v + head), words, (int)odd,
+                                             ranged ? bounds : NULL) != 0u) {
             copy_span(md, t, (uint8_t *)out, e + head, e + head + 4u * words);
             parity_pass(v + head, 4u * words, odd, ranged, lo, hi, &z->parity, &z->range);
         }
     }
-    parity_pass(v + head + 4u * words, tail, odd, ranged, lo, hi, &z->parity, &z->range);
+    if (tail > 0u) {
+        parity_pass(v + head + 4u * words, tail, odd, ranged, lo, hi, &z->parity, &z->range);
+    }
 }
 
 /* Bit 0 of v's parity. */
@@ -452,7 +454,7 @@ static void detect_copy_checked(const ed_model_t *md, const ed_tensor_t *t, void
     const uint8_t *src = md->weights + t->bit_offset / 8u;
     const uint32_t cursor = first_flip(md, t->bit_offset);
     uint32_t e, c = 0, n;
-    if (t->role == 0u && t->rwords != NULL && (((uintptr_t)src | (uintptr_t)out) & 3u) == 0u &&
+    if (!parity && t->role == 0u && t->rwords != NULL && (((uintptr_t)src | (uintptr_t)out) & 3u) == 0u &&
         (cursor >= md->num_flips || md->flips[cursor] >= t->bit_offset + 8u * t->count)) {
         /* flip-free whole channels: copy and test in one pass; the rare run with a rejection is done below */
         if (ed_words_copy_ranges((uint32_t *)out, (const uint32_t *)(const void *)src, t->ch_mod, t->ch_div / 4u,
@@ -468,6 +470,17 @@ static void detect_copy_checked(const ed_model_t *md, const ed_tensor_t *t, void
     }
     if (!t->range) { /* parity alone: one run */
         parity_run(md, t, (int8_t *)out, 0, t->count, 0, -128, 127, zeroed);
+        return;
+    }
+    if (parity && t->rwords != NULL && ((uintptr_t)out & 3u) == 0u) { /* whole aligned channels, 4k values each */
+        for (e = 0; c < t->ch_mod; c++, e += t->ch_div) {
+            if (ed_words_parity_halve((uint32_t *)((uint8_t *)out + e), t->ch_div / 4u, t->repr == ED_REPR_OFFSET,
+                                      t->rwords + 2u * c) != 0u) { /* rare: again from the region, counting */
+                copy_span(md, t, (uint8_t *)out, e, e + t->ch_div);
+                parity_pass((int8_t *)out + e, t->ch_div, t->repr == ED_REPR_OFFSET, 1, t->rlo[c],
+                            t->rlo[c] + (int32_t)t->rspan[c], &zeroed->parity, &zeroed->range);
+            }
+        }
         return;
     }
     for (e = 0; e < t->count; e += n) {

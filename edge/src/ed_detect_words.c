@@ -6,6 +6,8 @@
  */
 #include "ed_detect_words.h"
 
+#include <stddef.h>
+
 #if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
 #define ED_WORDS_SIMD 1
 #else
@@ -240,29 +242,36 @@ uint32_t ed_words_copy_ranges(uint32_t *dst, const uint32_t *src, uint32_t chann
 
 #if ED_WORDS_SIMD
 /* One word of the parity step: fold its lanes' parities into bit 0 of t, accumulate with `acc_op` (orr: a set
- * bit is an odd lane; orn: a clear bit is an even one), halve the lanes. */
-#define ED_PARITY_WORD(r, acc_op)                                                                                    \
+ * bit is an odd lane; orn: a clear bit is an even one), halve the lanes, then `range` (the range test of the
+ * levels into racc, or nothing). */
+#define ED_PARITY_WORD(r, acc_op, range)                                                                             \
     "eor    %[t], %[" r "], %[" r "], lsr #4\n\t"                                                                    \
     "eor    %[t], %[t], %[t], lsr #2\n\t"                                                                            \
     "eor    %[t], %[t], %[t], lsr #1\n\t" acc_op "    %[acc], %[acc], %[t]\n\t"                                      \
-    "shadd8 %[" r "], %[" r "], %[z]\n\t"
+    "shadd8 %[" r "], %[" r "], %[z]\n\t" range(r)
+#define ED_LEVEL_RANGE(r)                                                                                            \
+    "usub8  %[t], %[" r "], %[lo]\n\t"                                                                               \
+    "uqsub8 %[t], %[t], %[span]\n\t"                                                                                 \
+    "orr    %[racc], %[racc], %[t]\n\t"
+#define ED_NO_RANGE(r) ""
 
-#define ED_PARITY_LOOP(acc_op)                                                                                       \
+#define ED_PARITY_LOOP(acc_op, range)                                                                                \
     __asm__ volatile("1:\n\t"                                                                                        \
-                     "ldmia  %[v], {%[a], %[b], %[c], %[d]}\n\t" ED_PARITY_WORD("a", acc_op)                          \
-                         ED_PARITY_WORD("b", acc_op) ED_PARITY_WORD("c", acc_op) ED_PARITY_WORD("d", acc_op)          \
-                     "stmia  %[v]!, {%[a], %[b], %[c], %[d]}\n\t"                                                    \
+                     "ldmia  %[v], {%[a], %[b], %[c], %[d]}\n\t" ED_PARITY_WORD("a", acc_op, range)                   \
+                         ED_PARITY_WORD("b", acc_op, range) ED_PARITY_WORD("c", acc_op, range)                        \
+                             ED_PARITY_WORD("d", acc_op, range) "stmia  %[v]!, {%[a], %[b], %[c], %[d]}\n\t"          \
                      "cmp    %[v], %[e]\n\t"                                                                         \
                      "bne    1b"                                                                                     \
-                     : [v] "+&r"(v), [acc] "+&r"(acc), [t] "=&r"(t), [a] "=&r"(a), [b] "=&r"(b), [c] "=&r"(c),         \
-                       [d] "=&r"(d)                                                                                  \
-                     : [e] "r"(end), [z] "r"(0u)                                                                     \
+                     : [v] "+&r"(v), [acc] "+&r"(acc), [racc] "+&r"(racc), [t] "=&r"(t), [a] "=&r"(a),               \
+                       [b] "=&r"(b), [c] "=&r"(c), [d] "=&r"(d)                                                      \
+                     : [e] "r"(end), [z] "r"(0u), [lo] "r"(lo4), [span] "r"(span4)                                   \
                      : "cc", "memory")
 #endif
 
-uint32_t ed_words_parity_halve(uint32_t *v, uint32_t n, int odd)
+uint32_t ed_words_parity_halve(uint32_t *v, uint32_t n, int odd, const uint32_t *bounds)
 {
-    uint32_t acc = 0, p;
+    const uint32_t lo4 = bounds != NULL ? bounds[0] : 0u, span4 = bounds != NULL ? bounds[1] : 0xFFFFFFFFu;
+    uint32_t acc = 0, racc = 0, p;
 #if ED_WORDS_SIMD
     if (n >= 4u) {
         register uint32_t a __asm__("r4");
@@ -271,10 +280,16 @@ uint32_t ed_words_parity_halve(uint32_t *v, uint32_t n, int odd)
         register uint32_t d __asm__("r7");
         uint32_t t;
         uint32_t *const end = v + (n & ~3u);
-        if (odd) {
-            ED_PARITY_LOOP("orn");
+        if (bounds == NULL) {
+            if (odd) {
+                ED_PARITY_LOOP("orn", ED_NO_RANGE);
+            } else {
+                ED_PARITY_LOOP("orr", ED_NO_RANGE);
+            }
+        } else if (odd) {
+            ED_PARITY_LOOP("orn", ED_LEVEL_RANGE);
         } else {
-            ED_PARITY_LOOP("orr");
+            ED_PARITY_LOOP("orr", ED_LEVEL_RANGE);
         }
         n &= 3u;
     }
@@ -285,7 +300,8 @@ uint32_t ed_words_parity_halve(uint32_t *v, uint32_t n, int odd)
         p = lanes_parity(w);
         acc |= odd ? ~p : p;
         w = lanes_halve(w);
+        racc |= lanes_sat_sub(lanes_sub(w, lo4), span4);
         __builtin_memcpy(v, &w, 4);
     }
-    return acc & 0x01010101u;
+    return (acc & 0x01010101u) | racc;
 }

@@ -86,14 +86,14 @@ def measure_model(model: str, work: Path, kernels=("reference", "cortex_m4")) ->
     infer = res["kernels"][kernels[-1]]["per_inference"]
     res["detect_decode"] = {"hamming_parity_lsb_range": {"per_parameter": ham_decode / res["parameters"],
                                                          "inferences": ham_decode / infer}}
-    for rule in ("range", "parity-lsb"):
+    for rule in ("range", "parity-lsb", "parity-lsb+range"):
         path = work / f"{model.replace(':', '_')}-twos-{rule}.img"
         pack_model(model, path, repr_name="twos", detect=rule, testset=4)
         with Qemu(BOARD, build_firmware(BOARD).elf, image=path, timeout=300) as q:
             q.client.request("LOAD", flags=0, timeout=300)
             cost = _bench(q.client, "decode")
-        res["detect_decode"][f"twos_{rule.replace('-', '_')}"] = {"per_parameter": cost / res["parameters"],
-                                                                  "inferences": cost / infer}
+        key = "twos_" + rule.replace("-", "_").replace("+", "_")
+        res["detect_decode"][key] = {"per_parameter": cost / res["parameters"], "inferences": cost / infer}
     return res
 
 

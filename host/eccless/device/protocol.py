@@ -207,6 +207,16 @@ COMMANDS = (
                     Field("iterations", "I"),
                     Field("arg", "I", "load: LOAD flags; inference: stored sample; layer: op index"))),
             Layout((Field("iterations", "I"), *_TICKS)), implemented=True),
+    Command("DIGEST", 0x15, "Decode and detect one weighted op's tensors again, as the last LOAD did (its INJECT "
+            "flips included), and return CRC-32s of the values: host and device decode checked bit for bit.",
+            Layout((Field("op", "I", "index among the weighted ops"),)),
+            Layout((Field("weights", "I", "values of the weights"),
+                    Field("weights_crc", "I", "zlib CRC-32 of the decoded weights, int8, in stored order"),
+                    Field("biases", "I", "values of the biases"),
+                    Field("biases_crc", "I", "zlib CRC-32 of the decoded biases, int32 little-endian"),
+                    Field("zeroed_parity", "I", "of these values, zeroed because their parity failed"),
+                    Field("zeroed_range", "I", "of these values, zeroed by the range check"))),
+            implemented=True),
     Command("SPIN", 0x7D, "Debug builds only: run a fixed busy loop of `iterations` steps and time it (checks the "
             "timer and the determinism of instruction counts).",
             Layout((Field("iterations", "I"),)), Layout(_TICKS), implemented=True, debug=True),

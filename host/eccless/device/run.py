@@ -59,6 +59,12 @@ class ModelDevice:
         flags = (on_the_fly << LOAD_FLAGS["on_the_fly"]) | (no_lut << LOAD_FLAGS["no_lut"])
         return self.device.request("LOAD", flags=flags, timeout=LOAD_TIMEOUT)
 
+    def digest(self, op: int) -> tuple[int, int, int, int, int, int]:
+        """Weighted op `op` decoded again as the last LOAD did: (weights, zlib CRC-32 of their int8 values, biases,
+        CRC-32 of their int32 little-endian values, zeroed by parity, zeroed by range)."""
+        r = self.device.request("DIGEST", op=op)
+        return (r["weights"], r["weights_crc"], r["biases"], r["biases_crc"], r["zeroed_parity"], r["zeroed_range"])
+
     def evaluate(self, count: int, first: int = 0) -> tuple[np.ndarray, int, int]:
         """Predicted class of stored samples [first, first + count), how many the device found correct, and the
         instructions their inferences took (the timer ticks they took: self.eval_ticks)."""

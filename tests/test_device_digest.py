@@ -1,0 +1,105 @@
+"""The device's decode + detect, value for value: after INJECT(seed) and LOAD, DIGEST returns CRC-32s of every
+weighted op's decoded weights (int8) and biases (int32) and its zeroed counts; they must equal the host's
+RegionCodec on the file `eccless corrupt` writes with the same seed.
+
+Predictions (test_device_e2e.py) only show the decoded values where they change a class; this compares every
+value, through the loop the firmware picks on the board -- the Cortex-M4 SIMD and LDM/STM word loops the host
+harness of test_detect_fastpaths.py cannot run: each fast loop on the digits MLP (whole aligned channels) and the
+LeNet (conv channels of 25 and 150 values, off word boundaries), and every representation with every detection
+family on the MLP.
+"""
+
+from __future__ import annotations
+
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from eccless.device.build import build_firmware
+from eccless.device.client import DeviceStatusError
+from eccless.device.qemu import Qemu, missing_tools
+from eccless.device.run import ModelDevice, channel_constants
+from eccless.image.load import read_image
+from eccless.image.tools import corrupt_image, pack_model
+from eccless.storage.bits import unpack_words
+
+pytestmark = pytest.mark.qemu
+if missing_tools():
+    pytest.skip(missing_tools(), allow_module_level=True)
+
+BOARD = "qemu-mps2-an386"
+BER = 1e-3
+SEEDS = (21, 22)
+FAST = {  # model -> (representation, rule): the copy, copy_range, copy_parity and lut loops, twos and offset
+    "digits:mlp": [("twos", "none"), ("offset", "none"), ("twos", "range"), ("offset", "range"),
+                   ("twos", "parity-lsb"), ("offset", "parity-lsb+range"), ("twos", "parity-lsb+range"),
+                   ("hamming", "parity-lsb+range"), ("gray", "range"), ("optimized", "parity-extra")],
+    "digits:lenet": [("twos", "range"), ("offset", "range"), ("twos", "parity-lsb+range"),
+                     ("offset", "parity-lsb"), ("hamming", "parity-lsb+range")],
+}
+REPRS = ("offset", "twos", "signmag", "gray", "hamming", "optimized")
+RULES = ("none", "parity-lsb", "parity-extra", "range", "parity-lsb+range", "parity-extra+range")
+
+
+@pytest.fixture(scope="module")
+def firmware():
+    return build_firmware(BOARD)
+
+
+def _host_digests(path: Path) -> list[tuple[int, int, int, int, int, int]]:
+    """Per weighted op, as DIGEST answers: (weights, CRC, biases, CRC, zeroed by parity, zeroed by range)."""
+    img = read_image(path)
+    ops: dict[int, dict] = {}
+    for t in img.codec.tensors:
+        values, zp, zr = img.codec.decode_words(t, unpack_words(img.weights, t.width, t.count, t.offset),
+                                                t.code.channel)
+        op = ops.setdefault(t.code.op, {"zp": 0, "zr": 0})
+        kind = "w" if t.code.role == "weight" else "b"
+        raw = np.asarray(values).astype(np.int8 if kind == "w" else "<i4").tobytes()
+        op[kind] = (t.count, zlib.crc32(raw))
+        op["zp"] += zp
+        op["zr"] += zr
+    return [(*o["w"], *o["b"], o["zp"], o["zr"]) for _, o in sorted(ops.items())]
+
+
+def _check(firmware, tmp_path: Path, model: str, rep: str, rule: str) -> None:
+    image = tmp_path / f"{model.replace(':', '_')}-{rep}-{rule}.img"
+    pack_model(model, image, repr_name=rep, detect=rule, testset=2)
+    with Qemu(BOARD, firmware.elf, image=image, timeout=60) as q:
+        dev = ModelDevice(q.client)
+        for seed in (None, *SEEDS):
+            dev.inject("clear")
+            target = image
+            if seed is not None:
+                dev.inject("weights", channel_constants("bsc", BER), seed)
+                target = tmp_path / f"c-{image.name}"
+                corrupt_image(image, target, ber=BER, seed=seed, region="weights")
+            dev.load()
+            host = _host_digests(target)
+            assert [dev.digest(i) for i in range(len(host))] == host, f"{model} {rep}/{rule} seed {seed}"
+
+
+@pytest.mark.parametrize("model", list(FAST))
+def test_device_decode_equals_the_host_value_for_value(firmware, tmp_path, model):
+    for rep, rule in FAST[model]:
+        _check(firmware, tmp_path, model, rep, rule)
+
+
+@pytest.mark.parametrize("rep", REPRS)
+def test_every_representation_and_rule_value_for_value(firmware, tmp_path, rep):
+    for rule in RULES:
+        _check(firmware, tmp_path, "digits:mlp", rep, rule)
+
+
+def test_digest_rejects_a_bad_op_and_needs_an_image(firmware, tmp_path):
+    image = tmp_path / "mlp.img"
+    pack_model("digits:mlp", image, repr_name="twos", detect="range", testset=2)
+    with Qemu(BOARD, firmware.elf, image=image, timeout=60) as q:
+        with pytest.raises(DeviceStatusError, match="NO_IMAGE|no valid model image"):
+            q.client.request("DIGEST", op=0)
+        ModelDevice(q.client).load()
+        with pytest.raises(DeviceStatusError, match="out of range"):
+            q.client.request("DIGEST", op=3)
+        assert q.client.request("DIGEST", op=2)["weights"] == 320
