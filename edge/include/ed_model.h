@@ -81,8 +81,8 @@ typedef struct {
     const int32_t *rlo;     /* lut variant with range, per channel: level kept iff (unsigned)(level - rlo) <= rspan */
     const uint32_t *rspan;
     const uint32_t *rwords; /* copy variants, per channel, lo and span = hi - lo as two words, or NULL. Weights
-                             * (copy_range, twos, runs of whole channels of 4k values, lo <= hi): int8 bounds in
-                             * every byte lane (ed_words_copy_ranges); biases: int32 bounds (ed_loader_graph.c) */
+                             * (runs of whole channels of 4k values, lo <= hi): int8 level bounds in every byte
+                             * lane (ed_detect_words.h); biases: int32 bounds (ed_loader_graph.c) */
     uint32_t packed_size;   /* weights: bytes of the kernel's packed form (ed_model_pack); biases: 4 * count */
     void *values;           /* weights packed for the kernels, biases int32; NULL when decoding on the fly */
 } ed_tensor_t;

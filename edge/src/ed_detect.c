@@ -454,9 +454,10 @@ static void detect_copy_checked(const ed_model_t *md, const ed_tensor_t *t, void
     const uint8_t *src = md->weights + t->bit_offset / 8u;
     const uint32_t cursor = first_flip(md, t->bit_offset);
     uint32_t e, c = 0, n;
-    if (!parity && t->role == 0u && t->rwords != NULL && (((uintptr_t)src | (uintptr_t)out) & 3u) == 0u &&
+    if (!parity && t->role == 0u && t->repr == ED_REPR_TWOS && t->rwords != NULL &&
+        (((uintptr_t)src | (uintptr_t)out) & 3u) == 0u &&
         (cursor >= md->num_flips || md->flips[cursor] >= t->bit_offset + 8u * t->count)) {
-        /* flip-free whole channels: copy and test in one pass; the rare run with a rejection is done below */
+        /* flip-free whole twos channels: copy and test in one pass; the rare run with a rejection is done below */
         if (ed_words_copy_ranges((uint32_t *)out, (const uint32_t *)(const void *)src, t->ch_mod, t->ch_div / 4u,
                                  t->rwords) == 0u) {
             return;
@@ -472,13 +473,17 @@ static void detect_copy_checked(const ed_model_t *md, const ed_tensor_t *t, void
         parity_run(md, t, (int8_t *)out, 0, t->count, 0, -128, 127, zeroed);
         return;
     }
-    if (parity && t->rwords != NULL && ((uintptr_t)out & 3u) == 0u) { /* whole aligned channels, 4k values each */
+    if (t->rwords != NULL && ((uintptr_t)out & 3u) == 0u) { /* whole aligned channels of 4k values: bound words */
         for (e = 0; c < t->ch_mod; c++, e += t->ch_div) {
-            if (ed_words_parity_halve((uint32_t *)((uint8_t *)out + e), t->ch_div / 4u, t->repr == ED_REPR_OFFSET,
-                                      t->rwords + 2u * c) != 0u) { /* rare: again from the region, counting */
-                copy_span(md, t, (uint8_t *)out, e, e + t->ch_div);
-                parity_pass((int8_t *)out + e, t->ch_div, t->repr == ED_REPR_OFFSET, 1, t->rlo[c],
-                            t->rlo[c] + (int32_t)t->rspan[c], &zeroed->parity, &zeroed->range);
+            const uint32_t *bounds = t->rwords + 2u * c;
+            uint32_t *v = (uint32_t *)(void *)((uint8_t *)out + e);
+            const int32_t lo = t->rlo[c], hi = lo + (int32_t)t->rspan[c]; /* lo <= hi for every channel here */
+            if (!parity && ed_words_out_of_range(v, t->ch_div / 4u, bounds[0], bounds[1]) != 0u) { /* rare */
+                zeroed->range += range_pass((int8_t *)v, t->ch_div, lo, hi);
+            } else if (parity && ed_words_parity_halve(v, t->ch_div / 4u, t->repr == ED_REPR_OFFSET, bounds) != 0u) {
+                copy_span(md, t, (uint8_t *)out, e, e + t->ch_div); /* rare: again from the region, counting */
+                parity_pass((int8_t *)v, t->ch_div, t->repr == ED_REPR_OFFSET, 1, lo, hi, &zeroed->parity,
+                            &zeroed->range);
             }
         }
         return;

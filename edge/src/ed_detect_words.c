@@ -1,8 +1,9 @@
 /*
  * ed_detect_words.c: see ed_detect_words.h. Each function runs its 16-byte steps in one asm loop (LDM names its
  * registers in ascending order: hence the explicit r4-r7) and the last n % 4 words -- or all of them without the
- * DSP extension -- in the C loop that defines it. A step costs 4 instructions (copy), 15 (range test) or 24
- * (parity and halving); docs/FIRMWARE.md has the per-weight figures.
+ * DSP extension -- in the C loop that defines it; the test loops take their last words one by one in asm too.
+ * A step costs 4 instructions (copy), 15 (range test), 16 (copy and range test), 24 (parity and halving) or 36
+ * (parity, halving and range test); docs/FIRMWARE.md has the per-weight figures.
  */
 #include "ed_detect_words.h"
 
@@ -98,13 +99,16 @@ uint32_t ed_words_out_of_range(const uint32_t *v, uint32_t n, uint32_t lo4, uint
 {
     uint32_t acc = 0;
 #if ED_WORDS_SIMD
-    if (n >= 4u) {
+    if (n > 0u) {
         register uint32_t a __asm__("r4");
         register uint32_t b __asm__("r5");
         register uint32_t c __asm__("r6");
         register uint32_t d __asm__("r7");
-        const uint32_t *end = v + (n & ~3u);
-        __asm__ volatile("1:\n\t"
+        const uint32_t *const end4 = v + (n & ~3u), *const end = v + n;
+        /* 16 bytes per step while they last, then word by word */
+        __asm__ volatile("cmp    %[v], %[e4]\n\t"
+                         "beq    2f\n"
+                         "1:\n\t"
                          "ldmia  %[v]!, {%[a], %[b], %[c], %[d]}\n\t"
                          "usub8  %[a], %[a], %[lo]\n\t"
                          "usub8  %[b], %[b], %[lo]\n\t"
@@ -118,12 +122,23 @@ uint32_t ed_words_out_of_range(const uint32_t *v, uint32_t n, uint32_t lo4, uint
                          "orr    %[c], %[c], %[d]\n\t"
                          "orr    %[acc], %[acc], %[a]\n\t"
                          "orr    %[acc], %[acc], %[c]\n\t"
+                         "cmp    %[v], %[e4]\n\t"
+                         "bne    1b\n"
+                         "2:\n\t"
                          "cmp    %[v], %[e]\n\t"
-                         "bne    1b"
+                         "beq    4f\n"
+                         "3:\n\t"
+                         "ldr    %[a], [%[v]], #4\n\t"
+                         "usub8  %[a], %[a], %[lo]\n\t"
+                         "uqsub8 %[a], %[a], %[span]\n\t"
+                         "orr    %[acc], %[acc], %[a]\n\t"
+                         "cmp    %[v], %[e]\n\t"
+                         "bne    3b\n"
+                         "4:"
                          : [v] "+&r"(v), [acc] "+&r"(acc), [a] "=&r"(a), [b] "=&r"(b), [c] "=&r"(c), [d] "=&r"(d)
-                         : [e] "r"(end), [lo] "r"(lo4), [span] "r"(span4)
+                         : [e4] "r"(end4), [e] "r"(end), [lo] "r"(lo4), [span] "r"(span4)
                          : "cc", "memory");
-        n &= 3u;
+        n = 0;
     }
 #endif
     for (; n > 0u; n--, v++) {
@@ -255,16 +270,28 @@ uint32_t ed_words_copy_ranges(uint32_t *dst, const uint32_t *src, uint32_t chann
     "orr    %[racc], %[racc], %[t]\n\t"
 #define ED_NO_RANGE(r) ""
 
+/* 16 bytes per step while they last, then word by word. */
 #define ED_PARITY_LOOP(acc_op, range)                                                                                \
-    __asm__ volatile("1:\n\t"                                                                                        \
+    __asm__ volatile("cmp    %[v], %[e4]\n\t"                                                                        \
+                     "beq    2f\n"                                                                                   \
+                     "1:\n\t"                                                                                        \
                      "ldmia  %[v], {%[a], %[b], %[c], %[d]}\n\t" ED_PARITY_WORD("a", acc_op, range)                   \
                          ED_PARITY_WORD("b", acc_op, range) ED_PARITY_WORD("c", acc_op, range)                        \
                              ED_PARITY_WORD("d", acc_op, range) "stmia  %[v]!, {%[a], %[b], %[c], %[d]}\n\t"          \
+                     "cmp    %[v], %[e4]\n\t"                                                                        \
+                     "bne    1b\n"                                                                                   \
+                     "2:\n\t"                                                                                        \
                      "cmp    %[v], %[e]\n\t"                                                                         \
-                     "bne    1b"                                                                                     \
+                     "beq    4f\n"                                                                                   \
+                     "3:\n\t"                                                                                        \
+                     "ldr    %[a], [%[v]]\n\t" ED_PARITY_WORD("a", acc_op, range)                                     \
+                     "str    %[a], [%[v]], #4\n\t"                                                                   \
+                     "cmp    %[v], %[e]\n\t"                                                                         \
+                     "bne    3b\n"                                                                                   \
+                     "4:"                                                                                            \
                      : [v] "+&r"(v), [acc] "+&r"(acc), [racc] "+&r"(racc), [t] "=&r"(t), [a] "=&r"(a),               \
                        [b] "=&r"(b), [c] "=&r"(c), [d] "=&r"(d)                                                      \
-                     : [e] "r"(end), [z] "r"(0u), [lo] "r"(lo4), [span] "r"(span4)                                   \
+                     : [e4] "r"(end4), [e] "r"(end), [z] "r"(0u), [lo] "r"(lo4), [span] "r"(span4)                   \
                      : "cc", "memory")
 #endif
 
@@ -273,13 +300,13 @@ uint32_t ed_words_parity_halve(uint32_t *v, uint32_t n, int odd, const uint32_t 
     const uint32_t lo4 = bounds != NULL ? bounds[0] : 0u, span4 = bounds != NULL ? bounds[1] : 0xFFFFFFFFu;
     uint32_t acc = 0, racc = 0, p;
 #if ED_WORDS_SIMD
-    if (n >= 4u) {
+    if (n > 0u) {
         register uint32_t a __asm__("r4");
         register uint32_t b __asm__("r5");
         register uint32_t c __asm__("r6");
         register uint32_t d __asm__("r7");
         uint32_t t;
-        uint32_t *const end = v + (n & ~3u);
+        uint32_t *const end4 = v + (n & ~3u), *const end = v + n;
         if (bounds == NULL) {
             if (odd) {
                 ED_PARITY_LOOP("orn", ED_NO_RANGE);
@@ -291,7 +318,7 @@ uint32_t ed_words_parity_halve(uint32_t *v, uint32_t n, int odd, const uint32_t 
         } else {
             ED_PARITY_LOOP("orr", ED_LEVEL_RANGE);
         }
-        n &= 3u;
+        n = 0;
     }
 #endif
     for (; n > 0u; n--, v++) {

@@ -229,13 +229,13 @@ static int64_t clamp(int64_t v, int64_t lo, int64_t hi)
     return v < lo ? lo : (v > hi ? hi : v);
 }
 
-/* The per-channel bound words (ed_tensor_t.rwords) of copy_range on twos and of copy_parity, when the channels are
- * runs of a multiple of 4 values one after the other and none rejects everything. */
+/* The per-channel bound words (ed_tensor_t.rwords) of copy_range and copy_parity, when the channels are runs of a
+ * multiple of 4 values one after the other and none rejects everything. */
 static ed_load_status_t plan_range_words(ed_model_t *md, ed_tensor_t *t)
 {
     uint32_t *words, c;
-    if (!((t->fast == ED_DETECT_COPY_RANGE && t->repr == ED_REPR_TWOS) || t->fast == ED_DETECT_COPY_PARITY) ||
-        t->ch_div % 4u != 0u || (uint64_t)t->ch_div * t->ch_mod != t->count) {
+    if ((t->fast != ED_DETECT_COPY_RANGE && t->fast != ED_DETECT_COPY_PARITY) || t->ch_div % 4u != 0u ||
+        (uint64_t)t->ch_div * t->ch_mod != t->count) {
         return ED_LOAD_OK;
     }
     for (c = 0; c < t->ch_mod; c++) {
