@@ -7,12 +7,13 @@
  *   else, range rules: value < lo[ch] or value > hi[ch]      -> value 0, counted as zeroed by range
  *   level = index - 2^(m-1), stored wrapped to int8 (weights) or int32 (biases) as numpy's astype does
  *
- * Three variants give identical results (ed_detect.c): the generic bit-gather loop; `lut` for int8 weights of
+ * Five variants give identical results (ed_detect.c): the generic bit-gather loop; `lut` for int8 weights of
  * width <= 9 and m <= 8 (one look-up in a 2^width table gives level and parity verdict); `copy` for twos / offset
- * int8 weights and int32 biases without detection (a word-at-a-time copy, flips XORed in afterwards); `copy_range`
- * for twos / offset int8 weights with the range rule alone (the copy, then a SIMD range pass); `copy_parity` for
- * twos / offset int8 weights with parity-lsb (a SIMD parity and halving pass, then the range pass if asked). The loader
- * picks one per tensor (ed_tensor_t.fast) unless LOAD's no_lut flag asks for the generic loop everywhere.
+ * int8 weights and int32 biases without detection (a word-at-a-time copy, flips XORed in afterwards);
+ * `copy_range` for the same words with the range rule alone (the copy and a SIMD range test, fused for flip-free
+ * twos channels); `copy_parity` for the same words with parity-lsb (a SIMD parity, halving and, if asked, range
+ * pass over the copy). The loader picks one per tensor (ed_tensor_t.fast) unless LOAD's no_lut flag asks for the
+ * generic loop everywhere.
  */
 #ifndef ED_DETECT_H
 #define ED_DETECT_H

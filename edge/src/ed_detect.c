@@ -1,20 +1,24 @@
 /*
- * ed_detect.c: the decode + detect pass of one tensor (see ed_detect.h), in three variants that give identical
+ * ed_detect.c: the decode + detect pass of one tensor (see ed_detect.h), in five variants that give identical
  * values and counts:
  *
- *   generic  any width: words gathered byte by byte from flash -- never a byte past the tensor's last bit --
- *            XORed with the flips inside them, parity, ed_decode_index, range in 64 bits. The reference path
- *            (LOAD flag no_lut forces it) and the one for biases.
- *   lut      int8 weights of width <= 9 and m <= 8 (every representation with none / parity-lsb / parity-extra /
- *            range): one look-up in a 2^width table built by ed_detect_build_lut from the generic word decoder
- *            gives the level or a parity sentinel; one unsigned compare per word against the channel's range.
- *   copy     twos or offset without detection, byte-aligned int8 weights (width 8) or int32 biases (width 32):
- *            the stored word *is* the level (offset: top bit flipped), so the tensor is copied a word at a time
- *            and each flip is XORed into the copy afterwards.
+ *   generic      any width: words gathered byte by byte from flash -- never a byte past the tensor's last bit --
+ *                XORed with the flips inside them, parity, ed_decode_index, range in 64 bits. The reference path
+ *                (LOAD flag no_lut forces it) and the one for the coded representations' biases.
+ *   lut          int8 weights of width <= 9 and m <= 8 (every representation with none / parity-lsb /
+ *                parity-extra / range): one look-up in a 2^width table built by ed_detect_build_lut from the
+ *                generic word decoder gives the biased level or a parity sentinel; four words at a time for width
+ *                8, tested against the channel's range in SIMD.
+ *   copy         twos or offset without detection, byte-aligned int8 weights (width 8) or int32 biases (width 32):
+ *                the stored word *is* the level (offset: top bit flipped), so the tensor is copied a word at a
+ *                time and each flip is XORed into the copy afterwards.
+ *   copy_range   the same words with the range rule: the copy and a test of four levels per word
+ *   copy_parity  the same words with parity-lsb (+ range): the copy, then parity, halving and range in place
  *
- * The flip list is sorted, so one cursor walks it alongside the words (found by binary search at the tensor's
- * start); the fast variants run flip-free stretches in a tight loop and send the few flipped words through the
- * same loop one at a time.
+ * The copy variants' word loops are ed_detect_words.c; they only report whether a run is clean, and a run that is
+ * not goes through the counting C passes here. The flip list is sorted, so one cursor walks it alongside the words
+ * (found by binary search at the tensor's start); lut runs flip-free stretches in a tight loop and sends the few
+ * flipped words through the same loop one at a time.
  */
 #include "ed_detect.h"
 
