@@ -36,19 +36,21 @@ static inline uint32_t ed_lanes_out_of_range(uint32_t v, uint32_t lo4, uint32_t 
 /* dst[i] = src[i] ^ x for i < n. */
 void ed_words_copy(uint32_t *dst, const uint32_t *src, uint32_t n, uint32_t x);
 
-/* Zero iff every int8 lane v of v[0..n) has (uint8_t)(v - lo) <= span, i.e. lies in [lo, lo + span] (lo4 and
- * span4 hold lo and span in each lane, lo + span <= 127). */
-uint32_t ed_words_out_of_range(const uint32_t *v, uint32_t n, uint32_t lo4, uint32_t span4);
+/* How many leading words of v[0..n) have every int8 lane v with (uint8_t)(v - lo) <= span, i.e. in [lo, lo +
+ * span] (lo4 and span4 hold lo and span in each lane, lo + span <= 127), in steps of four words while four remain,
+ * then one: n when all do; otherwise the step starting there holds a lane outside. */
+uint32_t ed_words_in_range(const uint32_t *v, uint32_t n, uint32_t lo4, uint32_t span4);
 
 /* ed_words_copy (x = 0) of `channels` runs of `words` words each, testing as it copies: run c against the
- * (lo4, span4) pair at bounds[2c] as ed_words_out_of_range does. Returns 0 iff every lane passed; either way the
+ * (lo4, span4) pair at bounds[2c] as ed_words_in_range does. Returns 0 iff every lane passed; either way the
  * whole copy is made. */
 uint32_t ed_words_copy_ranges(uint32_t *dst, const uint32_t *src, uint32_t channels, uint32_t words,
                               const uint32_t *bounds);
 
-/* parity-lsb in place over v[0..n): each lane becomes itself shifted right by one as an int8 (the level of a
- * 7-bit twos code). Returns 0 iff every lane had even parity (odd: odd parity) before and, with bounds (lo4,
- * span4 as for ed_words_out_of_range; NULL: no range), every level lies in range. */
+/* parity-lsb in place over v[0..n), in steps of four words while four remain, then one: a step whose every lane
+ * had even parity (odd: odd parity) and, with bounds (lo4, span4 as for ed_words_in_range; NULL: no range), halves
+ * into levels in range is stored halved -- each lane shifted right by one as an int8, the level of a 7-bit twos
+ * code. Stops before the first step that fails and leaves it untouched; returns the words done (n: all). */
 uint32_t ed_words_parity_halve(uint32_t *v, uint32_t n, int odd, const uint32_t *bounds);
 
 #endif /* ED_DETECT_WORDS_H */

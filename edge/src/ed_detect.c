@@ -349,45 +349,80 @@ static void parity_pass(int8_t *v, uint32_t n, uint32_t odd, int ranged, int32_t
     }
 }
 
+/* The range rule over n aligned words of levels at w, in place, lo <= hi: the clean steps pass through
+ * ed_words_in_range, each failing step (up to four words) through range_pass, which zeroes and counts. */
+static uint32_t range_words(uint32_t *w, uint32_t n, int32_t lo, int32_t hi)
+{
+    const uint32_t lo4 = (uint32_t)(uint8_t)lo * 0x01010101u, span4 = (uint32_t)(hi - lo) * 0x01010101u;
+    uint32_t rejected = 0, k;
+    while (n > 0u) {
+        k = ed_words_in_range(w, n, lo4, span4);
+        w += k;
+        n -= k;
+        if (n > 0u) { /* a rejection among the next (at most) four words */
+            k = n < 4u ? n : 4u;
+            rejected += range_pass((int8_t *)(void *)w, 4u * k, lo, hi);
+            w += k;
+            n -= k;
+        }
+    }
+    return rejected;
+}
+
+/* parity-lsb (and the range rule when `ranged`, lo <= hi) over n aligned words of copied words at w, in place:
+ * the clean steps pass through ed_words_parity_halve, each failing one (left untouched, up to four words) through
+ * parity_pass, which zeroes and counts. */
+static void parity_words(uint32_t *w, uint32_t n, uint32_t odd, int ranged, int32_t lo, int32_t hi, ed_zeroed_t *z)
+{
+    uint32_t bounds[2], k;
+    bounds[0] = (uint32_t)(uint8_t)lo * 0x01010101u;
+    bounds[1] = (uint32_t)(hi - lo) * 0x01010101u;
+    while (n > 0u) {
+        k = ed_words_parity_halve(w, n, (int)odd, ranged ? bounds : NULL);
+        w += k;
+        n -= k;
+        if (n > 0u) {
+            k = n < 4u ? n : 4u;
+            parity_pass((int8_t *)(void *)w, 4u * k, odd, ranged, lo, hi, &z->parity, &z->range);
+            w += k;
+            n -= k;
+        }
+    }
+}
+
+/* Bytes before the first word boundary at v, at most n. */
+static uint32_t unaligned_head(const int8_t *v, uint32_t n)
+{
+    const uint32_t head = (uint32_t)(-(uintptr_t)v & 3u);
+    return head < n ? head : n;
+}
+
 /* One range channel's run of n int8 levels at v, in place: a level outside [lo, hi] becomes 0 and is counted.
- * The word-aligned middle is first tested whole (ed_words_out_of_range); only a run that fails it -- rare -- and
- * the unaligned ends go through range_pass, which zeroes and counts. */
+ * The word-aligned middle goes through range_words, the unaligned ends through range_pass. */
 static uint32_t range_run(int8_t *v, uint32_t n, int32_t lo, int32_t hi)
 {
-    const uint32_t head = (uint32_t)(-(uintptr_t)v & 3u) < n ? (uint32_t)(-(uintptr_t)v & 3u) : n;
-    const uint32_t words = (n - head) / 4u;
+    const uint32_t head = unaligned_head(v, n), words = (n - head) / 4u;
     int8_t *mid = v + head;
     uint32_t rejected = range_pass(v, head, lo, hi);
-    if (words > 0u && (lo > hi || ed_words_out_of_range((const uint32_t *)(void *)mid, words,
-                                                        (uint32_t)(uint8_t)lo * 0x01010101u,
-                                                        (uint32_t)(hi - lo) * 0x01010101u) != 0u)) {
-        rejected += range_pass(mid, 4u * words, lo, hi);
+    if (words > 0u) {
+        rejected += lo > hi ? range_pass(mid, 4u * words, lo, hi)
+                            : range_words((uint32_t *)(void *)mid, words, lo, hi);
     }
     return rejected + range_pass(mid + 4u * words, n - head - 4u * words, lo, hi);
 }
 
-/* parity-lsb (and the range rule when `ranged`) over bytes [e, e + n) of tensor t's copy in out: as parity_pass.
- * The word-aligned middle is tested, halved and range-tested in one pass (ed_words_parity_halve); a middle that
- * fails -- rare -- is copied again from the region and goes through parity_pass, as do the unaligned ends. */
-static void parity_run(const ed_model_t *md, const ed_tensor_t *t, int8_t *out, uint32_t e, uint32_t n, int ranged,
-                       int32_t lo, int32_t hi, ed_zeroed_t *z)
+/* parity-lsb (and the range rule when `ranged`) over n copied words at v: as parity_pass, the word-aligned middle
+ * through parity_words. */
+static void parity_run(int8_t *v, uint32_t n, uint32_t odd, int ranged, int32_t lo, int32_t hi, ed_zeroed_t *z)
 {
-    const uint32_t odd = t->repr == ED_REPR_OFFSET;
-    int8_t *v = out + e;
-    const uint32_t head = (uint32_t)(-(uintptr_t)v & 3u) < n ? (uint32_t)(-(uintptr_t)v & 3u) : n;
-    const uint32_t words = (n - head) / 4u, tail = n - head - 4u * words;
-    uint32_t bounds[2];
+    const uint32_t head = unaligned_head(v, n), words = (n - head) / 4u, tail = n - head - 4u * words;
     if (head > 0u) {
         parity_pass(v, head, odd, ranged, lo, hi, &z->parity, &z->range);
     }
-    if (words > 0u) {
-        bounds[0] = (uint32_t)(uint8_t)lo * 0x01010101u;
-        bounds[1] = (uint32_t)(hi - lo) * 0x01010101u;
-        if (lo > hi || ed_words_parity_halve((uint32_t *)(void *)(v + head), words, (int)odd,
-                                             ranged ? bounds : NULL) != 0u) {
-            copy_span(md, t, (uint8_t *)out, e + head, e + head + 4u * words);
-            parity_pass(v + head, 4u * words, odd, ranged, lo, hi, &z->parity, &z->range);
-        }
+    if (words > 0u && lo > hi) { /* the range rejects everything */
+        parity_pass(v + head, 4u * words, odd, ranged, lo, hi, &z->parity, &z->range);
+    } else if (words > 0u) {
+        parity_words((uint32_t *)(void *)(v + head), words, odd, ranged, lo, hi, z);
     }
     if (tail > 0u) {
         parity_pass(v + head + 4u * words, tail, odd, ranged, lo, hi, &z->parity, &z->range);
@@ -455,6 +490,7 @@ static void bias_checks(const ed_tensor_t *t, int32_t *b, int parity, ed_zeroed_
 static void detect_copy_checked(const ed_model_t *md, const ed_tensor_t *t, void *out, ed_zeroed_t *zeroed)
 {
     const int parity = t->fast == ED_DETECT_COPY_PARITY;
+    const uint32_t odd = t->repr == ED_REPR_OFFSET; /* parity_pass: the copy flipped the top bit of offset */
     const uint8_t *src = md->weights + t->bit_offset / 8u;
     const uint32_t cursor = first_flip(md, t->bit_offset);
     uint32_t e, c = 0, n;
@@ -474,20 +510,23 @@ static void detect_copy_checked(const ed_model_t *md, const ed_tensor_t *t, void
         return;
     }
     if (!t->range) { /* parity alone: one run */
-        parity_run(md, t, (int8_t *)out, 0, t->count, 0, -128, 127, zeroed);
+        parity_run((int8_t *)out, t->count, odd, 0, -128, 127, zeroed);
         return;
     }
-    if (t->rwords != NULL && ((uintptr_t)out & 3u) == 0u) { /* whole aligned channels of 4k values: bound words */
+    if (t->rwords != NULL && ((uintptr_t)out & 3u) == 0u) { /* whole aligned channels of 4k values, lo <= hi */
+        const uint32_t nw = t->ch_div / 4u;
         for (e = 0; c < t->ch_mod; c++, e += t->ch_div) {
+            uint32_t *w = (uint32_t *)(void *)((uint8_t *)out + e);
             const uint32_t *bounds = t->rwords + 2u * c;
-            uint32_t *v = (uint32_t *)(void *)((uint8_t *)out + e);
-            const int32_t lo = t->rlo[c], hi = lo + (int32_t)t->rspan[c]; /* lo <= hi for every channel here */
-            if (!parity && ed_words_out_of_range(v, t->ch_div / 4u, bounds[0], bounds[1]) != 0u) { /* rare */
-                zeroed->range += range_pass((int8_t *)v, t->ch_div, lo, hi);
-            } else if (parity && ed_words_parity_halve(v, t->ch_div / 4u, t->repr == ED_REPR_OFFSET, bounds) != 0u) {
-                copy_span(md, t, (uint8_t *)out, e, e + t->ch_div); /* rare: again from the region, counting */
-                parity_pass((int8_t *)v, t->ch_div, t->repr == ED_REPR_OFFSET, 1, lo, hi, &zeroed->parity,
-                            &zeroed->range);
+            const uint32_t k = parity ? ed_words_parity_halve(w, nw, (int)odd, bounds)
+                                      : ed_words_in_range(w, nw, bounds[0], bounds[1]);
+            if (k < nw) { /* a rejection: the rest of the channel, counting */
+                const int32_t lo = t->rlo[c], hi = lo + (int32_t)t->rspan[c];
+                if (parity) {
+                    parity_words(w + k, nw - k, odd, 1, lo, hi, zeroed);
+                } else {
+                    zeroed->range += range_words(w + k, nw - k, lo, hi);
+                }
             }
         }
         return;
@@ -497,7 +536,7 @@ static void detect_copy_checked(const ed_model_t *md, const ed_tensor_t *t, void
         const int32_t lo = t->rlo[c] > 127 ? 127 : t->rlo[c], hi = t->rlo[c] > 127 ? -128 : lo + (int32_t)t->rspan[c];
         n = t->count - e < t->ch_div ? t->count - e : t->ch_div;
         if (parity) {
-            parity_run(md, t, (int8_t *)out, e, n, 1, lo, hi, zeroed);
+            parity_run((int8_t *)out + e, n, odd, 1, lo, hi, zeroed);
         } else {
             zeroed->range += range_run((int8_t *)out + e, n, lo, hi);
         }

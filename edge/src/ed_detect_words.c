@@ -2,8 +2,9 @@
  * ed_detect_words.c: see ed_detect_words.h. Each function runs its 16-byte steps in one asm loop (LDM names its
  * registers in ascending order: hence the explicit r4-r7) and the last n % 4 words -- or all of them without the
  * DSP extension -- in the C loop that defines it; the test loops take their last words one by one in asm too.
- * A step costs 4 instructions (copy), 15 (range test), 16 (copy and range test), 24 (parity and halving) or 36
- * (parity, halving and range test); docs/FIRMWARE.md has the per-weight figures.
+ * A step costs 4 instructions (copy), 15 (range test), 16 (copy and range test), 26 (parity and halving) or 38
+ * (parity, halving and range test); docs/FIRMWARE.md has the per-weight figures. The in-place tests stop at the
+ * first failing step, so a rejection costs the caller one step of its counting pass, not a run.
  */
 #include "ed_detect_words.h"
 
@@ -95,9 +96,9 @@ void ed_words_copy(uint32_t *dst, const uint32_t *src, uint32_t n, uint32_t x)
     }
 }
 
-uint32_t ed_words_out_of_range(const uint32_t *v, uint32_t n, uint32_t lo4, uint32_t span4)
+uint32_t ed_words_in_range(const uint32_t *v, uint32_t n, uint32_t lo4, uint32_t span4)
 {
-    uint32_t acc = 0;
+    const uint32_t *const start = v;
 #if ED_WORDS_SIMD
     if (n > 0u) {
         register uint32_t a __asm__("r4");
@@ -105,7 +106,7 @@ uint32_t ed_words_out_of_range(const uint32_t *v, uint32_t n, uint32_t lo4, uint
         register uint32_t c __asm__("r6");
         register uint32_t d __asm__("r7");
         const uint32_t *const end4 = v + (n & ~3u), *const end = v + n;
-        /* 16 bytes per step while they last, then word by word */
+        /* 16 bytes per step while they last, then word by word; a failing step leaves v at its first word */
         __asm__ volatile("cmp    %[v], %[e4]\n\t"
                          "beq    2f\n"
                          "1:\n\t"
@@ -120,8 +121,8 @@ uint32_t ed_words_out_of_range(const uint32_t *v, uint32_t n, uint32_t lo4, uint
                          "uqsub8 %[d], %[d], %[span]\n\t"
                          "orr    %[a], %[a], %[b]\n\t"
                          "orr    %[c], %[c], %[d]\n\t"
-                         "orr    %[acc], %[acc], %[a]\n\t"
-                         "orr    %[acc], %[acc], %[c]\n\t"
+                         "orrs   %[a], %[a], %[c]\n\t"
+                         "bne    5f\n\t"
                          "cmp    %[v], %[e4]\n\t"
                          "bne    1b\n"
                          "2:\n\t"
@@ -131,22 +132,36 @@ uint32_t ed_words_out_of_range(const uint32_t *v, uint32_t n, uint32_t lo4, uint
                          "ldr    %[a], [%[v]], #4\n\t"
                          "usub8  %[a], %[a], %[lo]\n\t"
                          "uqsub8 %[a], %[a], %[span]\n\t"
-                         "orr    %[acc], %[acc], %[a]\n\t"
+                         "cbnz   %[a], 6f\n\t"
                          "cmp    %[v], %[e]\n\t"
-                         "bne    3b\n"
+                         "bne    3b\n\t"
+                         "b      4f\n"
+                         "5:\n\t"
+                         "sub    %[v], %[v], #16\n\t"
+                         "b      4f\n"
+                         "6:\n\t"
+                         "sub    %[v], %[v], #4\n"
                          "4:"
-                         : [v] "+&r"(v), [acc] "+&r"(acc), [a] "=&r"(a), [b] "=&r"(b), [c] "=&r"(c), [d] "=&r"(d)
+                         : [v] "+&r"(v), [a] "=&r"(a), [b] "=&r"(b), [c] "=&r"(c), [d] "=&r"(d)
                          : [e4] "r"(end4), [e] "r"(end), [lo] "r"(lo4), [span] "r"(span4)
                          : "cc", "memory");
-        n = 0;
+        return (uint32_t)(v - start);
     }
 #endif
-    for (; n > 0u; n--, v++) {
-        uint32_t w;
-        __builtin_memcpy(&w, v, 4);
-        acc |= lanes_sat_sub(lanes_sub(w, lo4), span4);
+    while (n > 0u) { /* four words per step while they last, as the asm */
+        const uint32_t k = n >= 4u ? 4u : 1u;
+        uint32_t w[4], bad = 0, i;
+        __builtin_memcpy(w, v, 4u * k);
+        for (i = 0; i < k; i++) {
+            bad |= lanes_sat_sub(lanes_sub(w[i], lo4), span4);
+        }
+        if (bad != 0u) {
+            break;
+        }
+        v += k;
+        n -= k;
     }
-    return acc;
+    return (uint32_t)(v - start);
 }
 
 uint32_t ed_words_copy_ranges(uint32_t *dst, const uint32_t *src, uint32_t channels, uint32_t words,
@@ -256,79 +271,111 @@ uint32_t ed_words_copy_ranges(uint32_t *dst, const uint32_t *src, uint32_t chann
 }
 
 #if ED_WORDS_SIMD
-/* One word of the parity step: fold its lanes' parities into bit 0 of t, accumulate with `acc_op` (orr: a set
- * bit is an odd lane; orn: a clear bit is an even one), halve the lanes, then `range` (the range test of the
- * levels into racc, or nothing). */
-#define ED_PARITY_WORD(r, acc_op, range)                                                                             \
-    "eor    %[t], %[" r "], %[" r "], lsr #4\n\t"                                                                    \
-    "eor    %[t], %[t], %[t], lsr #2\n\t"                                                                            \
-    "eor    %[t], %[t], %[t], lsr #1\n\t" acc_op "    %[acc], %[acc], %[t]\n\t"                                      \
-    "shadd8 %[" r "], %[" r "], %[z]\n\t" range(r)
+/* The parity of each lane of word r folded into bit 0 of `dst` (the other bits are garbage). */
+#define ED_PARITY_FOLD(dst, r)                                                                                       \
+    "eor    %[" dst "], %[" r "], %[" r "], lsr #4\n\t"                                                              \
+    "eor    %[" dst "], %[" dst "], %[" dst "], lsr #2\n\t"                                                          \
+    "eor    %[" dst "], %[" dst "], %[" dst "], lsr #1\n\t"
+/* Word r's levels tested against the range into t (nonzero: a rejection). */
 #define ED_LEVEL_RANGE(r)                                                                                            \
-    "usub8  %[t], %[" r "], %[lo]\n\t"                                                                               \
-    "uqsub8 %[t], %[t], %[span]\n\t"                                                                                 \
-    "orr    %[racc], %[racc], %[t]\n\t"
+    "usub8  %[u], %[" r "], %[lo]\n\t"                                                                               \
+    "uqsub8 %[u], %[u], %[span]\n\t"                                                                                 \
+    "orr    %[t], %[t], %[u]\n\t"
 #define ED_NO_RANGE(r) ""
 
-/* 16 bytes per step while they last, then word by word. */
-#define ED_PARITY_LOOP(acc_op, range)                                                                                \
+/* 16 bytes per step while they last, then word by word. A step's four parities gather in t with `acc_op` (orr:
+ * a set bit 0 is an odd lane; and: a clear one is an even lane), `expect` turns bit 0 of every failing lane on,
+ * the lanes are halved and `range` adds the range test. A failing step branches out before its store, so v stops
+ * at the first word of an untouched step. */
+#define ED_PARITY_LOOP(acc_op, expect, range)                                                                        \
     __asm__ volatile("cmp    %[v], %[e4]\n\t"                                                                        \
                      "beq    2f\n"                                                                                   \
                      "1:\n\t"                                                                                        \
-                     "ldmia  %[v], {%[a], %[b], %[c], %[d]}\n\t" ED_PARITY_WORD("a", acc_op, range)                   \
-                         ED_PARITY_WORD("b", acc_op, range) ED_PARITY_WORD("c", acc_op, range)                        \
-                             ED_PARITY_WORD("d", acc_op, range) "stmia  %[v]!, {%[a], %[b], %[c], %[d]}\n\t"          \
+                     "ldmia  %[v], {%[a], %[b], %[c], %[d]}\n\t" ED_PARITY_FOLD("t", "a") ED_PARITY_FOLD("u", "b")    \
+                     acc_op "    %[t], %[t], %[u]\n\t" ED_PARITY_FOLD("u", "c")                                       \
+                     acc_op "    %[t], %[t], %[u]\n\t" ED_PARITY_FOLD("u", "d")                                       \
+                     acc_op "    %[t], %[t], %[u]\n\t"                                                                \
+                     "and    %[t], %[t], #0x01010101\n\t" expect                                                     \
+                     "shadd8 %[a], %[a], %[z]\n\t"                                                                   \
+                     "shadd8 %[b], %[b], %[z]\n\t"                                                                   \
+                     "shadd8 %[c], %[c], %[z]\n\t"                                                                   \
+                     "shadd8 %[d], %[d], %[z]\n\t" range("a") range("b") range("c") range("d")                        \
+                     "cmp    %[t], #0\n\t"                                                                           \
+                     "bne    4f\n\t"                                                                                 \
+                     "stmia  %[v]!, {%[a], %[b], %[c], %[d]}\n\t"                                                    \
                      "cmp    %[v], %[e4]\n\t"                                                                        \
                      "bne    1b\n"                                                                                   \
                      "2:\n\t"                                                                                        \
                      "cmp    %[v], %[e]\n\t"                                                                         \
                      "beq    4f\n"                                                                                   \
                      "3:\n\t"                                                                                        \
-                     "ldr    %[a], [%[v]]\n\t" ED_PARITY_WORD("a", acc_op, range)                                     \
+                     "ldr    %[a], [%[v]]\n\t" ED_PARITY_FOLD("t", "a")                                               \
+                     "and    %[t], %[t], #0x01010101\n\t" expect                                                     \
+                     "shadd8 %[a], %[a], %[z]\n\t" range("a")                                                         \
+                     "cmp    %[t], #0\n\t"                                                                           \
+                     "bne    4f\n\t"                                                                                 \
                      "str    %[a], [%[v]], #4\n\t"                                                                   \
                      "cmp    %[v], %[e]\n\t"                                                                         \
                      "bne    3b\n"                                                                                   \
                      "4:"                                                                                            \
-                     : [v] "+&r"(v), [acc] "+&r"(acc), [racc] "+&r"(racc), [t] "=&r"(t), [a] "=&r"(a),               \
-                       [b] "=&r"(b), [c] "=&r"(c), [d] "=&r"(d)                                                      \
+                     : [v] "+&r"(v), [t] "=&r"(t), [u] "=&r"(u), [a] "=&r"(a), [b] "=&r"(b), [c] "=&r"(c),           \
+                       [d] "=&r"(d)                                                                                  \
                      : [e4] "r"(end4), [e] "r"(end), [z] "r"(0u), [lo] "r"(lo4), [span] "r"(span4)                   \
                      : "cc", "memory")
+#define ED_ODD "eor    %[t], %[t], #0x01010101\n\t"
 #endif
+
+/* One word of the C definition: its halved lanes into *out; nonzero when a lane fails the parity or the range. */
+static uint32_t parity_word(uint32_t w, int odd, const uint32_t *bounds, uint32_t *out)
+{
+    uint32_t bad = (lanes_parity(w) ^ (odd ? 0x01010101u : 0u)) & 0x01010101u;
+    *out = lanes_halve(w);
+    if (bounds != NULL) {
+        bad |= lanes_sat_sub(lanes_sub(*out, bounds[0]), bounds[1]);
+    }
+    return bad;
+}
 
 uint32_t ed_words_parity_halve(uint32_t *v, uint32_t n, int odd, const uint32_t *bounds)
 {
-    const uint32_t lo4 = bounds != NULL ? bounds[0] : 0u, span4 = bounds != NULL ? bounds[1] : 0xFFFFFFFFu;
-    uint32_t acc = 0, racc = 0, p;
+    uint32_t *const start = v;
 #if ED_WORDS_SIMD
     if (n > 0u) {
         register uint32_t a __asm__("r4");
         register uint32_t b __asm__("r5");
         register uint32_t c __asm__("r6");
         register uint32_t d __asm__("r7");
-        uint32_t t;
+        const uint32_t lo4 = bounds != NULL ? bounds[0] : 0u, span4 = bounds != NULL ? bounds[1] : 0u;
+        uint32_t t, u;
         uint32_t *const end4 = v + (n & ~3u), *const end = v + n;
         if (bounds == NULL) {
             if (odd) {
-                ED_PARITY_LOOP("orn", ED_NO_RANGE);
+                ED_PARITY_LOOP("and", ED_ODD, ED_NO_RANGE);
             } else {
-                ED_PARITY_LOOP("orr", ED_NO_RANGE);
+                ED_PARITY_LOOP("orr", "", ED_NO_RANGE);
             }
         } else if (odd) {
-            ED_PARITY_LOOP("orn", ED_LEVEL_RANGE);
+            ED_PARITY_LOOP("and", ED_ODD, ED_LEVEL_RANGE);
         } else {
-            ED_PARITY_LOOP("orr", ED_LEVEL_RANGE);
+            ED_PARITY_LOOP("orr", "", ED_LEVEL_RANGE);
         }
-        n = 0;
+        return (uint32_t)(v - start);
     }
 #endif
-    for (; n > 0u; n--, v++) {
-        uint32_t w;
-        __builtin_memcpy(&w, v, 4);
-        p = lanes_parity(w);
-        acc |= odd ? ~p : p;
-        w = lanes_halve(w);
-        racc |= lanes_sat_sub(lanes_sub(w, lo4), span4);
-        __builtin_memcpy(v, &w, 4);
+    /* four words per step while they last, a failing step left untouched, as the asm */
+    while (n > 0u) {
+        const uint32_t k = n >= 4u ? 4u : 1u;
+        uint32_t w[4], h[4], bad = 0, i;
+        __builtin_memcpy(w, v, 4u * k);
+        for (i = 0; i < k; i++) {
+            bad |= parity_word(w[i], odd, bounds, &h[i]);
+        }
+        if (bad != 0u) {
+            break;
+        }
+        __builtin_memcpy(v, h, 4u * k);
+        v += k;
+        n -= k;
     }
-    return (acc & 0x01010101u) | racc;
+    return (uint32_t)(v - start);
 }
