@@ -24,6 +24,7 @@ from eccless.channel import ChannelConstants
 from eccless.image.load import read_image
 from eccless.image.tools import corrupt_image, pack_model
 from loader_harness import build_loader_harness
+from narrowed_images import pack_narrowed
 
 pytestmark = pytest.mark.golden
 
@@ -113,10 +114,12 @@ def _host(path: Path):
     return decoded.zeroed_parity, decoded.zeroed_range, b"".join(parts)
 
 
-def _check(harness, tmp_path, model: str, rep: str, rule: str, dataset=None) -> list[int]:
-    """Device fast == device generic == host, clean and at BER 1e-3; returns the loop kinds the fast load used."""
-    image = tmp_path / f"{Path(model).stem}-{rep}-{rule}.img"
-    pack_model(model, image, repr_name=rep, detect=rule, testset=4, dataset=dataset)
+def _check(harness, tmp_path, model: str, rep: str, rule: str, dataset=None, image: Path | None = None) -> list[int]:
+    """Device fast == device generic == host, clean and at BER 1e-3 -- flipped by INJECT, and read from the
+    corrupted file as a board without ECC reads its flash; returns the loop kinds the fast load used."""
+    if image is None:
+        image = tmp_path / f"{Path(model).stem}-{rep}-{rule}.img"
+        pack_model(model, image, repr_name=rep, detect=rule, testset=4, dataset=dataset)
     kinds = None
     for seed in (None, *SEEDS):
         target = image
@@ -131,6 +134,9 @@ def _check(harness, tmp_path, model: str, rep: str, rule: str, dataset=None) -> 
         assert fast[3] == generic[3], f"{what}: fast and generic values differ"
         assert fast[:2] == generic[:2] == host[:2], f"{what}: zeroed counts differ"
         assert fast[3] == host[2], f"{what}: device values differ from the host's"
+        if seed is not None:
+            raw = _device(harness, target, 0, None)
+            assert (raw[3], raw[:2]) == (host[2], host[:2]), f"{what}: the corrupted file read without INJECT"
         kinds = fast[2]
     return kinds
 
@@ -159,3 +165,15 @@ def test_combined_rules_and_conv_dwconv_channels(harness, tmp_path):
                       ("offset", "parity-lsb+range")):
         kinds = _check(harness, tmp_path, str(conv), rep, rule, dataset="digits")
         assert GENERIC not in kinds[0::2], (rep, rule, kinds)
+
+
+@pytest.mark.parametrize("model", ["digits:mlp", "digits:lenet"])
+def test_narrowed_ranges_reject_in_every_loop(harness, tmp_path, model):
+    """Rejections in clean images (narrowed_images.py): the flip-free fused loop, the per-channel word loops and
+    their counting passes, channels that keep nothing, and biases without int32 bounds."""
+    for rep, rule in (("twos", "range"), ("offset", "range"), ("twos", "parity-lsb+range"),
+                      ("offset", "parity-lsb+range"), ("hamming", "parity-lsb+range"), ("gray", "range")):
+        image = pack_narrowed(model, tmp_path / f"narrow-{model.replace(':', '_')}-{rep}-{rule}.img", rep, rule)
+        _check(harness, tmp_path, model, rep, rule, image=image)
+        zp, zr, _, _ = _device(harness, image, 0, None)
+        assert zr > 0, f"{image.name}: the narrowed ranges rejected nothing"

@@ -5,8 +5,9 @@ RegionCodec on the file `eccless corrupt` writes with the same seed.
 Predictions (test_device_e2e.py) only show the decoded values where they change a class; this compares every
 value, through the loop the firmware picks on the board -- the Cortex-M4 SIMD and LDM/STM word loops the host
 harness of test_detect_fastpaths.py cannot run: each fast loop on the digits MLP (whole aligned channels) and the
-LeNet (conv channels of 25 and 150 values, off word boundaries), and every representation with every detection
-family on the MLP.
+LeNet (conv channels of 25 and 150 values, off word boundaries), every representation with every detection
+family on the MLP, and images whose narrowed ranges reject clean values. Each image clean, flipped by INJECT, and
+as the corrupted file itself in flash (real errors, no flip list: what a board without ECC reads).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from eccless.device.run import ModelDevice, channel_constants
 from eccless.image.load import read_image
 from eccless.image.tools import corrupt_image, pack_model
 from eccless.storage.bits import unpack_words
+from narrowed_images import pack_narrowed
 
 pytestmark = pytest.mark.qemu
 if missing_tools():
@@ -64,21 +66,31 @@ def _host_digests(path: Path) -> list[tuple[int, int, int, int, int, int]]:
     return [(*o["w"], *o["b"], o["zp"], o["zr"]) for _, o in sorted(ops.items())]
 
 
-def _check(firmware, tmp_path: Path, model: str, rep: str, rule: str) -> None:
-    image = tmp_path / f"{model.replace(':', '_')}-{rep}-{rule}.img"
-    pack_model(model, image, repr_name=rep, detect=rule, testset=2)
+def _digests(firmware, image: Path, inject: tuple[Path, int] | None = None) -> list[tuple]:
+    """Boot with `image` in flash, LOAD (after INJECT(seed) when inject = (corrupted file, seed)), DIGEST every op."""
     with Qemu(BOARD, firmware.elf, image=image, timeout=60) as q:
         dev = ModelDevice(q.client)
-        for seed in (None, *SEEDS):
-            dev.inject("clear")
-            target = image
-            if seed is not None:
-                dev.inject("weights", channel_constants("bsc", BER), seed)
-                target = tmp_path / f"c-{image.name}"
-                corrupt_image(image, target, ber=BER, seed=seed, region="weights")
-            dev.load()
-            host = _host_digests(target)
-            assert [dev.digest(i) for i in range(len(host))] == host, f"{model} {rep}/{rule} seed {seed}"
+        if inject is not None:
+            dev.inject("weights", channel_constants("bsc", BER), inject[1])
+        dev.load()
+        return [dev.digest(i) for i in range(len(_host_digests(image)))]
+
+
+def _check(firmware, tmp_path: Path, model: str, rep: str, rule: str, image: Path | None = None,
+           seeds=SEEDS) -> None:
+    """Clean; INJECT(seed) over the clean image; and the corrupted file in flash, read as a board without ECC reads
+    it (no flip list: the flip-free loops meet real errors)."""
+    if image is None:
+        image = tmp_path / f"{model.replace(':', '_')}-{rep}-{rule}.img"
+        pack_model(model, image, repr_name=rep, detect=rule, testset=2)
+    what = f"{model} {rep}/{rule}"
+    assert _digests(firmware, image) == _host_digests(image), f"{what} clean"
+    for seed in seeds:
+        target = tmp_path / f"c{seed}-{image.name}"
+        corrupt_image(image, target, ber=BER, seed=seed, region="weights")
+        host = _host_digests(target)
+        assert _digests(firmware, image, (target, seed)) == host, f"{what} INJECT seed {seed}"
+        assert _digests(firmware, target) == host, f"{what} corrupted file, seed {seed}"
 
 
 @pytest.mark.parametrize("model", list(FAST))
@@ -90,7 +102,17 @@ def test_device_decode_equals_the_host_value_for_value(firmware, tmp_path, model
 @pytest.mark.parametrize("rep", REPRS)
 def test_every_representation_and_rule_value_for_value(firmware, tmp_path, rep):
     for rule in RULES:
-        _check(firmware, tmp_path, "digits:mlp", rep, rule)
+        _check(firmware, tmp_path, "digits:mlp", rep, rule, seeds=SEEDS[:1])
+
+
+@pytest.mark.parametrize("model", list(FAST))
+def test_narrowed_ranges_value_for_value(firmware, tmp_path, model):
+    """Rejections in clean images too (narrowed_images.py), through the asm loops' failure exits."""
+    for rep, rule in (("twos", "range"), ("offset", "range"), ("twos", "parity-lsb+range"),
+                      ("offset", "parity-lsb+range"), ("hamming", "parity-lsb+range")):
+        image = pack_narrowed(model, tmp_path / f"narrow-{model.replace(':', '_')}-{rep}-{rule}.img", rep, rule, 2)
+        _check(firmware, tmp_path, model, rep, rule, image)
+        assert sum(d[5] for d in _host_digests(image)) > 0, f"{image.name}: nothing rejected"
 
 
 def test_digest_rejects_a_bad_op_and_needs_an_image(firmware, tmp_path):

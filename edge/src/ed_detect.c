@@ -625,9 +625,8 @@ static void lut_window(lut_run_t *s, const uint8_t *src, uint32_t pos, int8_t *d
     }
 }
 
-/* n flip-free words from bit `pos` of src into dst, one range channel run at a time. A level is kept when
- * (unsigned)(level - lo) <= span, one compare that also rejects the parity sentinel (far below every lo). Width
- * 8 on a byte boundary reads bytes; otherwise a 16-bit window, which the caller keeps inside src. */
+/* n flip-free words from bit `pos` of src into dst, one range channel run at a time, through lut_bytes (width 8
+ * on a byte boundary) or lut_window (a 16-bit window, which the caller keeps inside src). */
 static void lut_words(lut_run_t *s, const uint8_t *src, uint32_t pos, int8_t *dst, uint32_t n)
 {
     const int bytes = s->width == 8u && (pos & 7u) == 0u;

@@ -1,6 +1,7 @@
 /*
  * ed_detect_words.c: see ed_detect_words.h. Each function runs its 16-byte steps in one asm loop (LDM names its
- * registers in ascending order: hence the explicit r4-r7) and the last n % 4 words -- or all of them without the
+ * registers in ascending order: hence the explicit r4-r7, which needs the frame pointer omitted, as the firmware's
+ * -O2 does: r7 is Thumb's frame pointer) and the last n % 4 words -- or all of them without the
  * DSP extension -- in the C loop that defines it; the test loops take their last words one by one in asm too.
  * A step costs 4 instructions (copy), 15 (range test), 16 (copy and range test), 26 (parity and halving) or 38
  * (parity, halving and range test); docs/FIRMWARE.md has the per-weight figures. The in-place tests stop at the
