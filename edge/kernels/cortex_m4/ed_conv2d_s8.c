@@ -246,6 +246,8 @@ ed_kernel_status_t ed_conv2d_s8(const ed_conv_params_t *params, const ed_requant
     ed_cm4_channel_t *table;
     const ed_window_t *win = &params->window;
     int32_t b, p, c, ncols, depth, pixels, out_c, colvals, image, oy, ox, inside, first, line, row, in_c, aligned;
+    int32_t step_x, step_y;
+    const int16_t *src, *row_start;
 
     if (status == ED_OK) {
         status = ed_kc_scratch(scratch, ed_conv2d_s8_get_buffer_size(input_dims, filter_dims));
@@ -276,16 +278,18 @@ ed_kernel_status_t ed_conv2d_s8(const ed_conv_params_t *params, const ed_requant
     line = (int32_t)margined_line(input_dims, filter_dims);
     row = filter_dims->w * in_c;
     aligned = (in_c & 1) == 0; /* img, the columns, rows and line then all sit on words */
+    step_x = win->stride_w * in_c; /* from one output pixel's window to the next, and to the next output row's */
+    step_y = win->stride_h * line;
     ed_cm4_channel_table(&q, out_c, table);
     q.table = table;
     for (b = 0; b < input_dims->n; b++) {
         widen_margined(input + b * image, input_dims, filter_dims, params->act.input_zp, img);
         oy = ox = 0;
+        src = row_start = img + first;
         for (p = 0; p < pixels; p += ncols) {
             ncols = pixels - p >= 2 ? 2 : 1;
             for (c = 0; c < ncols; c++) {
                 int16_t *col = (int16_t *)cols + c * colvals;
-                const int16_t *src = img + first + oy * win->stride_h * line + ox * win->stride_w * in_c;
                 if (inside && aligned) { /* an even number of channels: every row starts and ends on a word */
                     copy_rows_aligned((uint32_t *)(void *)col, (const uint32_t *)(const void *)src, filter_dims->h,
                                       row / 2, line / 2);
@@ -294,9 +298,11 @@ ed_kernel_status_t ed_conv2d_s8(const ed_conv_params_t *params, const ed_requant
                 } else {
                     im2col(col, img, input_dims, filter_dims, win, oy, ox);
                 }
+                src += step_x;
                 if (++ox == output_dims->w) {
                     ox = 0;
                     oy++;
+                    src = row_start += step_y;
                 }
             }
             ed_cm4_mat_mult_packed((const uint32_t *)filter, ED_CONV_BLOCK, out_c, depth, cols, ncols, &q,
