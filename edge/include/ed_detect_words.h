@@ -33,6 +33,22 @@ static inline uint32_t ed_lanes_out_of_range(uint32_t v, uint32_t lo4, uint32_t 
 #endif
 }
 
+/* Each int8 lane halved, rounding down (arithmetic shift right by one): SHADD8 with zero. */
+static inline uint32_t ed_lanes_halve(uint32_t v)
+{
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
+    uint32_t r;
+    __asm__("shadd8 %0, %1, %2" : "=r"(r) : "r"(v), "r"(0u));
+    return r;
+#else
+    uint32_t r = 0, i;
+    for (i = 0; i < 32u; i += 8u) {
+        r |= (uint32_t)(uint8_t)(int8_t)((int8_t)(uint8_t)(v >> i) >> 1) << i;
+    }
+    return r;
+#endif
+}
+
 /* dst[i] = src[i] ^ x for i < n. */
 void ed_words_copy(uint32_t *dst, const uint32_t *src, uint32_t n, uint32_t x);
 
@@ -42,7 +58,8 @@ void ed_words_copy(uint32_t *dst, const uint32_t *src, uint32_t n, uint32_t x);
 uint32_t ed_words_in_range(const uint32_t *v, uint32_t n, uint32_t lo4, uint32_t span4);
 
 /* ed_words_copy (x = 0) of `channels` runs of `words` words each, testing as it copies: run c against the
- * (lo4, span4) pair at bounds[2c] as ed_words_in_range does. Returns 0 iff every lane passed; either way the
+ * (lo4, span4) pair at bounds[2c] as ed_words_in_range does. The asm takes whole 16-byte steps only: `words` a
+ * multiple of 4 (other counts run the C loop). Returns 0 iff every lane passed; either way the
  * whole copy is made. */
 uint32_t ed_words_copy_ranges(uint32_t *dst, const uint32_t *src, uint32_t channels, uint32_t words,
                               const uint32_t *bounds);

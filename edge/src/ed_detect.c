@@ -254,21 +254,14 @@ static inline uint32_t keep_lanes(uint32_t v, uint32_t lo4, uint32_t hi4)
 }
 
 /* The range rule over n decoded int8 levels of one channel, in place: a level outside [lo, hi] (both int8, or
- * lo > hi: reject all) becomes 0 and is counted. Rejections are rare, so the word loop only tests that all four
- * lanes passed. */
+ * lo > hi: reject all) becomes 0 and is counted. The counting pass: the word loops (ed_detect_words.c) hand it
+ * only their failing steps, the unaligned ends of a run and runs that keep nothing. */
 static uint32_t range_pass(int8_t *v, uint32_t n, int32_t lo, int32_t hi)
 {
     const uint32_t lo4 = (uint32_t)(uint8_t)lo * 0x01010101u, hi4 = (uint32_t)(uint8_t)hi * 0x01010101u;
-    uint32_t rejected = 0, x, y, keep, i;
-    for (; n >= 8u; n -= 8u, v += 8) { /* two words per test of the common case, all eight lanes kept */
-        __builtin_memcpy(&x, v, 4); /* any alignment: Cortex-M3/M4/M7 LDR allows it */
-        __builtin_memcpy(&y, v + 4, 4);
-        if (__builtin_expect((keep_lanes(x, lo4, hi4) & keep_lanes(y, lo4, hi4)) != 0xFFFFFFFFu, 0)) {
-            break; /* a rejection among these eight: the word loop below handles them */
-        }
-    }
+    uint32_t rejected = 0, x, keep, i;
     for (; n >= 4u; n -= 4u, v += 4) {
-        __builtin_memcpy(&x, v, 4);
+        __builtin_memcpy(&x, v, 4); /* any alignment: Cortex-M3/M4/M7 LDR allows it */
         keep = keep_lanes(x, lo4, hi4);
         if (keep != 0xFFFFFFFFu) {
             x &= keep;
@@ -285,22 +278,6 @@ static uint32_t range_pass(int8_t *v, uint32_t n, int32_t lo, int32_t hi)
         }
     }
     return rejected;
-}
-
-/* Each int8 lane halved, rounding down (arithmetic shift right by one): SHADD8 with zero. */
-static inline uint32_t halve_lanes(uint32_t v)
-{
-#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
-    uint32_t r;
-    __asm__("shadd8 %0, %1, %2" : "=r"(r) : "r"(v), "r"(0u));
-    return r;
-#else
-    uint32_t r = 0, i;
-    for (i = 0; i < 32u; i += 8u) {
-        r |= ((uint32_t)(uint8_t)(int8_t)((int8_t)(v >> i) >> 1)) << i;
-    }
-    return r;
-#endif
 }
 
 /* parity-lsb (and the range rule when `ranged`) over n copied words of one range channel, in place. A word whose
@@ -321,7 +298,7 @@ static void parity_pass(int8_t *v, uint32_t n, uint32_t odd, int ranged, int32_t
         p ^= p >> 2;
         p ^= p >> 1;
         bad = (p & 0x01010101u) ^ expect; /* bit 0 of each lane whose parity fails */
-        x = halve_lanes(x);
+        x = ed_lanes_halve(x);
         keep = ranged ? keep_lanes(x, lo4, hi4) : 0xFFFFFFFFu;
         if (__builtin_expect((bad | ~keep) != 0u, 0)) {
             bad *= 0xFFu; /* 0xFF per failing lane */
@@ -494,10 +471,10 @@ static void detect_copy_checked(const ed_model_t *md, const ed_tensor_t *t, void
     const uint8_t *src = md->weights + t->bit_offset / 8u;
     const uint32_t cursor = first_flip(md, t->bit_offset);
     uint32_t e, c = 0, n;
-    if (!parity && t->role == 0u && t->repr == ED_REPR_TWOS && t->rwords != NULL &&
+    if (!parity && t->role == 0u && t->repr == ED_REPR_TWOS && t->rwords != NULL && t->ch_div % 16u == 0u &&
         (((uintptr_t)src | (uintptr_t)out) & 3u) == 0u &&
         (cursor >= md->num_flips || md->flips[cursor] >= t->bit_offset + 8u * t->count)) {
-        /* flip-free whole twos channels: copy and test in one pass; the rare run with a rejection is done below */
+        /* flip-free twos channels of whole 16-byte steps: copy and test in one pass; a rejection is done below */
         if (ed_words_copy_ranges((uint32_t *)out, (const uint32_t *)(const void *)src, t->ch_mod, t->ch_div / 4u,
                                  t->rwords) == 0u) {
             return;

@@ -17,41 +17,13 @@
 #define ED_WORDS_SIMD 0
 #endif
 
-/* The lanes' C definitions: (a - b) mod 256, max(a - b, 0) unsigned, and parity folded into bit 0. */
-static uint32_t lanes_sub(uint32_t a, uint32_t b)
-{
-    uint32_t r = 0, i;
-    for (i = 0; i < 32u; i += 8u) {
-        r |= ((((a >> i) & 0xFFu) - ((b >> i) & 0xFFu)) & 0xFFu) << i;
-    }
-    return r;
-}
-
-static uint32_t lanes_sat_sub(uint32_t a, uint32_t b)
-{
-    uint32_t r = 0, i;
-    for (i = 0; i < 32u; i += 8u) {
-        const uint32_t x = (a >> i) & 0xFFu, y = (b >> i) & 0xFFu;
-        r |= (x > y ? x - y : 0u) << i;
-    }
-    return r;
-}
-
+/* Each lane's parity folded into its bit 0 (the other bits are garbage). */
 static uint32_t lanes_parity(uint32_t v)
 {
     v ^= v >> 4; /* every lane's bit 0 only ever takes bits of its own lane */
     v ^= v >> 2;
     v ^= v >> 1;
     return v;
-}
-
-static uint32_t lanes_halve(uint32_t v)
-{
-    uint32_t r = 0, i;
-    for (i = 0; i < 32u; i += 8u) {
-        r |= (uint32_t)(uint8_t)(int8_t)((int8_t)(uint8_t)(v >> i) >> 1) << i;
-    }
-    return r;
 }
 
 void ed_words_copy(uint32_t *dst, const uint32_t *src, uint32_t n, uint32_t x)
@@ -154,7 +126,7 @@ uint32_t ed_words_in_range(const uint32_t *v, uint32_t n, uint32_t lo4, uint32_t
         uint32_t w[4], bad = 0, i;
         __builtin_memcpy(w, v, 4u * k);
         for (i = 0; i < k; i++) {
-            bad |= lanes_sat_sub(lanes_sub(w[i], lo4), span4);
+            bad |= ed_lanes_out_of_range(w[i], lo4, span4);
         }
         if (bad != 0u) {
             break;
@@ -171,8 +143,8 @@ uint32_t ed_words_copy_ranges(uint32_t *dst, const uint32_t *src, uint32_t chann
     uint32_t acc = 0, c, i;
 #if ED_WORDS_SIMD
     if (words % 4u == 0u && words > 0u && channels > 0u) {
-        /* channels of whole 16-byte steps: the channel loop in asm too (4 instructions a channel). Each step is
-         * stored first and then tested in its registers, which keeps the loop within the core's registers. */
+        /* the channel loop in asm too (4 instructions a channel). Each step is stored first and then tested in its
+         * registers, which keeps the loop within the core's registers. */
         register uint32_t a __asm__("r4");
         register uint32_t b __asm__("r5");
         register uint32_t d __asm__("r6");
@@ -213,58 +185,10 @@ uint32_t ed_words_copy_ranges(uint32_t *dst, const uint32_t *src, uint32_t chann
 #endif
     for (c = 0; c < channels; c++, bounds += 2) {
         const uint32_t lo4 = bounds[0], span4 = bounds[1];
-        i = words;
-#if ED_WORDS_SIMD
-        {
-            register uint32_t a __asm__("r4");
-            register uint32_t b __asm__("r5");
-            register uint32_t d __asm__("r6");
-            register uint32_t e __asm__("r7");
-            const uint32_t *const end4 = src + (words & ~3u), *const end = src + words;
-            uint32_t t;
-            /* 16 bytes per step, then word by word: the copy and, per word, (v - lo) mod 256 saturated past span */
-            __asm__ volatile("cmp    %[s], %[end4]\n\t"
-                             "beq    2f\n"
-                             "1:\n\t"
-                             "ldmia  %[s]!, {%[a], %[b], %[d], %[e]}\n\t"
-                             "usub8  %[t], %[a], %[lo]\n\t"
-                             "uqsub8 %[t], %[t], %[span]\n\t"
-                             "orr    %[acc], %[acc], %[t]\n\t"
-                             "usub8  %[t], %[b], %[lo]\n\t"
-                             "uqsub8 %[t], %[t], %[span]\n\t"
-                             "orr    %[acc], %[acc], %[t]\n\t"
-                             "usub8  %[t], %[d], %[lo]\n\t"
-                             "uqsub8 %[t], %[t], %[span]\n\t"
-                             "orr    %[acc], %[acc], %[t]\n\t"
-                             "usub8  %[t], %[e], %[lo]\n\t"
-                             "uqsub8 %[t], %[t], %[span]\n\t"
-                             "orr    %[acc], %[acc], %[t]\n\t"
-                             "cmp    %[s], %[end4]\n\t"
-                             "stmia  %[o]!, {%[a], %[b], %[d], %[e]}\n\t"
-                             "bne    1b\n"
-                             "2:\n\t"
-                             "cmp    %[s], %[end]\n\t"
-                             "beq    4f\n"
-                             "3:\n\t"
-                             "ldr    %[a], [%[s]], #4\n\t"
-                             "usub8  %[t], %[a], %[lo]\n\t"
-                             "uqsub8 %[t], %[t], %[span]\n\t"
-                             "orr    %[acc], %[acc], %[t]\n\t"
-                             "cmp    %[s], %[end]\n\t"
-                             "str    %[a], [%[o]], #4\n\t"
-                             "bne    3b\n"
-                             "4:"
-                             : [s] "+&r"(src), [o] "+&r"(dst), [acc] "+&r"(acc), [t] "=&r"(t), [a] "=&r"(a),
-                               [b] "=&r"(b), [d] "=&r"(d), [e] "=&r"(e)
-                             : [end4] "r"(end4), [end] "r"(end), [lo] "r"(lo4), [span] "r"(span4)
-                             : "cc", "memory");
-            i = 0;
-        }
-#endif
-        for (; i > 0u; i--, src++, dst++) {
+        for (i = words; i > 0u; i--, src++, dst++) {
             uint32_t w;
             __builtin_memcpy(&w, src, 4);
-            acc |= lanes_sat_sub(lanes_sub(w, lo4), span4);
+            acc |= ed_lanes_out_of_range(w, lo4, span4);
             __builtin_memcpy(dst, &w, 4);
         }
     }
@@ -330,9 +254,9 @@ uint32_t ed_words_copy_ranges(uint32_t *dst, const uint32_t *src, uint32_t chann
 static uint32_t parity_word(uint32_t w, int odd, const uint32_t *bounds, uint32_t *out)
 {
     uint32_t bad = (lanes_parity(w) ^ (odd ? 0x01010101u : 0u)) & 0x01010101u;
-    *out = lanes_halve(w);
+    *out = ed_lanes_halve(w);
     if (bounds != NULL) {
-        bad |= lanes_sat_sub(lanes_sub(*out, bounds[0]), bounds[1]);
+        bad |= ed_lanes_out_of_range(*out, bounds[0], bounds[1]);
     }
     return bad;
 }
