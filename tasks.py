@@ -60,15 +60,16 @@ def paper(c, quick=False, out="out/paper", jobs=2):
     _eccless(c, f"paper --out {out} --jobs {jobs}" + (" --quick" if quick else ""))
 
 
-@task(help={"board": "board file name", "kernels": "int8 kernel variant: cortex_m4 (default) or reference",
+@task(help={"board": "board name or file", "variant": "ISA variant (default: chosen by the board's capabilities)",
             "debug": "build in the debug commands (FAULT, SPIN)", "arena": "cap the model arena (bytes)"})
-def build(c, board="qemu-mps2-an386", kernels="", debug=False, arena=0):
+def build(c, board="", variant="", debug=False, arena=0):
     """Build the firmware in edge/ for a board (incremental); prints the ELF and its sizes."""
-    from eccless.device.build import build_firmware
+    from eccless.boards import DEFAULT_BOARD
+    from eccless.firmware.build import build_firmware
     from eccless.errors import EcclessError
 
     try:
-        fw = build_firmware(board, kernels=kernels or None, debug=debug, arena_size=arena or None)
+        fw = build_firmware(board or DEFAULT_BOARD, variant=variant or None, debug=debug, arena_size=arena or None)
     except EcclessError as e:
         raise Exit(str(e), code=1) from None
     print(f"{fw.elf}: {fw.sizes}")
@@ -78,7 +79,7 @@ def build(c, board="qemu-mps2-an386", kernels="", debug=False, arena=0):
 def demo(c):
     """The main job end to end, offline, in a few minutes: train -> pack (with a test set) -> corrupt -> host eval
     -> QEMU run with on-device injection (trial 0 flips what `corrupt` flipped) -> sweep -> report."""
-    from eccless.device.qemu import missing_tools
+    from eccless.link.qemu import missing_tools
 
     out = ROOT / "out" / "demo"
     out.mkdir(parents=True, exist_ok=True)

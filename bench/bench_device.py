@@ -13,7 +13,7 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from eccless.device.measure import measure_model
+from eccless.firmware.measure import measure_model
 from eccless.fileio import write_json
 
 MODELS = "digits:mlp,digits:lenet,fashion-mnist:lenet"

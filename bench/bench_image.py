@@ -16,9 +16,10 @@ from eccless.fileio import write_bytes, write_json
 from eccless.image import ecc
 from eccless.image.load import read_image
 from eccless.image.pack import pack_image
-from eccless.image.tools import corrupt_image
+from eccless.commands.image import corrupt_image
 from eccless.storage.prepare import prepare_model
 from eccless.storage.stored import StoredModel
+from eccless.boards import DEFAULT_BOARD
 
 from bench_sweep import _best as _median  # median wall time of repeated calls
 from bench_sweep import big_dense_model
@@ -33,7 +34,7 @@ def main(argv=None):
     calib = rng.normal(0, 1, (64, graph.input_shape[0])).astype(np.float32)
     stored = StoredModel(prepare_model(graph, "int8", "parity-lsb+range", calib), "int8", "hamming",
                          "parity-lsb+range")
-    board = load_board("qemu-mps2-an386")
+    board = load_board(DEFAULT_BOARD)
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         path, noisy = Path(tmp) / "m.img", Path(tmp) / "n.img"

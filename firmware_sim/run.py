@@ -3,7 +3,7 @@
 
     python firmware_sim/run.py --board qemu-mps2-an386 [--image model.img] [--debug]
 
-The harness itself is eccless.device.qemu (see firmware_sim/README.md); this is its smallest user.
+The harness itself is eccless.link.qemu (see firmware_sim/README.md); this is its smallest user.
 """
 
 from __future__ import annotations
@@ -18,10 +18,11 @@ try:
 except ImportError:  # run with a Python that lacks the package: use the source tree
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "host"))
 
-from eccless.device.build import build_firmware
-from eccless.device.protocol import INFO_FLAGS
-from eccless.device.qemu import Qemu
+from eccless.firmware.build import build_firmware
+from eccless.protocol import INFO_FLAGS
+from eccless.link.qemu import Qemu
 from eccless.errors import EcclessError
+from eccless.boards import DEFAULT_BOARD
 
 
 def format_info(info: dict) -> list[str]:
@@ -41,7 +42,7 @@ def format_info(info: dict) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--board", default="qemu-mps2-an386", help="board name (boards/*.toml) or path")
+    ap.add_argument("--board", default=DEFAULT_BOARD, help="board name (boards/*.toml) or path")
     ap.add_argument("--image", help="model image to load at the board's image base")
     ap.add_argument("--debug", action="store_true", help="build with the debug commands (FAULT)")
     ap.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for the reply")

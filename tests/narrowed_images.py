@@ -17,6 +17,7 @@ from eccless.fileio import write_bytes
 from eccless.image.pack import pack_image
 from eccless.modelsource import load_model_and_data
 from eccless.storage.prepare import store_model
+from eccless.boards import DEFAULT_BOARD
 
 
 def narrow(lo: np.ndarray, hi: np.ndarray, empty: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -37,6 +38,6 @@ def pack_narrowed(model_spec: str, path: Path, rep: str, rule: str, testset: int
     for k, t in enumerate(stored.tensors):
         if t.lo is not None:
             t.lo, t.hi = narrow(t.lo, t.hi, empty=k % 4 >= 2)  # weights and biases of every other op
-    write_bytes(path, pack_image(stored, load_board("qemu-mps2-an386"), (data.x_test[:testset],
+    write_bytes(path, pack_image(stored, load_board(DEFAULT_BOARD), (data.x_test[:testset],
                                                                          data.y_test[:testset])))
     return path

@@ -1,15 +1,17 @@
-"""The C channel (edge/src/ed_channel.c) replays the Python channel bit-exactly: same draws, gaps, flips."""
+"""The C channel (edge/channel/ed_channel.c) replays the Python channel bit-exactly: same draws, gaps, flips."""
 
 from __future__ import annotations
 
 import ctypes
 import shutil
 import subprocess
-from pathlib import Path
 
 import numpy as np
 import pytest
 
+from eccless.boards import DEFAULT_BOARD, load_board
+from eccless.firmware import manifest
+from eccless.testing.harness import build_shared
 from eccless.channel import BSC, K_NONE, KEEP_ALL, Asym, ChannelConstants, flip_positions, make_model
 from eccless.channel.constants import k_constant
 from eccless.channel.fixedlog import gaps, neg_log2
@@ -17,9 +19,8 @@ from eccless.channel.prng import draws, mix64_int, stream_key
 
 pytestmark = pytest.mark.golden
 
-EDGE = Path(__file__).resolve().parents[1] / "edge"
-SOURCE = EDGE / "src" / "ed_channel.c"
-CFLAGS = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O2"]
+SOURCE = manifest.sources(["channel"], "reference")[0]
+ARM_FLAGS = manifest.compile_flags("arm", ["channel"], "reference", load_board(DEFAULT_BOARD).arch_flags)
 OK, END, ERR_ARG, ERR_RANGE, ERR_FULL = 0, 1, -1, -2, -3
 
 u64, u32, c_int = ctypes.c_uint64, ctypes.c_uint32, ctypes.c_int
@@ -35,12 +36,7 @@ VISIT = ctypes.CFUNCTYPE(c_int, ctypes.c_void_p, u64)
 
 @pytest.fixture(scope="module")
 def lib(tmp_path_factory):
-    if shutil.which("gcc") is None:
-        pytest.skip("gcc not found: apt-get install gcc")
-    out = tmp_path_factory.mktemp("ed_channel") / "libed_channel.so"
-    subprocess.run(["gcc", *CFLAGS, "-shared", "-fPIC", f"-I{EDGE / 'include'}", str(SOURCE), "-o", str(out)],
-                   check=True, capture_output=True, text=True)
-    so = ctypes.CDLL(str(out))
+    so = ctypes.CDLL(str(build_shared(tmp_path_factory.mktemp("ed_channel") / "libed_channel.so", ["channel"])))
     for name, res, args in [
         ("ed_channel_mix64", u64, [u64]),
         ("ed_channel_key", u64, [u64, u32]),
@@ -180,8 +176,8 @@ def test_compiles_warning_free_for_cortex_m4(tmp_path):
     if shutil.which("arm-none-eabi-gcc") is None:
         pytest.skip("arm-none-eabi-gcc not found: apt-get install --no-install-recommends gcc-arm-none-eabi")
     obj = tmp_path / "ed_channel.o"
-    result = subprocess.run(["arm-none-eabi-gcc", "-mcpu=cortex-m4", "-mthumb", *CFLAGS, f"-I{EDGE / 'include'}",
-                             "-c", str(SOURCE), "-o", str(obj)], check=False, capture_output=True, text=True)
+    result = subprocess.run(["arm-none-eabi-gcc", *ARM_FLAGS, "-c", str(SOURCE), "-o", str(obj)], check=False,
+                            capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     # No helper calls (no libgcc, no libc): every 64-bit operation is inline on a Cortex-M4.

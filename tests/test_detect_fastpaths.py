@@ -22,8 +22,8 @@ import pytest
 
 from eccless.channel import ChannelConstants
 from eccless.image.load import read_image
-from eccless.image.tools import corrupt_image, pack_model
-from loader_harness import build_loader_harness
+from eccless.commands.image import corrupt_image, pack_model
+from eccless.testing.harness import build_loader_harness
 from narrowed_images import pack_narrowed
 
 pytestmark = pytest.mark.golden

@@ -8,13 +8,14 @@ from dataclasses import replace
 import pytest
 
 from eccless.boards import load_board
-from eccless.device import build as B
-from eccless.device.boardgen import board_header, instructions_per_tick, linker_script
+from eccless.firmware import build as B
+from eccless.firmware.boardgen import board_header, instructions_per_tick, linker_script
 from eccless.errors import DeviceError, UsageError
+from eccless.boards import DEFAULT_BOARD
 
 pytestmark = pytest.mark.golden
 
-BOARD = "qemu-mps2-an386"
+BOARD = DEFAULT_BOARD
 needs_gcc = pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None,
                                reason=f"arm-none-eabi-gcc not found: {B.APT_HINT}")
 
@@ -62,7 +63,7 @@ def test_unknown_driver_kind_and_port(tmp_path):
 def test_incremental_build(tmp_path):
     board = load_board(BOARD)
     fw = B.build_firmware(board, out_dir=tmp_path)
-    assert fw.linked and "src/ed_server.c" in fw.compiled and fw.elf.exists()
+    assert fw.linked and "firmware/ed_server.c" in fw.compiled and fw.elf.exists()
     assert 1000 < fw.sizes.text < 64 * 1024 and fw.sizes.stack == 0x10000 and fw.sizes.bss >= 2 * 4100
     again = B.build_firmware(board, out_dir=tmp_path)
     assert again.compiled == () and not again.linked and again.build_id == fw.build_id
@@ -71,7 +72,7 @@ def test_incremental_build(tmp_path):
     assert B.build_firmware(board, out_dir=tmp_path).compiled == ()
     bigger = B.build_firmware(board, out_dir=tmp_path, stack_size=0x20000)   # ed_board.h and link.ld change
     assert bigger.linked and bigger.sizes.stack == 0x20000 and bigger.build_id != fw.build_id
-    assert "src/ed_cmd_info.c" in bigger.compiled and "src/ed_frame.c" not in bigger.compiled
+    assert "firmware/ed_cmd_info.c" in bigger.compiled and "protocol/ed_frame.c" not in bigger.compiled
 
 
 @needs_gcc
@@ -86,16 +87,17 @@ def test_debug_build_is_separate():
 
 @needs_gcc
 def test_stale_protocol_header_stops_the_build(monkeypatch, tmp_path):
-    monkeypatch.setattr(B.header, "c_header", lambda: "/* something else */\n")
-    with pytest.raises(DeviceError, match="ed_protocol.h is stale: run python -m eccless.device.header --write"):
+    monkeypatch.setattr(B.protocol_header, "c_header", lambda: "/* something else */\n")
+    with pytest.raises(DeviceError, match="ed_protocol.h is stale: run python -m eccless.firmware.codegen --write"):
         B.build_firmware(BOARD, out_dir=tmp_path)
 
 
 @needs_gcc
 def test_kernel_variant_is_compiled_with_the_firmware_flags():
-    fw = B.build_firmware(BOARD, kernels="reference")
+    fw = B.build_firmware(BOARD, variant="reference")
     assert fw.elf.parent.name == f"{BOARD}-reference"
     objects = {p.name for p in (fw.elf.parent / "obj").glob("*.o")}
-    assert "kernels__reference__ed_conv2d_s8.c.o" in objects and "src__ed_server.c.o" in objects
-    with pytest.raises(UsageError, match="unknown kernel variant 'fast'"):
-        B.build_firmware(BOARD, kernels="fast")
+    assert {"kernels__reference__ed_conv2d_s8.c.o", "firmware__ed_server.c.o",
+            "detect__reference__ed_detect_words.c.o"} <= objects
+    with pytest.raises(UsageError, match="unknown ISA variant 'fast'"):
+        B.build_firmware(BOARD, variant="fast")

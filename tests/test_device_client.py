@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from eccless.device import Client, DeviceStatusError, FakeDevice, FakePort, open_device
-from eccless.device import protocol as P
-from eccless.device.framing import classify, cobs_decode, encode_frame
+from eccless.link import Client, DeviceStatusError, FakeDevice, FakePort, open_device
+from eccless import protocol as P
+from eccless.protocol.framing import classify, cobs_decode, encode_frame
 from eccless.errors import DeviceError, UsageError
 
 pytestmark = pytest.mark.unit

@@ -18,20 +18,21 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from eccless.device.build import build_firmware
-from eccless.device.client import DeviceStatusError
-from eccless.device.qemu import Qemu, missing_tools
-from eccless.device.run import ModelDevice, channel_constants
+from eccless.firmware.build import build_firmware
+from eccless.link.client import DeviceStatusError
+from eccless.link.qemu import Qemu, missing_tools
+from eccless.commands.run import ModelDevice, channel_constants
 from eccless.image.load import read_image
-from eccless.image.tools import corrupt_image, pack_model
+from eccless.commands.image import corrupt_image, pack_model
 from eccless.storage.bits import unpack_words
+from eccless.boards import DEFAULT_BOARD
 from narrowed_images import pack_narrowed
 
 pytestmark = pytest.mark.qemu
 if missing_tools():
     pytest.skip(missing_tools(), allow_module_level=True)
 
-BOARD = "qemu-mps2-an386"
+BOARD = DEFAULT_BOARD
 BER = 1e-3
 SEEDS = (21, 22)
 FAST = {  # model -> (representation, rule): the copy, copy_range, copy_parity and lut loops, twos and offset

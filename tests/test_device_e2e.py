@@ -20,19 +20,20 @@ import numpy as np
 import pytest
 
 from eccless.channel import ChannelConstants
-from eccless.device.build import build_firmware
-from eccless.device.client import DeviceStatusError
-from eccless.device.qemu import Qemu, missing_tools
-from eccless.device.run import ModelDevice, channel_constants, run_image
+from eccless.firmware.build import build_firmware
+from eccless.link.client import DeviceStatusError
+from eccless.link.qemu import Qemu, missing_tools
+from eccless.commands.run import ModelDevice, channel_constants, run_image
 from eccless.image.load import read_image
-from eccless.image.tools import corrupt_image, evaluate_image, pack_model
+from eccless.commands.image import corrupt_image, evaluate_image, pack_model
 from eccless.storage.bits import unpack_words
+from eccless.boards import DEFAULT_BOARD
 
 pytestmark = pytest.mark.qemu
 if missing_tools():
     pytest.skip(missing_tools(), allow_module_level=True)
 
-BOARD = "qemu-mps2-an386"
+BOARD = DEFAULT_BOARD
 BERS = (1e-4, 1e-3)
 SEEDS = (11, 12)
 IMAGES = {  # name -> (model spec, dataset, [(representation, detection rule)], stored samples)
@@ -178,7 +179,7 @@ def test_run_reports_accuracy_ci_and_costs(model_files, tmp_path):
     assert res["firmware"]["text"] > 0 and 0 < res["ram"]["arena_used"] < res["ram"]["arena_size"]
     k = ChannelConstants.symmetric(1e-3)
     assert channel_constants("bsc", 1e-3) == k
-    ref = run_image(image, ber=1e-3, seed=40, trials=1, kernels="reference", quiet=True)   # the other kernels
+    ref = run_image(image, ber=1e-3, seed=40, trials=1, variant="reference", quiet=True)   # the other kernels
     assert np.array_equal(ref["predictions"][0], host[0]["predictions"])
 
 

@@ -11,21 +11,22 @@ import random
 import pytest
 
 from eccless import cli
-from eccless.device import protocol as P
-from eccless.device.build import build_firmware
-from eccless.device.client import DeviceStatusError
-from eccless.device.framing import encode_frame
-from eccless.device.imagefuzz import mutate, payload, reseal
-from eccless.device.qemu import Qemu, missing_tools
+from eccless import protocol as P
+from eccless.firmware.build import build_firmware
+from eccless.link.client import DeviceStatusError
+from eccless.protocol.framing import encode_frame
+from eccless.testing.image_fuzz import mutate, payload, reseal
+from eccless.link.qemu import Qemu, missing_tools
 from eccless.image.load import parse_image
 from eccless.image.records import META, OP, PROTECTED_OFFSET, TENSOR
-from eccless.image.tools import pack_model
+from eccless.commands.image import pack_model
+from eccless.boards import DEFAULT_BOARD
 
 pytestmark = pytest.mark.qemu
 if missing_tools():
     pytest.skip(missing_tools(), allow_module_level=True)
 
-BOARD = "qemu-mps2-an386"
+BOARD = DEFAULT_BOARD
 
 
 @pytest.fixture(scope="module")

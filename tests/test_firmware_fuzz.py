@@ -1,4 +1,4 @@
-"""Fuzzing the on-device loader with hostile images (eccless.device.imagefuzz: re-sealed metadata, random lengths,
+"""Fuzzing the on-device loader with hostile images (eccless.testing.image_fuzz: re-sealed metadata, random lengths,
 truncation, raw flips).
 
 Two harnesses run the very C of edge/src:
@@ -21,11 +21,11 @@ import numpy as np
 import pytest
 
 from eccless.channel import ChannelConstants
-from eccless.device.imagefuzz import mutate
+from eccless.testing.image_fuzz import mutate
 from eccless.errors import ImageError
 from eccless.image.load import parse_image
-from eccless.image.tools import pack_model
-from loader_harness import build_loader_harness
+from eccless.commands.image import pack_model
+from eccless.testing.harness import build_loader_harness
 
 pytestmark = pytest.mark.golden
 

@@ -9,17 +9,17 @@ import pytest
 from eccless.boards import load_board
 from eccless.errors import ImageError
 from eccless.image import ecc
-from eccless.image.generated import FORMAT_DOC, HEADER, c_header, format_doc
 from eccless.image.load import parse_image, read_image
 from eccless.image.pack import pack_image
 from eccless.image.records import PROTECTED_OFFSET, SUPER_COPIES, SUPERBLOCK
-from eccless.image.tools import corrupt_image, evaluate_image, pack_model
+from eccless.commands.image import corrupt_image, evaluate_image, pack_model
 from eccless.storage.prepare import prepare_model
 from eccless.storage.stored import StoredModel
 from eccless.sweep.experiment import Config, Experiment
+from eccless.boards import DEFAULT_BOARD
 
 pytestmark = pytest.mark.unit
-BOARD = load_board("qemu-mps2-an386")
+BOARD = load_board(DEFAULT_BOARD)
 
 CONFIGS = [("int8", "hamming", "parity-lsb+range"), ("int8", "twos", "none"), ("float32", "float32", "parity-exp"),
            ("uniform", "optimized", "range"), ("int8", "gray", "parity-extra")]
@@ -174,15 +174,6 @@ def test_fuzz_parser_long(digits_mlp, digits):
     assert out["loaded"] + out["refused"] == 10_000
 
 
-def test_generated_header_is_fresh():
-    assert HEADER.read_text() == c_header(), "run: python -m eccless.image.generated"
-
-
-def test_format_doc_tables_are_fresh():
-    text = FORMAT_DOC.read_text()
-    assert format_doc(text) == text, "run: python -m eccless.image.generated"
-
-
 @pytest.mark.parametrize("detect", ["range", "parity-lsb"])
 def test_odd_channel_counts_roundtrip(detect):
     """Per-channel arrays of odd length must stay aligned and readable (found by the image benchmark)."""
@@ -201,10 +192,10 @@ def test_odd_channel_counts_roundtrip(detect):
 
 
 def _hostile(count: int, seed: int, arch: str):
-    """Re-sealed hostile images (eccless.device.imagefuzz): parse and decode either work or raise ImageError."""
+    """Re-sealed hostile images (eccless.testing.image_fuzz): parse and decode either work or raise ImageError."""
     import random
 
-    from eccless.device.imagefuzz import mutate
+    from eccless.testing.image_fuzz import mutate
     from eccless.models import trained_model
 
     ds = __import__("eccless.data", fromlist=["load"]).load("digits")

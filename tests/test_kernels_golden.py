@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from eccless.device.kernels_host import VARIANTS, HostKernels, build_library
+from eccless.testing.kernels_host import VARIANTS, HostKernels, build_library
 from eccless.quant.int8 import QOp
 from eccless.quant.kernels import INT8_KERNELS
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from eccless.device.kernels_host import VARIANTS, HostKernels, build_library
+from eccless.testing.kernels_host import VARIANTS, HostKernels, build_library
 from eccless.graph import Graph, Op
 from eccless.quant import quantize
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from eccless.device import kernels_host as kh
+from eccless.testing import kernels_host as kh
 from eccless.quant import fixedpoint as fp
 from eccless.quant.int8 import QOp
 from eccless.quant.kernels import INT8_KERNELS
@@ -143,7 +143,7 @@ def test_requant_edges_on_cortex_m4(tmp_path):
         (tmp_path / name).write_text(text)
     elf = tmp_path / "requant.elf"
     build = subprocess.run(["arm-none-eabi-gcc", *tq.ARM, "-T", str(tmp_path / "link.ld"),
-                            *(f"-I{d}" for d in kh.include_dirs()), str(tmp_path / "start.c"),
+                            *(f"-I{d}" for d in kh.include_dirs("cortex_m4")), str(tmp_path / "start.c"),
                             str(tmp_path / "main.c"), str(tmp_path / "cases.c"),
                             *map(str, kh.kernel_sources("cortex_m4")), "-o", str(elf)], capture_output=True, text=True)
     assert build.returncode == 0, build.stderr

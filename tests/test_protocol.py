@@ -6,11 +6,11 @@ import random
 
 import pytest
 
-from eccless.device import protocol as P
-from eccless.device.fake import FakeDevice, default_info
-from eccless.device.framing import (ChunkReader, FrameError, classify, cobs_decode, cobs_encode, crc16,
+from eccless import protocol as P
+from eccless.link.fake import FakeDevice, default_info
+from eccless.protocol.framing import (ChunkReader, FrameError, classify, cobs_decode, cobs_encode, crc16,
                                     encode_frame)
-from eccless.device.layout import Field, Layout
+from eccless.protocol.layout import Field, Layout
 from eccless.errors import UsageError
 
 pytestmark = pytest.mark.unit

@@ -15,21 +15,20 @@ import pytest
 from eccless.boards import load_board
 from eccless.channel.constants import KEEP_ALL, ChannelConstants
 from eccless.channel.fixedlog import K_LIMIT
-from eccless.device import kernels_host
-from eccless.device import protocol as P
-from eccless.device.boardgen import board_header
-from eccless.device.fake import FakeDevice
-from eccless.device.framing import ChunkReader, classify, cobs_encode, encode_frame
-from eccless.device.fuzz import fuzz_items
+from eccless.firmware import manifest
+from eccless import protocol as P
+from eccless.firmware.boardgen import board_header
+from eccless.link.fake import FakeDevice
+from eccless.protocol.framing import ChunkReader, classify, cobs_encode, encode_frame
+from eccless.testing.protocol_fuzz import fuzz_items
+from eccless.boards import DEFAULT_BOARD
 
 pytestmark = pytest.mark.golden
 
-EDGE = Path(__file__).resolve().parents[1] / "edge"
-BOARD = "qemu-mps2-an386"               # the board whose generated ed_board.h the host build uses
+EDGE = manifest.EDGE
+BOARD = DEFAULT_BOARD                   # the board whose generated ed_board.h the host build uses
 HOST_IMAGE_SIZE, HOST_ARENA_SIZE = 65536, 262144   # edge/port/host/ed_platform.c defaults
 BUILD_ID = 0x1234ABCD
-CFLAGS = ["-std=c99", "-pedantic", "-Wall", "-Wextra", "-Werror", "-Wshadow", "-Wstrict-prototypes",
-          "-Wmissing-prototypes", "-O2"]
 
 # Everything but the firmware's main loop (it owns the UART): the board-facing part comes from edge/port/host (an
 # empty, zero-filled image region as in QEMU without an image, a static arena, a counting timer) and FAULT from the
@@ -77,9 +76,8 @@ size_t ed_host_feed(const uint8_t *in, size_t n, uint8_t *out, size_t cap)
 
 
 def _sources() -> list[Path]:
-    firmware = [p for p in sorted((EDGE / "src").glob("*.c")) if p.name != "ed_main.c"]
-    port = sorted((EDGE / "port" / "host").glob("*.c")) + [EDGE / "port" / "cortex-m" / "ed_cmd_fault.c"]
-    return firmware + port + kernels_host.kernel_sources("reference")
+    firmware = [p for p in manifest.sources(manifest.FIRMWARE, "reference") if p.name != "ed_main.c"]
+    return firmware + sorted((EDGE / "port" / "host").glob("*.c")) + [EDGE / "port" / "cortex-m" / "ed_cmd_fault.c"]
 
 
 @pytest.fixture(scope="module")
@@ -90,8 +88,7 @@ def library(tmp_path_factory):
     (tmp / "shim.c").write_text(SHIM % {"build_id": BUILD_ID})
     (tmp / "ed_board.h").write_text(board_header(load_board(BOARD)))     # release build: no debug commands
     lib = tmp / "libed_server.so"
-    includes = [EDGE / "include", tmp, *kernels_host.include_dirs()]
-    res = subprocess.run(["gcc", *CFLAGS, "-shared", "-fPIC", *(f"-I{d}" for d in includes),
+    res = subprocess.run(["gcc", *manifest.compile_flags("host", manifest.FIRMWARE, "reference"), f"-I{tmp}", "-shared",
                           *map(str, _sources()), str(tmp / "shim.c"), "-o", str(lib)],
                          capture_output=True, text=True)
     assert res.returncode == 0, res.stderr[-3000:]

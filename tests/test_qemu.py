@@ -14,17 +14,18 @@ import pytest
 from eccless.boards import load_board
 from eccless.channel.constants import KEEP_ALL, ChannelConstants
 from eccless.channel.fixedlog import K_LIMIT
-from eccless.device import DeviceStatusError, FakeDevice, open_device
-from eccless.device import protocol as P
-from eccless.device.build import build_firmware
-from eccless.device.framing import ChunkReader, classify, cobs_encode, crc16, encode_frame
-from eccless.device.fuzz import fuzz_items
-from eccless.device.qemu import Qemu, missing_tools
+from eccless.link import DeviceStatusError, FakeDevice, open_device
+from eccless import protocol as P
+from eccless.firmware.build import build_firmware
+from eccless.protocol.framing import ChunkReader, classify, cobs_encode, crc16, encode_frame
+from eccless.testing.protocol_fuzz import fuzz_items
+from eccless.link.qemu import Qemu, missing_tools
 from eccless.errors import DeviceError, UsageError
+from eccless.boards import DEFAULT_BOARD
 
 pytestmark = pytest.mark.qemu
 
-BOARD = "qemu-mps2-an386"
+BOARD = DEFAULT_BOARD
 MISSING = missing_tools()
 
 
@@ -283,7 +284,7 @@ def test_launch_failure_reports_qemu_stderr(firmware, no_leftovers):
 @pytest.mark.parametrize("ending", ["return", "os._exit"])
 def test_qemu_dies_with_a_python_that_never_stopped_it(firmware, ending):
     """A script starts QEMU and ends without stop(): atexit stops it; os._exit skips atexit, PDEATHSIG kills it."""
-    script = (f"from eccless.device.qemu import Qemu; import os\n"
+    script = (f"from eccless.link.qemu import Qemu; import os\n"
               f"q = Qemu({BOARD!r}, {str(firmware.elf)!r}).start(); q.client.ping(); print(q.proc.pid, flush=True)\n"
               + ("os._exit(0)\n" if ending == "os._exit" else ""))
     res = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from eccless.boards import BOARDS_DIR, load_board
-from eccless.device.boardgen import board_header
-from eccless.device.build import build_firmware, sources
-from eccless.device.protocol import INFO_FLAGS
-from eccless.device.qemu import Qemu, missing_tools
-from eccless.image.tools import pack_model
+from eccless.firmware.boardgen import board_header
+from eccless.firmware.build import build_firmware, sources
+from eccless.protocol import INFO_FLAGS
+from eccless.link.qemu import Qemu, missing_tools
+from eccless.commands.image import pack_model
 
 pytestmark = pytest.mark.qemu
 if missing_tools():
@@ -61,7 +61,7 @@ def test_dwt_firmware_in_qemu_reports_no_counter_and_classifies_the_same(tmp_pat
 
 
 def test_run_reports_cycles_from_ticks_when_the_counter_runs():
-    from eccless.device.run import _cycles
+    from eccless.commands.run import _cycles
 
     rows = [{"eval_ticks": 3000, "load": {"ticks": 900, "decode_ticks": 400}},
             {"eval_ticks": 5000, "load": {"ticks": 1100, "decode_ticks": 600}}]

@@ -3,6 +3,7 @@ capabilities from a Board, never branches on its name. Lab wiring (serial port, 
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,6 +11,9 @@ from pathlib import Path
 from .errors import UsageError
 
 BOARDS_DIR = Path(__file__).resolve().parents[2] / "boards"
+# The board every command and test uses unless told otherwise: named here once, overridable with ECCLESS_BOARD
+# (a name or a path), e.g. to run the whole suite against another QEMU board.
+DEFAULT_BOARD = os.environ.get("ECCLESS_BOARD") or "qemu-mps2-an386"
 
 
 @dataclass(frozen=True)

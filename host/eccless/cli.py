@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from .errors import EcclessError, Interrupted, UsageError
+from .firmware.manifest import VARIANT_ORDER
+from .boards import DEFAULT_BOARD
 
 
 def _ints(spec: str) -> list[int]:
@@ -214,7 +216,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def cmd_pack(args):
-    from .image.tools import pack_model
+    from .commands.image import pack_model
 
     info = pack_model(args.model, args.output, quant=args.quant, repr_name=args.repr, detect=args.detect,
                       bits=args.bits, board=args.board, testset=args.testset, dataset=args.dataset)
@@ -224,7 +226,7 @@ def cmd_pack(args):
 
 
 def cmd_inspect(args):
-    from .image.tools import inspect_image
+    from .commands.image import inspect_image
 
     info = inspect_image(args.image)
     if args.json:
@@ -249,7 +251,7 @@ def cmd_inspect(args):
 
 
 def cmd_corrupt(args):
-    from .image.tools import corrupt_image
+    from .commands.image import corrupt_image
     from .sweep.grid import check_ber
 
     channel = f"asym:{args.asym}" if args.asym is not None else args.channel
@@ -262,7 +264,7 @@ def cmd_corrupt(args):
 
 
 def cmd_eval(args):
-    from .image.tools import evaluate_image
+    from .commands.image import evaluate_image
 
     res = evaluate_image(args.image, dataset=args.dataset, samples=args.samples)
     res.pop("predictions")
@@ -275,12 +277,12 @@ def cmd_eval(args):
 
 
 def cmd_run(args):
-    from .device.run import run_image
+    from .commands.run import run_image
     from .sweep.grid import check_ber
 
     res = run_image(args.image, board=args.board, device=args.device, ber=check_ber(args.ber), seed=args.seed,
                     trials=args.trials, channel=args.channel, region=args.region, on_the_fly=args.on_the_fly,
-                    kernels=args.kernels, quiet=args.json)
+                    variant=args.variant, quiet=args.json)
     res["predictions"] = [p.tolist() for p in res["predictions"]] if args.predictions else None
     if args.json:
         print(json.dumps(res, indent=2))
@@ -370,7 +372,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--repr", default="twos")
     p.add_argument("--bits", type=int, default=8, help="n for uniform quantization")
     p.add_argument("--detect", default="none")
-    p.add_argument("--board", default="qemu-mps2-an386")
+    p.add_argument("--board", default=DEFAULT_BOARD, help="board name or board file (boards/*.toml)")
     p.add_argument("--testset", type=int, default=0, help="store the first N test samples in the image")
     p.add_argument("-o", "--output", required=True)
     p.set_defaults(func=cmd_pack)
@@ -401,7 +403,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="on-device accuracy: run an image's test set on a board (QEMU or serial), "
                                    "errors injected on the device")
     p.add_argument("image")
-    p.add_argument("--board", default="qemu-mps2-an386", help="board file name (QEMU unless --device is given)")
+    p.add_argument("--board", default=DEFAULT_BOARD, help="board name or file (QEMU unless --device is given)")
     p.add_argument("--device", default=None, help="device backend instead of QEMU, e.g. serial:/dev/ttyACM0")
     p.add_argument("--ber", type=float, default=0.0)
     p.add_argument("--seed", type=int, default=0, help="trial t uses seed SEED+t")
@@ -409,7 +411,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--channel", default="bsc", help="bsc, or asym:R (0->1 rate = R x 1->0 rate)")
     p.add_argument("--region", default="weights", choices=["weights", "protected", "all"])
     p.add_argument("--on-the-fly", action="store_true", help="decode each layer per inference instead of once")
-    p.add_argument("--kernels", default=None, choices=["reference", "cortex_m4"], help="int8 kernel variant")
+    p.add_argument("--variant", default=None, choices=list(VARIANT_ORDER),
+                   help="ISA variant of the kernels and word loops (default: the board's capabilities choose)")
     p.add_argument("--predictions", action="store_true", help="with --json: every trial's predictions")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_run)

@@ -29,19 +29,34 @@ class DetectionRule:
         return self.placement.spare if self.parity else 0
 
 
+# The rule byte of an image: the parity placement's stable id in the low bits, the range check as a flag.
+PLACEMENT_MASK = 0x0F
+RANGE_FLAG = 0x10
+
 RULES: Registry[DetectionRule] = Registry("detection rule")
-for _name, _parity, _range, _summary in [
-    ("none", None, False, "no detection: decoded values are used as read"),
-    ("range", None, True, "zero values outside their channel's clean [min, max], or NaN/Inf (no storage cost)"),
-    ("parity-lsb", "lsb", False, "even parity in the word's LSB (costs one bit of precision)"),
-    ("parity-extra", "extra", False, "even parity in an extra bit per parameter (costs 1/n storage)"),
-    ("parity-exp", "exp", False, "float32: even parity in the exponent MSB (bit 30), free while |w| < 2"),
-    ("parity-lsb+range", "lsb", True, "parity in the LSB, then the range check"),
-    ("parity-extra+range", "extra", True, "parity in an extra bit, then the range check"),
-    ("parity-exp+range", "exp", True, "float32: parity in bit 30, then the range check"),
-]:
-    RULES.add(_name, DetectionRule(_name, _parity, _range, _summary))
+RULES.add("none", DetectionRule("none", None, False, "no detection: decoded values are used as read"))
+RULES.add("range", DetectionRule("range", None, True,
+                                 "zero values outside their channel's clean [min, max], or NaN/Inf (no storage cost)"))
+# every placement gives two rules: parity alone, and parity then the range check
+for _name in PLACEMENTS:
+    _p = PLACEMENTS.get(_name)
+    RULES.add(f"parity-{_name}", DetectionRule(f"parity-{_name}", _name, False, _p.summary))
+    RULES.add(f"parity-{_name}+range", DetectionRule(f"parity-{_name}+range", _name, True,
+                                                     f"{_p.summary}, then the range check"))
 
 
 def get_rule(name: str) -> DetectionRule:
     return RULES.get(name)
+
+
+def rule_code(rule: DetectionRule) -> int:
+    """The rule byte stored in an image."""
+    return (rule.placement.stable_id if rule.placement else 0) | (RANGE_FLAG if rule.range_check else 0)
+
+
+def rule_from_code(code: int) -> DetectionRule | None:
+    """The rule an image's rule byte names, or None for a byte no rule encodes."""
+    for name in RULES:
+        if rule_code(RULES.get(name)) == code:
+            return RULES.get(name)
+    return None

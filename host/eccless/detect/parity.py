@@ -5,6 +5,11 @@ Even parity over the whole stored word: a word whose popcount is odd has suffere
     lsb    the index gives up one bit (m = n - 1) and the parity sits in bit 0: word = code << 1 | p   (n bits)
     extra  an extra bit: word = code << 1 | p                                                          (n + 1 bits)
     exp    float32 only: bit 30 (the exponent MSB, always 0 for |w| < 2) is overwritten by the parity  (32 bits)
+
+Each placement has a stable id (stored in an image's rule byte, never renumbered; 0 is "no parity") and a word
+layout, which is all a decoder needs: `shifted` (word = code << 1 | parity: lsb and extra alike, they differ only
+in how many index bits the format gives up) or `bit30`. The device's tables are generated from these rows
+(eccless.firmware.c_tables).
 """
 
 from __future__ import annotations
@@ -20,10 +25,22 @@ from ..storage.bits import parity
 ONE = np.uint64(1)
 
 
+# word layouts a decoder knows, with their C ids (ED_PARITY_<LAYOUT> in the generated ed_rules.h)
+WORD_LAYOUTS = {"none": 0, "shifted": 1, "bit30": 2}
+
+
 @dataclass(frozen=True)
 class Placement:
     name: str
+    stable_id: int  # in the image's rule byte (never renumbered; 0 = no parity)
     spare: int  # bits of the index given up to make room for the parity bit
+    layout: str = "shifted"  # WORD_LAYOUTS
+    summary: str = ""
+
+    @property
+    def extra_bits(self) -> int:
+        """Stored bits beyond the m index bits."""
+        return self.width(8) - 8
 
     def width(self, m: int) -> int:
         """Stored bits for an m-bit index."""
@@ -55,6 +72,9 @@ class ExponentPlacement(Placement):
 
 
 PLACEMENTS: Registry[Placement] = Registry("parity placement")
-PLACEMENTS.add("lsb", Placement("lsb", spare=1))
-PLACEMENTS.add("extra", Placement("extra", spare=0))
-PLACEMENTS.add("exp", ExponentPlacement("exp", spare=0))
+PLACEMENTS.add("lsb", Placement("lsb", 1, spare=1,
+                                summary="even parity in the word's LSB (costs one bit of precision)"))
+PLACEMENTS.add("extra", Placement("extra", 2, spare=0,
+                                  summary="even parity in an extra bit per parameter (costs 1/n storage)"))
+PLACEMENTS.add("exp", ExponentPlacement(
+    "exp", 3, spare=0, layout="bit30", summary="float32: even parity in the exponent MSB (bit 30), free while |w| < 2"))

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import represent
-from ..detect import get_rule
+from ..detect import rule_from_code
 from ..errors import EcclessError, ImageError
 from ..graph import Graph, Op
 from ..quant.int8 import QGraph, QOp
@@ -22,7 +22,7 @@ from ..storage.formats import TensorCode, out_channel
 from ..storage.stored import Decoded, RegionCodec, StoredTensor, _Identity
 from . import ecc
 from .records import (FLAG_TESTSET, FORMATS, KINDS, KNOWN_VERSIONS, MAGIC, MAX_CHANNELS, MAX_META_BYTES, MAX_OPS,
-                      MAX_TENSORS, META, OP, PROTECTED_OFFSET, ROLES, RULES, SUPER_COPIES, SUPERBLOCK, TENSOR, ACTS)
+                      MAX_TENSORS, META, OP, PROTECTED_OFFSET, ROLES, SUPER_COPIES, SUPERBLOCK, TENSOR, ACTS)
 
 MAX_IMAGE_BYTES = 256 << 20
 WEIGHTED = ("dense", "conv2d", "dwconv2d")
@@ -30,7 +30,6 @@ WEIGHT_RANK = {"dense": 2, "conv2d": 4, "dwconv2d": 4}
 _NAMES = {v: k for k, v in KINDS.items()}
 _ACTS = {v: k for k, v in ACTS.items()}
 _ROLES = {v: k for k, v in ROLES.items()}
-_RULES = {v: k for k, v in RULES.items()}
 _FORMATS = {v: k for k, v in FORMATS.items()}
 
 
@@ -147,12 +146,11 @@ def _parse(image: bytes) -> LoadedImage:
     payload, corrected = ecc.recover(blob, sb["meta_len"])
     meta = META.unpack(payload)
     fmt = _FORMATS.get(meta["format"])
-    rule_name = _RULES.get(meta["rule"])
+    rule = rule_from_code(meta["rule"])
     _check(fmt is not None, f"corrupted metadata: unknown number format {meta['format']}")
-    _check(rule_name is not None, f"corrupted metadata: unknown detection rule {meta['rule']}")
+    _check(rule is not None, f"corrupted metadata: unknown detection rule {meta['rule']:#04x}")
     _check(meta["num_ops"] <= MAX_OPS and meta["num_tensors"] <= MAX_TENSORS, "corrupted metadata: too many ops")
     _check(meta["input_rank"] in (1, 3), f"corrupted metadata: input rank {meta['input_rank']}")
-    rule = get_rule(rule_name)
     ops_at = META.size
     tensors_at = ops_at + OP.size * meta["num_ops"]
     op_recs = [OP.unpack(payload, ops_at + i * OP.size) for i in range(meta["num_ops"])]
@@ -168,7 +166,7 @@ def _parse(image: bytes) -> LoadedImage:
         _check(role is not None and r["op"] < len(weighted) and 1 <= r["ndim"] <= 4, f"corrupted tensor record {i}")
         shape = tuple(r["shape"][: r["ndim"]])
         _check(int(np.prod(shape)) == r["count"], f"corrupted tensor record {i}: shape {shape} vs {r['count']} words")
-        _check(2 <= r["m"] <= 32 and r["width"] == r["m"] + (rule.placement is not None and rule.parity != "exp"),
+        _check(2 <= r["m"] <= 32 and r["width"] == r["m"] + (rule.placement.extra_bits if rule.placement else 0),
                f"corrupted tensor record {i}: {r['width']}-bit words for {r['m']}-bit indices")
         _check(r["bit_offset"] + r["count"] * r["width"] <= 8 * sb["weights_len"],
                f"corrupted tensor record {i}: words beyond the weight region")

@@ -10,11 +10,12 @@ from __future__ import annotations
 import numpy as np
 
 from .. import represent
+from ..detect import rule_code
 from ..boards import Board
 from ..errors import ImageError
 from ..storage.stored import FLOAT_REPR, StoredModel
 from . import ecc
-from .records import (FLAG_TESTSET, FORMATS, KINDS, META, OP, PROTECTED_OFFSET, ROLES, RULES, SUPER_COPIES,
+from .records import (FLAG_TESTSET, FORMATS, KINDS, META, OP, PROTECTED_OFFSET, ROLES, SUPER_COPIES,
                       SUPERBLOCK, TENSOR, ACTS, MAGIC, VERSION)
 
 
@@ -85,7 +86,7 @@ def build_payload(stored: StoredModel, *, board: Board, testset: tuple[int, int,
             ranges=ranges, range_channels=0 if t.lo is None else len(t.lo), reserved=0,
             repr_params=repr_params, repr_params_len=int(params.size)))
     meta = META.pack(
-        name=model.name.encode()[:24], format=FORMATS[stored.format.name], n=stored.n, rule=RULES[stored.rule.name],
+        name=model.name.encode()[:24], format=FORMATS[stored.format.name], n=stored.n, rule=rule_code(stored.rule),
         input_rank=len(model.input_shape), input_shape=_pad3(model.input_shape), num_classes=model.num_classes,
         num_ops=len(ops), num_tensors=len(stored.tensors), in_scale=float(getattr(model, "in_scale", 0.0)),
         in_zp=int(getattr(model, "in_zp", 0)), weights_crc32=weights_crc, testset_offset=testset[0],

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from ..errors import ImageError
 
 MAGIC = b"ECCL"
-VERSION = 1
-KNOWN_VERSIONS = (1,)  # a loader accepts exactly the versions it knows; a new layout bumps VERSION
+VERSION = 2  # 2: the rule byte encodes (parity placement id | range flag) instead of an ordered list of rules
+KNOWN_VERSIONS = (2,)  # a loader accepts exactly the versions it knows; a new layout bumps VERSION
 SUPER_COPIES = 11  # majority of 11 copies: P(bit wrong) ~ 462 p^6 = 5e-10 at p = 1e-2
 PROTECTED_OFFSET = 32 * SUPER_COPIES
 MAX_OPS = 256
@@ -33,8 +33,6 @@ FORMATS = {"float32": 0, "int8": 1, "uniform": 2}
 KINDS = {"dense": 1, "conv2d": 2, "dwconv2d": 3, "maxpool": 4, "avgpool": 5, "reshape": 6, "relu": 7, "relu6": 8}
 ACTS = {"none": 0, "relu": 1, "relu6": 2}
 ROLES = {"weight": 0, "bias": 1}
-RULES = {"none": 0, "range": 1, "parity-lsb": 2, "parity-extra": 3, "parity-exp": 4, "parity-lsb+range": 5,
-         "parity-extra+range": 6, "parity-exp+range": 7}
 FLAG_TESTSET = 1
 
 
@@ -104,7 +102,7 @@ META = Record("meta", "Model header: the first record of the protected payload."
     ("name", "24s", "model name, NUL-padded UTF-8"),
     ("format", "B", "number format: 0 float32, 1 int8, 2 uniform"),
     ("n", "B", "bits per parameter of the format (32, 8, or uniform n)"),
-    ("rule", "B", "detection rule id (RULES)"),
+    ("rule", "B", "detection rule: parity placement id (bits 0-3, 0 = none) | 0x10 range check"),
     ("input_rank", "B", "1 (vector) or 3 (H, W, C)"),
     ("input_shape", "3H", "per-sample input shape, unused dims 1"),
     ("num_classes", "H", "outputs of the last op"),

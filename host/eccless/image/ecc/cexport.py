@@ -1,19 +1,14 @@
-"""Writes edge/src/ed_ecc_tables.c, the device's const tables, from gf.py and bch.py (the single source).
-
-    python -m eccless.image.ecc.cexport            # rewrite the file
-    python -m eccless.image.ecc.cexport --check    # exit 1 if the file is stale
-
-tests/test_ecc_golden.py fails when the committed file differs from render().
-"""
+"""Renders edge/image/ed_ecc_tables.c, the device's const tables, from gf.py and bch.py (the single source).
+eccless.firmware.codegen writes it (`python -m eccless.firmware.codegen --write`) and fails its check while the
+committed file differs from render()."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from . import bch, gf
 
-TABLES_C = Path(__file__).resolve().parents[4] / "edge" / "src" / "ed_ecc_tables.c"
+TABLES_C = Path(__file__).resolve().parents[4] / "edge" / "image" / "ed_ecc_tables.c"
 PER_LINE = 16
 REM_WORDS = (bch.R + 31) // 32  # 17 words of 32 bits hold the 528-bit remainder
 
@@ -68,21 +63,3 @@ def render() -> str:
                "   coefficient k in bit k % 32 of word k / 32. */"]
             + _remainder_array())
     return "\n".join(head + body) + "\n"
-
-
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    text = render()
-    if "--check" in argv:
-        current = TABLES_C.read_text() if TABLES_C.exists() else ""
-        if current != text:
-            print(f"{TABLES_C} is stale: run python -m eccless.image.ecc.cexport", file=sys.stderr)
-            return 1
-        return 0
-    TABLES_C.write_text(text)
-    print(f"wrote {TABLES_C}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

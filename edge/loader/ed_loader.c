@@ -1,0 +1,481 @@
+/*
+ * ed_loader.c: superblock, protected blob and records of an image (docs/FORMAT.md), checked in the order of
+ * host/eccless/image/load.py. Offsets come from the generated ed_image_format.h. Every size is computed in 64
+ * bits before it is compared, so no check can overflow; nothing beyond a checked bound is ever read.
+ */
+#include <string.h>
+
+#include "ed_bytes.h"
+#include "ed_crc32.h"
+#include "ed_decode.h"
+#include "ed_ecc.h"
+#include "ed_image_format.h"
+#include "ed_loader.h"
+#include "ed_protocol.h"
+
+#define FAIL(index, reason) ED_LOAD_FAIL(detail, index, reason)
+#define SB_BITS (8u * ED_IMG_PROTECTED_OFFSET)
+#define VALUE_LIMIT ((int64_t)1 << 40) /* beyond every level (|level| <= 2^32): clamps range bounds */
+
+static ed_load_status_t arena_fail(const ed_model_t *md, uint32_t *detail)
+{
+    *detail = md->arena.needed > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)md->arena.needed;
+    return ED_LOAD_ARENA;
+}
+
+/* INJECT's flips of image bits [from, stop) applied to buf, which holds image bytes [0, len). */
+static uint32_t flip_protected(const ed_channel_params_t *ch, uint8_t *buf, uint32_t buf_start, uint64_t from,
+                               uint64_t stop)
+{
+    ed_channel_iter_t it;
+    uint64_t pos;
+    uint32_t n = 0;
+    if (ch == NULL || ed_channel_iter_init(&it, ch, 0, stop) != ED_CHANNEL_OK) {
+        return 0;
+    }
+    /* the walk always starts at bit 0 (candidate 0), as the host's corrupt --region protected does */
+    while (ed_channel_iter_next(&it, &pos) == ED_CHANNEL_OK) {
+        uint8_t *byte;
+        uint8_t mask;
+        if (pos < from) {
+            continue;
+        }
+        byte = &buf[(size_t)(pos >> 3) - buf_start];
+        mask = (uint8_t)(1u << (pos & 7u));
+        if (ed_channel_iter_flips(&it, (*byte & mask) != 0u)) {
+            *byte = (uint8_t)(*byte ^ mask);
+            n++;
+        }
+    }
+    return n;
+}
+
+static ed_load_status_t read_superblock(ed_model_t *md, const ed_load_args_t *a, uint8_t *head, uint32_t *detail)
+{
+    uint8_t copies[ED_IMG_PROTECTED_OFFSET];
+    unsigned i, bit, k;
+    uint64_t meta_len, blob_len, woff, wlen, image_len;
+
+    if (a->image_size < ED_IMG_PROTECTED_OFFSET) {
+        return FAIL(0, ED_LOAD_ERR_TRUNCATED);
+    }
+    memcpy(copies, a->image, sizeof(copies));
+    md->flips_protected = flip_protected(a->flip_protected, copies, 0, 0, SB_BITS);
+    for (i = 0; i < ED_IMG_SUPERBLOCK_SIZE; i++) {
+        uint8_t v = 0;
+        for (bit = 0; bit < 8u; bit++) {
+            unsigned ones = 0;
+            for (k = 0; k < ED_IMG_SUPER_COPIES; k++) {
+                ones += (copies[k * ED_IMG_SUPERBLOCK_SIZE + i] >> bit) & 1u;
+            }
+            v = (uint8_t)(v | ((ones > ED_IMG_SUPER_COPIES / 2u) << bit));
+        }
+        head[i] = v;
+    }
+    image_len = ed_get_u32(head + ED_IMG_SUPERBLOCK_IMAGE_LEN);
+    meta_len = ed_get_u32(head + ED_IMG_SUPERBLOCK_META_LEN);
+    blob_len = ed_get_u32(head + ED_IMG_SUPERBLOCK_META_BLOB_LEN);
+    woff = ed_get_u32(head + ED_IMG_SUPERBLOCK_WEIGHTS_OFFSET);
+    wlen = ed_get_u32(head + ED_IMG_SUPERBLOCK_WEIGHTS_LEN);
+    if (ed_get_u32(head + ED_IMG_SUPERBLOCK_MAGIC) != ED_IMG_MAGIC) {
+        return FAIL(0, ED_LOAD_ERR_BAD_MAGIC);
+    }
+    if (ed_get_u16(head + ED_IMG_SUPERBLOCK_VERSION) < ED_IMG_VERSION_MIN ||
+        ed_get_u16(head + ED_IMG_SUPERBLOCK_VERSION) > ED_IMG_VERSION_MAX) {
+        return FAIL(0, ED_LOAD_ERR_BAD_VERSION);
+    }
+    if (ed_crc32(head, ED_IMG_SUPERBLOCK_CRC32) != ed_get_u32(head + ED_IMG_SUPERBLOCK_CRC32)) {
+        return FAIL(0, ED_LOAD_ERR_SUPER_CRC);
+    }
+    if (image_len > a->image_size) {
+        return FAIL(0, ED_LOAD_ERR_IMAGE_LEN);
+    }
+    if (meta_len == 0u || meta_len > ED_IMG_MAX_META_BYTES) {
+        return FAIL(0, ED_LOAD_ERR_META_LEN);
+    }
+    if (blob_len != ed_ecc_protected_size((size_t)meta_len)) {
+        return FAIL(0, ED_LOAD_ERR_BLOB_LEN);
+    }
+    if (ED_IMG_PROTECTED_OFFSET + blob_len > woff) {
+        return FAIL(0, ED_LOAD_ERR_OVERLAP);
+    }
+    if (woff + wlen > image_len) {
+        return FAIL(0, ED_LOAD_ERR_WEIGHTS_END);
+    }
+    md->image_len = (uint32_t)image_len;
+    md->weights_offset = (uint32_t)woff;
+    md->weights = a->image + woff;
+    md->weights_len = (uint32_t)wlen;
+    return ED_LOAD_OK;
+}
+
+static ed_load_status_t read_blob(ed_model_t *md, const ed_load_args_t *a, const uint8_t *head, uint32_t *detail)
+{
+    const uint32_t meta_len = ed_get_u32(head + ED_IMG_SUPERBLOCK_META_LEN);
+    const uint32_t blob_len = ed_get_u32(head + ED_IMG_SUPERBLOCK_META_BLOB_LEN);
+    uint8_t *blob = (uint8_t *)ed_arena_alloc(&md->arena, blob_len, 8);
+    uint32_t corrected = 0;
+    ed_ecc_status_t st;
+
+    if (blob == NULL) {
+        return arena_fail(md, detail);
+    }
+    memcpy(blob, a->image + ED_IMG_PROTECTED_OFFSET, blob_len);
+    md->flips_protected += flip_protected(a->flip_protected, blob, ED_IMG_PROTECTED_OFFSET, SB_BITS,
+                                          SB_BITS + 8u * (uint64_t)blob_len);
+    st = ed_ecc_recover(blob, meta_len, blob_len, &corrected);
+    md->ecc_corrected = corrected;
+    if (st == ED_ECC_UNCORRECTABLE || st == ED_ECC_BAD_ARG) {
+        return FAIL(0, ED_LOAD_ERR_ECC_UNCORRECTABLE);
+    }
+    if (st == ED_ECC_CRC_MISMATCH) {
+        return FAIL(0, ED_LOAD_ERR_ECC_CRC);
+    }
+    md->payload = blob;
+    md->payload_len = meta_len;
+    return ED_LOAD_OK;
+}
+
+/* The Python loader's _array: 0 < offset, offset % item == 0, offset + count * item <= payload length. */
+static int array_ok(const ed_model_t *md, uint32_t offset, uint64_t count, unsigned item)
+{
+    return offset > 0u && offset % item == 0u && (uint64_t)offset + count * item <= md->payload_len;
+}
+
+static int64_t le_i32(const uint8_t *p)
+{
+    return (int64_t)(int32_t)ed_get_u32(p);
+}
+
+static ed_load_status_t read_ops(ed_model_t *md, uint32_t *detail)
+{
+    const uint8_t *rec = md->payload + ED_IMG_META_SIZE;
+    uint16_t i, c;
+    for (i = 0; i < md->num_ops; i++, rec += ED_IMG_OP_SIZE) {
+        ed_op_t *op = &md->ops[i];
+        const uint32_t arrays = ed_get_u32(rec + ED_IMG_OP_ARRAYS);
+        op->kind = rec[ED_IMG_OP_KIND];
+        op->channels = ed_get_u16(rec + ED_IMG_OP_CHANNELS);
+        if (op->kind < ED_IMG_KIND_DENSE || op->kind > ED_IMG_KIND_RELU6) {
+            return FAIL(i, ED_LOAD_ERR_OP_KIND);
+        }
+        if (rec[ED_IMG_OP_ACT] > ED_IMG_ACT_RELU6) {
+            return FAIL(i, ED_LOAD_ERR_OP_ACT);
+        }
+        if (rec[ED_IMG_OP_OUT_RANK] < 1u || rec[ED_IMG_OP_OUT_RANK] > 3u || op->channels > ED_IMG_MAX_CHANNELS) {
+            return FAIL(i, ED_LOAD_ERR_OP_FIELDS);
+        }
+        op->weight = (int16_t)ed_get_u16(rec + ED_IMG_OP_WEIGHT);
+        op->bias = (int16_t)ed_get_u16(rec + ED_IMG_OP_BIAS);
+        op->act.input_zp = (int32_t)le_i32(rec + ED_IMG_OP_IN_ZP);
+        op->act.output_zp = (int32_t)le_i32(rec + ED_IMG_OP_OUT_ZP);
+        op->act.act_min = (int32_t)le_i32(rec + ED_IMG_OP_ACT_MIN);
+        op->act.act_max = (int32_t)le_i32(rec + ED_IMG_OP_ACT_MAX);
+        if (arrays != 0u) {
+            if (!array_ok(md, arrays, op->channels, 8u) || !array_ok(md, arrays + 8u * op->channels, op->channels,
+                                                                     4u) ||
+                !array_ok(md, arrays + 12u * op->channels, op->channels, 4u)) {
+                return FAIL(i, ED_LOAD_ERR_OP_ARRAYS);
+            }
+            op->multiplier = (int32_t *)ed_arena_alloc(&md->arena, 8u * op->channels + 8u, 4);
+            if (op->multiplier == NULL) {
+                return arena_fail(md, detail);
+            }
+            op->shift = op->multiplier + op->channels + 1u;
+            for (c = 0; c < op->channels; c++) {
+                op->multiplier[c] = (int32_t)le_i32(md->payload + arrays + 8u * op->channels + 4u * c);
+                op->shift[c] = (int32_t)le_i32(md->payload + arrays + 12u * op->channels + 4u * c);
+            }
+        }
+    }
+    return ED_LOAD_OK;
+}
+
+/* ceil (lower bounds) or floor (upper bounds) of an IEEE-754 double given by its bits, clamped to +-2^40; NaN
+ * gives `nan` (a NaN bound never fires: v < NaN and v > NaN are false). Integer code, no soft-float. */
+static int64_t f64_bound(uint64_t bits, int upper, int64_t nan)
+{
+    const unsigned sign = (unsigned)(bits >> 63);
+    const int e = (int)((bits >> 52) & 0x7FFu) - 1023;
+    const uint64_t mant = bits & (((uint64_t)1 << 52) - 1u);
+    uint64_t full, ip;
+    int frac;
+    if (e == 1024) {
+        return mant != 0u ? nan : (sign ? -VALUE_LIMIT : VALUE_LIMIT);
+    }
+    if (e >= 40) {
+        return sign ? -VALUE_LIMIT : VALUE_LIMIT;
+    }
+    if (e == -1023 && mant == 0u) {
+        return 0;
+    }
+    full = mant | ((uint64_t)1 << 52);
+    if (e < 0) {
+        ip = 0;
+        frac = 1;
+    } else {
+        ip = full >> (52 - e);
+        frac = (full & ((((uint64_t)1) << (52 - e)) - 1u)) != 0u;
+    }
+    if (!frac) {
+        return sign ? -(int64_t)ip : (int64_t)ip;
+    }
+    if (upper) { /* floor */
+        return sign ? -(int64_t)ip - 1 : (int64_t)ip;
+    }
+    return sign ? -(int64_t)ip : (int64_t)ip + 1; /* ceil */
+}
+
+static ed_load_status_t read_ranges(ed_model_t *md, ed_tensor_t *t, const uint8_t *rec, uint16_t i,
+                                    uint32_t *detail)
+{
+    const uint32_t off = ed_get_u32(rec + ED_IMG_TENSOR_RANGES);
+    const uint16_t c = ed_get_u16(rec + ED_IMG_TENSOR_RANGE_CHANNELS);
+    int64_t *lo, *hi;
+    uint16_t k;
+    if (c != t->ch_mod || !array_ok(md, off, c, 8u) || !array_ok(md, off + 8u * c, c, 8u)) {
+        return FAIL(i, ED_LOAD_ERR_RANGES);
+    }
+    lo = (int64_t *)ed_arena_alloc(&md->arena, 16u * c, 8);
+    if (lo == NULL) {
+        return arena_fail(md, detail);
+    }
+    hi = lo + c;
+    for (k = 0; k < c; k++) {
+        lo[k] = f64_bound(ed_get_u64(md->payload + off + 8u * k), 0, INT64_MIN);
+        hi[k] = f64_bound(ed_get_u64(md->payload + off + 8u * (c + k)), 1, INT64_MAX);
+    }
+    t->lo = lo;
+    t->hi = hi;
+    return ED_LOAD_OK;
+}
+
+/* An optimized code's table: 2^m entries, a permutation of 0 .. 2^m - 1 (TableRepresentation's checks). */
+static ed_load_status_t check_table(ed_model_t *md, const ed_tensor_t *t, uint32_t len, uint16_t i,
+                                    uint32_t *detail)
+{
+    const size_t mark = md->arena.used;
+    uint32_t k, size;
+    uint8_t *seen;
+    if (t->m > ED_LUT_BITS || len != ((uint32_t)1 << t->m)) {
+        return FAIL(i, ED_LOAD_ERR_REPR_PARAMS);
+    }
+    size = len;
+    seen = (uint8_t *)ed_arena_alloc(&md->arena, (size + 7u) / 8u, 4);
+    if (seen == NULL) {
+        return arena_fail(md, detail);
+    }
+    memset(seen, 0, (size + 7u) / 8u);
+    for (k = 0; k < size; k++) {
+        const uint32_t v = ed_get_u32(t->table + 4u * k);
+        if (v >= size || (seen[v >> 3] >> (v & 7u)) & 1u) {
+            md->arena.used = mark;
+            return FAIL(i, ED_LOAD_ERR_REPR_PARAMS);
+        }
+        seen[v >> 3] = (uint8_t)(seen[v >> 3] | (1u << (v & 7u)));
+    }
+    md->arena.used = mark; /* the bitmap was temporary */
+    return ED_LOAD_OK;
+}
+
+static ed_load_status_t read_tensors(ed_model_t *md, uint32_t *detail)
+{
+    const uint8_t *rec = md->payload + ED_IMG_META_SIZE + (uint32_t)ED_IMG_OP_SIZE * md->num_ops;
+    /* the rule byte (ed_rules.h, checked by ed_loader_parse): a placement id and the range flag */
+    static const uint8_t layouts[ED_PLACEMENT_COUNT] = ED_PLACEMENT_LAYOUTS;
+    static const uint8_t extra_bits[ED_PLACEMENT_COUNT] = ED_PLACEMENT_EXTRA_BITS;
+    const unsigned placement = md->rule & ED_RULE_PLACEMENT_MASK;
+    const unsigned parity = layouts[placement], extra = extra_bits[placement];
+    const unsigned range = (md->rule & ED_RULE_RANGE) != 0u;
+    uint16_t i, d;
+    for (i = 0; i < md->num_tensors; i++, rec += ED_IMG_TENSOR_SIZE) {
+        ed_tensor_t *t = &md->tensors[i];
+        const uint8_t ndim = rec[ED_IMG_TENSOR_NDIM];
+        const uint32_t params = ed_get_u32(rec + ED_IMG_TENSOR_REPR_PARAMS);
+        const uint32_t params_len = ed_get_u32(rec + ED_IMG_TENSOR_REPR_PARAMS_LEN);
+        uint64_t prod = 1;
+        uint16_t shape[4];
+        const ed_op_t *op;
+        ed_load_status_t st;
+        t->role = rec[ED_IMG_TENSOR_ROLE];
+        t->repr = rec[ED_IMG_TENSOR_REPR];
+        t->m = rec[ED_IMG_TENSOR_M];
+        t->width = rec[ED_IMG_TENSOR_WIDTH];
+        t->op = ed_get_u16(rec + ED_IMG_TENSOR_OP);
+        t->count = ed_get_u32(rec + ED_IMG_TENSOR_COUNT);
+        t->bit_offset = ed_get_u32(rec + ED_IMG_TENSOR_BIT_OFFSET);
+        t->parity = (uint8_t)parity;
+        t->ndim = ndim;
+        t->range = (uint8_t)range;
+        /* stricter than the host: tensors come as (weight, bias) of weighted op 0, 1, ... as pack writes them */
+        if (t->role > 1u || t->op >= md->num_weighted || ndim < 1u || ndim > 4u || t->op != i / 2u ||
+            t->role != i % 2u) {
+            return FAIL(i, ED_LOAD_ERR_TENSOR_RECORD);
+        }
+        for (d = 0; d < 4u; d++) {
+            shape[d] = ed_get_u16(rec + ED_IMG_TENSOR_SHAPE + 2u * d);
+            t->shape[d] = shape[d];
+            if (d < ndim) {
+                prod *= shape[d];
+            }
+        }
+        op = &md->ops[md->weighted[t->op]];
+        /* the layout the kernels take: dense (out, in), conv2d OHWI, dwconv2d 1HWO, bias (out) */
+        if (prod != t->count || prod == 0u ||
+            (t->role == 1u && ndim != 1u) ||
+            (t->role == 0u && op->kind == ED_IMG_KIND_DENSE && ndim != 2u) ||
+            (t->role == 0u && op->kind != ED_IMG_KIND_DENSE && ndim != 4u) ||
+            (t->role == 0u && op->kind == ED_IMG_KIND_DWCONV2D && shape[0] != 1u)) {
+            return FAIL(i, ED_LOAD_ERR_TENSOR_SHAPE);
+        }
+        if (t->m < 2u || t->m > 32u || t->width != t->m + extra) {
+            return FAIL(i, ED_LOAD_ERR_TENSOR_WIDTH);
+        }
+        if ((uint64_t)t->bit_offset + (uint64_t)t->count * t->width > 8u * (uint64_t)md->weights_len) {
+            return FAIL(i, ED_LOAD_ERR_TENSOR_BOUNDS);
+        }
+        if (t->repr == 0u || t->repr > ED_REPR_MAX) {
+            return FAIL(i, ED_LOAD_ERR_REPR_UNKNOWN);
+        }
+        if (params_len != 0u && !array_ok(md, params, params_len, 4u)) {
+            return FAIL(i, ED_LOAD_ERR_REPR_PARAMS);
+        }
+        if (t->repr == ED_REPR_OPTIMIZED) {
+            t->table = md->payload + params;
+            st = check_table(md, t, params_len, i, detail);
+            if (st != ED_LOAD_OK) {
+                return st;
+            }
+        } else if (params_len != 0u) {
+            return FAIL(i, ED_LOAD_ERR_REPR_PARAMS);
+        }
+        /* range channel: weights by output channel (axis 0; dwconv2d axis 3), biases as one group */
+        if (t->role == 1u) {
+            t->ch_div = t->count;
+            t->ch_mod = 1;
+        } else if (op->kind == ED_IMG_KIND_DWCONV2D) {
+            t->ch_div = 1;
+            t->ch_mod = shape[3];
+        } else {
+            t->ch_div = t->count / shape[0];
+            t->ch_mod = shape[0];
+        }
+        if (range) {
+            st = read_ranges(md, t, rec, i, detail);
+            if (st != ED_LOAD_OK) {
+                return st;
+            }
+        }
+    }
+    if (md->num_tensors != 2u * md->num_weighted) {
+        return FAIL(md->weighted[md->num_tensors / 2u], ED_LOAD_ERR_PAIRING);
+    }
+    return ED_LOAD_OK;
+}
+
+static ed_load_status_t read_testset(ed_model_t *md, const ed_load_args_t *a, const uint8_t *head,
+                                     uint32_t *detail)
+{
+    const uint8_t *meta = md->payload;
+    const uint64_t off = ed_get_u32(meta + ED_IMG_META_TESTSET_OFFSET);
+    const uint64_t count = ed_get_u32(meta + ED_IMG_META_TESTSET_COUNT);
+    const uint64_t size = count * ((uint64_t)md->input_size + 1u);
+    if (!(ed_get_u16(head + ED_IMG_SUPERBLOCK_FLAGS) & ED_IMG_FLAG_TESTSET)) {
+        return ED_LOAD_OK;
+    }
+    if (count == 0u || off < (uint64_t)md->weights_offset + md->weights_len || off + size > md->image_len) {
+        return FAIL(0, ED_LOAD_ERR_TESTSET);
+    }
+    if (ed_crc32(a->image + off, (size_t)size) != ed_get_u32(meta + ED_IMG_META_TESTSET_CRC32)) {
+        return FAIL(0, ED_LOAD_ERR_TESTSET_CRC);
+    }
+    md->test_x = (const int8_t *)(a->image + off);
+    md->test_y = a->image + off + count * md->input_size;
+    md->test_count = (uint32_t)count;
+    return ED_LOAD_OK;
+}
+
+ed_load_status_t ed_loader_parse(ed_model_t *md, const ed_load_args_t *a, uint32_t *detail)
+{
+    uint8_t head[ED_IMG_SUPERBLOCK_SIZE];
+    const uint8_t *meta;
+    ed_load_status_t st;
+    uint16_t i, k;
+
+    st = read_superblock(md, a, head, detail);
+    if (st == ED_LOAD_OK) {
+        st = read_blob(md, a, head, detail);
+    }
+    if (st != ED_LOAD_OK) {
+        return st;
+    }
+    meta = md->payload;
+    if (md->payload_len < ED_IMG_META_SIZE) {
+        return FAIL(0, ED_LOAD_ERR_META_TRUNC);
+    }
+    if (meta[ED_IMG_META_FORMAT] > ED_IMG_FORMAT_UNIFORM) {
+        return FAIL(0, ED_LOAD_ERR_FORMAT);
+    }
+    if ((meta[ED_IMG_META_RULE] & ~ED_RULE_KNOWN_BITS) != 0u ||
+        (meta[ED_IMG_META_RULE] & ED_RULE_PLACEMENT_MASK) >= ED_PLACEMENT_COUNT) {
+        return FAIL(0, ED_LOAD_ERR_RULE);
+    }
+    if (meta[ED_IMG_META_FORMAT] != ED_IMG_FORMAT_INT8) {
+        *detail = meta[ED_IMG_META_FORMAT];
+        return ED_LOAD_UNSUPPORTED;
+    }
+    md->rule = meta[ED_IMG_META_RULE];
+    md->num_ops = ed_get_u16(meta + ED_IMG_META_NUM_OPS);
+    md->num_tensors = ed_get_u16(meta + ED_IMG_META_NUM_TENSORS);
+    md->num_classes = ed_get_u16(meta + ED_IMG_META_NUM_CLASSES);
+    if (md->num_ops > ED_IMG_MAX_OPS || md->num_tensors > ED_IMG_MAX_TENSORS || md->num_ops == 0u) {
+        return FAIL(0, ED_LOAD_ERR_COUNTS);
+    }
+    if (meta[ED_IMG_META_INPUT_RANK] != 1u && meta[ED_IMG_META_INPUT_RANK] != 3u) {
+        return FAIL(0, ED_LOAD_ERR_INPUT);
+    }
+    if ((uint64_t)ED_IMG_META_SIZE + (uint64_t)ED_IMG_OP_SIZE * md->num_ops +
+            (uint64_t)ED_IMG_TENSOR_SIZE * md->num_tensors > md->payload_len) {
+        return FAIL(0, ED_LOAD_ERR_META_TRUNC);
+    }
+    md->ops = (ed_op_t *)ed_arena_alloc(&md->arena, sizeof(ed_op_t) * md->num_ops, 8);
+    md->tensors = (ed_tensor_t *)ed_arena_alloc(&md->arena, sizeof(ed_tensor_t) * (md->num_tensors + 1u), 8);
+    md->weighted = (uint16_t *)ed_arena_alloc(&md->arena, 2u * md->num_ops, 2);
+    if (md->ops == NULL || md->tensors == NULL || md->weighted == NULL) {
+        return arena_fail(md, detail);
+    }
+    memset(md->ops, 0, sizeof(ed_op_t) * md->num_ops);
+    memset(md->tensors, 0, sizeof(ed_tensor_t) * (md->num_tensors + 1u));
+    st = read_ops(md, detail);
+    if (st != ED_LOAD_OK) {
+        return st;
+    }
+    /* weighted ops: the records' weight field says which (the host loader's rule) */
+    for (i = 0, k = 0; i < md->num_ops; i++) {
+        const int conv = md->ops[i].kind == ED_IMG_KIND_DENSE || md->ops[i].kind == ED_IMG_KIND_CONV2D ||
+                         md->ops[i].kind == ED_IMG_KIND_DWCONV2D;
+        if ((md->ops[i].weight >= 0) != conv) {
+            return FAIL(i, conv ? ED_LOAD_ERR_PAIRING : ED_LOAD_ERR_OP_FIELDS);
+        }
+        /* weighted op k owns tensor records 2k (weight) and 2k + 1 (bias), as the host loader requires */
+        if (conv && (md->ops[i].weight != (int16_t)(2u * k) || md->ops[i].bias != (int16_t)(2u * k + 1u))) {
+            return FAIL(i, ED_LOAD_ERR_PAIRING);
+        }
+        md->ops[i].windex = conv ? (int16_t)k : -1;
+        if (conv) {
+            md->weighted[k++] = i;
+        }
+    }
+    md->num_weighted = k;
+    st = read_tensors(md, detail);
+    if (st == ED_LOAD_OK) {
+        st = ed_loader_shapes(md, meta, meta + ED_IMG_META_INPUT_SHAPE, meta[ED_IMG_META_INPUT_RANK], detail);
+    }
+    if (st == ED_LOAD_OK) {
+        st = ed_loader_quant(md, detail);
+    }
+    if (st == ED_LOAD_OK) {
+        st = read_testset(md, a, head, detail);
+    }
+    return st;
+}

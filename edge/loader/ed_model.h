@@ -1,0 +1,187 @@
+/*
+ * ed_model: the on-device model loader -- twin of the host loader host/eccless/image/load.py and of
+ * RegionCodec.decode_words (host/eccless/storage/stored.py). Spec of the image: docs/FORMAT.md; of the loader and
+ * its measurements: docs/FIRMWARE.md.
+ *
+ *   image in flash (read only, ECC off)
+ *     superblock x 11 ---- bitwise majority + CRC-32 ----------------------------------.
+ *     protected blob ----- copied to the arena, BCH-repaired there (ed_ecc_recover) ---+--> ops, tensors (arena)
+ *     weight region ------ read in place; INJECT's flips applied word by word ---------+--> decode -> detect ->
+ *     test set ----------- read in place (CRC-checked once per LOAD)                        int8 / int32 values
+ *
+ * Every length, offset and count read from the image is checked against its region or a fixed limit before it
+ * is used, in the order the host loader checks them, so a damaged or hostile image yields a status and a detail
+ * -- never an out-of-bounds access, a fault or an endless loop. Memory is one caller-owned arena (bump
+ * allocation, no malloc); a model that does not fit gives ED_LOAD_ARENA with the number of bytes it needed.
+ *
+ * The loader is portable C99 (no board headers): the firmware calls it from ed_model_state.c with the image
+ * region and arena of the linker script; tests build it for the host.
+ */
+#ifndef ED_MODEL_H
+#define ED_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ed_channel.h"
+#include "ed_kernels.h"
+#include "ed_rules.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    ED_LOAD_OK = 0,
+    ED_LOAD_IMAGE = 1,       /* image rejected; detail (record index << 8) | ED_LOAD_ERR_* (ed_protocol.h) */
+    ED_LOAD_UNSUPPORTED = 2, /* a valid image this firmware cannot run; detail: its number format */
+    ED_LOAD_ARENA = 3,       /* the model does not fit the arena; detail: bytes needed (at least) */
+    ED_LOAD_ARG = 4          /* unknown flags; detail: the flags */
+} ed_load_status_t;
+
+/* ed_model_load flags (ED_LOAD_FLAG_* of the protocol). */
+#define ED_MODEL_ON_THE_FLY 1u /* keep no decoded weights: decode each layer's words before running it */
+#define ED_MODEL_NO_LUT 2u     /* no tables: the generic decode loop for every tensor, hamming codes decoded
+                                * arithmetically even for m <= 16 (the reference path, for measurements and tests) */
+#define ED_MODEL_FLAGS_KNOWN 3u
+
+/* Bump allocator over caller-owned memory. `needed` records the high-water mark a failed request would reach. */
+typedef struct {
+    uint8_t *base;
+    size_t size;
+    size_t used;
+    size_t needed;
+} ed_arena_t;
+
+void ed_arena_init(ed_arena_t *a, void *base, size_t size);
+/* `bytes` aligned to `align` (a power of two), or NULL when they do not fit. */
+void *ed_arena_alloc(ed_arena_t *a, size_t bytes, size_t align);
+
+/* How a stored word of one tensor becomes a value. */
+typedef struct ed_tensor {
+    uint8_t role;    /* 0 weight (int8), 1 bias (int32) */
+    uint8_t repr;    /* representation stable id (eccless.represent) */
+    uint8_t m;       /* index bits */
+    uint8_t width;   /* stored bits per word */
+    uint8_t parity;  /* ED_PARITY_*: where the parity bit sits */
+    uint8_t range;   /* 1: range-check the value against lo/hi of its channel */
+    uint8_t fast;    /* ED_DETECT_*: which decode + detect loop (ed_detect.h) */
+    uint16_t op;     /* index among the weighted ops */
+    uint8_t ndim;
+    uint16_t shape[4];
+    uint32_t count;
+    uint32_t bit_offset; /* first bit in the weight region */
+    uint32_t ch_div;     /* range channel of element e: (e / ch_div) % ch_mod */
+    uint32_t ch_mod;
+    const uint8_t *table;   /* optimized: codeword -> index, u32 little-endian, in the repaired payload */
+    const uint16_t *lut;    /* codeword -> index lookup table (hamming, m <= 16), or NULL */
+    const uint64_t *starts; /* hamming without LUT: first index of each weight class, m + 2 entries */
+    const int64_t *lo;      /* range rules: per channel, values below lo or above hi are zeroed */
+    const int64_t *hi;
+    const uint16_t *wlut;   /* lut variant: stored word -> level + 128 or parity sentinel (ed_detect_build_lut) */
+    const int32_t *rlo;     /* lut variant with range, per channel: level kept iff (unsigned)(level - rlo) <= rspan */
+    const uint32_t *rspan;
+    const uint32_t *rwords; /* copy variants, per channel, lo and span = hi - lo as two words, or NULL. Weights
+                             * (runs of whole channels of 4k values, lo <= hi): int8 level bounds in every byte
+                             * lane (ed_detect_words.h); biases: int32 bounds (ed_loader_graph.c) */
+    uint32_t packed_size;   /* weights: bytes of the kernel's packed form (ed_model_pack); biases: 4 * count */
+    void *values;           /* weights packed for the kernels, biases int32; NULL when decoding on the fly */
+} ed_tensor_t;
+
+/* ED_PARITY_* (the word layouts of parity placements) come from the generated ed_rules.h */
+
+typedef struct {
+    uint8_t kind; /* ED_IMG_KIND_* */
+    int16_t weight, bias;        /* the record's tensor fields (only weight >= 0 is used: "weighted") */
+    int16_t windex;              /* index among the weighted ops (its tensors: 2 windex, 2 windex + 1), or -1 */
+    uint8_t in_rank, out_rank;
+    ed_dims_t in, out;           /* per sample, n = 1; rank-1 shapes as (1, 1, 1, c) */
+    uint32_t in_size, out_size;  /* elements */
+    ed_window_t window;
+    int32_t pool_h, pool_w;
+    int32_t depth_multiplier;
+    ed_act_t act;
+    uint16_t channels;
+    int32_t *multiplier, *shift; /* per channel (arena) */
+    uint32_t zeroed_parity, zeroed_range;
+} ed_op_t;
+
+typedef struct {
+    int loaded;
+    uint32_t flags;
+    uint8_t rule;
+    uint16_t num_ops, num_tensors, num_weighted, num_classes;
+    uint32_t input_size;
+    uint32_t image_len;
+    ed_op_t *ops;
+    ed_tensor_t *tensors;
+    uint16_t *weighted;     /* op index of each weighted op */
+    const uint8_t *payload; /* the repaired protected payload (arena) */
+    uint32_t payload_len;
+    uint32_t weights_offset;
+    const uint8_t *weights; /* the weight region, in flash */
+    uint32_t weights_len;
+    const uint32_t *flips;  /* sorted weight-region bit positions INJECT flips */
+    uint32_t num_flips;
+    const int8_t *test_x;   /* stored test set, in flash */
+    const uint8_t *test_y;
+    uint32_t test_count;
+    int8_t *act[2];         /* ping-pong activation buffers */
+    ed_scratch_t scratch;   /* kernel scratch */
+    int8_t *wbuf;           /* decoded int8 weights of one layer, before packing */
+    int32_t *bbuf;          /* on the fly: the biases and packed weights of the layer being run */
+    void *pbuf;
+    /* results of the load pass */
+    uint32_t params, zeroed_parity, zeroed_range, ecc_corrected, flips_weights, flips_protected;
+    size_t arena_used;
+    uint64_t decode_ticks;
+    ed_arena_t arena;
+} ed_model_t;
+
+typedef uint64_t (*ed_clock_fn)(void);
+
+typedef struct {
+    const uint8_t *image;      /* the image region as raw bits */
+    size_t image_size;
+    void *arena;               /* at least 8-byte aligned */
+    size_t arena_size;
+    uint32_t flags;            /* ED_MODEL_* */
+    const ed_channel_params_t *flip_weights;   /* channel for the weight region (stream as given), or NULL */
+    const ed_channel_params_t *flip_protected; /* channel for superblock + protected blob, or NULL */
+    ed_clock_fn clock;         /* times the decode pass; may be NULL */
+} ed_load_args_t;
+
+/* Parse, repair, decode and detect; on success model->loaded = 1. *detail explains a failure. */
+ed_load_status_t ed_model_load(ed_model_t *model, const ed_load_args_t *args, uint32_t *detail);
+
+/* The decode + detect pass over every tensor (into its buffer, or just counted when decoding on the fly), each
+ * layer's weights then packed for the kernels; refreshes the zeroed counters. Called by ed_model_load. */
+void ed_model_decode(ed_model_t *model);
+
+/* The same pass without the packing (the decoded weights go to the staging buffer only): BENCH's decode kind.
+ * The packed weights already in place stay valid, as the same image decodes to the same values. */
+void ed_model_decode_detect(ed_model_t *model);
+
+/* One inference on `input` (input_size int8). *logits points at the last op's output. Returns 0, or a kernel
+ * error with *detail = (op << 8) | -status. */
+int ed_model_infer(ed_model_t *model, const int8_t *input, const int8_t **logits, uint32_t *detail);
+
+/* Runs op `index` alone from `input` into the op's output buffer (BENCH); same returns as ed_model_infer. */
+int ed_model_run_op(ed_model_t *model, uint32_t index, const int8_t *input, const int8_t **output,
+                    uint32_t *detail);
+
+/* Bytes of the k-th weighted op's weights in its kernel's packed form (edge/kernels: *_weights_size), 0 when the
+ * kernels reject the shape. */
+size_t ed_model_packed_size(const ed_model_t *model, uint16_t k);
+
+/* Packs the k-th weighted op's decoded int8 weights into dst (packed_size bytes, 4-byte aligned). */
+void ed_model_pack(const ed_model_t *model, uint16_t k, const int8_t *src, void *dst);
+
+/* Index of the first largest of n int8 values (numpy argmax). */
+uint16_t ed_argmax_s8(const int8_t *x, uint32_t n);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ED_MODEL_H */

@@ -1,0 +1,182 @@
+"""On-device accuracy: run an image's stored test set on a board, trial after trial, with the storage channel
+injected on the device (`eccless run`).
+
+    res = run_image("model.img", board="qemu-mps2-an386", ber=1e-3, seed=0, trials=10)
+    res["accuracy"]["mean"], res["accuracy"]["ci95"], res["instructions"]["per_inference"]
+
+A trial t is INJECT(seed + t) -> LOAD -> EVAL over every stored sample: the device flips exactly the bits
+`eccless corrupt --seed S+t` flips (the weight region on stream 0, the protected region on stream 1), without
+re-flashing, so its predictions equal the host loader's on the corrupted file (tests/test_device_e2e.py).
+
+Nothing here knows the backend: the device comes from the backends registry (`qemu:BOARD` by default, or
+`serial:/dev/ttyACM0` for a flashed board), so the same run works over a real serial port.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from eccless.boards import load_board
+from eccless.channel import ChannelConstants
+from eccless.errors import DeviceError, UsageError
+from eccless.commands.image import REGION_STREAMS
+from eccless.sweep.noise import NoiseSpec
+from eccless.progress import progress
+from eccless.sweep.stats import mean_ci
+from eccless.link.backends import Device, open_device
+from eccless.protocol import EVAL_MAX_PREDICTIONS, EVAL_REPORTS, INFO_FLAGS, INJECT_REGIONS, LOAD_FLAGS
+from eccless.boards import DEFAULT_BOARD
+
+EVAL_CHUNK = 500          # samples per EVAL request: bounded time per reply even for a CNN
+EVAL_TIMEOUT = 300.0      # seconds for one chunk: generous, a chunk of a small CNN takes about a second
+LOAD_TIMEOUT = 120.0
+REGIONS = ("weights", "protected", "all")
+
+
+def channel_constants(channel: str, ber: float) -> ChannelConstants:
+    """The integers the device's channel runs on for an error model spec (bsc, asym:R) at this BER."""
+    return NoiseSpec.parse(channel).model(ber).constants
+
+
+class ModelDevice:
+    """The model commands, with typed results, over anything with `request(cmd, timeout=, **fields)`: a Device
+    of the backends registry or a bare Client."""
+
+    def __init__(self, device: Device):
+        self.device = device
+
+    def inject(self, region: str, constants: ChannelConstants | None = None, seed: int = 0) -> int:
+        """Arm the channel for a region ('weights', 'protected') or disarm all ('clear'); returns the armed mask."""
+        if region == "clear":
+            fields = dict(seed=0, stream=0, k_q32=0, keep_1to0=0, keep_0to1=0)
+        else:
+            fields = dict(seed=seed, stream=REGION_STREAMS[region], k_q32=constants.k_q32,
+                          keep_1to0=constants.keep_1to0, keep_0to1=constants.keep_0to1)
+        return self.device.request("INJECT", region=INJECT_REGIONS[region], **fields)["armed"]
+
+    def load(self, *, on_the_fly: bool = False, no_lut: bool = False) -> dict:
+        flags = (on_the_fly << LOAD_FLAGS["on_the_fly"]) | (no_lut << LOAD_FLAGS["no_lut"])
+        return self.device.request("LOAD", flags=flags, timeout=LOAD_TIMEOUT)
+
+    def digest(self, op: int) -> tuple[int, int, int, int, int, int]:
+        """Weighted op `op` decoded again as the last LOAD did: (weights, zlib CRC-32 of their int8 values, biases,
+        CRC-32 of their int32 little-endian values, zeroed by parity, zeroed by range)."""
+        r = self.device.request("DIGEST", op=op)
+        return (r["weights"], r["weights_crc"], r["biases"], r["biases_crc"], r["zeroed_parity"], r["zeroed_range"])
+
+    def evaluate(self, count: int, first: int = 0) -> tuple[np.ndarray, int, int]:
+        """Predicted class of stored samples [first, first + count), how many the device found correct, and the
+        instructions their inferences took (the timer ticks they took: self.eval_ticks)."""
+        preds, instructions, correct = [], 0, 0
+        self.eval_ticks = 0
+        step = min(EVAL_CHUNK, EVAL_MAX_PREDICTIONS)
+        for at in range(first, first + count, step):
+            n = min(step, first + count - at)
+            rsp = self.device.request("EVAL", first=at, count=n, report=EVAL_REPORTS["predictions"],
+                                      timeout=EVAL_TIMEOUT)
+            preds.append(np.frombuffer(rsp["data"], "<u2").astype(np.int64))
+            instructions += rsp["instructions"]
+            self.eval_ticks += rsp["ticks"]
+            correct += rsp["correct"]
+        return (np.concatenate(preds) if preds else np.zeros(0, np.int64)), correct, instructions
+
+    def per_class(self, count: int, first: int = 0) -> list[tuple[int, int]]:
+        """(correct, predicted) per class over stored samples [first, first + count), counted on the device."""
+        rsp = self.device.request("EVAL", first=first, count=count, report=EVAL_REPORTS["per_class"],
+                                  timeout=EVAL_TIMEOUT)
+        data = np.frombuffer(rsp["data"], "<u4").reshape(-1, 2)
+        return [(int(a), int(b)) for a, b in data]
+
+
+def _device_spec(board: str | None, device: str | None) -> str:
+    if device:
+        return device
+    b = load_board(board or DEFAULT_BOARD)
+    if not b.qemu:
+        raise UsageError(f"board {b.name} cannot run in QEMU: give --device serial:PORT for the flashed board")
+    return f"qemu:{b.name}"
+
+
+def run_image(image, *, board: str | None = DEFAULT_BOARD, device: str | None = None, ber: float = 0.0,
+              seed: int = 0, trials: int = 1, channel: str = "bsc", region: str = "weights",
+              on_the_fly: bool = False, variant: str | None = None, quiet: bool = False) -> dict:
+    """Run the image's test set on the device for `trials` trials (seed + t each); see the module docstring."""
+    path = Path(image)
+    if not path.is_file():
+        raise UsageError(f"image file not found: {path}")
+    if region not in REGIONS:
+        raise UsageError(f"unknown region {region!r} (known: {', '.join(REGIONS)})")
+    if trials < 1:
+        raise UsageError(f"--trials must be at least 1, got {trials}")
+    if seed < 0 or seed + trials > 1 << 64:
+        raise UsageError(f"--seed {seed} with {trials} trials leaves the 64-bit seed range")
+    constants = channel_constants(channel, ber) if ber else None
+    spec = _device_spec(board, device)
+    options = {"image": str(path), "timeout": 10.0}
+    if spec.startswith("qemu") and variant:
+        options["variant"] = variant
+    with open_device(spec, **options) as dev:
+        model = ModelDevice(dev)
+        info = dev.info()
+        trial_rows, preds = [], []
+        for t in progress(range(trials if ber else 1), total=trials if ber else 1, desc="trials", quiet=quiet):
+            model.inject("clear")
+            if ber:
+                if region in ("weights", "all"):
+                    model.inject("weights", constants, seed + t)
+                if region in ("protected", "all"):
+                    model.inject("protected", constants, seed + t)
+            load = model.load(on_the_fly=on_the_fly)
+            if load["image_bytes"] != path.stat().st_size:
+                raise DeviceError(f"the device holds an image of {load['image_bytes']:,} bytes, not {path} "
+                                  f"({path.stat().st_size:,} bytes): flash it first")
+            if load["samples"] == 0:
+                raise UsageError(f"{path} holds no test set: pack it with --testset N")
+            p, correct, instructions = model.evaluate(load["samples"])
+            preds.append(p)
+            trial_rows.append({"seed": seed + t if ber else None, "load": load, "correct": correct,
+                               "eval_instructions": instructions, "eval_ticks": model.eval_ticks})
+        firmware = getattr(dev.backend, "firmware", None)
+    return _summary(path, info, firmware, trial_rows, preds, ber=ber, seed=seed, channel=channel, region=region,
+                    on_the_fly=on_the_fly, spec=spec)
+
+
+def _cycles(rows, samples: int) -> dict:
+    """CPU cycles, on a board whose timer is a running cycle counter (INFO flags bit `cycles`)."""
+    return {"per_inference": float(np.mean([r["eval_ticks"] / samples for r in rows])),
+            "load_pass": float(np.mean([r["load"]["ticks"] for r in rows])),
+            "decode_pass": float(np.mean([r["load"]["decode_ticks"] for r in rows]))}
+
+
+def _summary(path, info, firmware, rows, preds, **settings) -> dict:
+    first = rows[0]["load"]
+    samples = first["samples"]
+    acc = [r["correct"] / samples for r in rows]      # counted on the device against the stored labels
+    mean, ci = mean_ci(acc)
+    per_inf = [r["eval_instructions"] / samples for r in rows]
+    sizes = None if firmware is None else {"text": firmware.sizes.text, "data": firmware.sizes.data,
+                                           "bss": firmware.sizes.bss, "stack": firmware.sizes.stack}
+    detection = {k: [r["load"][k] for r in rows] for k in ("zeroed_parity", "zeroed_range", "flips_weights",
+                                                          "flips_protected", "ecc_corrected")}
+    return {
+        "image": str(path), "device": settings["spec"], "board": info["board"], "build_id": info["build_id"],
+        "ber": settings["ber"], "seed": settings["seed"], "trials": len(rows), "channel": settings["channel"],
+        "region": settings["region"], "on_the_fly": settings["on_the_fly"], "samples": samples,
+        "classes": first["classes"], "parameters": first["params"],
+        "accuracy": {"mean": mean, "ci95": ci if np.isfinite(ci) else None, "per_trial": acc},
+        "detection": detection,
+        "layers": [[list(layer) for layer in r["load"]["layers"]] for r in rows],
+        "instructions": {"per_inference": float(np.mean(per_inf)),
+                         "load_pass": float(np.mean([r["load"]["instructions"] for r in rows])),
+                         "decode_pass": float(np.mean([r["load"]["decode_instructions"] for r in rows])),
+                         "decode_per_weight": float(np.mean([r["load"]["decode_instructions"] for r in rows]))
+                         / max(1, first["params"]),
+                         "counted": bool(info["flags"] & (1 << INFO_FLAGS["icount"]))},
+        "cycles": _cycles(rows, samples) if info["flags"] & (1 << INFO_FLAGS["cycles"]) else None,
+        "firmware": sizes,
+        "ram": {"arena_used": max(r["load"]["arena_used"] for r in rows), "arena_size": info["arena_size"],
+                "static": None if sizes is None else sizes["data"] + sizes["bss"] + sizes["stack"]},
+        "predictions": preds,
+    }
