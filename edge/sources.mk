@@ -27,12 +27,19 @@ ECCLESS_LIBRARY_SRCS_cortex_m4 := \
     $(ECCLESS_EDGE)/represent/ed_repr_twos.c \
     $(ECCLESS_EDGE)/represent/ed_represent.c \
     $(ECCLESS_EDGE)/detect/ed_detect.c \
+    $(ECCLESS_EDGE)/detect/ed_detect_copy.c \
+    $(ECCLESS_EDGE)/detect/ed_detect_generic.c \
+    $(ECCLESS_EDGE)/detect/ed_detect_lut.c \
     $(ECCLESS_EDGE)/detect/cortex_m4/ed_detect_words.c \
     $(ECCLESS_EDGE)/channel/ed_channel.c \
+    $(ECCLESS_EDGE)/loader/ed_arena.c \
+    $(ECCLESS_EDGE)/loader/ed_decode_pass.c \
     $(ECCLESS_EDGE)/loader/ed_infer.c \
+    $(ECCLESS_EDGE)/loader/ed_inject.c \
     $(ECCLESS_EDGE)/loader/ed_loader.c \
     $(ECCLESS_EDGE)/loader/ed_loader_graph.c \
     $(ECCLESS_EDGE)/loader/ed_model.c \
+    $(ECCLESS_EDGE)/loader/ed_weight_pack.c \
     $(ECCLESS_EDGE)/kernels/common/ed_kernels_check.c \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_avg_pool_s8.c \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_clamp_s8.c \
@@ -55,12 +62,19 @@ ECCLESS_FIRMWARE_SRCS_cortex_m4 := \
     $(ECCLESS_EDGE)/represent/ed_repr_twos.c \
     $(ECCLESS_EDGE)/represent/ed_represent.c \
     $(ECCLESS_EDGE)/detect/ed_detect.c \
+    $(ECCLESS_EDGE)/detect/ed_detect_copy.c \
+    $(ECCLESS_EDGE)/detect/ed_detect_generic.c \
+    $(ECCLESS_EDGE)/detect/ed_detect_lut.c \
     $(ECCLESS_EDGE)/detect/cortex_m4/ed_detect_words.c \
     $(ECCLESS_EDGE)/channel/ed_channel.c \
+    $(ECCLESS_EDGE)/loader/ed_arena.c \
+    $(ECCLESS_EDGE)/loader/ed_decode_pass.c \
     $(ECCLESS_EDGE)/loader/ed_infer.c \
+    $(ECCLESS_EDGE)/loader/ed_inject.c \
     $(ECCLESS_EDGE)/loader/ed_loader.c \
     $(ECCLESS_EDGE)/loader/ed_loader_graph.c \
     $(ECCLESS_EDGE)/loader/ed_model.c \
+    $(ECCLESS_EDGE)/loader/ed_weight_pack.c \
     $(ECCLESS_EDGE)/kernels/common/ed_kernels_check.c \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_avg_pool_s8.c \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_clamp_s8.c \
@@ -99,12 +113,19 @@ ECCLESS_LIBRARY_SRCS_reference := \
     $(ECCLESS_EDGE)/represent/ed_repr_twos.c \
     $(ECCLESS_EDGE)/represent/ed_represent.c \
     $(ECCLESS_EDGE)/detect/ed_detect.c \
+    $(ECCLESS_EDGE)/detect/ed_detect_copy.c \
+    $(ECCLESS_EDGE)/detect/ed_detect_generic.c \
+    $(ECCLESS_EDGE)/detect/ed_detect_lut.c \
     $(ECCLESS_EDGE)/detect/reference/ed_detect_words.c \
     $(ECCLESS_EDGE)/channel/ed_channel.c \
+    $(ECCLESS_EDGE)/loader/ed_arena.c \
+    $(ECCLESS_EDGE)/loader/ed_decode_pass.c \
     $(ECCLESS_EDGE)/loader/ed_infer.c \
+    $(ECCLESS_EDGE)/loader/ed_inject.c \
     $(ECCLESS_EDGE)/loader/ed_loader.c \
     $(ECCLESS_EDGE)/loader/ed_loader_graph.c \
     $(ECCLESS_EDGE)/loader/ed_model.c \
+    $(ECCLESS_EDGE)/loader/ed_weight_pack.c \
     $(ECCLESS_EDGE)/kernels/common/ed_kernels_check.c \
     $(ECCLESS_EDGE)/kernels/reference/ed_avg_pool_s8.c \
     $(ECCLESS_EDGE)/kernels/reference/ed_clamp_s8.c \
@@ -126,12 +147,19 @@ ECCLESS_FIRMWARE_SRCS_reference := \
     $(ECCLESS_EDGE)/represent/ed_repr_twos.c \
     $(ECCLESS_EDGE)/represent/ed_represent.c \
     $(ECCLESS_EDGE)/detect/ed_detect.c \
+    $(ECCLESS_EDGE)/detect/ed_detect_copy.c \
+    $(ECCLESS_EDGE)/detect/ed_detect_generic.c \
+    $(ECCLESS_EDGE)/detect/ed_detect_lut.c \
     $(ECCLESS_EDGE)/detect/reference/ed_detect_words.c \
     $(ECCLESS_EDGE)/channel/ed_channel.c \
+    $(ECCLESS_EDGE)/loader/ed_arena.c \
+    $(ECCLESS_EDGE)/loader/ed_decode_pass.c \
     $(ECCLESS_EDGE)/loader/ed_infer.c \
+    $(ECCLESS_EDGE)/loader/ed_inject.c \
     $(ECCLESS_EDGE)/loader/ed_loader.c \
     $(ECCLESS_EDGE)/loader/ed_loader_graph.c \
     $(ECCLESS_EDGE)/loader/ed_model.c \
+    $(ECCLESS_EDGE)/loader/ed_weight_pack.c \
     $(ECCLESS_EDGE)/kernels/common/ed_kernels_check.c \
     $(ECCLESS_EDGE)/kernels/reference/ed_avg_pool_s8.c \
     $(ECCLESS_EDGE)/kernels/reference/ed_clamp_s8.c \

@@ -7,13 +7,12 @@
  *   else, range rules: value < lo[ch] or value > hi[ch]      -> value 0, counted as zeroed by range
  *   level = index - 2^(m-1), stored wrapped to int8 (weights) or int32 (biases) as numpy's astype does
  *
- * Five variants give identical results (ed_detect.c): the generic bit-gather loop; `lut` for int8 weights of
- * width <= 9 and m <= 8 (one look-up in a 2^width table gives level and parity verdict); `copy` for twos / offset
- * int8 weights and int32 biases without detection (a word-at-a-time copy, flips XORed in afterwards);
- * `copy_range` for the same words with the range rule alone (the copy and a SIMD range test, fused for flip-free
- * twos channels); `copy_parity` for the same words with parity-lsb (a SIMD parity, halving and, if asked, range
- * pass over the copy). The loader picks one per tensor (ed_tensor_t.fast) unless LOAD's no_lut flag asks for the
- * generic loop everywhere.
+ * Five strategies give identical results; ed_detect.c picks one per tensor (ed_tensor_t.fast) and dispatches, and
+ * each is a file of its own: the generic bit-gather loop (ed_detect_generic.c); `lut` for int8 weights of width
+ * <= 9 and m <= 8, one look-up in a 2^width table gives level and parity verdict (ed_detect_lut.c); `copy` for
+ * twos / offset int8 weights and int32 biases without detection, a word-at-a-time copy with flips XORed in
+ * afterwards, `copy_range` with the range rule alone and `copy_parity` with parity-lsb, SIMD tests over the copy
+ * (ed_detect_copy.c). LOAD's no_lut flag asks for the generic loop everywhere.
  */
 #ifndef ED_DETECT_H
 #define ED_DETECT_H
@@ -45,5 +44,12 @@ void ed_detect_build_lut(const ed_tensor_t *t, uint16_t *lut);
 
 /* Decode tensor t of model md into out (int8[count] for weights, int32[count] for biases); adds to *zeroed. */
 void ed_detect_tensor(const ed_model_t *md, const ed_tensor_t *t, void *out, ed_zeroed_t *zeroed);
+
+/* The strategies ed_detect_tensor dispatches to by ed_tensor_t.fast (one file each). */
+typedef void (*ed_detect_fn)(const ed_model_t *md, const ed_tensor_t *t, void *out, ed_zeroed_t *zeroed);
+void ed_detect_generic(const ed_model_t *md, const ed_tensor_t *t, void *out, ed_zeroed_t *zeroed);
+void ed_detect_lut(const ed_model_t *md, const ed_tensor_t *t, void *out, ed_zeroed_t *zeroed);
+void ed_detect_copy(const ed_model_t *md, const ed_tensor_t *t, void *out, ed_zeroed_t *zeroed);
+void ed_detect_copy_checked(const ed_model_t *md, const ed_tensor_t *t, void *out, ed_zeroed_t *zeroed);
 
 #endif /* ED_DETECT_H */

@@ -1,5 +1,5 @@
 /*
- * ed_detect_words: the word loops under the copy variants of ed_detect.c -- copy, the range test, and parity-lsb's
+ * ed_detect_words: the word loops under the copy variants of ed_detect_copy.c -- copy, the range test, and parity-lsb's
  * test and halving -- four int8 lanes per 32-bit word, both pointers word-aligned. Each variant folder
  * implements them under the same file name (detect/<variant>/ed_detect_words.c, chosen by the build from the
  * board's capabilities): reference/ runs the portable loops of ed_detect_words_portable.h, which are their
@@ -7,7 +7,7 @@
  * for the last words (and everywhere on a core without the DSP extension).
  *
  * The tests only say whether a run is clean: counting and zeroing the rare rejected lanes is the callers' slow
- * path (ed_detect.c), so the loops carry no per-lane bookkeeping.
+ * path (ed_detect_copy.c), so the loops carry no per-lane bookkeeping.
  */
 #ifndef ED_DETECT_WORDS_H
 #define ED_DETECT_WORDS_H

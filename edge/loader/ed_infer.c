@@ -10,6 +10,7 @@
 #include "ed_image_format.h"
 #include "ed_loader.h"
 #include "ed_model.h"
+#include "ed_weight_pack.h"
 
 uint16_t ed_argmax_s8(const int8_t *x, uint32_t n)
 {
@@ -20,46 +21,6 @@ uint16_t ed_argmax_s8(const int8_t *x, uint32_t n)
         }
     }
     return (uint16_t)best;
-}
-
-static void filter_dims(const ed_tensor_t *w, ed_dims_t *f)
-{
-    f->n = w->shape[0], f->h = w->shape[1], f->w = w->shape[2], f->c = w->shape[3];
-}
-
-size_t ed_model_packed_size(const ed_model_t *md, uint16_t k)
-{
-    const ed_op_t *op = &md->ops[ed_loader_weighted_op(md, k)];
-    const ed_tensor_t *w = &md->tensors[2u * k];
-    ed_dims_t f;
-    switch (op->kind) {
-    case ED_IMG_KIND_DENSE:
-        return ed_fully_connected_s8_weights_size(op->out.c, op->in.c);
-    case ED_IMG_KIND_CONV2D:
-        filter_dims(w, &f);
-        return ed_conv2d_s8_weights_size(&f);
-    default: /* depthwise: the int8 weights as they are */
-        return w->count;
-    }
-}
-
-void ed_model_pack(const ed_model_t *md, uint16_t k, const int8_t *src, void *dst)
-{
-    const ed_op_t *op = &md->ops[ed_loader_weighted_op(md, k)];
-    const ed_tensor_t *w = &md->tensors[2u * k];
-    ed_dims_t f;
-    switch (op->kind) {
-    case ED_IMG_KIND_DENSE:
-        (void)ed_fully_connected_s8_pack_weights(op->out.c, op->in.c, src, dst, w->packed_size);
-        break;
-    case ED_IMG_KIND_CONV2D:
-        filter_dims(w, &f);
-        (void)ed_conv2d_s8_pack_weights(&f, src, dst, w->packed_size);
-        break;
-    default:
-        memcpy(dst, src, w->count);
-        break;
-    }
 }
 
 static ed_kernel_status_t run(ed_model_t *md, const ed_op_t *op, const int8_t *in, int8_t *out)
@@ -94,7 +55,7 @@ static ed_kernel_status_t run(ed_model_t *md, const ed_op_t *op, const int8_t *i
     case ED_IMG_KIND_CONV2D: {
         ed_conv_params_t p;
         ed_dims_t f;
-        filter_dims(&md->tensors[2u * (uint32_t)op->windex], &f);
+        ed_filter_dims(&md->tensors[2u * (uint32_t)op->windex], &f);
         p.window = op->window;
         p.act = op->act;
         return ed_conv2d_s8(&p, &rq, &op->in, in, &f, w, b, &op->out, out, &md->scratch);

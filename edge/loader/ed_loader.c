@@ -11,7 +11,6 @@
 #include "ed_ecc.h"
 #include "ed_image_format.h"
 #include "ed_loader.h"
-#include "ed_protocol.h"
 
 #define FAIL(index, reason) ED_LOAD_FAIL(detail, index, reason)
 #define SB_BITS (8u * ED_IMG_PROTECTED_OFFSET)

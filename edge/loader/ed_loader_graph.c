@@ -9,8 +9,9 @@
 #include "ed_decode.h"
 #include "ed_detect.h"
 #include "ed_image_format.h"
+#include "ed_inject.h"
 #include "ed_loader.h"
-#include "ed_protocol.h"
+#include "ed_weight_pack.h"
 
 #define FAIL(index, reason) ED_LOAD_FAIL(detail, index, reason)
 
@@ -338,7 +339,7 @@ ed_load_status_t ed_loader_plan(ed_model_t *md, const ed_load_args_t *args, uint
     ed_load_status_t st;
     uint16_t i;
 
-    st = ed_loader_flips(md, args->flip_weights, md->weights_offset, detail);
+    st = ed_inject_flips(md, args->flip_weights, md->weights_offset, detail);
     if (st != ED_LOAD_OK) {
         return st;
     }

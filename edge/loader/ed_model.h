@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ed_arena.h"
 #include "ed_channel.h"
 #include "ed_kernels.h"
 #include "ed_rules.h"
@@ -44,18 +45,6 @@ typedef enum {
 #define ED_MODEL_NO_LUT 2u     /* no tables: the generic decode loop for every tensor, hamming codes decoded
                                 * arithmetically even for m <= 16 (the reference path, for measurements and tests) */
 #define ED_MODEL_FLAGS_KNOWN 3u
-
-/* Bump allocator over caller-owned memory. `needed` records the high-water mark a failed request would reach. */
-typedef struct {
-    uint8_t *base;
-    size_t size;
-    size_t used;
-    size_t needed;
-} ed_arena_t;
-
-void ed_arena_init(ed_arena_t *a, void *base, size_t size);
-/* `bytes` aligned to `align` (a power of two), or NULL when they do not fit. */
-void *ed_arena_alloc(ed_arena_t *a, size_t bytes, size_t align);
 
 /* How a stored word of one tensor becomes a value. */
 typedef struct ed_tensor {
@@ -169,13 +158,6 @@ int ed_model_infer(ed_model_t *model, const int8_t *input, const int8_t **logits
 /* Runs op `index` alone from `input` into the op's output buffer (BENCH); same returns as ed_model_infer. */
 int ed_model_run_op(ed_model_t *model, uint32_t index, const int8_t *input, const int8_t **output,
                     uint32_t *detail);
-
-/* Bytes of the k-th weighted op's weights in its kernel's packed form (edge/kernels: *_weights_size), 0 when the
- * kernels reject the shape. */
-size_t ed_model_packed_size(const ed_model_t *model, uint16_t k);
-
-/* Packs the k-th weighted op's decoded int8 weights into dst (packed_size bytes, 4-byte aligned). */
-void ed_model_pack(const ed_model_t *model, uint16_t k, const int8_t *src, void *dst);
 
 /* Index of the first largest of n int8 values (numpy argmax). */
 uint16_t ed_argmax_s8(const int8_t *x, uint32_t n);

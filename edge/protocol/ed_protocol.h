@@ -1,7 +1,7 @@
 /*
  * ed_protocol.h: the serial protocol between eccless and its firmware.
- * GENERATED from host/eccless/protocol/__init__.py by eccless.firmware.protocol_header -- do not edit. Change
- * the Python table, then run `python -m eccless.firmware.codegen --write`; a test fails while this is stale.
+ * GENERATED from host/eccless/protocol/__init__.py by eccless.firmware.codegen -- do not edit. Change the
+ * Python table, then run `python -m eccless.firmware.codegen --write`; a test fails while this is stale.
  * Fields are little-endian at the byte offsets below (no padding); read them with ed_bytes.h.
  */
 #ifndef ED_PROTOCOL_H
@@ -41,40 +41,7 @@
 #define ED_BENCH_KIND_LAYER 3u
 #define ED_EVAL_MAX_PREDICTIONS 2000u
 
-/* ERR_IMAGE details: (record index << 8) | reason */
-#define ED_LOAD_ERR_TRUNCATED 1u /* image region smaller than the superblock */
-#define ED_LOAD_ERR_BAD_MAGIC 2u /* not an eccless image (bad magic after the majority vote) */
-#define ED_LOAD_ERR_BAD_VERSION 3u /* unknown image format version */
-#define ED_LOAD_ERR_SUPER_CRC 4u /* superblock beyond repair (CRC mismatch after majority vote) */
-#define ED_LOAD_ERR_IMAGE_LEN 5u /* image length in the header exceeds the board's image region */
-#define ED_LOAD_ERR_META_LEN 6u /* corrupted metadata length */
-#define ED_LOAD_ERR_BLOB_LEN 7u /* corrupted header: protected blob size does not match the metadata length */
-#define ED_LOAD_ERR_OVERLAP 8u /* corrupted header: regions overlap */
-#define ED_LOAD_ERR_WEIGHTS_END 9u /* corrupted header: weights beyond the end */
-#define ED_LOAD_ERR_ECC_UNCORRECTABLE 10u /* protected region beyond repair: more than 50 bit errors in a block */
-#define ED_LOAD_ERR_ECC_CRC 11u /* protected region beyond repair: CRC-32 mismatch after correction */
-#define ED_LOAD_ERR_META_TRUNC 12u /* truncated metadata: records beyond the payload */
-#define ED_LOAD_ERR_FORMAT 13u /* corrupted metadata: unknown number format */
-#define ED_LOAD_ERR_RULE 14u /* corrupted metadata: unknown detection rule */
-#define ED_LOAD_ERR_COUNTS 15u /* corrupted metadata: too many ops or tensors */
-#define ED_LOAD_ERR_INPUT 16u /* corrupted metadata: input rank or shape */
-#define ED_LOAD_ERR_OP_KIND 17u /* corrupted metadata: unknown op kind in opN */
-#define ED_LOAD_ERR_OP_ACT 18u /* corrupted metadata: unknown activation in opN */
-#define ED_LOAD_ERR_OP_FIELDS 19u /* corrupted metadata in opN (rank, channels, stride or window) */
-#define ED_LOAD_ERR_OP_ARRAYS 20u /* corrupted metadata: opN per-channel arrays outside the payload */
-#define ED_LOAD_ERR_TENSOR_RECORD 21u /* corrupted tensor record N (role, op, rank or order) */
-#define ED_LOAD_ERR_TENSOR_SHAPE 22u /* corrupted tensor record N: shape does not match its word count or its op */
-#define ED_LOAD_ERR_TENSOR_WIDTH 23u /* corrupted tensor record N: word width does not fit the index bits and rule */
-#define ED_LOAD_ERR_TENSOR_BOUNDS 24u /* corrupted tensor record N: words beyond the weight region */
-#define ED_LOAD_ERR_REPR_UNKNOWN 25u /* corrupted tensor record N: unknown representation id */
-#define ED_LOAD_ERR_REPR_PARAMS 26u /* corrupted tensor record N: representation table invalid */
-#define ED_LOAD_ERR_RANGES 27u /* corrupted tensor record N: range-check channels or arrays */
-#define ED_LOAD_ERR_PAIRING 28u /* corrupted metadata: opN lacks its weight or bias */
-#define ED_LOAD_ERR_SHAPES 29u /* inconsistent shapes at opN */
-#define ED_LOAD_ERR_TESTSET 30u /* corrupted metadata: test set region outside the image */
-#define ED_LOAD_ERR_TESTSET_CRC 31u /* test set region CRC mismatch */
-#define ED_LOAD_ERR_QUANT 32u /* opN: quantization parameters out of range (zero point, clamp or shift) */
-#define ED_LOAD_ERR_CLASSES 33u /* corrupted metadata: the last op's outputs differ from num_classes */
+/* ERR_IMAGE details: (record index << 8) | ED_LOAD_ERR_* reason (ed_image_format.h) */
 
 typedef enum {
     ED_STATUS_OK = 0, /* ok */

@@ -29,6 +29,21 @@ static inline uint32_t ed_lanes_halve(uint32_t v)
     return r;
 }
 
+/* Lanes of v (four int8) inside [lo, hi]: 0xFF per kept lane, 0x00 per rejected one. SSUB8 sets a GE flag per
+ * byte lane where a >= b and SEL picks per lane by them; one asm block keeps the flags in order. */
+static inline uint32_t ed_lanes_keep(uint32_t v, uint32_t lo4, uint32_t hi4)
+{
+    uint32_t keep, t;
+    __asm__("ssub8  %[t], %[v], %[lo]\n\t"
+            "sel    %[k], %[ones], %[zero]\n\t"
+            "ssub8  %[t], %[hi], %[v]\n\t"
+            "sel    %[k], %[k], %[zero]"
+            : [k] "=&r"(keep), [t] "=&r"(t)
+            : [v] "r"(v), [lo] "r"(lo4), [hi] "r"(hi4), [ones] "r"(0xFFFFFFFFu), [zero] "r"(0u)
+            : "cc");
+    return keep;
+}
+
 #else
 #include "../reference/ed_lanes.h"
 #endif

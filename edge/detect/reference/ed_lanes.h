@@ -28,4 +28,15 @@ static inline uint32_t ed_lanes_halve(uint32_t v)
     return r;
 }
 
+/* Lanes of v (four int8) inside [lo, hi]: 0xFF per kept lane, 0x00 per rejected one. */
+static inline uint32_t ed_lanes_keep(uint32_t v, uint32_t lo4, uint32_t hi4)
+{
+    uint32_t keep = 0, i;
+    for (i = 0; i < 32u; i += 8u) {
+        const int32_t x = (int8_t)(v >> i), lo = (int8_t)(lo4 >> i), hi = (int8_t)(hi4 >> i);
+        keep |= (x >= lo && x <= hi ? 0xFFu : 0u) << i;
+    }
+    return keep;
+}
+
 #endif /* ED_LANES_REFERENCE_H */

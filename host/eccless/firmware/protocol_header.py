@@ -74,9 +74,7 @@ def c_header() -> str:
         *(f"#define ED_BENCH_KIND_{k.upper()} {v}u" for k, v in P.BENCH_KINDS.items()),
         f"#define ED_EVAL_MAX_PREDICTIONS {P.EVAL_MAX_PREDICTIONS}u",
         "",
-        "/* ERR_IMAGE details: (record index << 8) | reason */",
-        *(f"#define ED_LOAD_ERR_{name} {code}u /* {_c(text.replace('{index}', 'N'))} */"
-          for code, (name, text) in P.LOAD_ERRORS.items()),
+        "/* ERR_IMAGE details: (record index << 8) | ED_LOAD_ERR_* reason (ed_image_format.h) */",
         "",
         "typedef enum {",
         *(f"    ED_STATUS_{s.name} = {s.code}, /* {_c(_plain(s.message))} */" for s in P.STATUSES),

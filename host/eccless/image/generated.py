@@ -7,8 +7,8 @@ import struct
 from pathlib import Path
 
 from ..detect import RULES, get_rule, rule_code
-from .records import (FLAG_TESTSET, FORMATS, KINDS, KNOWN_VERSIONS, MAGIC, MAX_CHANNELS, MAX_META_BYTES, MAX_OPS,
-                      MAX_TENSORS, PROTECTED_OFFSET, RECORDS, ROLES, SUPER_COPIES, VERSION, ACTS)
+from .records import (ACTS, FLAG_TESTSET, FORMATS, KINDS, KNOWN_VERSIONS, LOAD_ERRORS, MAGIC, MAX_CHANNELS,
+                      MAX_META_BYTES, MAX_OPS, MAX_TENSORS, PROTECTED_OFFSET, RECORDS, ROLES, SUPER_COPIES, VERSION)
 
 ROOT = Path(__file__).resolve().parents[3]
 HEADER = ROOT / "edge" / "image" / "ed_image_format.h"
@@ -38,6 +38,10 @@ def c_header() -> str:
         for name, value in table.items():
             lines.append(f"#define ED_IMG_{prefix}_{_ident(name)} {value}u")
         lines.append("")
+    lines.append("/* why a loader refuses an image: (record index << 8) | reason */")
+    lines += [f"#define ED_LOAD_ERR_{name} {code}u /* {text.replace('{index}', 'N')} */"
+              for code, (name, text) in LOAD_ERRORS.items()]
+    lines.append("")
     for rec in RECORDS:
         r = rec.name.upper()
         lines.append(f"/* {rec.name}: {rec.doc} */")

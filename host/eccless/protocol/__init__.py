@@ -19,6 +19,7 @@ from typing import Callable
 
 from eccless.errors import UsageError
 from eccless.registry import Registry
+from eccless.image.records import LOAD_ERRORS
 from eccless.protocol.layout import Field, Layout
 
 VERSION = 2                     # bump on any incompatible change of this file
@@ -41,43 +42,7 @@ EVAL_REPORTS = {"per_class": 0, "predictions": 1}
 BENCH_KINDS = {"load": 0, "decode": 1, "infer": 2, "layer": 3}
 EVAL_MAX_PREDICTIONS = 2000     # report 1: u16 predictions per EVAL reply (the host splits longer ranges)
 
-# Why LOAD rejected an image: ERR_IMAGE's detail is (record index << 8) | reason. The reasons follow the checks of
-# the host loader (eccless.image.load), in the order the firmware makes them.
-LOAD_ERRORS = {
-    1: ("TRUNCATED", "image region smaller than the superblock"),
-    2: ("BAD_MAGIC", "not an eccless image (bad magic after the majority vote)"),
-    3: ("BAD_VERSION", "unknown image format version"),
-    4: ("SUPER_CRC", "superblock beyond repair (CRC mismatch after majority vote)"),
-    5: ("IMAGE_LEN", "image length in the header exceeds the board's image region"),
-    6: ("META_LEN", "corrupted metadata length"),
-    7: ("BLOB_LEN", "corrupted header: protected blob size does not match the metadata length"),
-    8: ("OVERLAP", "corrupted header: regions overlap"),
-    9: ("WEIGHTS_END", "corrupted header: weights beyond the end"),
-    10: ("ECC_UNCORRECTABLE", "protected region beyond repair: more than 50 bit errors in a block"),
-    11: ("ECC_CRC", "protected region beyond repair: CRC-32 mismatch after correction"),
-    12: ("META_TRUNC", "truncated metadata: records beyond the payload"),
-    13: ("FORMAT", "corrupted metadata: unknown number format"),
-    14: ("RULE", "corrupted metadata: unknown detection rule"),
-    15: ("COUNTS", "corrupted metadata: too many ops or tensors"),
-    16: ("INPUT", "corrupted metadata: input rank or shape"),
-    17: ("OP_KIND", "corrupted metadata: unknown op kind in op{index}"),
-    18: ("OP_ACT", "corrupted metadata: unknown activation in op{index}"),
-    19: ("OP_FIELDS", "corrupted metadata in op{index} (rank, channels, stride or window)"),
-    20: ("OP_ARRAYS", "corrupted metadata: op{index} per-channel arrays outside the payload"),
-    21: ("TENSOR_RECORD", "corrupted tensor record {index} (role, op, rank or order)"),
-    22: ("TENSOR_SHAPE", "corrupted tensor record {index}: shape does not match its word count or its op"),
-    23: ("TENSOR_WIDTH", "corrupted tensor record {index}: word width does not fit the index bits and rule"),
-    24: ("TENSOR_BOUNDS", "corrupted tensor record {index}: words beyond the weight region"),
-    25: ("REPR_UNKNOWN", "corrupted tensor record {index}: unknown representation id"),
-    26: ("REPR_PARAMS", "corrupted tensor record {index}: representation table invalid"),
-    27: ("RANGES", "corrupted tensor record {index}: range-check channels or arrays"),
-    28: ("PAIRING", "corrupted metadata: op{index} lacks its weight or bias"),
-    29: ("SHAPES", "inconsistent shapes at op{index}"),
-    30: ("TESTSET", "corrupted metadata: test set region outside the image"),
-    31: ("TESTSET_CRC", "test set region CRC mismatch"),
-    32: ("QUANT", "op{index}: quantization parameters out of range (zero point, clamp or shift)"),
-    33: ("CLASSES", "corrupted metadata: the last op's outputs differ from num_classes"),
-}
+# Why LOAD rejected an image (the image format defines the reasons: eccless.image.records.LOAD_ERRORS)
 IMAGE_ERROR_CODES = {name: code for code, (name, _) in LOAD_ERRORS.items()}
 
 

@@ -1,0 +1,24 @@
+/*
+ * ed_arena: the loader's only memory, one caller-owned block handed out by bump allocation (no malloc). A request
+ * that does not fit records how far the arena would have had to reach, so a refused LOAD can say how many bytes
+ * the model needs.
+ */
+#ifndef ED_ARENA_H
+#define ED_ARENA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Bump allocator over caller-owned memory. `needed` records the high-water mark a failed request would reach. */
+typedef struct {
+    uint8_t *base;
+    size_t size;
+    size_t used;
+    size_t needed;
+} ed_arena_t;
+
+void ed_arena_init(ed_arena_t *a, void *base, size_t size);
+/* `bytes` aligned to `align` (a power of two), or NULL when they do not fit. */
+void *ed_arena_alloc(ed_arena_t *a, size_t bytes, size_t align);
+
+#endif /* ED_ARENA_H */
