@@ -10,6 +10,15 @@ import pytest
 os.environ.setdefault("ECCLESS_CACHE", os.path.join(os.path.dirname(__file__), "..", ".eccless-cache"))
 
 
+def pytest_generate_tests(metafunc):
+    """`qemu_board`: every board that runs in QEMU (boards.boards_with("qemu")); a test that takes it runs once per
+    such board, named by the board in its id."""
+    if "qemu_board" in metafunc.fixturenames:
+        from eccless.boards import boards_with
+
+        metafunc.parametrize("qemu_board", boards_with("qemu"), scope="module")
+
+
 @pytest.fixture(scope="session")
 def digits():
     from eccless import data

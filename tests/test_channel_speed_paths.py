@@ -160,7 +160,7 @@ def test_no_candidate_below_is_a_proven_and_tight_bound(ber):
 
 
 def test_sweep_noise_draws_many_seeds_as_one_call_each():
-    from eccless.sweep.noise import NoiseSpec
+    from eccless.channel.spec import NoiseSpec
 
     region = np.random.default_rng(2).integers(0, 256, 26_280, dtype=np.uint8)
     for spec in (NoiseSpec.parse("bsc"), NoiseSpec.parse("asym:0.1")):

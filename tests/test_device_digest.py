@@ -25,14 +25,12 @@ from eccless.commands.run import ModelDevice, channel_constants
 from eccless.image.load import read_image
 from eccless.commands.image import corrupt_image, pack_model
 from eccless.storage.bits import unpack_words
-from eccless.boards import DEFAULT_BOARD
 from narrowed_images import pack_narrowed
 
 pytestmark = pytest.mark.qemu
 if missing_tools():
     pytest.skip(missing_tools(), allow_module_level=True)
 
-BOARD = DEFAULT_BOARD
 BER = 1e-3
 SEEDS = (21, 22)
 FAST = {  # model -> (representation, rule): the copy, copy_range, copy_parity and lut loops, twos and offset
@@ -47,8 +45,8 @@ RULES = ("none", "parity-lsb", "parity-extra", "range", "parity-lsb+range", "par
 
 
 @pytest.fixture(scope="module")
-def firmware():
-    return build_firmware(BOARD)
+def firmware(qemu_board):
+    return build_firmware(qemu_board)
 
 
 def _host_digests(path: Path) -> list[tuple[int, int, int, int, int, int]]:
@@ -69,7 +67,7 @@ def _host_digests(path: Path) -> list[tuple[int, int, int, int, int, int]]:
 
 def _digests(firmware, image: Path, inject: tuple[Path, int] | None = None) -> list[tuple]:
     """Boot with `image` in flash, LOAD (after INJECT(seed) when inject = (corrupted file, seed)), DIGEST every op."""
-    with Qemu(BOARD, firmware.elf, image=image, timeout=60) as q:
+    with Qemu(firmware.board, firmware.elf, image=image, timeout=60) as q:
         dev = ModelDevice(q.client)
         if inject is not None:
             dev.inject("weights", channel_constants("bsc", BER), inject[1])
@@ -119,7 +117,7 @@ def test_narrowed_ranges_value_for_value(firmware, tmp_path, model):
 def test_digest_rejects_a_bad_op_and_needs_an_image(firmware, tmp_path):
     image = tmp_path / "mlp.img"
     pack_model("digits:mlp", image, repr_name="twos", detect="range", testset=2)
-    with Qemu(BOARD, firmware.elf, image=image, timeout=60) as q:
+    with Qemu(firmware.board, firmware.elf, image=image, timeout=60) as q:
         with pytest.raises(DeviceStatusError, match="NO_IMAGE|no valid model image"):
             q.client.request("DIGEST", op=0)
         ModelDevice(q.client).load()

@@ -27,13 +27,11 @@ from eccless.commands.run import ModelDevice, channel_constants, run_image
 from eccless.image.load import read_image
 from eccless.commands.image import corrupt_image, evaluate_image, pack_model
 from eccless.storage.bits import unpack_words
-from eccless.boards import DEFAULT_BOARD
 
 pytestmark = pytest.mark.qemu
 if missing_tools():
     pytest.skip(missing_tools(), allow_module_level=True)
 
-BOARD = DEFAULT_BOARD
 BERS = (1e-4, 1e-3)
 SEEDS = (11, 12)
 IMAGES = {  # name -> (model spec, dataset, [(representation, detection rule)], stored samples)
@@ -48,8 +46,8 @@ IMAGES = {  # name -> (model spec, dataset, [(representation, detection rule)], 
 
 
 @pytest.fixture(scope="module")
-def firmware():
-    return build_firmware(BOARD)
+def firmware(qemu_board):
+    return build_firmware(qemu_board)
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +107,7 @@ def _trial(dev: ModelDevice, image: Path, ber: float, seed: int, tmp_path, regio
 def test_device_predictions_equal_the_host_loader(name, firmware, model_files, tmp_path):
     for rep, rule in IMAGES[name][2]:
         image = _image(tmp_path, model_files, name, rep, rule)
-        with Qemu(BOARD, firmware.elf, image=image, timeout=60) as q:
+        with Qemu(firmware.board, firmware.elf, image=image, timeout=60) as q:
             dev = ModelDevice(q.client)      # anything with request(): a Client, a Device
             for ber in (0.0, *BERS):
                 for seed in SEEDS if ber else (0,):
@@ -129,7 +127,7 @@ def test_protected_region_asym_channel_and_decoding_modes(firmware, model_files,
     """Region 'all' (protected on stream 1, repaired by the device's BCH decoder), the asymmetric channel, and
     decoding on the fly / without tables give the same predictions as the host and as the default mode."""
     image = _image(tmp_path, model_files, "mlp", "hamming", "parity-lsb+range")
-    with Qemu(BOARD, firmware.elf, image=image, timeout=60) as q:
+    with Qemu(firmware.board, firmware.elf, image=image, timeout=60) as q:
         dev = ModelDevice(q.client)
         load, pred, _, host, flips, _ = _trial(dev, image, 2e-3, 5, tmp_path, region="all")
         assert np.array_equal(pred, host["predictions"])
@@ -152,7 +150,7 @@ def test_infer_sample_from_the_host_equals_the_stored_one(firmware, model_files,
     model, _ = img.decode()
     x, _ = img.testset
     logits = model.forward(x[:5])
-    with Qemu(BOARD, firmware.elf, image=image, timeout=60) as q:
+    with Qemu(firmware.board, firmware.elf, image=image, timeout=60) as q:
         q.client.request("LOAD", flags=0)
         for i in range(5):
             stored = q.client.request("INFER", index=i)
@@ -161,9 +159,9 @@ def test_infer_sample_from_the_host_equals_the_stored_one(firmware, model_files,
             assert stored["output"] == sent["output"] == logits[i].tobytes()
 
 
-def test_run_reports_accuracy_ci_and_costs(model_files, tmp_path):
+def test_run_reports_accuracy_ci_and_costs(firmware, model_files, tmp_path):
     image = _image(tmp_path, model_files, "mlp", "twos", "parity-lsb")
-    res = run_image(image, ber=1e-3, seed=40, trials=3, quiet=True)
+    res = run_image(image, board=firmware.board.name, ber=1e-3, seed=40, trials=3, quiet=True)
     host = []
     for t in range(3):
         corrupt_image(image, tmp_path / "c.img", ber=1e-3, seed=40 + t)
@@ -179,7 +177,8 @@ def test_run_reports_accuracy_ci_and_costs(model_files, tmp_path):
     assert res["firmware"]["text"] > 0 and 0 < res["ram"]["arena_used"] < res["ram"]["arena_size"]
     k = ChannelConstants.symmetric(1e-3)
     assert channel_constants("bsc", 1e-3) == k
-    ref = run_image(image, ber=1e-3, seed=40, trials=1, variant="reference", quiet=True)   # the other kernels
+    ref = run_image(image, board=firmware.board.name, ber=1e-3, seed=40, trials=1, variant="reference",
+                    quiet=True)   # the other kernels
     assert np.array_equal(ref["predictions"][0], host[0]["predictions"])
 
 
@@ -198,7 +197,7 @@ def test_cli_run_prints_accuracy_and_costs(model_files, tmp_path, capsys):
 
 def test_bench_kinds(firmware, model_files, tmp_path):
     image = _image(tmp_path, model_files, "lenet", "twos", "none")
-    with Qemu(BOARD, firmware.elf, image=image, timeout=60) as q:
+    with Qemu(firmware.board, firmware.elf, image=image, timeout=60) as q:
         c = q.client
         load = c.request("LOAD", flags=0)
         infer = c.request("BENCH", kind=2, iterations=2, arg=0)

@@ -80,3 +80,14 @@ def load_board(name_or_path: str) -> Board:
 
 def board_names() -> list[str]:
     return sorted(p.stem for p in BOARDS_DIR.glob("*.toml"))
+
+
+def boards_with(*capabilities: str) -> list[str]:
+    """Names of the boards that have every capability; "qemu" means the board runs in QEMU. Tests select boards
+    this way, never by name, so a new board file joins every test its capabilities allow."""
+    out = []
+    for name in board_names():
+        board = load_board(name)
+        if all(board.qemu is not None if cap == "qemu" else board.has(cap) for cap in capabilities):
+            out.append(name)
+    return out

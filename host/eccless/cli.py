@@ -59,7 +59,7 @@ def _validate(configs):
     """Fail on unknown names before any model is trained."""
     from . import represent
     from .detect import get_rule
-    from .sweep.noise import NoiseSpec
+    from .channel.spec import NoiseSpec
 
     for c in configs:
         get_rule(c.detect)

@@ -8,6 +8,7 @@ number of candidates.
 
 from __future__ import annotations
 
+from ..errors import UsageError
 from .base import ErrorModel
 from .constants import ChannelConstants, check_ber
 
@@ -16,6 +17,14 @@ class Asym(ErrorModel):
     """Asymmetric i.i.d. flips: a bit reading 1 flips with p10, a bit reading 0 with p01."""
 
     name = "asym"
+    spec_args = ("ratio",)
+    spec_usage = "asym:R (p10 = BER, p01 = R x BER)"
+
+    @classmethod
+    def at_ber(cls, ber: float, ratio: float = 1.0) -> "Asym":
+        if not 0.0 <= ratio <= 1e6:
+            raise UsageError(f"error model asym:{ratio:g}: asym:R needs a ratio R >= 0 (p01 = R x p10)")
+        return cls(ber, min(1.0, ber * ratio))
 
     def __init__(self, p10: float, p01: float):
         p10, p01 = check_ber(p10, "p10"), check_ber(p01, "p01")

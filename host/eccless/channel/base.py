@@ -23,6 +23,14 @@ class ErrorModel:
     """Bit flips in stored bytes, reproducible from (seed, stream) on the host and on the device."""
 
     name: ClassVar[str] = ""
+    # a swept error model is named on the command line as "name[:a[:b]]": the numbers after the name, in order
+    spec_args: ClassVar[tuple[str, ...]] = ()
+    spec_usage: ClassVar[str] = ""
+
+    @classmethod
+    def at_ber(cls, ber: float, *args: float) -> "ErrorModel":
+        """The model whose dominant rate is the swept `ber`, with the spec's numbers (spec_args)."""
+        return cls(ber)
 
     def __init__(self, constants: ChannelConstants, p10: float, p01: float):
         self.constants = constants

@@ -19,7 +19,7 @@ from eccless.errors import UsageError
 from eccless.fileio import write_bytes
 from eccless.modelsource import load_model_and_data
 from eccless.storage.prepare import store_model
-from eccless.sweep.noise import NoiseSpec
+from eccless.channel.spec import NoiseSpec
 from eccless.image.load import LoadedImage, read_image
 from eccless.image.pack import pack_image
 from eccless.image.records import PROTECTED_OFFSET

@@ -22,7 +22,7 @@ from eccless.boards import load_board
 from eccless.channel import ChannelConstants
 from eccless.errors import DeviceError, UsageError
 from eccless.commands.image import REGION_STREAMS
-from eccless.sweep.noise import NoiseSpec
+from eccless.channel.spec import NoiseSpec
 from eccless.progress import progress
 from eccless.sweep.stats import mean_ci
 from eccless.link.backends import Device, open_device

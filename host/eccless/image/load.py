@@ -15,8 +15,8 @@ import numpy as np
 from .. import represent
 from ..detect import rule_from_code
 from ..errors import EcclessError, ImageError
-from ..graph import Graph, Op
-from ..quant.int8 import QGraph, QOp
+from ..graph import Op
+from ..quant.int8 import QOp
 from ..storage.formats import FORMATS as FORMAT_IMPLS
 from ..storage.formats import TensorCode, out_channel
 from ..storage.stored import Decoded, RegionCodec, StoredTensor, _Identity
@@ -93,7 +93,7 @@ class LoadedImage:
         return self.format.predict(model, x)
 
 
-def _op(rec: dict, meta: dict, payload: bytes, fmt: str, name: str):
+def _op(rec: dict, meta: dict, payload: bytes, fi, name: str):
     kind = _NAMES.get(rec["kind"])
     _check(kind is not None, f"corrupted metadata: unknown op kind {rec['kind']} in {name}")
     act = _ACTS.get(rec["act"])
@@ -109,14 +109,14 @@ def _op(rec: dict, meta: dict, payload: bytes, fmt: str, name: str):
         (ph, pw), pads = rec["pool"], rec["pads"]
         _check(min(ph, pw) >= 1 and max(pads[:2]) < ph and max(pads[2:]) < pw,
                f"corrupted metadata: {name} has an empty window or pads as large as it")
-    if fmt == "int8" and (weighted or kind in ("relu", "relu6")):
+    if fi.quantized and (weighted or kind in ("relu", "relu6")):
         _check(-128 <= rec["act_min"] <= rec["act_max"] <= 127 and -128 <= rec["out_zp"] <= 127
                and -128 <= rec["in_zp"] <= 127 and rec["arrays"] > 0 and rec["channels"] >= 1,
                f"corrupted metadata: {name} has invalid quantization parameters")
     common = dict(kind=kind, name=name, act=act, stride=tuple(rec["stride"]), pads=tuple(rec["pads"]),
                   pool=tuple(rec["pool"]), shape=tuple(rec["out_shape"][: rec["out_rank"]]) if kind == "reshape"
                   else ())
-    if fmt != "int8":
+    if not fi.quantized:
         return Op(**common)
     extra = {}
     if rec["arrays"]:
@@ -155,11 +155,11 @@ def _parse(image: bytes) -> LoadedImage:
     tensors_at = ops_at + OP.size * meta["num_ops"]
     op_recs = [OP.unpack(payload, ops_at + i * OP.size) for i in range(meta["num_ops"])]
     t_recs = [TENSOR.unpack(payload, tensors_at + i * TENSOR.size) for i in range(meta["num_tensors"])]
-    ops = [_op(r, meta, payload, fmt, f"op{i}") for i, r in enumerate(op_recs)]
+    fi = FORMAT_IMPLS.get(fmt)
+    ops = [_op(r, meta, payload, fi, f"op{i}") for i, r in enumerate(op_recs)]
     weighted = [i for i, op in enumerate(ops) if op.kind in WEIGHTED]
     input_shape = tuple(meta["input_shape"][: meta["input_rank"]])
     name = meta["name"].rstrip(b"\0").decode("utf-8", "replace")
-    format_impl = FORMAT_IMPLS.get(fmt)
     tensors = []
     for i, r in enumerate(t_recs):
         role = _ROLES.get(r["role"])
@@ -173,10 +173,10 @@ def _parse(image: bytes) -> LoadedImage:
         kind = _NAMES[op_recs[weighted[r["op"]]]["kind"]]
         channel = out_channel(kind, shape) if role == "weight" else np.zeros(r["count"], np.int64)
         code = TensorCode(f"op{weighted[r['op']]}.{role}", role, r["op"], shape, np.zeros(0, np.uint64), r["m"],
-                          format_impl.value_map(r["m"], r["spare"], r["value_lo"], r["value_step"]), channel,
-                          0.0 if format_impl.float_model else 0, r["spare"], r["value_lo"], r["value_step"])
+                          fi.value_map(r["m"], r["spare"], r["value_lo"], r["value_step"]), channel,
+                          0.0 if fi.float_model else 0, r["spare"], r["value_lo"], r["value_step"])
         if r["repr"] == 0:
-            _check(fmt == "float32", f"corrupted tensor record {i}: raw float32 words in a {fmt} image")
+            _check(fi.raw_words, f"corrupted tensor record {i}: raw float32 words in a {fmt} image")
             rep = _Identity(r["m"])
         else:
             params = _array(payload, r["repr_params"], r["repr_params_len"], "<u4", f"tensor {i} representation") \
@@ -203,31 +203,28 @@ def _parse(image: bytes) -> LoadedImage:
         _check(len(w.shape) == WEIGHT_RANK[op.kind] and len(b.shape) == 1
                and b.shape[0] == (w.shape[3] if op.kind == "dwconv2d" else w.shape[0]),
                f"corrupted metadata: op{op_index} ({op.kind}) weight {w.shape} / bias {b.shape} do not fit")
-        _check(fmt != "int8" or op_recs[op_index]["channels"] == b.shape[0],
+        _check(not fi.quantized or op_recs[op_index]["channels"] == b.shape[0],
                f"corrupted metadata: op{op_index} has {op_recs[op_index]['channels']} requantization channels")
-        wd, bd = (np.int8, np.int32) if fmt == "int8" else (np.float32, np.float32)
+        wd, bd = fi.param_dtypes
         op.weight = np.zeros(w.shape, wd)
         op.bias = np.zeros(b.shape, bd)
-    if fmt == "int8":
-        model = QGraph(input_shape, meta["num_classes"], name, meta["in_scale"], meta["in_zp"], ops)
-    else:
-        model = Graph(input_shape, ops, meta["num_classes"], name=name)
+    model = fi.skeleton(input_shape, meta["num_classes"], name, meta, ops)
     _check(len(ops) > 0, "corrupted metadata: no ops")
     shapes = model.shapes()
     for i, (s, r) in enumerate(zip(shapes, op_recs)):
         _check(tuple(s) == tuple(r["out_shape"][: r["out_rank"]]), f"inconsistent shapes at op{i}: {s}")
     _check(shapes[-1] == (meta["num_classes"],), f"inconsistent shapes: the model ends in {shapes[-1]}, "
                                                  f"not {meta['num_classes']} classes")
-    _smoke(model, fmt)
+    _smoke(model, fi)
     weights = np.frombuffer(image, np.uint8, sb["weights_len"], sb["weights_offset"])
-    testset = _testset(image, sb, meta, input_shape, fmt) if sb["flags"] & FLAG_TESTSET else None
-    return LoadedImage(sb, meta, model, format_impl, RegionCodec(tensors, rule), weights, corrected, testset)
+    testset = _testset(image, sb, meta, input_shape, fi) if sb["flags"] & FLAG_TESTSET else None
+    return LoadedImage(sb, meta, model, fi, RegionCodec(tensors, rule), weights, corrected, testset)
 
 
-def _smoke(model, fmt: str):
+def _smoke(model, fi):
     """One zero sample through the skeleton: the checks above should make this pass; if a combination they miss
     still breaks a kernel, the image is refused here instead of failing later in eval."""
-    x = np.zeros((1,) + tuple(model.input_shape), np.int8 if fmt == "int8" else np.float32)
+    x = np.zeros((1,) + tuple(model.input_shape), fi.input_dtype)
     try:
         with np.errstate(all="ignore"):
             model.forward(x)
@@ -235,10 +232,10 @@ def _smoke(model, fmt: str):
         raise ImageError(f"inconsistent model structure: {e.__class__.__name__}: {e}") from None
 
 
-def _testset(image: bytes, sb: dict, meta: dict, input_shape, fmt: str):
+def _testset(image: bytes, sb: dict, meta: dict, input_shape, fi):
     count, off = meta["testset_count"], meta["testset_offset"]
     per = int(np.prod(input_shape))
-    dtype = np.int8 if fmt == "int8" else np.dtype("<f4")
+    dtype = np.dtype(fi.input_dtype).newbyteorder("<")
     size = count * (per * np.dtype(dtype).itemsize + 1)
     _check(0 < count and off >= sb["weights_offset"] + sb["weights_len"] and off + size <= len(image),
            "corrupted metadata: test set region outside the image")

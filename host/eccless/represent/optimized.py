@@ -42,14 +42,17 @@ import numpy as np
 
 from ..errors import UsageError
 from .base import TableRepresentation, check_pmf
-from .gray import Gray
-from .hamming import HammingOrder
-from .offset import OffsetBinary
-from .signmag import SignMagnitude
-from .twos import TwosComplement
 
 MAX_SEARCH_BITS = 12
-STARTS = (OffsetBinary, TwosComplement, SignMagnitude, Gray, HammingOrder)  # tie order: first wins
+
+
+def fixed_codes() -> list:
+    """Every fixed (not data-derived) code of the registry, by stable id: the search's starting points, the first
+    one winning ties. A new fixed code joins the search by its registry line alone."""
+    from . import REGISTRY   # the registry imports this module
+
+    entries = sorted((REGISTRY.get(n) for n in REGISTRY), key=lambda e: e.stable_id)
+    return [e.cls for e in entries if not e.cls.data_derived]
 
 
 class Optimized(TableRepresentation):
@@ -97,8 +100,9 @@ def design_table(pmf, n: int) -> np.ndarray:
             f"(the swap search costs O(4^n) per sweep); load a stored table with from_params instead"
         )
     weights = integer_weights(check_pmf(pmf, n), n)
-    costs = [flip_cost(code(n).decode_table(), weights) for code in STARTS]
-    start = STARTS[int(np.argmin(costs))](n).decode_table().astype(np.int64)
+    starts = [code for code in fixed_codes() if n <= code.max_n]
+    costs = [flip_cost(code(n).decode_table(), weights) for code in starts]
+    start = starts[int(np.argmin(costs))](n).decode_table().astype(np.int64)
     return _SwapSearch(start, weights).run().astype(np.uint32)
 
 

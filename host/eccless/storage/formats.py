@@ -21,7 +21,10 @@ import numpy as np
 
 from ..errors import UsageError
 from ..graph import Graph
+from ..quant.int8 import QGraph, narrow_weights, quantize
 from ..registry import Registry
+
+CALIBRATION_SAMPLES = 512   # calibration inputs for int8 quantization
 
 
 @dataclass
@@ -58,6 +61,24 @@ def _roles(model):
 class Float32Format:
     name = "float32"
     float_model = True
+    quantized = False                       # ops carry no requantization parameters
+    raw_words = True                         # may store raw IEEE-754 words (no representation)
+    param_dtypes = (np.float32, np.float32)  # (weights, biases) of the model's ops
+    input_dtype = np.float32
+
+    def stored_bits(self, bits: int) -> int:
+        """Stored bits per parameter (uniform takes the user's n; the others fix it)."""
+        return 32
+
+    def prepare(self, model, spare: int, calib_x: np.ndarray):
+        """The model whose parameters this format stores (a float Graph as it is)."""
+        if not isinstance(model, Graph):
+            raise UsageError(f"an int8 model can only be stored as int8, not {self.name}")
+        return model
+
+    def skeleton(self, input_shape, num_classes: int, name: str, meta: dict, ops) -> Graph:
+        """The model an image's records describe, parameters to be filled in."""
+        return Graph(input_shape, ops, num_classes, name=name)
 
     def tensors(self, model: Graph, n: int, spare: int) -> list[TensorCode]:
         m = 32 - spare
@@ -90,6 +111,22 @@ class Int8Format:
 
     name = "int8"
     float_model = False
+    quantized = True
+    raw_words = False
+    param_dtypes = (np.int8, np.int32)
+    input_dtype = np.int8
+
+    def stored_bits(self, bits: int) -> int:
+        return 8
+
+    def prepare(self, model, spare: int, calib_x: np.ndarray):
+        """A float Graph quantized (weights to 8 - spare bits); a QGraph narrowed when parity takes a bit."""
+        if isinstance(model, Graph):
+            return quantize(model, calib_x[:CALIBRATION_SAMPLES], weight_bits=8 - spare)
+        return narrow_weights(model, 8 - spare) if spare else model
+
+    def skeleton(self, input_shape, num_classes: int, name: str, meta: dict, ops):
+        return QGraph(input_shape, num_classes, name, meta["in_scale"], meta["in_zp"], ops)
 
     def tensors(self, model, n: int, spare: int) -> list[TensorCode]:
         out = []
@@ -127,6 +164,16 @@ class UniformFormat:
 
     name = "uniform"
     float_model = True
+    quantized = False
+    raw_words = False
+    param_dtypes = (np.float32, np.float32)
+    input_dtype = np.float32
+
+    def stored_bits(self, bits: int) -> int:
+        return bits
+
+    prepare = Float32Format.prepare
+    skeleton = Float32Format.skeleton
 
     def tensors(self, model: Graph, n: int, spare: int) -> list[TensorCode]:
         m = n - spare

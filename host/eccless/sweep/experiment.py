@@ -14,7 +14,7 @@ import numpy as np
 
 from ..storage.prepare import bits_for, store_model
 from ..modelsource import load_model_and_data
-from .noise import NoiseSpec
+from ..channel.spec import NoiseSpec
 
 
 @dataclass(frozen=True)
