@@ -98,10 +98,12 @@ def demo(c):
     report(c, str(out / "sweep"))
 
 
-@task(help={"k": "pytest -k expression", "m": "pytest -m marker expression", "slow": "include slow tests"})
+@task(help={"k": "pytest -k expression", "m": "tier(s): unit, cli, golden, qemu, fuzz (a pytest -m expression)",
+            "slow": "include slow tests"})
 def test(c, k="", m="", slow=False):
     """Run the test suite (pytest). Exit 5 (no tests collected) is a failure."""
-    args = ["-m", f"'{m}'"] if m else (["-m", "'not hil'"] if slow else [])
+    tiers = "not hil" if slow else "not slow and not hil"
+    args = ["-m", f"'({m}) and {tiers}'" if m else f"'{tiers}'"]
     if k:
         args += ["-k", f"'{k}'"]
     res = c.run(f"{PY} -m pytest {' '.join(args)}", warn=True, pty=sys.stdout.isatty())

@@ -25,6 +25,7 @@ ECCLESS_LIBRARY_SRCS_cortex_m4 := \
     $(ECCLESS_EDGE)/represent/ed_repr_optimized.c \
     $(ECCLESS_EDGE)/represent/ed_repr_signmag.c \
     $(ECCLESS_EDGE)/represent/ed_repr_twos.c \
+    $(ECCLESS_EDGE)/represent/ed_repr_zigzag.c \
     $(ECCLESS_EDGE)/represent/ed_represent.c \
     $(ECCLESS_EDGE)/detect/ed_detect.c \
     $(ECCLESS_EDGE)/detect/ed_detect_copy.c \
@@ -60,6 +61,7 @@ ECCLESS_FIRMWARE_SRCS_cortex_m4 := \
     $(ECCLESS_EDGE)/represent/ed_repr_optimized.c \
     $(ECCLESS_EDGE)/represent/ed_repr_signmag.c \
     $(ECCLESS_EDGE)/represent/ed_repr_twos.c \
+    $(ECCLESS_EDGE)/represent/ed_repr_zigzag.c \
     $(ECCLESS_EDGE)/represent/ed_represent.c \
     $(ECCLESS_EDGE)/detect/ed_detect.c \
     $(ECCLESS_EDGE)/detect/ed_detect_copy.c \
@@ -111,6 +113,7 @@ ECCLESS_LIBRARY_SRCS_reference := \
     $(ECCLESS_EDGE)/represent/ed_repr_optimized.c \
     $(ECCLESS_EDGE)/represent/ed_repr_signmag.c \
     $(ECCLESS_EDGE)/represent/ed_repr_twos.c \
+    $(ECCLESS_EDGE)/represent/ed_repr_zigzag.c \
     $(ECCLESS_EDGE)/represent/ed_represent.c \
     $(ECCLESS_EDGE)/detect/ed_detect.c \
     $(ECCLESS_EDGE)/detect/ed_detect_copy.c \
@@ -145,6 +148,7 @@ ECCLESS_FIRMWARE_SRCS_reference := \
     $(ECCLESS_EDGE)/represent/ed_repr_optimized.c \
     $(ECCLESS_EDGE)/represent/ed_repr_signmag.c \
     $(ECCLESS_EDGE)/represent/ed_repr_twos.c \
+    $(ECCLESS_EDGE)/represent/ed_repr_zigzag.c \
     $(ECCLESS_EDGE)/represent/ed_represent.c \
     $(ECCLESS_EDGE)/detect/ed_detect.c \
     $(ECCLESS_EDGE)/detect/ed_detect_copy.c \

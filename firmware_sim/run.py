@@ -1,69 +1,17 @@
 #!/usr/bin/env python3
-"""Build the firmware for a board, boot it in QEMU and print what it reports (INFO).
+"""Build the firmware for a board, boot it in QEMU and print what it reports (INFO):
 
-    python firmware_sim/run.py --board qemu-mps2-an386 [--image model.img] [--debug]
+    python firmware_sim/run.py [--board qemu-mps2-an386] [--image model.img] [--debug]
 
-The harness itself is eccless.link.qemu (see firmware_sim/README.md); this is its smallest user.
+The same as `python -m eccless.link.boot`; the harness itself is eccless.link.qemu (see firmware_sim/README.md).
 """
 
-from __future__ import annotations
-
-import argparse
 import sys
-import time
-from pathlib import Path
 
 try:
-    import eccless  # noqa: F401  (installed editable in .venv)
-except ImportError:  # run with a Python that lacks the package: use the source tree
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "host"))
-
-from eccless.firmware.build import build_firmware
-from eccless.protocol import INFO_FLAGS
-from eccless.link.qemu import Qemu
-from eccless.errors import EcclessError
-from eccless.boards import DEFAULT_BOARD
-
-
-def format_info(info: dict) -> list[str]:
-    fw = info["firmware"]
-    flags = [name for name, bit in INFO_FLAGS.items() if info["flags"] >> bit & 1]
-    return [
-        f"board        {info['board']}",
-        f"firmware     {fw >> 16}.{fw >> 8 & 0xFF}.{fw & 0xFF} (build {info['build_id']:08x}), protocol "
-        f"{info['protocol']}, max payload {info['max_payload']} B, flags {', '.join(flags) or '-'}",
-        f"timer        {info['timer_hz']} Hz",
-        f"code         {info['code_base']:#010x} + {info['code_size']:#x}",
-        f"image        {info['image_base']:#010x} + {info['image_size']:#x}, first word {info['image_head']:#010x}",
-        f"ram          {info['ram_base']:#010x} + {info['ram_size']:#x}, free arena {info['arena_base']:#010x}"
-        f" + {info['arena_size']:#x}",
-    ]
-
-
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--board", default=DEFAULT_BOARD, help="board name (boards/*.toml) or path")
-    ap.add_argument("--image", help="model image to load at the board's image base")
-    ap.add_argument("--debug", action="store_true", help="build with the debug commands (FAULT)")
-    ap.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for the reply")
-    args = ap.parse_args(argv)
-    try:
-        fw = build_firmware(args.board, debug=args.debug)
-        print(f"built        {fw.elf.relative_to(Path.cwd()) if fw.elf.is_relative_to(Path.cwd()) else fw.elf}"
-              f" ({fw.sizes}; {len(fw.compiled)} file(s) compiled)")
-        t0 = time.monotonic()
-        with Qemu(fw.board, fw.elf, image=args.image, timeout=args.timeout) as q:
-            info = q.client.info()
-            first = time.monotonic() - t0
-        print("\n".join(format_info(info)))
-        print(f"qemu         launch to UART {q.launch_seconds * 1e3:.0f} ms, to first reply {first * 1e3:.0f} ms")
-    except EcclessError as e:
-        print(f"run.py: {e}", file=sys.stderr)
-        return e.exit_code
-    except KeyboardInterrupt:  # QEMU was stopped by the with block on the way out
-        return 130
-    return 0
-
+    from eccless.link.boot import main
+except ImportError:
+    sys.exit("run.py: the eccless package is not importable: run ./bootstrap, then . .venv/bin/activate")
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -18,7 +18,7 @@ from eccless.channel.prng import (GAMMA, MASK64, WEYL_CACHE, draw_rows, draws, d
                                   strided_draws)
 from eccless.errors import UsageError
 
-pytestmark = pytest.mark.unit
+pytestmark = pytest.mark.fuzz
 
 U64 = np.uint64
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from eccless import represent
 from eccless.channel import ChannelConstants
 from eccless.image.load import read_image
 from eccless.commands.image import corrupt_image, pack_model
@@ -28,7 +29,7 @@ from narrowed_images import pack_narrowed
 
 pytestmark = pytest.mark.golden
 
-REPRS = ("offset", "twos", "signmag", "gray", "hamming", "optimized")
+REPRS = tuple(represent.names())   # every representation of the registry
 RULES = ("none", "parity-lsb", "parity-extra", "range", "parity-lsb+range")
 GENERIC, LUT, COPY, COPY_RANGE, COPY_PARITY = 0, 1, 2, 3, 4
 NO_LUT = 2

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from eccless import represent
 from eccless.firmware.build import build_firmware
 from eccless.link.client import DeviceStatusError
 from eccless.link.qemu import Qemu, missing_tools
@@ -40,7 +41,7 @@ FAST = {  # model -> (representation, rule): the copy, copy_range, copy_parity a
     "digits:lenet": [("twos", "range"), ("offset", "range"), ("twos", "parity-lsb+range"),
                      ("offset", "parity-lsb"), ("hamming", "parity-lsb+range")],
 }
-REPRS = ("offset", "twos", "signmag", "gray", "hamming", "optimized")
+REPRS = tuple(represent.names())   # every representation of the registry
 RULES = ("none", "parity-lsb", "parity-extra", "range", "parity-lsb+range", "parity-extra+range")
 
 

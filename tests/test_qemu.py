@@ -26,6 +26,7 @@ from eccless.boards import DEFAULT_BOARD
 pytestmark = pytest.mark.qemu
 
 BOARD = DEFAULT_BOARD
+ROOT = Path(__file__).resolve().parents[1]
 MISSING = missing_tools()
 
 
@@ -101,6 +102,17 @@ def test_ping_echo_info(qemu, firmware):
     assert (info["ram_base"], info["ram_size"], info["timer_hz"]) == (board.ram.base, board.ram.size, 25_000_000)
     assert info["flags"] == 1 << P.INFO_FLAGS["icount"]
     assert board.ram.base < info["arena_base"] and info["arena_base"] + info["arena_size"] == board.ram.end
+
+
+@pytest.mark.parametrize("script", [["-m", "eccless.link.boot"], [str(ROOT / "firmware_sim" / "run.py")]])
+def test_boot_command_prints_the_boards_info(script, firmware):
+    """python -m eccless.link.boot and its firmware_sim/ alias: build, boot, INFO, and QEMU gone afterwards."""
+    run = subprocess.run([sys.executable, *script, "--board", BOARD], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    board = load_board(BOARD)
+    assert f"board        {board.name}" in run.stdout and f"image        {board.image.base:#010x}" in run.stdout
+    bad = subprocess.run([sys.executable, *script, "--board", "nosuch"], capture_output=True, text=True, timeout=60)
+    assert bad.returncode != 0 and "unknown board 'nosuch'" in bad.stderr and "Traceback" not in bad.stderr
 
 
 def test_garbage_gets_error_replies_and_device_stays_responsive(qemu):

@@ -6,12 +6,13 @@ from math import comb
 import numpy as np
 import pytest
 
+from eccless import represent
 from eccless.errors import UsageError
 from eccless.represent import build, from_params, is_data_derived, name_of, names, stable_id
 
 pytestmark = pytest.mark.unit
 
-FIXED = ["offset", "twos", "signmag", "gray", "hamming"]
+FIXED = [n for n in represent.names() if not represent.is_data_derived(n)]
 WIDE = [17, 20, 24, 31, 32]
 
 
@@ -30,10 +31,10 @@ def popcount(x):
 def test_registry_lists_every_code_with_frozen_ids():
     assert names() == sorted(FIXED + ["optimized"])
     # These numbers are stored in images and compiled into the C decoder: never renumber.
-    frozen = {"offset": 1, "twos": 2, "signmag": 3, "gray": 4, "hamming": 5, "optimized": 6}
+    frozen = {"offset": 1, "twos": 2, "signmag": 3, "gray": 4, "hamming": 5, "optimized": 6, "zigzag": 7}
     assert {name: stable_id(name) for name in names()} == frozen
     assert all(name_of(i) == name for name, i in frozen.items())
-    assert [is_data_derived(name) for name in FIXED] == [False] * 5
+    assert [is_data_derived(name) for name in FIXED] == [False] * 6
     assert is_data_derived("optimized")
 
 
@@ -72,6 +73,17 @@ def test_layouts_match_their_definitions_on_python_ints(n):
     half = 1 << (n - 1)
     assert list(build("signmag", n).encode(index)) == [s if s >= 0 else half | (-s - 1) for s in levels]
     assert list(build("gray", n).encode(index)) == [int(i) ^ (int(i) >> 1) for i in index]
+    assert list(build("zigzag", n).encode(index)) == [2 * s if s >= 0 else -2 * s - 1 for s in levels]
+
+
+@pytest.mark.parametrize("n", [3, 8, 32])
+def test_zigzag_lsb_flip_maps_s_to_minus_s_minus_1_and_keeps_small_levels_low(n):
+    rep = build("zigzag", n)
+    index = edge_and_random(n, count=1000)
+    assert signed(rep.decode(rep.encode(index) ^ np.uint64(1)), n) == [-s - 1 for s in signed(index, n)]
+    half = 1 << (n - 1)
+    small = np.arange(half - 2, half + 2, dtype=np.uint64)       # levels -2, -1, 0, 1
+    assert list(rep.encode(small)) == [3, 1, 0, 2]
 
 
 @pytest.mark.parametrize("n", [3, 8, 32])

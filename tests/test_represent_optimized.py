@@ -6,6 +6,7 @@ import itertools
 import numpy as np
 import pytest
 
+from eccless import represent
 from eccless.analysis.distortion import gaussian_pmf, laplace_pmf, single_flip_distortion
 from eccless.errors import UsageError
 from eccless.represent import build, from_params
@@ -13,7 +14,7 @@ from eccless.represent.optimized import _SwapSearch, design_table, flip_cost, in
 
 pytestmark = pytest.mark.unit
 
-FIXED = ["offset", "twos", "signmag", "gray", "hamming"]
+FIXED = [n for n in represent.names() if not represent.is_data_derived(n)]
 
 
 def objective(rep, pmf):

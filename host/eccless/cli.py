@@ -16,6 +16,7 @@ import numpy as np
 
 from .errors import EcclessError, Interrupted, UsageError
 from .firmware.manifest import VARIANT_ORDER
+from . import represent
 from .boards import DEFAULT_BOARD
 
 
@@ -352,7 +353,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_critical)
 
     p = sub.add_parser("distortion", help="exhaustive single-flip distortion of representations")
-    p.add_argument("--repr", default="offset,twos,signmag,gray,hamming")
+    p.add_argument("--repr", default=",".join(n for n in represent.names() if not represent.is_data_derived(n)),
+                   help="representations (comma list; default: every fixed code)")
     p.add_argument("--n", default="4:16")
     p.add_argument("--pmf", default="uniform", help="uniform, gaussian, or weights:MODEL (a real weight histogram)")
     p.add_argument("--dataset", default=None, help="for weights:FILE models")

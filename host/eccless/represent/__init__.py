@@ -24,6 +24,7 @@ from .offset import OffsetBinary
 from .optimized import Optimized
 from .signmag import SignMagnitude
 from .twos import TwosComplement
+from .zigzag import Zigzag
 
 __all__ = ["Representation", "build", "from_params", "is_data_derived", "name_of", "names", "stable_id"]
 
@@ -41,6 +42,7 @@ REGISTRY.add("signmag", _Entry(3, SignMagnitude))
 REGISTRY.add("gray", _Entry(4, Gray))
 REGISTRY.add("hamming", _Entry(5, HammingOrder))
 REGISTRY.add("optimized", _Entry(6, Optimized))
+REGISTRY.add("zigzag", _Entry(7, Zigzag))
 
 
 def names() -> list[str]:
