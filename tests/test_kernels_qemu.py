@@ -1,8 +1,8 @@
 """The cortex_m4 kernels with their real DSP instructions (SMLAD, SXTB16, SSUB8/SEL, LDRD) on an emulated Cortex-M4.
 
-The host tests run the portable C twins of the DSP helpers; this one builds both variants for mps2-an386 into a
-tiny bare-metal program (its own vector table and linker script, nothing from the firmware), feeds it seeded random
-cases of every op (normal and corrupted parameters) with the expected outputs of the numpy reference, and requires
+The host tests run the portable C twins of the DSP helpers; this one builds both variants for the default QEMU board
+into a tiny bare-metal program (its own vector table and linker script, nothing from the firmware), feeds it seeded
+random cases of every op (normal and corrupted parameters) with the expected outputs of the numpy reference, and requires
 every output byte to match in QEMU. Skipped without arm-none-eabi-gcc or qemu-system-arm.
 """
 
@@ -27,7 +27,9 @@ from test_kernels_golden import KINDS, random_op  # noqa: E402  (the same case g
 pytestmark = pytest.mark.qemu
 
 # the firmware's flags; the test's own start-up and main files define their functions without prototypes
-ARM = [*manifest.cflags("arm", load_board(DEFAULT_BOARD).arch_flags), "-Wno-missing-prototypes", "-nostartfiles"]
+BOARD = load_board(DEFAULT_BOARD)   # a QEMU board with a semihosting exit: its memory map, machine and CPU flags
+ARM = [*manifest.cflags("arm", BOARD.arch_flags), "-Wno-missing-prototypes", "-nostartfiles"]
+QEMU = ["qemu-system-arm", "-M", BOARD.qemu["machine"], "-nographic", "-monitor", "none"]
 HEADER_WORDS = 30
 
 START_C = r"""
@@ -62,13 +64,15 @@ __attribute__((section(".vectors"), used)) void (*const vectors[16])(void) = {
 """
 
 LINK_LD = """
-MEMORY { FLASH (rx) : ORIGIN = 0x0, LENGTH = 4M  RAM (rw) : ORIGIN = 0x20000000, LENGTH = 4M }
+MEMORY { FLASH (rx) : ORIGIN = %(code_base)#x, LENGTH = %(code_size)#x
+         RAM (rw) : ORIGIN = %(ram_base)#x, LENGTH = %(ram_size)#x }
 SECTIONS {
   .text : { KEEP(*(.vectors)) *(.text*) *(.rodata*) } > FLASH
   .bss (NOLOAD) : { *(.bss*) *(COMMON) } > RAM
   _stack_top = ORIGIN(RAM) + LENGTH(RAM);
 }
-"""
+""" % {"code_base": BOARD.code.base, "code_size": BOARD.code.size, "ram_base": BOARD.ram.base,
+       "ram_size": BOARD.ram.size}
 
 # Each case: 30 int32 header words (see emit), then x, w (bytes, padded to words), bias, multipliers, shifts
 # (int32), expected output (bytes, padded).
@@ -219,7 +223,7 @@ def test_kernels_bit_exact_on_cortex_m4(variant, blob_c, tmp_path):
                             str(tmp_path / "main.c"), str(blob_c), *map(str, kh.kernel_sources(variant)), "-o",
                             str(elf)], capture_output=True, text=True)
     assert build.returncode == 0, build.stderr
-    run = subprocess.run(["qemu-system-arm", "-M", "mps2-an386", "-nographic", "-monitor", "none",
+    run = subprocess.run([*QEMU,
                           "-semihosting-config", "enable=on,target=native", "-kernel", str(elf)],
                          capture_output=True, text=True, timeout=120)
     console = run.stdout + run.stderr  # QEMU prints semihosting SYS_WRITE0 on stderr

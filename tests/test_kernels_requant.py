@@ -147,7 +147,7 @@ def test_requant_edges_on_cortex_m4(tmp_path):
                             str(tmp_path / "main.c"), str(tmp_path / "cases.c"),
                             *map(str, kh.kernel_sources("cortex_m4")), "-o", str(elf)], capture_output=True, text=True)
     assert build.returncode == 0, build.stderr
-    run = subprocess.run(["qemu-system-arm", "-M", "mps2-an386", "-nographic", "-monitor", "none",
+    run = subprocess.run([*tq.QEMU,
                           "-semihosting-config", "enable=on,target=native", "-kernel", str(elf)],
                          capture_output=True, text=True, timeout=120)
     console = run.stdout + run.stderr

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from eccless.boards import BOARDS_DIR, load_board
+from eccless.boards import DEFAULT_BOARD, load_board
 from eccless.firmware.boardgen import board_header
 from eccless.firmware.build import build_firmware, sources
 from eccless.protocol import INFO_FLAGS
@@ -22,12 +22,13 @@ if missing_tools():
 
 
 def dwt_board(tmp_path: Path):
-    text = (BOARDS_DIR / "qemu-mps2-an386.toml").read_text()
-    text = text.replace('name = "qemu-mps2-an386"', 'name = "qemu-mps2-an386-dwt-test"')
+    """The default board with its timer swapped for the core's cycle counter."""
+    base = load_board(DEFAULT_BOARD)
+    text = base.path.read_text().replace(f'name = "{base.name}"', f'name = "{base.name}-dwt-test"')
     head, rest = text.split("[timer]", 1)
     rest = rest.split("\n[", 1)[1]
     text = head + '[timer]\nkind = "dwt"\nbase = 0xE0001000\nhz = 25000000\n\n[' + rest
-    path = tmp_path / "qemu-mps2-an386-dwt-test.toml"
+    path = tmp_path / f"{base.name}-dwt-test.toml"
     path.write_text(text)
     return load_board(str(path))
 
@@ -45,7 +46,7 @@ def test_dwt_firmware_in_qemu_reports_no_counter_and_classifies_the_same(tmp_pat
     image = tmp_path / "mlp.img"
     pack_model("digits:mlp", image, testset=40)
     results = {}
-    for b in (board, load_board("qemu-mps2-an386")):
+    for b in (board, load_board(DEFAULT_BOARD)):
         fw = build_firmware(b, out_dir=tmp_path / b.name)
         with Qemu(b, fw.elf, image=image, timeout=60) as q:
             info = q.client.request("INFO")
@@ -55,7 +56,7 @@ def test_dwt_firmware_in_qemu_reports_no_counter_and_classifies_the_same(tmp_pat
     flags, correct, preds, ticks, instructions = results[board.name]
     assert not flags & (1 << INFO_FLAGS["cycles"]) and not flags & (1 << INFO_FLAGS["icount"])
     assert ticks == 0 and instructions == 0
-    ref_flags, ref_correct, ref_preds, ref_ticks, ref_instructions = results["qemu-mps2-an386"]
+    ref_flags, ref_correct, ref_preds, ref_ticks, ref_instructions = results[load_board(DEFAULT_BOARD).name]
     assert ref_flags & (1 << INFO_FLAGS["icount"]) and ref_instructions > 0
     assert (correct, preds) == (ref_correct, ref_preds)
 

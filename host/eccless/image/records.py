@@ -17,6 +17,7 @@ import struct
 from dataclasses import dataclass
 
 from ..errors import ImageError
+from ..storage.formats import FORMATS as NUMBER_FORMATS
 
 MAGIC = b"ECCL"
 VERSION = 2  # 2: the rule byte encodes (parity placement id | range flag) instead of an ordered list of rules
@@ -28,8 +29,8 @@ MAX_TENSORS = 2 * MAX_OPS
 MAX_CHANNELS = 4096
 MAX_META_BYTES = 4 << 20  # a length field can never make a reader allocate more than this
 
-# codes stored in records (never renumber)
-FORMATS = {"float32": 0, "int8": 1, "uniform": 2}
+# codes stored in records (never renumber); number formats come from their registry (storage/formats.py)
+FORMATS = {name: NUMBER_FORMATS.get(name).stable_id for name in NUMBER_FORMATS}
 KINDS = {"dense": 1, "conv2d": 2, "dwconv2d": 3, "maxpool": 4, "avgpool": 5, "reshape": 6, "relu": 7, "relu6": 8}
 ACTS = {"none": 0, "relu": 1, "relu6": 2}
 ROLES = {"weight": 0, "bias": 1}

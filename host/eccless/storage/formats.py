@@ -60,6 +60,7 @@ def _roles(model):
 
 class Float32Format:
     name = "float32"
+    stable_id = 0                           # META.format of an image (never renumbered)
     float_model = True
     quantized = False                       # ops carry no requantization parameters
     raw_words = True                         # may store raw IEEE-754 words (no representation)
@@ -110,6 +111,7 @@ class Int8Format:
     """TFLite int8: symmetric per-channel int8 weights, int32 biases. The model is a quant.QGraph."""
 
     name = "int8"
+    stable_id = 1
     float_model = False
     quantized = True
     raw_words = False
@@ -163,6 +165,7 @@ class UniformFormat:
     """The paper's study format: every tensor uniformly quantized to n bits over its own [min, max]."""
 
     name = "uniform"
+    stable_id = 2
     float_model = True
     quantized = False
     raw_words = False
