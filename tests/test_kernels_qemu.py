@@ -2,8 +2,8 @@
 
 The host tests run the portable C twins of the DSP helpers; this one builds both variants for the default QEMU board
 into a tiny bare-metal program (its own vector table and linker script, nothing from the firmware), feeds it seeded
-random cases of every op (normal and corrupted parameters) with the expected outputs of the numpy reference, and requires
-every output byte to match in QEMU. Skipped without arm-none-eabi-gcc or qemu-system-arm.
+random cases of every op (normal and corrupted parameters) with the expected outputs of the numpy reference, and
+requires every output byte to match in QEMU. Skipped without arm-none-eabi-gcc or qemu-system-arm.
 """
 
 from __future__ import annotations
