@@ -31,13 +31,13 @@ def narrow(lo: np.ndarray, hi: np.ndarray, empty: bool) -> tuple[np.ndarray, np.
     return lo, hi
 
 
-def pack_narrowed(model_spec: str, path: Path, rep: str, rule: str, testset: int = 4) -> Path:
+def pack_narrowed(model_spec: str, path: Path, rep: str, rule: str, testset: int = 4,
+                  board: str = DEFAULT_BOARD) -> Path:
     """pack_model(model_spec, path, repr_name=rep, detect=rule) with narrowed ranges (rule must have +range)."""
     model, data = load_model_and_data(model_spec, None)
     stored = store_model(model, "int8", rep, rule, 8, data.x_train)
     for k, t in enumerate(stored.tensors):
         if t.lo is not None:
             t.lo, t.hi = narrow(t.lo, t.hi, empty=k % 4 >= 2)  # weights and biases of every other op
-    write_bytes(path, pack_image(stored, load_board(DEFAULT_BOARD), (data.x_test[:testset],
-                                                                         data.y_test[:testset])))
+    write_bytes(path, pack_image(stored, load_board(board), (data.x_test[:testset], data.y_test[:testset])))
     return path

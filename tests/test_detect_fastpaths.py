@@ -68,7 +68,7 @@ int main(int argc, char **argv)
     ch.keep_1to0 = strtoull(argv[6], NULL, 10), ch.keep_0to1 = strtoull(argv[7], NULL, 10);
     a.image = image, a.image_size = (size_t)size, a.arena = arena, a.arena_size = sizeof(arena);
     a.flags = (uint32_t)atoi(argv[2]), a.flip_weights = atoi(argv[3]) ? &ch : NULL, a.flip_protected = NULL;
-    a.clock = NULL;
+    a.clock = NULL, a.board = NULL;
     st = ed_model_load(&md, &a, &detail);
     printf("%d %u %u :", (int)st, md.zeroed_parity, md.zeroed_range);
     if (st != ED_LOAD_OK || (f = fopen(argv[8], "wb")) == NULL) {

@@ -82,7 +82,7 @@ def _check(firmware, tmp_path: Path, model: str, rep: str, rule: str, image: Pat
     it (no flip list: the flip-free loops meet real errors)."""
     if image is None:
         image = tmp_path / f"{model.replace(':', '_')}-{rep}-{rule}.img"
-        pack_model(model, image, repr_name=rep, detect=rule, testset=2)
+        pack_model(model, image, repr_name=rep, detect=rule, testset=2, board=firmware.board.name)
     what = f"{model} {rep}/{rule}"
     assert _digests(firmware, image) == _host_digests(image), f"{what} clean"
     for seed in seeds:
@@ -110,14 +110,15 @@ def test_narrowed_ranges_value_for_value(firmware, tmp_path, model):
     """Rejections in clean images too (narrowed_images.py), through the asm loops' failure exits."""
     for rep, rule in (("twos", "range"), ("offset", "range"), ("twos", "parity-lsb+range"),
                       ("offset", "parity-lsb+range"), ("hamming", "parity-lsb+range")):
-        image = pack_narrowed(model, tmp_path / f"narrow-{model.replace(':', '_')}-{rep}-{rule}.img", rep, rule, 2)
+        image = pack_narrowed(model, tmp_path / f"narrow-{model.replace(':', '_')}-{rep}-{rule}.img", rep, rule, 2,
+                              board=firmware.board.name)
         _check(firmware, tmp_path, model, rep, rule, image)
         assert sum(d[5] for d in _host_digests(image)) > 0, f"{image.name}: nothing rejected"
 
 
 def test_digest_rejects_a_bad_op_and_needs_an_image(firmware, tmp_path):
     image = tmp_path / "mlp.img"
-    pack_model("digits:mlp", image, repr_name="twos", detect="range", testset=2)
+    pack_model("digits:mlp", image, repr_name="twos", detect="range", testset=2, board=firmware.board.name)
     with Qemu(firmware.board, firmware.elf, image=image, timeout=60) as q:
         with pytest.raises(DeviceStatusError, match="NO_IMAGE|no valid model image"):
             q.client.request("DIGEST", op=0)

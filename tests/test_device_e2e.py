@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from eccless.boards import DEFAULT_BOARD
 from eccless.channel import ChannelConstants
 from eccless.firmware.build import build_firmware
 from eccless.link.client import DeviceStatusError
@@ -66,10 +67,11 @@ def model_files(tmp_path_factory):
     return {"export": str(out / "mlp.tflite"), "converter": str(out / "converter.tflite")}
 
 
-def _image(tmp_path, model_files, name: str, rep: str, rule: str) -> Path:
+def _image(tmp_path, model_files, name: str, rep: str, rule: str, board: str = DEFAULT_BOARD) -> Path:
     spec, dataset, _, samples = IMAGES[name]
     path = tmp_path / f"{name}-{rep}-{rule}.img"
-    pack_model(model_files.get(spec, spec), path, repr_name=rep, detect=rule, testset=samples, dataset=dataset)
+    pack_model(model_files.get(spec, spec), path, repr_name=rep, detect=rule, testset=samples, dataset=dataset,
+               board=board)
     return path
 
 
@@ -106,7 +108,7 @@ def _trial(dev: ModelDevice, image: Path, ber: float, seed: int, tmp_path, regio
 @pytest.mark.parametrize("name", list(IMAGES))
 def test_device_predictions_equal_the_host_loader(name, firmware, model_files, tmp_path):
     for rep, rule in IMAGES[name][2]:
-        image = _image(tmp_path, model_files, name, rep, rule)
+        image = _image(tmp_path, model_files, name, rep, rule, firmware.board.name)
         with Qemu(firmware.board, firmware.elf, image=image, timeout=60) as q:
             dev = ModelDevice(q.client)      # anything with request(): a Client, a Device
             for ber in (0.0, *BERS):
@@ -126,7 +128,7 @@ def test_device_predictions_equal_the_host_loader(name, firmware, model_files, t
 def test_protected_region_asym_channel_and_decoding_modes(firmware, model_files, tmp_path):
     """Region 'all' (protected on stream 1, repaired by the device's BCH decoder), the asymmetric channel, and
     decoding on the fly / without tables give the same predictions as the host and as the default mode."""
-    image = _image(tmp_path, model_files, "mlp", "hamming", "parity-lsb+range")
+    image = _image(tmp_path, model_files, "mlp", "hamming", "parity-lsb+range", firmware.board.name)
     with Qemu(firmware.board, firmware.elf, image=image, timeout=60) as q:
         dev = ModelDevice(q.client)
         load, pred, _, host, flips, _ = _trial(dev, image, 2e-3, 5, tmp_path, region="all")
@@ -145,7 +147,7 @@ def test_protected_region_asym_channel_and_decoding_modes(firmware, model_files,
 
 
 def test_infer_sample_from_the_host_equals_the_stored_one(firmware, model_files, tmp_path):
-    image = _image(tmp_path, model_files, "converter", "twos", "parity-lsb+range")
+    image = _image(tmp_path, model_files, "converter", "twos", "parity-lsb+range", firmware.board.name)
     img = read_image(image)
     model, _ = img.decode()
     x, _ = img.testset
@@ -160,7 +162,7 @@ def test_infer_sample_from_the_host_equals_the_stored_one(firmware, model_files,
 
 
 def test_run_reports_accuracy_ci_and_costs(firmware, model_files, tmp_path):
-    image = _image(tmp_path, model_files, "mlp", "twos", "parity-lsb")
+    image = _image(tmp_path, model_files, "mlp", "twos", "parity-lsb", firmware.board.name)
     res = run_image(image, board=firmware.board.name, ber=1e-3, seed=40, trials=3, quiet=True)
     host = []
     for t in range(3):
@@ -196,7 +198,7 @@ def test_cli_run_prints_accuracy_and_costs(model_files, tmp_path, capsys):
 
 
 def test_bench_kinds(firmware, model_files, tmp_path):
-    image = _image(tmp_path, model_files, "lenet", "twos", "none")
+    image = _image(tmp_path, model_files, "lenet", "twos", "none", firmware.board.name)
     with Qemu(firmware.board, firmware.elf, image=image, timeout=60) as q:
         c = q.client
         load = c.request("LOAD", flags=0)

@@ -20,7 +20,7 @@ from eccless.link.qemu import Qemu, missing_tools
 from eccless.image.load import parse_image
 from eccless.image.records import META, OP, PROTECTED_OFFSET, TENSOR
 from eccless.commands.image import pack_model
-from eccless.boards import DEFAULT_BOARD
+from eccless.boards import DEFAULT_BOARD, boards_with, load_board
 
 pytestmark = pytest.mark.qemu
 if missing_tools():
@@ -41,9 +41,9 @@ def mlp_image(tmp_path_factory):
     return path.read_bytes()
 
 
-def _load_error(elf, image: bytes, **qemu) -> DeviceStatusError:
+def _load_error(elf, image: bytes, board=BOARD, **qemu) -> DeviceStatusError:
     """LOAD's error on this image; the device must still answer PING and INFO afterwards."""
-    with Qemu(BOARD, elf, image=image, timeout=30, **qemu) as q:
+    with Qemu(board, elf, image=image, timeout=30, **qemu) as q:
         with pytest.raises(DeviceStatusError) as e:
             q.client.request("LOAD", flags=0)
         q.client.ping()
@@ -69,7 +69,7 @@ def test_protected_region_beyond_repair(firmware, mlp_image, tmp_path, capsys):
     e = _load_error(firmware.elf, bytes(bad))
     assert e.status == "ERR_IMAGE" and e.detail == P.IMAGE_ERROR_CODES["ECC_UNCORRECTABLE"]
     assert "protected region beyond repair" in str(e)
-    _cli_fails(tmp_path, bytes(bad), capsys, "LOAD failed: protected region beyond repair")
+    _cli_fails(tmp_path, bytes(bad), capsys, "protected region beyond repair")   # the host says it before LOAD
 
 
 def test_unknown_representation_id_in_resealed_metadata(firmware, mlp_image, tmp_path, capsys):
@@ -83,7 +83,7 @@ def test_unknown_representation_id_in_resealed_metadata(firmware, mlp_image, tmp
     assert "corrupted tensor record 2: unknown representation id" in str(e)
     with pytest.raises(Exception, match="unknown representation id 9"):
         parse_image(bad)                                 # the host loader refuses it too
-    _cli_fails(tmp_path, bad, capsys, "corrupted tensor record 2")
+    _cli_fails(tmp_path, bad, capsys, "unknown representation id 9")          # the host says it before LOAD
 
 
 def test_model_too_large_for_the_arena(mlp_image, tmp_path):
@@ -154,3 +154,22 @@ def test_fuzz_mutated_images_in_qemu(firmware, mlp_image):
 def test_fuzz_1000_mutated_images_in_qemu(firmware, mlp_image):
     seen = _fuzz_qemu(firmware.elf, mlp_image, 1000, seed=8)
     assert sum(seen.values()) == 1000
+
+
+def test_image_for_another_board_is_refused_by_run_and_by_the_loader(mlp_image, tmp_path, capsys):
+    """run refuses before any device is involved, naming both boards; the firmware's LOAD refuses too (a device
+    given by URL, or an image flashed by hand)."""
+    others = [b for b in boards_with("qemu") if b != load_board(BOARD).name]
+    board_file = tmp_path / "twin.toml"                  # a second QEMU board even where only one is committed
+    board_file.write_text(load_board(BOARD).path.read_text().replace(f'name = "{load_board(BOARD).name}"',
+                                                                      'name = "twin-board"'))
+    other = load_board(others[0] if others else str(board_file))
+    path = tmp_path / "mlp.img"
+    path.write_bytes(mlp_image)                          # packed for BOARD
+    code = cli.main(["run", str(path), "--board", str(other.path)])
+    err = capsys.readouterr().err.strip()
+    assert code != 0 and len(err.splitlines()) == 1, err
+    assert f"was packed for board '{load_board(BOARD).name}', not '{other.name}'" in err, err
+    fw = build_firmware(other)
+    e = _load_error(fw.elf, mlp_image, board=other)
+    assert e.status == "ERR_IMAGE" and e.detail == P.IMAGE_ERROR_CODES["BOARD"] and "another board" in str(e)

@@ -69,7 +69,7 @@ int main(void)
         ch.seed = seed, ch.stream = 0, ch.k_q32 = k, ch.keep_1to0 = k10, ch.keep_0to1 = k01;
         a.image = image, a.image_size = (size_t)size, a.arena = arena;
         a.arena_size = arena_bytes < sizeof(arena) ? arena_bytes : sizeof(arena);
-        a.flags = flags, a.flip_weights = inject ? &ch : NULL, a.flip_protected = NULL, a.clock = NULL;
+        a.flags = flags, a.flip_weights = inject ? &ch : NULL, a.flip_protected = NULL, a.clock = NULL, a.board = NULL;
         st = ed_model_load(&md, &a, &detail);
         printf("%%d %%u", (int)st, detail);
         if (st == ED_LOAD_OK) {

@@ -43,10 +43,10 @@ def test_dwt_board_links_the_cycle_counter_and_counts_no_instructions(tmp_path):
 
 def test_dwt_firmware_in_qemu_reports_no_counter_and_classifies_the_same(tmp_path):
     board = dwt_board(tmp_path)
-    image = tmp_path / "mlp.img"
-    pack_model("digits:mlp", image, testset=40)
     results = {}
     for b in (board, load_board(DEFAULT_BOARD)):
+        image = tmp_path / f"mlp-{b.name}.img"              # packed for each board: LOAD refuses another's
+        pack_model("digits:mlp", image, testset=40, board=str(b.path))
         fw = build_firmware(b, out_dir=tmp_path / b.name)
         with Qemu(b, fw.elf, image=image, timeout=60) as q:
             info = q.client.request("INFO")

@@ -46,6 +46,7 @@ ed_status_t ed_state_load(uint32_t flags, ed_response_t *rsp)
     args.flip_weights = (ed_armed & 1u) ? &ed_inject[0] : 0;
     args.flip_protected = (ed_armed & 2u) ? &ed_inject[1] : 0;
     args.clock = ed_timer_ticks;
+    args.board = ED_BOARD_NAME;
     st = ed_model_load(&ed_model, &args, &detail);
     rsp->detail = detail;
     switch (st) {

@@ -68,10 +68,12 @@
 #define ED_LOAD_ERR_TESTSET_CRC 31u /* test set region CRC mismatch */
 #define ED_LOAD_ERR_QUANT 32u /* opN: quantization parameters out of range (zero point, clamp or shift) */
 #define ED_LOAD_ERR_CLASSES 33u /* corrupted metadata: the last op's outputs differ from num_classes */
+#define ED_LOAD_ERR_BOARD 34u /* image packed for another board (META.board differs from the firmware's board) */
 
 /* superblock: Where everything is; stored SUPER_COPIES times, read by bitwise majority. */
 #define ED_IMG_SUPERBLOCK_SIZE 32u
 #define ED_IMG_SUPERBLOCK_MAGIC 0u /* 4s   b'ECCL' */
+#define ED_IMG_SUPERBLOCK_MAGIC_LEN 4u
 #define ED_IMG_SUPERBLOCK_VERSION 4u /* H    format version (KNOWN_VERSIONS) */
 #define ED_IMG_SUPERBLOCK_FLAGS 6u /* H    bit 0: a test set region is present */
 #define ED_IMG_SUPERBLOCK_META_LEN 8u /* I    bytes of protected payload (before ECC) */
@@ -84,6 +86,7 @@
 /* meta: Model header: the first record of the protected payload. */
 #define ED_IMG_META_SIZE 96u
 #define ED_IMG_META_NAME 0u /* 24s  model name, NUL-padded UTF-8 */
+#define ED_IMG_META_NAME_LEN 24u
 #define ED_IMG_META_FORMAT 24u /* B    number format: 0 float32, 1 int8, 2 uniform */
 #define ED_IMG_META_N 25u /* B    bits per parameter of the format (32, 8, or uniform n) */
 #define ED_IMG_META_RULE 26u /* B    detection rule: parity placement id (bits 0-3, 0 = none) | 0x10 range check */
@@ -100,6 +103,7 @@
 #define ED_IMG_META_TESTSET_CRC32 64u /* I    CRC-32 of the test set region */
 #define ED_IMG_META_PAGE 68u /* I    alignment of the sections (the board's flash page) */
 #define ED_IMG_META_BOARD 72u /* 24s  board the image was laid out for, NUL-padded */
+#define ED_IMG_META_BOARD_LEN 24u
 
 /* op: One op of the sequential graph. */
 #define ED_IMG_OP_SIZE 60u

@@ -49,6 +49,21 @@ static uint32_t flip_protected(const ed_channel_params_t *ch, uint8_t *buf, uint
     return n;
 }
 
+/* The image's NUL-padded board field (ED_IMG_META_BOARD_LEN bytes) names `board`. */
+static int board_matches(const uint8_t *field, const char *board)
+{
+    uint32_t i;
+    for (i = 0; i < ED_IMG_META_BOARD_LEN; i++) {
+        if (field[i] != (uint8_t)board[i]) {
+            return 0;
+        }
+        if (board[i] == '\0') {
+            return 1;
+        }
+    }
+    return board[i] == '\0'; /* a name of exactly the field's length is stored without a NUL */
+}
+
 static ed_load_status_t read_superblock(ed_model_t *md, const ed_load_args_t *a, uint8_t *head, uint32_t *detail)
 {
     uint8_t copies[ED_IMG_PROTECTED_OFFSET];
@@ -418,6 +433,9 @@ ed_load_status_t ed_loader_parse(ed_model_t *md, const ed_load_args_t *a, uint32
     if ((meta[ED_IMG_META_RULE] & ~ED_RULE_KNOWN_BITS) != 0u ||
         (meta[ED_IMG_META_RULE] & ED_RULE_PLACEMENT_MASK) >= ED_PLACEMENT_COUNT) {
         return FAIL(0, ED_LOAD_ERR_RULE);
+    }
+    if (a->board != NULL && !board_matches(meta + ED_IMG_META_BOARD, a->board)) {
+        return FAIL(0, ED_LOAD_ERR_BOARD);
     }
     if (meta[ED_IMG_META_FORMAT] != ED_IMG_FORMAT_INT8) {
         *detail = meta[ED_IMG_META_FORMAT];

@@ -138,6 +138,7 @@ typedef struct {
     const ed_channel_params_t *flip_weights;   /* channel for the weight region (stream as given), or NULL */
     const ed_channel_params_t *flip_protected; /* channel for superblock + protected blob, or NULL */
     ed_clock_fn clock;         /* times the decode pass; may be NULL */
+    const char *board;         /* the board this code runs on: an image packed for another is refused; NULL: any */
 } ed_load_args_t;
 
 /* Parse, repair, decode and detect; on success model->loaded = 1. *detail explains a failure. */

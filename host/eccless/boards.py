@@ -8,6 +8,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import board_schema
 from .errors import UsageError
 
 BOARDS_DIR = Path(__file__).resolve().parents[2] / "boards"
@@ -41,40 +42,60 @@ class Board:
     qemu: dict | None
     capabilities: dict = field(default_factory=dict)
     path: Path | None = None
+    part: str = ""
+    medium: str = "raw-flash"   # what the loader reads: "raw-flash" (errors are real) or "ram" (injected only)
+    flash: dict = field(default_factory=dict)   # erase_value, sectors, erase_cycles where the file gives them
+    standin: str | None = None  # the QEMU board that proves this board's drivers in CI
 
     def has(self, capability: str) -> bool:
         return bool(self.capabilities.get(capability, False))
 
+    @property
+    def errors_are_real(self) -> bool:
+        """True when the image medium has no ECC and is not RAM: the loader sees real bit errors."""
+        return self.medium == "raw-flash"
 
-def _region(doc: dict, name: str, path: Path) -> Region:
-    try:
-        r = doc["memory"][name]
-        region = Region(int(r["base"]), int(r["size"]), int(r.get("page", 1)))
-    except (KeyError, TypeError, ValueError):
-        raise UsageError(f"board file {path}: [memory.{name}] needs integer base and size") from None
+
+def _region(doc: dict, name: str, where: str) -> Region:
+    r = doc["memory"][name]
+    region = Region(r["base"], r["size"], r.get("page", 1))
     if region.size <= 0 or region.page <= 0 or region.base % region.page:
-        raise UsageError(f"board file {path}: [memory.{name}] has a bad size, page or alignment")
+        raise UsageError(f"{where}: [memory.{name}] has a bad size, page or alignment")
     return region
 
 
-def load_board(name_or_path: str) -> Board:
+def board_path(name_or_path: str) -> Path:
+    """A board name (boards/<name>.toml) or a path to a board file."""
     path = Path(name_or_path)
-    if path.suffix != ".toml":
+    if path.suffix != ".toml" and "/" not in name_or_path:
         path = BOARDS_DIR / f"{name_or_path}.toml"
-    if not path.exists():
-        raise UsageError(f"unknown board {name_or_path!r} (known: {', '.join(board_names())})")
+    if not path.is_file():
+        raise UsageError(f"unknown board {name_or_path!r} (known: {', '.join(board_names())}; or a path to a "
+                         f"board file)")
+    return path
+
+
+def load_board(name_or_path: "str | Board") -> Board:
+    """The board named (boards/<name>.toml) or at a path, validated against board_schema (one-line errors)."""
+    if isinstance(name_or_path, Board):
+        return name_or_path
+    path = board_path(str(name_or_path))
+    where = f"board file {path}"
     try:
         doc = tomllib.loads(path.read_text())
-        b = doc["board"]
-        board = Board(b["name"], b.get("description", ""), b["cpu"], tuple(b.get("arch_flags", ())),
-                      _region(doc, "code", path), _region(doc, "image", path), _region(doc, "ram", path),
-                      dict(doc.get("uart", {})), dict(doc.get("timer", {})), doc.get("qemu"),
-                      dict(doc.get("capabilities", {})), path)
-    except (tomllib.TOMLDecodeError, KeyError) as e:
-        raise UsageError(f"board file {path}: {e.__class__.__name__}: {e}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as e:
+        raise UsageError(f"{where}: {e.__class__.__name__}: {e}") from None
+    board_schema.validate(doc, where)
+    b, image = doc["board"], doc["memory"]["image"]
+    board = Board(b["name"], b.get("description", ""), b["cpu"], tuple(b["arch_flags"]),
+                  _region(doc, "code", where), _region(doc, "image", where), _region(doc, "ram", where),
+                  dict(doc["uart"]), dict(doc["timer"]), doc.get("qemu"), dict(doc.get("capabilities", {})), path,
+                  b.get("part", ""), image.get("medium", "raw-flash"),
+                  {k: image[k] for k in ("erase_value", "sectors", "erase_cycles") if k in image},
+                  doc.get("standin", {}).get("board"))
     regions = sorted([board.code, board.image, board.ram], key=lambda r: r.base)
     if any(a.end > b.base for a, b in zip(regions, regions[1:])):
-        raise UsageError(f"board file {path}: memory regions overlap")
+        raise UsageError(f"{where}: memory regions overlap")
     return board
 
 

@@ -28,6 +28,7 @@ from eccless.sweep.stats import mean_ci
 from eccless.link.backends import Device, open_device
 from eccless.protocol import EVAL_MAX_PREDICTIONS, EVAL_REPORTS, INFO_FLAGS, INJECT_REGIONS, LOAD_FLAGS
 from eccless.boards import DEFAULT_BOARD
+from eccless.image.load import read_image
 
 EVAL_CHUNK = 500          # samples per EVAL request: bounded time per reply even for a CNN
 EVAL_TIMEOUT = 300.0      # seconds for one chunk: generous, a chunk of a small CNN takes about a second
@@ -96,7 +97,19 @@ def _device_spec(board: str | None, device: str | None) -> str:
     b = load_board(board or DEFAULT_BOARD)
     if not b.qemu:
         raise UsageError(f"board {b.name} cannot run in QEMU: give --device serial:PORT for the flashed board")
-    return f"qemu:{b.name}"
+    return f"qemu:{b.path}"          # the file itself, so a board given as a path works too
+
+
+def packed_for(path: Path) -> str:
+    """The board an image was packed for (its META.board), after the host loader has checked the whole image:
+    a truncated or corrupted file gets the host's precise message before any device is involved."""
+    return read_image(path).meta["board"].rstrip(b"\0").decode("utf-8", "replace")
+
+
+def check_board(path: Path, image_board: str, board: str) -> None:
+    if image_board != board:
+        raise UsageError(f"{path} was packed for board {image_board!r}, not {board!r}: pack it again with "
+                         f"--board {board}")
 
 
 def run_image(image, *, board: str | None = DEFAULT_BOARD, device: str | None = None, ber: float = 0.0,
@@ -114,12 +127,16 @@ def run_image(image, *, board: str | None = DEFAULT_BOARD, device: str | None = 
         raise UsageError(f"--seed {seed} with {trials} trials leaves the 64-bit seed range")
     constants = channel_constants(channel, ber) if ber else None
     spec = _device_spec(board, device)
+    image_board = packed_for(path)
+    if not device:
+        check_board(path, image_board, load_board(board or DEFAULT_BOARD).name)
     options = {"image": str(path), "timeout": 10.0}
     if spec.startswith("qemu") and variant:
         options["variant"] = variant
     with open_device(spec, **options) as dev:
         model = ModelDevice(dev)
         info = dev.info()
+        check_board(path, image_board, info["board"])     # the firmware's own board name
         trial_rows, preds = [], []
         for t in progress(range(trials if ber else 1), total=trials if ber else 1, desc="trials", quiet=quiet):
             model.inject("clear")

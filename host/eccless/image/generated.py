@@ -48,6 +48,8 @@ def c_header() -> str:
         lines.append(f"#define ED_IMG_{r}_SIZE {rec.size}u")
         for f, off in rec.offsets():
             lines.append(f"#define ED_IMG_{r}_{f.name.upper()} {off}u /* {f.code:<4} {f.doc} */")
+            if f.code.endswith("s"):        # byte strings: their length too
+                lines.append(f"#define ED_IMG_{r}_{f.name.upper()}_LEN {struct.calcsize('<' + f.code)}u")
         lines.append("")
     lines.append("#endif /* ED_IMAGE_FORMAT_H */")
     return "\n".join(lines) + "\n"

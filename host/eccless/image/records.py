@@ -72,6 +72,7 @@ LOAD_ERRORS = {
     31: ("TESTSET_CRC", "test set region CRC mismatch"),
     32: ("QUANT", "op{index}: quantization parameters out of range (zero point, clamp or shift)"),
     33: ("CLASSES", "corrupted metadata: the last op's outputs differ from num_classes"),
+    34: ("BOARD", "image packed for another board (META.board differs from the firmware's board)"),
 }
 
 

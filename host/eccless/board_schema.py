@@ -1,0 +1,100 @@
+"""The schema of a board file (boards/<name>.toml), checked field by field so that a bad file is one line naming
+the table and key: `board file F: [uart] base: expected an integer, got 'abc'`. Unknown tables and keys are
+refused too (a misspelt key would otherwise be ignored silently).
+
+A board file says what the code needs and nothing it can derive:
+
+    [board]          name, description, part (the MCU), cpu (the port: cortex-m*), arch_flags (gcc -mcpu ...)
+    [memory.code]    base, size                       where the firmware is linked
+    [memory.image]   base, size, page                 where the model image sits, read with ECC off
+                     medium                           "raw-flash": errors the loader sees are real (no ECC);
+                                                      "ram": RAM-backed (QEMU), errors are injected only
+                     erase_value, sectors, erase_cycles   flash erase byte, sector sizes, rated erase cycles
+    [memory.ram]     base, size
+    [uart]           kind (edge/drivers/ed_uart_<kind>.c), base; baud, clock_hz, pins, bauddiv as the kind needs
+    [timer]          kind (edge/drivers/ed_timer_<kind>.c), base, hz
+    [qemu]           machine, cpu, icount_shift, serial (which -serial the console is: 0 = the first), args
+    [capabilities]   semihosting, cycle_counter, fpu, dsp, mve, unaligned (booleans; absent = false)
+    [standin]        board: the QEMU board whose run proves this board's drivers in CI (real boards only)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .errors import UsageError
+
+INT, STR, BOOL, STRS, INTS = "an integer", "a string", "true or false", "a list of strings", "a list of integers"
+
+# table -> {key: (kind, required)}; a table of None fields is optional as a whole when `OPTIONAL_TABLES` says so
+TABLES: dict[str, dict[str, tuple[str, bool]]] = {
+    "board": {"name": (STR, True), "description": (STR, False), "part": (STR, False), "cpu": (STR, True),
+              "arch_flags": (STRS, True)},
+    "memory.code": {"base": (INT, True), "size": (INT, True)},
+    "memory.image": {"base": (INT, True), "size": (INT, True), "page": (INT, False), "medium": (STR, False),
+                     "erase_value": (INT, False), "sectors": (INTS, False), "erase_cycles": (INT, False)},
+    "memory.ram": {"base": (INT, True), "size": (INT, True)},
+    "uart": {"kind": (STR, True), "base": (INT, True), "baud": (INT, False), "clock_hz": (INT, False),
+             "pins": (STR, False), "bauddiv": (INT, False)},
+    "timer": {"kind": (STR, True), "base": (INT, True), "hz": (INT, True)},
+    "qemu": {"machine": (STR, True), "cpu": (STR, False), "icount_shift": (INT, False), "serial": (INT, False),
+             "args": (STRS, False)},
+    "capabilities": {k: (BOOL, False) for k in ("semihosting", "cycle_counter", "fpu", "dsp", "mve", "unaligned")},
+    "standin": {"board": (STR, True)},
+}
+OPTIONAL_TABLES = ("qemu", "capabilities", "standin")
+MEDIA = ("raw-flash", "ram")
+
+
+def _is(kind: str, value: Any) -> bool:
+    if kind == INT:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == STR:
+        return isinstance(value, str)
+    if kind == BOOL:
+        return isinstance(value, bool)
+    inner = str if kind == STRS else int
+    return isinstance(value, list) and all(isinstance(v, inner) and not isinstance(v, bool) for v in value)
+
+
+def _table(doc: dict, dotted: str):
+    node: Any = doc
+    for part in dotted.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def validate(doc: dict, where: str) -> None:
+    """Raise a one-line UsageError naming the first bad table or field of a parsed board file."""
+    known_top = {t.split(".")[0] for t in TABLES}
+    for key in doc:
+        if key not in known_top:
+            raise UsageError(f"{where}: unknown table [{key}] (known: {', '.join(sorted(known_top))})")
+    memory = doc.get("memory", {})
+    if isinstance(memory, dict):
+        for key in memory:
+            if f"memory.{key}" not in TABLES:
+                raise UsageError(f"{where}: unknown table [memory.{key}] (known: code, image, ram)")
+    for name, fields in TABLES.items():
+        table = _table(doc, name)
+        if table is None:
+            if name in OPTIONAL_TABLES:
+                continue
+            raise UsageError(f"{where}: missing table [{name}]")
+        if not isinstance(table, dict):
+            raise UsageError(f"{where}: [{name}] must be a table")
+        for key in table:
+            if key not in fields:
+                raise UsageError(f"{where}: [{name}] unknown key {key!r} (known: {', '.join(fields)})")
+        for key, (kind, required) in fields.items():
+            if key not in table:
+                if required:
+                    raise UsageError(f"{where}: [{name}] {key}: missing (needs {kind})")
+                continue
+            if not _is(kind, table[key]):
+                raise UsageError(f"{where}: [{name}] {key}: expected {kind}, got {table[key]!r}")
+    medium = _table(doc, "memory.image").get("medium", "raw-flash")
+    if medium not in MEDIA:
+        raise UsageError(f"{where}: [memory.image] medium: expected one of {', '.join(MEDIA)}, got {medium!r}")
