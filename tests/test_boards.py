@@ -73,3 +73,17 @@ def test_unknown_board_lists_the_known_ones(tmp_path):
         load_board(str(tmp_path / "missing.toml"))
     with pytest.raises(UsageError, match="unknown board"):
         load_board(str(tmp_path))           # a directory is not a board file
+
+
+@pytest.mark.parametrize("name", [n for n in board_names() if load_board(n).qemu is None])
+def test_a_real_boards_standin_runs_its_drivers_and_layout(name):
+    """What CI runs for a real board: its stand-in compiles the same UART and timer drivers for the same CPU port
+    and lays out code, image and RAM the same way; only clocks, semihosting and the medium may differ."""
+    real = load_board(name)
+    stand = load_board(real.standin)
+    assert stand.qemu is not None and not real.has("semihosting")
+    assert (stand.uart["kind"], stand.uart["base"], stand.timer["kind"], stand.timer["base"]) == \
+        (real.uart["kind"], real.uart["base"], real.timer["kind"], real.timer["base"])
+    assert (stand.cpu, stand.arch_flags, stand.init) == (real.cpu, real.arch_flags, real.init)
+    assert (stand.code, stand.image, stand.ram, stand.stack) == (real.code, real.image, real.ram, real.stack)
+    assert variant_for(stand) == variant_for(real)

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from eccless.boards import load_board
+from eccless.boards import board_names, load_board
 from eccless.firmware import build as B
 from eccless.firmware.boardgen import board_header, instructions_per_tick, linker_script
 from eccless.errors import DeviceError, UsageError
@@ -53,7 +53,7 @@ def test_missing_toolchain_names_the_apt_command(monkeypatch):
 
 def test_unknown_driver_kind_and_port(tmp_path):
     board = load_board(BOARD)
-    with pytest.raises(UsageError, match="no uart driver for kind 'pl011' \\(known: cmsdk\\)"):
+    with pytest.raises(UsageError, match="no uart driver for kind 'pl011' \\(known: cmsdk, stm32\\)"):
         B.sources(replace(board, uart={**board.uart, "kind": "pl011"}))
     with pytest.raises(UsageError, match="no firmware port for cpu 'riscv32'"):
         B.sources(replace(board, cpu="riscv32"))
@@ -101,3 +101,15 @@ def test_kernel_variant_is_compiled_with_the_firmware_flags():
             "detect__reference__ed_detect_words.c.o"} <= objects
     with pytest.raises(UsageError, match="unknown ISA variant 'fast'"):
         B.build_firmware(BOARD, variant="fast")
+
+
+@needs_gcc
+@pytest.mark.parametrize("name", board_names())
+def test_every_board_builds_and_fits(name):
+    """Compiled, linked and size-checked for every board file, real boards included (no board needed)."""
+    board = load_board(name)
+    fw = B.build_firmware(board)
+    assert fw.sizes.text <= board.code.size
+    assert fw.sizes.data + fw.sizes.bss + fw.sizes.stack < board.ram.size
+    header = (fw.elf.parent / "ed_board.h").read_text()
+    assert f"#define ED_HAS_SEMIHOSTING {int(board.has('semihosting'))}" in header

@@ -4,13 +4,15 @@ refused too (a misspelt key would otherwise be ignored silently).
 
 A board file says what the code needs and nothing it can derive:
 
-    [board]          name, description, part (the MCU), cpu (the port: cortex-m*), arch_flags (gcc -mcpu ...)
+    [board]          name, description, part (the MCU), cpu (the port: cortex-m*), arch_flags (gcc -mcpu ...),
+                     init: register writes [address, mask, value] applied at reset before any driver runs
+                     (clock enables, pin functions), as read-modify-write
     [memory.code]    base, size                       where the firmware is linked
     [memory.image]   base, size, page                 where the model image sits, read with ECC off
                      medium                           "raw-flash": errors the loader sees are real (no ECC);
                                                       "ram": RAM-backed (QEMU), errors are injected only
                      erase_value, sectors, erase_cycles   flash erase byte, sector sizes, rated erase cycles
-    [memory.ram]     base, size
+    [memory.ram]     base, size, stack (bytes; default 64 KB)
     [uart]           kind (edge/drivers/ed_uart_<kind>.c), base; baud, clock_hz, pins, bauddiv as the kind needs
     [timer]          kind (edge/drivers/ed_timer_<kind>.c), base, hz
     [qemu]           machine, cpu, icount_shift, serial (which -serial the console is: 0 = the first), args
@@ -25,15 +27,16 @@ from typing import Any
 from .errors import UsageError
 
 INT, STR, BOOL, STRS, INTS = "an integer", "a string", "true or false", "a list of strings", "a list of integers"
+WRITES = "a list of [address, mask, value] integer triples"
 
 # table -> {key: (kind, required)}; a table of None fields is optional as a whole when `OPTIONAL_TABLES` says so
 TABLES: dict[str, dict[str, tuple[str, bool]]] = {
     "board": {"name": (STR, True), "description": (STR, False), "part": (STR, False), "cpu": (STR, True),
-              "arch_flags": (STRS, True)},
+              "arch_flags": (STRS, True), "init": (WRITES, False)},
     "memory.code": {"base": (INT, True), "size": (INT, True)},
     "memory.image": {"base": (INT, True), "size": (INT, True), "page": (INT, False), "medium": (STR, False),
                      "erase_value": (INT, False), "sectors": (INTS, False), "erase_cycles": (INT, False)},
-    "memory.ram": {"base": (INT, True), "size": (INT, True)},
+    "memory.ram": {"base": (INT, True), "size": (INT, True), "stack": (INT, False)},
     "uart": {"kind": (STR, True), "base": (INT, True), "baud": (INT, False), "clock_hz": (INT, False),
              "pins": (STR, False), "bauddiv": (INT, False)},
     "timer": {"kind": (STR, True), "base": (INT, True), "hz": (INT, True)},
@@ -53,6 +56,8 @@ def _is(kind: str, value: Any) -> bool:
         return isinstance(value, str)
     if kind == BOOL:
         return isinstance(value, bool)
+    if kind == WRITES:
+        return isinstance(value, list) and all(isinstance(w, list) and len(w) == 3 and _is(INTS, w) for w in value)
     inner = str if kind == STRS else int
     return isinstance(value, list) and all(isinstance(v, inner) and not isinstance(v, bool) for v in value)
 

@@ -46,6 +46,8 @@ class Board:
     medium: str = "raw-flash"   # what the loader reads: "raw-flash" (errors are real) or "ram" (injected only)
     flash: dict = field(default_factory=dict)   # erase_value, sectors, erase_cycles where the file gives them
     standin: str | None = None  # the QEMU board that proves this board's drivers in CI
+    init: tuple = ()            # (address, mask, value) register writes at reset
+    stack: int | None = None    # stack bytes, when the file sets them
 
     def has(self, capability: str) -> bool:
         return bool(self.capabilities.get(capability, False))
@@ -92,7 +94,8 @@ def load_board(name_or_path: "str | Board") -> Board:
                   dict(doc["uart"]), dict(doc["timer"]), doc.get("qemu"), dict(doc.get("capabilities", {})), path,
                   b.get("part", ""), image.get("medium", "raw-flash"),
                   {k: image[k] for k in ("erase_value", "sectors", "erase_cycles") if k in image},
-                  doc.get("standin", {}).get("board"))
+                  doc.get("standin", {}).get("board"), tuple(tuple(w) for w in b.get("init", ())),
+                  doc["memory"]["ram"].get("stack"))
     regions = sorted([board.code, board.image, board.ram], key=lambda r: r.base)
     if any(a.end > b.base for a, b in zip(regions, regions[1:])):
         raise UsageError(f"{where}: memory regions overlap")

@@ -58,10 +58,24 @@ static void ed_stack_guard(void)
     ED_MPU_CTRL = ED_MPU_CTRL_ENABLE;
 }
 
+/* The board file's register writes (clock enables, pin functions), before any driver touches its peripheral. */
+static void ed_board_init(void)
+{
+#if ED_BOARD_INIT_COUNT > 0
+    static const uint32_t writes[][3] = ED_BOARD_INIT;
+    uint32_t i;
+    for (i = 0; i < ED_BOARD_INIT_COUNT; i++) {
+        ED_REG(writes[i][0]) = (ED_REG(writes[i][0]) & ~writes[i][1]) | (writes[i][2] & writes[i][1]);
+    }
+    ed_barrier();
+#endif
+}
+
 void ed_reset_handler(void)
 {
     uint32_t *src = _ed_data_load;
     uint32_t *dst = _ed_data_start;
+    ed_board_init();
     if (ED_HAS_FPU) {
         ED_SCB_CPACR |= ED_CPACR_CP10_CP11;
         ed_barrier();

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from eccless import board_schema
 from eccless.boards import Board
 from eccless.errors import UsageError
 
@@ -45,7 +46,7 @@ def _require(board: Board, table: dict, key: str, what: str) -> int:
 def board_header(board: Board, *, debug: bool = False, stack_size: int = DEFAULT_STACK, arena_size: int = 0) -> str:
     ipt = instructions_per_tick(board)
     irqs = DEFAULT_IRQS
-    caps = sorted(k for k, v in board.capabilities.items() if isinstance(v, bool))
+    caps = sorted(board_schema.TABLES["capabilities"])      # every capability, 0 where the file leaves it out
     name = board.name.replace("\\", "\\\\").replace('"', '\\"')
     source = board.path.name if board.path else board.name
     lines = [
@@ -72,7 +73,13 @@ def board_header(board: Board, *, debug: bool = False, stack_size: int = DEFAULT
         f"#define ED_IRQ_COUNT {irqs}",
         f"#define ED_IRQ_VECTORS(v) {', '.join(['v'] * irqs)}",
         f"#define ED_DEBUG_COMMANDS {int(debug)}",
-        *(f"#define ED_HAS_{cap.upper()} {int(board.capabilities[cap])}" for cap in caps),
+        *(f"#define ED_HAS_{cap.upper()} {int(board.has(cap))}" for cap in caps),
+        f"#define ED_UART_BAUD {int(board.uart.get('baud', 115200))}u",
+        f"#define ED_UART_CLOCK_HZ {int(board.uart.get('clock_hz', 0))}u",
+        "/* register writes at reset, before any driver: {address, mask, value}, read-modify-write */",
+        f"#define ED_BOARD_INIT_COUNT {len(board.init)}u",
+        "#define ED_BOARD_INIT {" + (", ".join(f"{{{_hex(a)}u, {_hex(m)}u, {_hex(v)}u}}" for a, m, v in board.init)
+                                     or "{0u, 0u, 0u}") + "}",
         "",
         "#endif /* ED_BOARD_H */",
         "",

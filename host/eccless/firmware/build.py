@@ -139,7 +139,7 @@ def _sizes(elf: Path) -> Sizes:
 
 
 def build_firmware(board: str | Board, *, debug: bool = False, out_dir: Path | None = None,
-                   stack_size: int = DEFAULT_STACK, variant: str | None = None,
+                   stack_size: int | None = None, variant: str | None = None,
                    arena_size: int | None = None) -> Firmware:
     """Build (incrementally) and return the Firmware. variant: the ISA variant of the manifest ("reference",
     "cortex_m4"; None: the one the board's capabilities select). arena_size: cap the model loader's arena in
@@ -159,7 +159,7 @@ def build_firmware(board: str | Board, *, debug: bool = False, out_dir: Path | N
     (out / "obj").mkdir(parents=True, exist_ok=True)
     with open(out / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)    # two test sessions building the same board must not interleave
-        return _build(board, gcc, out, debug, stack_size, chosen, arena_size or 0)
+        return _build(board, gcc, out, debug, stack_size or board.stack or DEFAULT_STACK, chosen, arena_size or 0)
 
 
 def _build(board: Board, gcc: str, out: Path, debug: bool, stack_size: int, variant: str,

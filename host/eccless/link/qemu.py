@@ -140,6 +140,10 @@ class Qemu:
             cmd += ["-semihosting-config", "enable=on,target=native"]
         for path, addr in blob_paths:
             cmd += ["-device", f"loader,file={path},addr={addr:#x}"]
+        # the console is QEMU's serial port number q["serial"] (e.g. an STM32's USART2 is the second): the ones
+        # before it go nowhere
+        cmd += ["-serial", "null"] * int(q.get("serial", 0))
+        cmd += [*q.get("args", [])]
         return cmd + ["-serial", f"tcp:127.0.0.1:{port},server=on,wait=on,nodelay=on", *self.extra_args]
 
     def _blob_paths(self) -> list[tuple[Path, int]]:
@@ -178,7 +182,24 @@ class Qemu:
         self._watchdog.daemon = True
         self._watchdog.start()
         self.client = Client(self.serial, timeout=self.timeout, name=f"qemu {self.board.name}")
+        try:
+            self._wait_ready()
+        except BaseException:
+            self.stop()
+            raise
         return self
+
+    def _wait_ready(self) -> None:
+        """PING until the firmware answers. Its UART only receives once enabled: a UART that drops bytes until
+        then (an STM32 USART does) would otherwise lose the first request of a fast host."""
+        deadline = time.monotonic() + max(self.timeout, 1.0)
+        while True:
+            try:
+                self.client.ping(timeout=0.25)
+                return
+            except DeviceError as e:
+                if "no reply" not in str(e) or time.monotonic() > deadline or self.proc.poll() is not None:
+                    raise
 
     def _launch(self, blobs) -> bool:
         port = _free_port()
