@@ -21,10 +21,11 @@ import numpy as np
 from ..boards import load_board
 from ..channel import ChannelConstants
 from ..errors import DeviceError, UsageError
+from ..image.load import check_header
 from ..image.tools import REGION_STREAMS
 from ..sweep.noise import NoiseSpec
 from ..progress import progress
-from ..sweep.stats import mean_ci
+from ..sweep.stats import accuracy_interval, mean_ci
 from .backends import Device, open_device
 from .protocol import EVAL_MAX_PREDICTIONS, EVAL_REPORTS, INFO_FLAGS, INJECT_REGIONS, LOAD_FLAGS
 
@@ -112,6 +113,7 @@ def run_image(image, *, board: str | None = "qemu-mps2-an386", device: str | Non
     if seed < 0 or seed + trials > 1 << 64:
         raise UsageError(f"--seed {seed} with {trials} trials leaves the 64-bit seed range")
     constants = channel_constants(channel, ber) if ber else None
+    check_header(path)  # a truncated or foreign file is named as `eval` names it, before any device is opened
     spec = _device_spec(board, device)
     options = {"image": str(path), "timeout": 10.0}
     if spec.startswith("qemu") and kernels:
@@ -164,7 +166,8 @@ def _summary(path, info, firmware, rows, preds, **settings) -> dict:
         "ber": settings["ber"], "seed": settings["seed"], "trials": len(rows), "channel": settings["channel"],
         "region": settings["region"], "on_the_fly": settings["on_the_fly"], "samples": samples,
         "classes": first["classes"], "parameters": first["params"],
-        "accuracy": {"mean": mean, "ci95": ci if np.isfinite(ci) else None, "per_trial": acc},
+        "accuracy": {"mean": mean, "ci95": ci if np.isfinite(ci) else None, "per_trial": acc,
+                     "interval": accuracy_interval(acc)},
         "detection": detection,
         "layers": [[list(layer) for layer in r["load"]["layers"]] for r in rows],
         "instructions": {"per_inference": float(np.mean(per_inf)),
