@@ -157,6 +157,16 @@ def test_shift_of_minus_2_to_31_is_refused(images):
         parse_image(reseal(images["mlp"], bytes(data)))
 
 
+def test_test_set_past_the_headers_image_length_is_refused(images):
+    """Item 8, found by the differential fuzz test: the host bounded the test set by the file, the firmware by the
+    header's image length."""
+    from eccless.device.imagefuzz import superblock, with_superblock
+
+    short = with_superblock(images["mlp"], image_len=superblock(images["mlp"])["image_len"] - 1)
+    with pytest.raises(ImageError, match=r"^corrupted metadata: test set region outside the image$"):
+        parse_image(short)
+
+
 def test_pooling_op_naming_a_weight_is_refused(images):
     """Item 8: a pooling op with a weight index loaded on the host only."""
     with pytest.raises(ImageError, match=r"^corrupted metadata: op1 \(maxpool\) has weight/bias tensors 0/-1$"):

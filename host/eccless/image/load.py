@@ -269,7 +269,8 @@ def _testset(image: bytes, sb: dict, meta: dict, input_shape, fmt: str):
     per = int(np.prod(input_shape))
     dtype = np.int8 if fmt == "int8" else np.dtype("<f4")
     size = count * (per * np.dtype(dtype).itemsize + 1)
-    _check(0 < count and off >= sb["weights_offset"] + sb["weights_len"] and off + size <= len(image),
+    # the image as the header bounds it, not the file (a longer file is flash beyond the image; the firmware's rule)
+    _check(0 < count and off >= sb["weights_offset"] + sb["weights_len"] and off + size <= sb["image_len"],
            "corrupted metadata: test set region outside the image")
     _check(ecc.crc32(image[off:off + size]) == meta["testset_crc32"], "test set region CRC mismatch")
     x = np.frombuffer(image, dtype, count * per, off).reshape((count,) + input_shape)
