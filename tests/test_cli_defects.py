@@ -70,6 +70,16 @@ def test_bad_output_paths(files, tmp_path, target, message, command):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ro"]
 
 
+@pytest.mark.parametrize("command", ["sweep", "critical", "paper"])
+def test_out_that_cannot_be_a_directory(tmp_path, command):
+    """Item 7 for the commands that own an output directory: a file or an impossible place is one line."""
+    (tmp_path / "afile").write_text("x")
+    one_line_error(eccless(command, "--out", tmp_path / "afile"), f"--out {tmp_path / 'afile'} exists and is not a "
+                                                                   f"directory")
+    one_line_error(eccless(command, "--out", "/proc/nope/x"), "--out /proc/nope/x: cannot create the directory (No "
+                                                              "such file or directory)")
+
+
 def test_nonexistent_directory_is_refused_before_training(tmp_path):
     """Item 7 with item 18's spirit: a bad -o fails before any model is trained (an unknown arch trains nothing)."""
     one_line_error(eccless("pack", "digits:nosuch", "-o", tmp_path / "no" / "x.img"),

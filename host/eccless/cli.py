@@ -112,10 +112,13 @@ def cmd_sweep(args):
     from .sweep.grid import parse_ber
     from .sweep.runner import run_sweep
 
+    from .fileio import output_dir
+
     if args.trials < 1:
         raise UsageError("--trials must be at least 1")
-    summary = run_sweep(_configs(args), parse_ber(args.ber), args.trials, Path(args.out), seed=args.seed,
-                        jobs=args.jobs, quiet=args.quiet)
+    configs, bers = _configs(args), parse_ber(args.ber)
+    summary = run_sweep(configs, bers, args.trials, output_dir(args.out), seed=args.seed, jobs=args.jobs,
+                        quiet=args.quiet)
     for curve in summary["curves"]:
         pts = "  ".join(f"{p['ber']:.0e}:{p['accuracy'] * 100:.1f}" for p in curve["points"])
         print(f"{curve['label']}  clean {curve['clean_accuracy'] * 100:.2f}%  |  {pts}")
@@ -126,9 +129,10 @@ def cmd_critical(args):
     from .sweep.critical import critical_ber
     from .sweep.executor import TrialExecutor
     from .sweep.experiment import Experiment
-    from .fileio import write_json
+    from .fileio import output_dir, write_json
 
     configs = _configs(args)
+    output_dir(args.out)
     experiments = {c.key(): Experiment(c) for c in configs}
     executor = TrialExecutor(experiments, Path(args.out) / "trials.jsonl", jobs=args.jobs, quiet=args.quiet)
     results = []
@@ -226,8 +230,10 @@ def cmd_export(args):
 
 
 def cmd_paper(args):
+    from .fileio import output_dir
     from .report.paper import run_paper
 
+    output_dir(args.out)
     path = run_paper(Path(args.out), quick=args.quick, jobs=args.jobs, quiet=args.quiet)
     print(f"wrote {path}")
 
@@ -508,6 +514,11 @@ def _main(argv: list[str] | None) -> int:
         print("eccless: interrupted", file=sys.stderr)
         return Interrupted.exit_code
     except BrokenPipeError:
+        return 1
+    except MemoryError:  # every known allocation is bounded first (image/limits.py); this is the last line of defence
+        if os.environ.get("ECCLESS_DEBUG"):
+            raise
+        print("eccless: error: out of memory (a bug: please report the command)", file=sys.stderr)
         return 1
     return 0
 

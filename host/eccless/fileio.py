@@ -35,6 +35,20 @@ def check_output(path: str | os.PathLike, what: str = "output") -> Path:
     return path
 
 
+def output_dir(path: str | os.PathLike, what: str = "--out") -> Path:
+    """The output directory a command owns (e.g. a sweep's --out), created if missing; one line if it cannot be."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"{what} {path} exists and is not a directory")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise UsageError(f"{what} {path}: cannot create the directory ({e.strerror})") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise UsageError(f"{what} {path}: directory is not writable")
+    return path
+
+
 @contextmanager
 def atomic_path(path: str | os.PathLike, suffix: str = "", *, make_parents: bool = False):
     """Yield a temporary path in the target's directory; on success it replaces `path`, on error it vanishes.
