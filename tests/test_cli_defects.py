@@ -215,3 +215,18 @@ def test_progress_lines_when_not_a_terminal(tmp_path):
     quiet = eccless("sweep", "--ber", "1e-3", "--trials", "1", "--quiet", "--out", tmp_path / "q",
                     env={"ECCLESS_PROGRESS": "", "ECCLESS_PROGRESS_EVERY": "0"})
     assert quiet.returncode == 0 and quiet.stderr == ""
+
+
+@pytest.mark.qemu
+def test_run_progress_lines_count_samples(tmp_path):
+    """Item 22 for `run`: progress by EVAL chunk, so a long single trial is not silent either."""
+    import shutil
+
+    if shutil.which("qemu-system-arm") is None or shutil.which("arm-none-eabi-gcc") is None:
+        pytest.skip("qemu-system-arm or arm-none-eabi-gcc not found: apt-get install --no-install-recommends "
+                    "qemu-system-arm gcc-arm-none-eabi libnewlib-arm-none-eabi")
+    pack_model("digits:mlp", tmp_path / "r.img", testset=300)
+    res = eccless("run", tmp_path / "r.img", "--ber", "1e-3", "--trials", "2",
+                  env={"ECCLESS_PROGRESS": "", "ECCLESS_PROGRESS_EVERY": "0"})
+    assert res.returncode == 0, res.stderr
+    assert res.stderr.splitlines() == ["eccless: samples 300/600 (50 %)", "eccless: samples 600/600 (100 %)"]

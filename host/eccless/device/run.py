@@ -66,9 +66,10 @@ class ModelDevice:
         r = self.device.request("DIGEST", op=op)
         return (r["weights"], r["weights_crc"], r["biases"], r["biases_crc"], r["zeroed_parity"], r["zeroed_range"])
 
-    def evaluate(self, count: int, first: int = 0) -> tuple[np.ndarray, int, int]:
+    def evaluate(self, count: int, first: int = 0, on_chunk=None) -> tuple[np.ndarray, int, int]:
         """Predicted class of stored samples [first, first + count), how many the device found correct, and the
-        instructions their inferences took (the timer ticks they took: self.eval_ticks)."""
+        instructions their inferences took (the timer ticks they took: self.eval_ticks). on_chunk(n) is called
+        after each EVAL request with its number of samples (progress)."""
         preds, instructions, correct = [], 0, 0
         self.eval_ticks = 0
         step = min(EVAL_CHUNK, EVAL_MAX_PREDICTIONS)
@@ -80,6 +81,8 @@ class ModelDevice:
             instructions += rsp["instructions"]
             self.eval_ticks += rsp["ticks"]
             correct += rsp["correct"]
+            if on_chunk is not None:
+                on_chunk(n)
         return (np.concatenate(preds) if preds else np.zeros(0, np.int64)), correct, instructions
 
     def per_class(self, count: int, first: int = 0) -> list[tuple[int, int]]:
@@ -122,7 +125,9 @@ def run_image(image, *, board: str | None = "qemu-mps2-an386", device: str | Non
         model = ModelDevice(dev)
         info = dev.info()
         trial_rows, preds = [], []
-        for t in progress(range(trials if ber else 1), total=trials if ber else 1, desc="trials", quiet=quiet):
+        runs = trials if ber else 1
+        bar = progress(total=None, desc="samples", quiet=quiet, unit="sample")  # its total is known after LOAD
+        for t in range(runs):
             model.inject("clear")
             if ber:
                 if region in ("weights", "all"):
@@ -135,10 +140,12 @@ def run_image(image, *, board: str | None = "qemu-mps2-an386", device: str | Non
                                   f"({path.stat().st_size:,} bytes): flash it first")
             if load["samples"] == 0:
                 raise UsageError(f"{path} holds no test set: pack it with --testset N")
-            p, correct, instructions = model.evaluate(load["samples"])
+            bar.total = runs * load["samples"]
+            p, correct, instructions = model.evaluate(load["samples"], on_chunk=bar.update)
             preds.append(p)
             trial_rows.append({"seed": seed + t if ber else None, "load": load, "correct": correct,
                                "eval_instructions": instructions, "eval_ticks": model.eval_ticks})
+        bar.close()
         firmware = getattr(dev.backend, "firmware", None)
     return _summary(path, info, firmware, trial_rows, preds, ber=ber, seed=seed, channel=channel, region=region,
                     on_the_fly=on_the_fly, spec=spec)
