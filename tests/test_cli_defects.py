@@ -160,6 +160,19 @@ def test_unknown_representation_with_float32(tmp_path):
                    "unknown representation 'nosuchcode' (known: gray, hamming, offset, optimized, signmag, twos)")
 
 
+@pytest.mark.parametrize("args,message", [
+    (["distortion", "--repr", "twos,nosuch"], "unknown representation 'nosuch' (known: gray, hamming, offset, "
+                                              "optimized, signmag, twos)"),
+    (["critical", "--margin", "-5"], "--margin -5: give percentage points >= 0"),
+    (["critical", "--max-trials", "0"], "--max-trials must be at least 1"),
+])
+def test_more_silent_misuse(tmp_path, args, message):
+    """Item 17's class, found by trying the other commands: an unknown name printed a row of NaNs; a negative
+    margin or no trials ran and reported nonsense."""
+    one_line_error(eccless(*args, cwd=tmp_path), message)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_unknown_dataset_before_training(tmp_path):
     """Item 18: `pack digits:lenet --dataset fashion-nope` trained for 15 s first (this cache has no lenet of a
     fresh seed: an ECCLESS_CACHE of its own makes training the only way to get one)."""

@@ -131,6 +131,10 @@ def cmd_critical(args):
     from .sweep.experiment import Experiment
     from .fileio import output_dir, write_json
 
+    if args.margin < 0:
+        raise UsageError(f"--margin {args.margin:g}: give percentage points >= 0")
+    if args.max_trials < 1:
+        raise UsageError("--max-trials must be at least 1")
     configs = _configs(args)
     output_dir(args.out)
     experiments = {c.key(): Experiment(c) for c in configs}
@@ -149,7 +153,11 @@ def cmd_distortion(args):
     from .analysis.distortion import distortion_table, gaussian_pmf, pmf_from_weights
     from .sweep.grid import parse_list
 
+    from . import represent
+
     names = parse_list(args.repr, "representation")
+    for name in names:  # an unknown name is an error, not a row of NaNs (a code refusing some n still gets a note)
+        represent.stable_id(name)
     ns = _ints(args.n)
     if args.pmf == "uniform":
         pmf_for_n = None
