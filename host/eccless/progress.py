@@ -76,7 +76,7 @@ def progress(iterable=None, *, total=None, desc="", quiet=False, show=None, unit
     """A tqdm bar on a terminal, periodic lines elsewhere, or a silent stand-in (see the module docstring).
     `show` True/False forces bars on/off."""
     setting = os.environ.get("ECCLESS_PROGRESS")
-    if quiet or show is False or setting == "0":
+    if quiet or show is False or (setting == "0" and not show):  # an explicit show=True beats the environment
         return _Silent(iterable)
     if show or sys.stderr.isatty() or setting == "1":
         try:
