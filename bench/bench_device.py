@@ -69,7 +69,7 @@ def main(argv=None):
                    "plain": all(r["decode_pass_vs_inference"] < 1 for r in rows),
                    **{k: {r["model"]: r["detect_decode"][k]["inferences"] < 1 for r in rows}
                       for k in rows[0]["detect_decode"]}}}
-    write_json(out, {"summary": rows, "targets": targets, "raw": raw})
+    write_json(out, {"summary": rows, "targets": targets, "raw": raw}, make_parents=True)
     print(f"wrote {out}")
 
 

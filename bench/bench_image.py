@@ -65,7 +65,7 @@ def main(argv=None):
         r = results[k]
         print(f"{k:<24} {r['s'] * 1e3:9.1f} ms  {r['MB_per_s']:8.1f} MB/s  {r['slowdown_vs_fromfile']:8.1f}x fromfile")
     out = Path(args.out) / "image.json"
-    write_json(out, results)
+    write_json(out, results, make_parents=True)
     print(f"wrote {out} ({len(image) / 1e6:.2f} MB image)")
     return results
 

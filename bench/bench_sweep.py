@@ -108,7 +108,7 @@ def main(argv=None) -> dict:
         "injector_ratio_at_least_50x": inj["ratio"] >= 50,
     }
     out = Path(args.out) / "sweep.json"
-    write_json(out, results)
+    write_json(out, results, make_parents=True)
     print(f"wrote {out}")
     return results
 

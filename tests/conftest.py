@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 
 os.environ.setdefault("ECCLESS_CACHE", os.path.join(os.path.dirname(__file__), "..", ".eccless-cache"))
+# progress lines on a pipe come every 10 s: tests that compare stderr exactly must not depend on how long they run
+os.environ.setdefault("ECCLESS_PROGRESS", "0")
 
 
 def pytest_generate_tests(metafunc):

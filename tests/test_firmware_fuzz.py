@@ -5,7 +5,8 @@ Two harnesses run the very C of edge/src:
 - on the host, built with AddressSanitizer and UBSan (every out-of-bounds read or overflow aborts, which QEMU's
   RAM-backed flash would never show): each image is loaded with a random flag set, arena size and injected
   channel, then every stored sample is classified. Whatever the device accepts, the host loader must accept too,
-  with the same predictions and zeroed counts (differential check);
+  with the same predictions and zeroed counts, and whatever it rejects (not for want of arena), the host rejects
+  too (differential check);
 - in QEMU: the firmware boots with the mutated image, LOAD answers a status, and the device still answers PING
   -- no hard fault, no hang.
 A seeded subset runs in the normal suite; the `slow` tests run thousands.
@@ -167,6 +168,8 @@ def _run(harness, tmp_path, seeds_images, count: int, seed: int) -> dict:
             head, _, tail = line.partition(" :")
             zp, zr, preds = *head.split()[2:4], tail.split()
             assert (int(zp), int(zr), [int(p) for p in preds]) == host, f"{job} ({kind}): differs from the host"
+        if status == 1 and not inject:     # one rule set: what the device refuses, the host refuses too
+            assert _host(bad) is None, f"{job} ({kind}): the host loader accepts an image the device rejects: {line}"
     return statuses
 
 

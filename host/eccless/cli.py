@@ -6,18 +6,31 @@ tracebacks are for bugs only (set ECCLESS_DEBUG=1 to see them for expected error
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
+import signal
 import sys
-from pathlib import Path
 
-import numpy as np
 
-from .errors import EcclessError, Interrupted, UsageError
-from .firmware.manifest import VARIANT_ORDER
-from . import represent
-from .boards import DEFAULT_BOARD
+def _interrupted_early(signum, frame):
+    """Ctrl-C or SIGTERM while the modules load: nothing to clean up yet, so one line and out (no traceback)."""
+    os.write(2, b"eccless: interrupted\n")
+    os._exit(130)
+
+
+if __name__ == "__main__" or os.path.basename(sys.argv[0]) == "eccless":  # a program, not an import in a test
+    for _sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(_sig, _interrupted_early)
+
+import argparse  # noqa: E402  (after the signal handlers: imports take the first ~0.1 s)
+import json  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from . import represent  # noqa: E402
+from .boards import DEFAULT_BOARD  # noqa: E402
+from .errors import EcclessError, Interrupted, UsageError  # noqa: E402
+from .firmware.manifest import VARIANT_ORDER  # noqa: E402
 
 
 def _ints(spec: str) -> list[int]:
@@ -31,13 +44,25 @@ def _ints(spec: str) -> list[int]:
         raise UsageError(f"cannot parse {spec!r} as integers (A:B or a comma list)") from None
 
 
+def _default_quant(model: str) -> str:
+    """The quantization a model is stored in when --quant is not given: a .tflite file is already int8."""
+    return "int8" if Path(model).suffix.lower() == ".tflite" else "float32"
+
+
 def _configs(args) -> list:
+    from . import represent
     from .sweep.experiment import Config
     from .sweep.grid import parse_list
 
+    if args.samples < 0:
+        raise UsageError(f"--samples {args.samples}: give a number of samples >= 0 (0: all)")
+    for rep in parse_list(args.repr, "representation"):  # every name, even those a float32 sweep does not use
+        if rep != "float32":
+            represent.stable_id(rep)
     configs = []
     for model in parse_list(args.model, "model"):
-        for quant in parse_list(args.quant, "quantization"):
+        quants = parse_list(args.quant, "quantization") if args.quant else [_default_quant(model)]
+        for quant in quants:
             bits_list = _ints(args.bits) if quant == "uniform" else [8]
             reprs = ["float32"] if quant == "float32" else parse_list(args.repr, "representation")
             for bits in bits_list:
@@ -73,7 +98,8 @@ def _add_config_args(p):
     p.add_argument("--model", default="digits:mlp", help="DATASET:ARCH (trained and cached) or a .onnx/.tflite/.npz "
                    "file; comma-separate several")
     p.add_argument("--dataset", default=None, help="evaluation dataset for model files")
-    p.add_argument("--quant", default="float32", help="float32, int8, uniform (comma list)")
+    p.add_argument("--quant", default=None, help="float32, int8, uniform (comma list); default: int8 for a .tflite "
+                   "model, else float32")
     p.add_argument("--bits", default="8", help="n for uniform quantization: 8, or 4:16, or 4,8,12")
     p.add_argument("--repr", default="twos", help="integer representation(s) for int8/uniform (comma list)")
     p.add_argument("--detect", default="none", help="detection rule(s) (comma list); see `eccless list`")
@@ -81,17 +107,21 @@ def _add_config_args(p):
     p.add_argument("--samples", type=int, default=0, help="evaluate on the first N test samples (0: all)")
     p.add_argument("--seed", type=int, default=0, help="trial t uses seed SEED+t")
     p.add_argument("--jobs", type=int, default=1, help="worker processes")
-    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--quiet", action="store_true", help="no progress (bars on a terminal, else a line every "
+                   "ECCLESS_PROGRESS_EVERY seconds on stderr)")
 
 
 def cmd_sweep(args):
     from .sweep.grid import parse_ber
     from .sweep.runner import run_sweep
 
+    from .fileio import output_dir
+
     if args.trials < 1:
         raise UsageError("--trials must be at least 1")
-    summary = run_sweep(_configs(args), parse_ber(args.ber), args.trials, Path(args.out), seed=args.seed,
-                        jobs=args.jobs, quiet=args.quiet)
+    configs, bers = _configs(args), parse_ber(args.ber)
+    summary = run_sweep(configs, bers, args.trials, output_dir(args.out), seed=args.seed, jobs=args.jobs,
+                        quiet=args.quiet)
     for curve in summary["curves"]:
         pts = "  ".join(f"{p['ber']:.0e}:{p['accuracy'] * 100:.1f}" for p in curve["points"])
         print(f"{curve['label']}  clean {curve['clean_accuracy'] * 100:.2f}%  |  {pts}")
@@ -102,9 +132,14 @@ def cmd_critical(args):
     from .sweep.critical import critical_ber
     from .sweep.executor import TrialExecutor
     from .sweep.experiment import Experiment
-    from .fileio import write_json
+    from .fileio import output_dir, write_json
 
+    if args.margin < 0:
+        raise UsageError(f"--margin {args.margin:g}: give percentage points >= 0")
+    if args.max_trials < 1:
+        raise UsageError("--max-trials must be at least 1")
     configs = _configs(args)
+    output_dir(args.out)
     experiments = {c.key(): Experiment(c) for c in configs}
     executor = TrialExecutor(experiments, Path(args.out) / "trials.jsonl", jobs=args.jobs, quiet=args.quiet)
     results = []
@@ -114,14 +149,18 @@ def cmd_critical(args):
         results.append(r.as_dict() | {"label": c.label()})
         crit = f"{r.critical_ber:.3g}" if r.critical_ber is not None else f"< {r.first_failing_ber:.3g}"
         print(f"{c.label()}  clean {r.clean_accuracy * 100:.2f}%  critical BER {crit}")
-    write_json(Path(args.out) / "critical.json", {"margin_pp": args.margin, "results": results})
+    write_json(Path(args.out) / "critical.json", {"margin_pp": args.margin, "results": results}, make_parents=True)
 
 
 def cmd_distortion(args):
     from .analysis.distortion import distortion_table, gaussian_pmf, pmf_from_weights
     from .sweep.grid import parse_list
 
+    from . import represent
+
     names = parse_list(args.repr, "representation")
+    for name in names:  # an unknown name is an error, not a row of NaNs (a code refusing some n still gets a note)
+        represent.stable_id(name)
     ns = _ints(args.n)
     if args.pmf == "uniform":
         pmf_for_n = None
@@ -162,14 +201,17 @@ def cmd_list(args):
 
 
 def cmd_train(args):
+    from .fileio import check_output
     from .graph_io import save_graph
     from .models import trained_model
 
+    if args.output is not None:
+        check_output(args.output)
     graph = trained_model(args.dataset, args.arch, epochs=args.epochs, seed=args.seed)
     acc = graph.meta.get("test_accuracy")
     acc_text = f"  test accuracy {acc * 100:.2f}%" if acc is not None else ""
     print(f"{args.dataset}:{args.arch}  {graph.num_params()} parameters{acc_text}")
-    if args.output:
+    if args.output is not None:
         save_graph(graph, args.output)
         print(f"wrote {args.output}")
 
@@ -188,8 +230,10 @@ def cmd_data(args):
 def cmd_export(args):
     from .modelsource import load_model_and_data
     from .quant.int8 import quantize
+    from .fileio import check_output
     from .tflite.export import export_tflite
 
+    check_output(args.output)
     model, data = load_model_and_data(args.model, args.dataset)
     qg = quantize(model, data.x_train[:512]) if not hasattr(model, "quantize_input") else model
     export_tflite(qg, args.output)
@@ -197,8 +241,10 @@ def cmd_export(args):
 
 
 def cmd_paper(args):
+    from .fileio import output_dir
     from .report.paper import run_paper
 
+    output_dir(args.out)
     path = run_paper(Path(args.out), quick=args.quick, jobs=args.jobs, quiet=args.quiet)
     print(f"wrote {path}")
 
@@ -215,6 +261,14 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message):
         self.exit(2, f"eccless: error: {message} (see `{self.prog} --help`)\n")
 
+    def add_argument(self, *args, **kwargs):
+        """--help names every option's default (ArgumentDefaultsHelpFormatter skips options without help)."""
+        action = super().add_argument(*args, **kwargs)
+        if action.option_strings and action.default not in (None, False, argparse.SUPPRESS) \
+                and "default" not in (action.help or ""):
+            action.help = f"{action.help} (default: %(default)s)" if action.help else "(default: %(default)s)"
+        return action
+
 
 def cmd_pack(args):
     from .commands.image import pack_model
@@ -223,7 +277,7 @@ def cmd_pack(args):
                       bits=args.bits, board=args.board, testset=args.testset, dataset=args.dataset)
     print(f"wrote {args.output}: {info['bytes']:,} bytes, {info['parameters']:,} parameters as "
           f"{info['format']}/{info['representation']}/{info['detection']} "
-          f"({info['region_bytes']:,}-byte weight region)")
+          f"({info['region_bytes']:,}-byte weight region), test set {info['testset']} samples")
 
 
 def cmd_inspect(args):
@@ -265,16 +319,27 @@ def cmd_corrupt(args):
 
 
 def cmd_eval(args):
-    from .commands.image import evaluate_image
+    from .commands.image import evaluate_image, evaluate_model
+    from .importers import SUFFIXES
 
-    res = evaluate_image(args.image, dataset=args.dataset, samples=args.samples)
-    res.pop("predictions")
+    is_model = Path(args.image).suffix.lower() in SUFFIXES
+    evaluate = evaluate_model if is_model else evaluate_image
+    res = evaluate(args.image, dataset=args.dataset, samples=args.samples)
+    pred = res.pop("predictions")
+    if args.predictions:
+        res["predictions"] = [int(p) for p in pred]
     if args.json:
         print(json.dumps(res, indent=2))
         return
-    print(f"accuracy {res['accuracy'] * 100:.2f} % on {res['samples']} samples; zeroed {res['zeroed_parity']} by "
-          f"parity, {res['zeroed_range']} by range; protected region: {res['protected_bits_corrected']} bit errors "
-          f"repaired; weights {'intact' if res['weights_intact'] else 'corrupted'}")
+    if is_model:
+        print(f"accuracy {res['accuracy'] * 100:.2f} % on {res['samples']} samples (host reference inference of "
+              f"{args.image})")
+    else:
+        print(f"accuracy {res['accuracy'] * 100:.2f} % on {res['samples']} samples; zeroed {res['zeroed_parity']} "
+              f"by parity, {res['zeroed_range']} by range; protected region: {res['protected_bits_corrected']} bit "
+              f"errors repaired; weights {'intact' if res['weights_intact'] else 'corrupted'}")
+    if args.predictions:
+        print("predictions: " + " ".join(map(str, res["predictions"])))
 
 
 def cmd_run(args):
@@ -288,12 +353,13 @@ def cmd_run(args):
     if args.json:
         print(json.dumps(res, indent=2))
         return
+    from .sweep.stats import interval_text
+
     acc, ins, det, ram = res["accuracy"], res["instructions"], res["detection"], res["ram"]
-    ci = f" +- {acc['ci95'] * 100:.2f}" if acc["ci95"] is not None else ""
     noise = f"BER {res['ber']:g} ({res['channel']}, {res['region']}), {res['trials']} trials from seed " \
             f"{res['seed']}" if res["ber"] else "no injected errors"
-    print(f"{res['image']} on {res['board']} ({res['device']}): accuracy {acc['mean'] * 100:.2f}{ci} % "
-          f"(95 % CI) on {res['samples']} stored samples, {noise}")
+    print(f"{res['image']} on {res['board']} ({res['device']}): accuracy {interval_text(acc['per_trial'])} "
+          f"on {res['samples']} stored samples, {noise}")
     print(f"detection per trial (mean): zeroed {np.mean(det['zeroed_parity']):.1f} by parity, "
           f"{np.mean(det['zeroed_range']):.1f} by range; flips {np.mean(det['flips_weights']):.1f} in the weights, "
           f"{np.mean(det['flips_protected']):.1f} in the protected region "
@@ -370,12 +436,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("pack", help="pack a model into a raw flash image for a board")
     p.add_argument("model", help="DATASET:ARCH or a model file")
     p.add_argument("--dataset", default=None, help="dataset for calibration/test set (model files)")
-    p.add_argument("--quant", default="int8", choices=["int8", "float32", "uniform"])
-    p.add_argument("--repr", default="twos")
+    p.add_argument("--quant", default="int8", choices=["int8", "float32", "uniform"], help="number format")
+    p.add_argument("--repr", default=None, help="representation; default: float32 with --quant float32, else twos")
     p.add_argument("--bits", type=int, default=8, help="n for uniform quantization")
-    p.add_argument("--detect", default="none")
-    p.add_argument("--board", default=DEFAULT_BOARD, help="board name or board file (boards/*.toml)")
-    p.add_argument("--testset", type=int, default=0, help="store the first N test samples in the image")
+    p.add_argument("--detect", default="none", help="detection rule; see `eccless list`")
+    p.add_argument("--board", default=DEFAULT_BOARD, help="board name (boards/NAME.toml) or a .toml path")
+    p.add_argument("--testset", type=int, default=None, help="store the first N test samples in the image (0: none); "
+                   "default: as many as fit, at most 1000")
     p.add_argument("-o", "--output", required=True)
     p.set_defaults(func=cmd_pack)
 
@@ -395,10 +462,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True)
     p.set_defaults(func=cmd_corrupt)
 
-    p = sub.add_parser("eval", help="host-side loader: decode, detect, run the reference inference, report accuracy")
-    p.add_argument("image")
+    p = sub.add_parser("eval", help="host-side loader: decode, detect, run the reference inference, report accuracy "
+                                    "(an image, or a .tflite/.onnx/.npz model file with --dataset)")
+    p.add_argument("image", help="an eccless image, or a model file")
     p.add_argument("--dataset", default=None, help="evaluate on this dataset's test split (else the image's test set)")
-    p.add_argument("--samples", type=int, default=0)
+    p.add_argument("--samples", type=int, default=0, help="the first N samples (0: all)")
+    p.add_argument("--predictions", action="store_true", help="also print (or put in the JSON) every sample's "
+                   "predicted class")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_eval)
 
@@ -425,7 +495,27 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 
+def _terminate(signum, frame):
+    # SIGTERM unwinds like Ctrl-C: temporary files and QEMU are cleaned up, a sweep keeps its log for resuming
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():  # signal handlers belong to the main thread
+        return _main(argv)
+    previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        return _main(argv)
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     if getattr(args, "jobs", 1) < 1:
         print("eccless: error: --jobs must be at least 1", file=sys.stderr)
@@ -441,6 +531,11 @@ def main(argv: list[str] | None = None) -> int:
         print("eccless: interrupted", file=sys.stderr)
         return Interrupted.exit_code
     except BrokenPipeError:
+        return 1
+    except MemoryError:  # every known allocation is bounded first (image/limits.py); this is the last line of defence
+        if os.environ.get("ECCLESS_DEBUG"):
+            raise
+        print("eccless: error: out of memory (a bug: please report the command)", file=sys.stderr)
         return 1
     return 0
 

@@ -13,6 +13,7 @@ Fused activations ("none", "relu", "relu6") sit on dense/conv ops, as in TFLite.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -88,8 +89,40 @@ class Graph:
         return x
 
     def predict(self, x: np.ndarray, batch: int = 1024) -> np.ndarray:
+        batch = fit_batch(self.ops, self.input_shape, self.shapes(), batch, FLOAT_BATCH_ELEMENTS)
         out = [np.argmax(self.forward(x[i : i + batch]), axis=1) for i in range(0, len(x), batch)]
         return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
+
+
+# Per forward chunk: at most this many elements in one activation (or one depthwise window tensor), so a model with
+# large activations runs in smaller chunks instead of allocating gigabytes (the results do not depend on it).
+FLOAT_BATCH_ELEMENTS = 1 << 23
+CONV_BLOCK_BYTES = 128 << 20  # float conv2d builds its patch matrix in blocks of at most this size
+
+
+def fit_batch(ops, input_shape, shapes, batch: int, budget: int) -> int:
+    """`batch`, reduced so that one chunk's largest activation stays within `budget` elements."""
+    per = math.prod(input_shape)
+    for op, shape in zip(ops, shapes):
+        per = max(per, math.prod(shape))
+        if op.kind == "dwconv2d":  # the float kernel's einsum may expand every window
+            per = max(per, math.prod(shape) * math.prod(op.weight.shape[1:3]))
+    return max(1, min(batch, budget // max(1, per)))
+
+
+def conv_blocks(n: int, oh: int, ow: int, k: int, itemsize: int, budget: int):
+    """(sample slice, output-row slice) blocks whose im2col matrices stay within `budget` bytes: whole samples
+    when one fits, else rows of one sample."""
+    row = ow * k * itemsize
+    if oh * row <= budget:
+        step = max(1, budget // (oh * row))
+        for i in range(0, n, step):
+            yield slice(i, i + step), slice(None)
+    else:
+        rows = max(1, budget // row)
+        for i in range(n):
+            for r in range(0, oh, rows):
+                yield slice(i, i + 1), slice(r, r + rows)
 
 
 def output_shape(op: Op, shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -154,8 +187,13 @@ def _conv2d(op: Op, x):
     out_c, kh, kw, in_c = op.weight.shape
     p = patches(x, kh, kw, op.stride, op.pads)
     n, oh, ow = p.shape[:3]
-    y = p.reshape(n * oh * ow, kh * kw * in_c) @ op.weight.reshape(out_c, -1).T.astype(np.float32)
-    return _activate(op, y.reshape(n, oh, ow, out_c) + op.bias.astype(np.float32))
+    k = kh * kw * in_c
+    w = op.weight.reshape(out_c, -1).T.astype(np.float32)
+    y = np.empty((n, oh, ow, out_c), np.float32)
+    for s, r in conv_blocks(n, oh, ow, k, 4, CONV_BLOCK_BYTES):
+        block = p[s, r]
+        y[s, r] = (block.reshape(-1, k) @ w).reshape(block.shape[:3] + (out_c,))
+    return _activate(op, y + op.bias.astype(np.float32))
 
 
 def _dwconv2d(op: Op, x):

@@ -15,6 +15,8 @@ def load_model_and_data(spec: str, dataset: str | None = None):
     if path.suffix.lower() in SUFFIXES:
         if not path.exists():
             raise ModelError(f"model file not found: {spec}")
+        if not path.is_file():
+            raise ModelError(f"model file {spec} is not a regular file")
         if dataset is None:
             raise UsageError(f"model file {spec} needs --dataset to evaluate it")
         return load_model(path), data.load(dataset)
@@ -23,4 +25,6 @@ def load_model_and_data(spec: str, dataset: str | None = None):
     name, arch = spec.rsplit(":", 1)
     from .models import trained_model
 
-    return trained_model(name, arch), data.load(name if dataset is None else dataset)
+    # the evaluation dataset first: an unknown name fails in a second, not after training
+    ds = data.load(name if dataset is None else dataset)
+    return trained_model(name, arch), ds

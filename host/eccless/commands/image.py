@@ -14,33 +14,50 @@ from pathlib import Path
 
 import numpy as np
 
-from eccless.boards import load_board
+from eccless.boards import DEFAULT_BOARD, load_board
+from eccless.channel.spec import NoiseSpec
 from eccless.errors import UsageError
-from eccless.fileio import write_bytes
+from eccless.fileio import check_output, write_bytes
+from eccless.image.load import LoadedImage, read_image, text_field
+from eccless.image.pack import _align, pack_image
+from eccless.image.records import PROTECTED_OFFSET
 from eccless.modelsource import load_model_and_data
 from eccless.storage.prepare import store_model
-from eccless.channel.spec import NoiseSpec
-from eccless.image.load import LoadedImage, read_image
-from eccless.image.pack import pack_image
-from eccless.image.records import PROTECTED_OFFSET
-from eccless.boards import DEFAULT_BOARD
 
 REGION_STREAMS = {"weights": 0, "protected": 1}
 SECDED_OVERHEAD = 8 / 64  # SEC-DED (72,64)
 NAND_BCH_OVERHEAD = 8 * 13 / (512 * 8)  # t = 8 over GF(2^13) per 512-byte sector: 13 bytes per 512
+DEFAULT_TESTSET = 1000  # pack without --testset: this many test samples, or as many as fit the image region
 
 
-def pack_model(model_spec: str, output, *, quant: str = "int8", repr_name: str = "twos", detect: str = "none",
-               bits: int = 8, board: str = DEFAULT_BOARD, testset: int = 0, dataset: str | None = None) -> dict:
+def pack_model(model_spec: str, output, *, quant: str = "int8", repr_name: str | None = None, detect: str = "none",
+               bits: int = 8, board: str = DEFAULT_BOARD, testset: int | None = 0,
+               dataset: str | None = None) -> dict:
+    """Pack a model into an image file. repr_name None: float32 for float32, else twos. testset None: up to
+    DEFAULT_TESTSET test samples, as many as fit the board's image region."""
+    check_output(output)  # before any training: a bad -o fails at once
     board_ = load_board(board)
+    if repr_name is None:
+        repr_name = "float32" if quant == "float32" else "twos"
+    if testset is not None and testset < 0:
+        raise UsageError(f"--testset {testset}: give a number of samples >= 0")
     model, data = load_model_and_data(model_spec, dataset)
     stored = store_model(model, quant, repr_name, detect, bits, data.x_train)
-    if testset < 0 or testset > len(data.x_test):
+    if testset is None:
+        testset = _fitting_testset(stored, board_, data)
+    if testset > len(data.x_test):
         raise UsageError(f"--testset {testset}: the dataset has {len(data.x_test)} test samples")
     ts = (data.x_test[:testset], data.y_test[:testset]) if testset else None
     image = pack_image(stored, board_, ts)
     write_bytes(output, image)
-    return {"bytes": len(image), **stored.summary()}
+    return {"bytes": len(image), "testset": testset, **stored.summary()}
+
+
+def _fitting_testset(stored, board, data) -> int:
+    """Test samples that fit after the model in the board's image region (at most DEFAULT_TESTSET)."""
+    per = int(np.prod(stored.model.input_shape)) * (1 if hasattr(stored.model, "quantize_input") else 4) + 1
+    room = board.image.size - _align(len(pack_image(stored, board, None)), board.image.page)
+    return max(0, min(len(data.x_test), DEFAULT_TESTSET, room // per))
 
 
 def region_ranges(img: LoadedImage, region: str) -> list[tuple[str, int, int]]:
@@ -56,6 +73,7 @@ def region_ranges(img: LoadedImage, region: str) -> list[tuple[str, int, int]]:
 
 
 def corrupt_image(path, output, *, ber: float, seed: int, region: str = "weights", channel: str = "bsc") -> dict:
+    check_output(output)
     img = read_image(path)  # refuse to corrupt what is not a valid image
     data = np.frombuffer(Path(path).read_bytes(), np.uint8).copy()
     model = NoiseSpec.parse(channel).model(ber)
@@ -68,28 +86,46 @@ def corrupt_image(path, output, *, ber: float, seed: int, region: str = "weights
     return {"flips": {k: int(v.size) for k, v in flips.items()}, "positions": flips}
 
 
+def _dataset_for(path, input_shape, dataset: str, samples: int):
+    """(x, y) of a dataset's test split, refused in one line when its inputs are not what the model takes."""
+    from eccless import data as datasets
+
+    ds = datasets.load(dataset)
+    if tuple(ds.input_shape) != tuple(input_shape):
+        raise UsageError(f"{path} expects inputs of shape {tuple(input_shape)}, dataset {dataset} has "
+                         f"{tuple(ds.input_shape)}: give the dataset the model was made for")
+    return ds.x_test[:samples or None], ds.y_test[:samples or None]
+
+
 def evaluate_image(path, *, dataset: str | None = None, samples: int = 0) -> dict:
+    if samples < 0:
+        raise UsageError(f"--samples {samples}: give a number of samples >= 0 (0: all)")
     img = read_image(path)
     model, decoded = img.decode()
     if dataset:
-        from eccless import data as datasets
-
-        ds = datasets.load(dataset)
-        x, y = ds.x_test, ds.y_test
-        if samples:
-            x, y = x[:samples], y[:samples]
-        pred = img.predict(model, x)
+        x, y = _dataset_for(path, img.model.input_shape, dataset, samples)
     elif img.testset is not None:
         x, y = img.testset
-        if samples:
-            x, y = x[:samples], y[:samples]
-        pred = model.forward(x).argmax(axis=1) if hasattr(model, "forward") and x.dtype == np.int8 \
-            else img.predict(model, x)
+        x, y = x[:samples or None], y[:samples or None]
     else:
         raise UsageError(f"{path} holds no test set: give --dataset")
+    pred = img.predict(model, x)
     return {"accuracy": float(np.mean(pred == y)), "samples": int(len(y)), "predictions": pred,
             "zeroed_parity": decoded.zeroed_parity, "zeroed_range": decoded.zeroed_range,
             "protected_bits_corrected": img.corrected_bits, "weights_intact": img.weights_intact()}
+
+
+def evaluate_model(path, *, dataset: str | None = None, samples: int = 0) -> dict:
+    """A model file (.tflite, .onnx, .npz) through the host reference inference, as `eval` does for an image."""
+    if samples < 0:
+        raise UsageError(f"--samples {samples}: give a number of samples >= 0 (0: all)")
+    if dataset is None:
+        raise UsageError(f"model file {path} needs --dataset to evaluate it")
+    model, _ = load_model_and_data(str(path), dataset)
+    x, y = _dataset_for(path, model.input_shape, dataset, samples)
+    with np.errstate(all="ignore"):
+        pred = model.predict(x)
+    return {"accuracy": float(np.mean(pred == y)), "samples": int(len(y)), "predictions": pred}
 
 
 def inspect_image(path) -> dict:
@@ -107,7 +143,7 @@ def inspect_image(path) -> dict:
     return {
         "path": str(path), "name": img.model.name, "version": sb["version"],
         "format": img.format.name, "n": meta["n"], "detection": img.rule.name,
-        "board": meta["board"].rstrip(b"\0").decode(), "page": meta["page"],
+        "board": text_field(meta["board"]), "page": meta["page"],
         "parameters": int(sum(t.count for t in tensors)),
         "regions": {"superblock_and_protected": protected, "protected_payload": sb["meta_len"],
                     "protected_blob": sb["meta_blob_len"], "weights": weights_bytes,

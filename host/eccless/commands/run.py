@@ -18,17 +18,16 @@ from pathlib import Path
 
 import numpy as np
 
-from eccless.boards import load_board
+from eccless.boards import DEFAULT_BOARD, load_board
 from eccless.channel import ChannelConstants
-from eccless.errors import DeviceError, UsageError
-from eccless.commands.image import REGION_STREAMS
 from eccless.channel.spec import NoiseSpec
-from eccless.progress import progress
-from eccless.sweep.stats import mean_ci
+from eccless.commands.image import REGION_STREAMS
+from eccless.errors import DeviceError, UsageError
+from eccless.image.load import check_header, read_image
 from eccless.link.backends import Device, open_device
+from eccless.progress import progress
 from eccless.protocol import EVAL_MAX_PREDICTIONS, EVAL_REPORTS, INFO_FLAGS, INJECT_REGIONS, LOAD_FLAGS
-from eccless.boards import DEFAULT_BOARD
-from eccless.image.load import read_image
+from eccless.sweep.stats import accuracy_interval, mean_ci
 
 EVAL_CHUNK = 500          # samples per EVAL request: bounded time per reply even for a CNN
 EVAL_TIMEOUT = 300.0      # seconds for one chunk: generous, a chunk of a small CNN takes about a second
@@ -67,9 +66,10 @@ class ModelDevice:
         r = self.device.request("DIGEST", op=op)
         return (r["weights"], r["weights_crc"], r["biases"], r["biases_crc"], r["zeroed_parity"], r["zeroed_range"])
 
-    def evaluate(self, count: int, first: int = 0) -> tuple[np.ndarray, int, int]:
+    def evaluate(self, count: int, first: int = 0, on_chunk=None) -> tuple[np.ndarray, int, int]:
         """Predicted class of stored samples [first, first + count), how many the device found correct, and the
-        instructions their inferences took (the timer ticks they took: self.eval_ticks)."""
+        instructions their inferences took (the timer ticks they took: self.eval_ticks). on_chunk(n) is called
+        after each EVAL request with its number of samples (progress)."""
         preds, instructions, correct = [], 0, 0
         self.eval_ticks = 0
         step = min(EVAL_CHUNK, EVAL_MAX_PREDICTIONS)
@@ -81,6 +81,8 @@ class ModelDevice:
             instructions += rsp["instructions"]
             self.eval_ticks += rsp["ticks"]
             correct += rsp["correct"]
+            if on_chunk is not None:
+                on_chunk(n)
         return (np.concatenate(preds) if preds else np.zeros(0, np.int64)), correct, instructions
 
     def per_class(self, count: int, first: int = 0) -> list[tuple[int, int]]:
@@ -126,6 +128,7 @@ def run_image(image, *, board: str | None = DEFAULT_BOARD, device: str | None = 
     if seed < 0 or seed + trials > 1 << 64:
         raise UsageError(f"--seed {seed} with {trials} trials leaves the 64-bit seed range")
     constants = channel_constants(channel, ber) if ber else None
+    check_header(path)  # a truncated or foreign file is named as `eval` names it, before any device is opened
     spec = _device_spec(board, device)
     image_board = packed_for(path)
     if not device:
@@ -138,7 +141,9 @@ def run_image(image, *, board: str | None = DEFAULT_BOARD, device: str | None = 
         info = dev.info()
         check_board(path, image_board, info["board"])     # the firmware's own board name
         trial_rows, preds = [], []
-        for t in progress(range(trials if ber else 1), total=trials if ber else 1, desc="trials", quiet=quiet):
+        runs = trials if ber else 1
+        bar = progress(total=None, desc="samples", quiet=quiet, unit="sample")  # its total is known after LOAD
+        for t in range(runs):
             model.inject("clear")
             if ber:
                 if region in ("weights", "all"):
@@ -151,10 +156,12 @@ def run_image(image, *, board: str | None = DEFAULT_BOARD, device: str | None = 
                                   f"({path.stat().st_size:,} bytes): flash it first")
             if load["samples"] == 0:
                 raise UsageError(f"{path} holds no test set: pack it with --testset N")
-            p, correct, instructions = model.evaluate(load["samples"])
+            bar.total = runs * load["samples"]
+            p, correct, instructions = model.evaluate(load["samples"], on_chunk=bar.update)
             preds.append(p)
             trial_rows.append({"seed": seed + t if ber else None, "load": load, "correct": correct,
                                "eval_instructions": instructions, "eval_ticks": model.eval_ticks})
+        bar.close()
         firmware = getattr(dev.backend, "firmware", None)
     return _summary(path, info, firmware, trial_rows, preds, ber=ber, seed=seed, channel=channel, region=region,
                     on_the_fly=on_the_fly, spec=spec)
@@ -182,7 +189,8 @@ def _summary(path, info, firmware, rows, preds, **settings) -> dict:
         "ber": settings["ber"], "seed": settings["seed"], "trials": len(rows), "channel": settings["channel"],
         "region": settings["region"], "on_the_fly": settings["on_the_fly"], "samples": samples,
         "classes": first["classes"], "parameters": first["params"],
-        "accuracy": {"mean": mean, "ci95": ci if np.isfinite(ci) else None, "per_trial": acc},
+        "accuracy": {"mean": mean, "ci95": ci if np.isfinite(ci) else None, "per_trial": acc,
+                     "interval": accuracy_interval(acc)},
         "detection": detection,
         "layers": [[list(layer) for layer in r["load"]["layers"]] for r in rows],
         "instructions": {"per_inference": float(np.mean(per_inf)),

@@ -7,6 +7,7 @@ never a large allocation. The weights are decoded by the same RegionCodec the in
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,12 +16,14 @@ import numpy as np
 from .. import represent
 from ..detect import rule_from_code
 from ..errors import EcclessError, ImageError
+from ..fileio import read_regular
 from ..graph import Op
 from ..quant.int8 import QOp
 from ..storage.formats import FORMATS as FORMAT_IMPLS
 from ..storage.formats import TensorCode, out_channel
 from ..storage.stored import Decoded, RegionCodec, StoredTensor, _Identity
 from . import ecc
+from .limits import board_limits, check_image_size, check_model
 from .records import (FLAG_TESTSET, FORMATS, KINDS, KNOWN_VERSIONS, MAGIC, MAX_CHANNELS, MAX_META_BYTES, MAX_OPS,
                       MAX_TENSORS, META, OP, PROTECTED_OFFSET, ROLES, SUPER_COPIES, SUPERBLOCK, TENSOR, ACTS)
 
@@ -36,6 +39,11 @@ _FORMATS = {v: k for k, v in FORMATS.items()}
 def _check(cond: bool, message: str):
     if not cond:
         raise ImageError(message)
+
+
+def text_field(raw: bytes) -> str:
+    """A NUL-padded name from the image as text; bytes that are not UTF-8 are shown escaped (\\xNN), never raised."""
+    return raw.rstrip(b"\0").decode("utf-8", "backslashreplace")
 
 
 def read_superblock(image: bytes) -> dict:
@@ -90,6 +98,8 @@ class LoadedImage:
         return self.format.rebuild(self.model, decoded.values), decoded
 
     def predict(self, model, x: np.ndarray) -> np.ndarray:
+        """Predicted classes for float inputs (a dataset's) or for the image's stored test set (int8 for int8
+        models: taken as already quantized, never quantized twice)."""
         return self.format.predict(model, x)
 
 
@@ -100,8 +110,8 @@ def _op(rec: dict, meta: dict, payload: bytes, fi, name: str):
     _check(act is not None, f"corrupted metadata: unknown activation {rec['act']} in {name}")
     _check(1 <= rec["out_rank"] <= 3 and rec["channels"] <= MAX_CHANNELS, f"corrupted metadata in {name}")
     weighted = kind in WEIGHTED
-    # ops without parameters ignore their weight/bias fields (as the firmware does); weighted ops must name both
-    _check(not weighted or (rec["weight"] >= 0 and rec["bias"] >= 0),
+    # weighted ops name both tensors; an op without parameters names no weight (the firmware's rule too)
+    _check(rec["weight"] < 0 if not weighted else (rec["weight"] >= 0 and rec["bias"] >= 0),
            f"corrupted metadata: {name} ({kind}) has weight/bias tensors {rec['weight']}/{rec['bias']}")
     if kind in ("conv2d", "dwconv2d", "maxpool", "avgpool"):  # the only ops that slide a window
         _check(min(rec["stride"]) >= 1, f"corrupted metadata: {name} has a zero stride")
@@ -109,10 +119,12 @@ def _op(rec: dict, meta: dict, payload: bytes, fi, name: str):
         (ph, pw), pads = rec["pool"], rec["pads"]
         _check(min(ph, pw) >= 1 and max(pads[:2]) < ph and max(pads[2:]) < pw,
                f"corrupted metadata: {name} has an empty window or pads as large as it")
-    if fi.quantized and (weighted or kind in ("relu", "relu6")):
-        _check(-128 <= rec["act_min"] <= rec["act_max"] <= 127 and -128 <= rec["out_zp"] <= 127
-               and -128 <= rec["in_zp"] <= 127 and rec["arrays"] > 0 and rec["channels"] >= 1,
+    if fi.quantized and kind != "reshape":  # every int8 kernel but reshape clamps its output
+        _check(-128 <= rec["act_min"] <= rec["act_max"] <= 127,
                f"corrupted metadata: {name} has invalid quantization parameters")
+    if fi.quantized and (weighted or kind in ("relu", "relu6")):
+        _check(-128 <= rec["out_zp"] <= 127 and -128 <= rec["in_zp"] <= 127 and rec["arrays"] > 0
+               and rec["channels"] >= 1, f"corrupted metadata: {name} has invalid quantization parameters")
     common = dict(kind=kind, name=name, act=act, stride=tuple(rec["stride"]), pads=tuple(rec["pads"]),
                   pool=tuple(rec["pool"]), shape=tuple(rec["out_shape"][: rec["out_rank"]]) if kind == "reshape"
                   else ())
@@ -126,7 +138,9 @@ def _op(rec: dict, meta: dict, payload: bytes, fi, name: str):
         extra = dict(w_scale=w_scale,
                      out_mult=_array(payload, rec["arrays"] + 8 * c, c, "<i4", name),
                      out_shift=_array(payload, rec["arrays"] + 12 * c, c, "<i4", name))
-        _check(np.all(np.abs(extra["out_shift"]) <= 31), f"corrupted metadata: {name} has a shift beyond 31")
+        # in int64: np.abs of an int32 -2^31 is -2^31, which would pass
+        _check(np.all(np.abs(extra["out_shift"].astype(np.int64)) <= 31),
+               f"corrupted metadata: {name} has a shift beyond 31")
     return QOp(**common, in_scale=rec["in_scale"], in_zp=rec["in_zp"], out_scale=rec["out_scale"],
                out_zp=rec["out_zp"], act_min=rec["act_min"], act_max=rec["act_max"], **extra)
 
@@ -151,6 +165,10 @@ def _parse(image: bytes) -> LoadedImage:
     _check(rule is not None, f"corrupted metadata: unknown detection rule {meta['rule']:#04x}")
     _check(meta["num_ops"] <= MAX_OPS and meta["num_tensors"] <= MAX_TENSORS, "corrupted metadata: too many ops")
     _check(meta["input_rank"] in (1, 3), f"corrupted metadata: input rank {meta['input_rank']}")
+    _check(min(meta["input_shape"][: meta["input_rank"]]) >= 1, f"corrupted metadata: input shape "
+                                                                f"{meta['input_shape'][: meta['input_rank']]}")
+    limits = board_limits(text_field(meta["board"]))
+    check_image_size(sb["image_len"], limits)
     ops_at = META.size
     tensors_at = ops_at + OP.size * meta["num_ops"]
     op_recs = [OP.unpack(payload, ops_at + i * OP.size) for i in range(meta["num_ops"])]
@@ -159,18 +177,25 @@ def _parse(image: bytes) -> LoadedImage:
     ops = [_op(r, meta, payload, fi, f"op{i}") for i, r in enumerate(op_recs)]
     weighted = [i for i, op in enumerate(ops) if op.kind in WEIGHTED]
     input_shape = tuple(meta["input_shape"][: meta["input_rank"]])
-    name = meta["name"].rstrip(b"\0").decode("utf-8", "replace")
+    name = text_field(meta["name"])
     tensors = []
     for i, r in enumerate(t_recs):
         role = _ROLES.get(r["role"])
         _check(role is not None and r["op"] < len(weighted) and 1 <= r["ndim"] <= 4, f"corrupted tensor record {i}")
         shape = tuple(r["shape"][: r["ndim"]])
-        _check(int(np.prod(shape)) == r["count"], f"corrupted tensor record {i}: shape {shape} vs {r['count']} words")
+        # math.prod: four u16 dimensions overflow an int64 product
+        _check(min(shape) >= 1 and math.prod(shape) == r["count"],
+               f"corrupted tensor record {i}: shape {shape} vs {r['count']} words")
         _check(2 <= r["m"] <= 32 and r["width"] == r["m"] + (rule.placement.extra_bits if rule.placement else 0),
                f"corrupted tensor record {i}: {r['width']}-bit words for {r['m']}-bit indices")
         _check(r["bit_offset"] + r["count"] * r["width"] <= 8 * sb["weights_len"],
                f"corrupted tensor record {i}: words beyond the weight region")
         kind = _NAMES[op_recs[weighted[r["op"]]]["kind"]]
+        # the layout the kernels take (dense (out, in), conv2d OHWI, dwconv2d 1HWO, bias (out,)), checked before
+        # the shape is used: an op kind changed under its tensors must not reach out_channel
+        rank = WEIGHT_RANK[kind] if role == "weight" else 1
+        _check(len(shape) == rank and not (role == "weight" and kind == "dwconv2d" and shape[0] != 1),
+               f"corrupted tensor record {i}: a {kind} {role} of shape {shape}")
         channel = out_channel(kind, shape) if role == "weight" else np.zeros(r["count"], np.int64)
         code = TensorCode(f"op{weighted[r['op']]}.{role}", role, r["op"], shape, np.zeros(0, np.uint64), r["m"],
                           fi.value_map(r["m"], r["spare"], r["value_lo"], r["value_step"]), channel,
@@ -212,7 +237,9 @@ def _parse(image: bytes) -> LoadedImage:
     _check(len(ops) > 0, "corrupted metadata: no ops")
     shapes = model.shapes()
     for i, (s, r) in enumerate(zip(shapes, op_recs)):
-        _check(tuple(s) == tuple(r["out_shape"][: r["out_rank"]]), f"inconsistent shapes at op{i}: {s}")
+        _check(tuple(s) == tuple(r["out_shape"][: r["out_rank"]]) and min(s) >= 1,
+               f"inconsistent shapes at op{i}: {s}")
+    check_model(input_shape, ops, shapes, np.dtype(fi.input_dtype).itemsize, limits)
     _check(shapes[-1] == (meta["num_classes"],), f"inconsistent shapes: the model ends in {shapes[-1]}, "
                                                  f"not {meta['num_classes']} classes")
     _smoke(model, fi)
@@ -237,7 +264,8 @@ def _testset(image: bytes, sb: dict, meta: dict, input_shape, fi):
     per = int(np.prod(input_shape))
     dtype = np.dtype(fi.input_dtype).newbyteorder("<")
     size = count * (per * np.dtype(dtype).itemsize + 1)
-    _check(0 < count and off >= sb["weights_offset"] + sb["weights_len"] and off + size <= len(image),
+    # the image as the header bounds it, not the file (a longer file is flash beyond the image; the firmware's rule)
+    _check(0 < count and off >= sb["weights_offset"] + sb["weights_len"] and off + size <= sb["image_len"],
            "corrupted metadata: test set region outside the image")
     _check(ecc.crc32(image[off:off + size]) == meta["testset_crc32"], "test set region CRC mismatch")
     x = np.frombuffer(image, dtype, count * per, off).reshape((count,) + input_shape)
@@ -245,19 +273,19 @@ def _testset(image: bytes, sb: dict, meta: dict, input_shape, fi):
     return x, y
 
 
+def check_header(path) -> dict:
+    """The superblock of an image file, checked as read_image checks it (a regular file, not truncated, magic,
+    version, CRC): what a device path runs first, so it names a truncated file as `eval` does."""
+    data = read_regular(path, MAX_IMAGE_BYTES, ImageError, "image")
+    try:
+        return read_superblock(data)
+    except ImageError as e:
+        raise ImageError(f"{path}: {e}") from None
+
+
 def read_image(path) -> LoadedImage:
     path = Path(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_IMAGE_BYTES:
-            raise ImageError(f"{path}: {size:,} bytes is larger than any image ({MAX_IMAGE_BYTES:,})")
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ImageError(f"image file not found: {path}") from None
-    except IsADirectoryError:
-        raise ImageError(f"{path} is a directory, not an image") from None
-    except OSError as e:
-        raise ImageError(f"cannot read image {path}: {e.strerror}") from None
+    data = read_regular(path, MAX_IMAGE_BYTES, ImageError, "image")
     try:
         return parse_image(data)
     except ImageError as e:

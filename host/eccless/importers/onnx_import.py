@@ -88,6 +88,8 @@ class _Importer:
         self.chain_shapes: dict[str, tuple[int, ...]] = {}
         self.pending_pads: tuple[int, int, int, int] | None = None  # from a Pad, for the Conv that follows
         self.pad_where = ""
+        self.pending_affine = None  # (scale, shift) of a BatchNormalization, for the Conv/Gemm/MatMul that follows
+        self.affine_where = ""
 
     # ---- the walk ------------------------------------------------------------------------------------------
     def run(self) -> Graph:
@@ -103,6 +105,9 @@ class _Importer:
             raise ModelError(f"ONNX output '{self.graph_outputs[0]}' is not the end of the node chain")
         if self.pending_pads is not None:
             raise ModelError(f"ONNX op {self.pad_where} is supported only before a Conv")
+        if self.pending_affine is not None:
+            raise ModelError(f"ONNX op {self.affine_where} is supported only right after or before a "
+                             f"Conv/Gemm/MatMul")
         if self.perm is not None:
             raise ModelError(
                 "ONNX model ends in a flattened NCHW feature map; eccless needs (N, classes) logits"
@@ -130,13 +135,20 @@ class _Importer:
         return graph
 
     def _scan_ops(self) -> None:
-        """Name the first unsupported op before anything else, the most useful thing to tell a user."""
-        constant = set(self.consts)
+        """Name every unsupported op before anything else, the most useful thing to tell a user."""
+        constant, missing = set(self.consts), []
         for node in self.model.graph.node:
             if node.op_type == "Shape" or _foldable(node, constant):
                 constant.update(node.output)  # folded during the walk
             else:
-                _check_supported(node)
+                try:
+                    _check_supported(node)
+                except ModelError as e:
+                    missing.append(str(e).removeprefix("unsupported ONNX op "))
+        if len(missing) == 1:
+            raise ModelError(f"unsupported ONNX op {missing[0]}")
+        if missing:
+            raise ModelError(f"unsupported ONNX ops ({len(missing)}): {', '.join(missing)}")
 
     def _input(self):
         inputs = [i for i in self.model.graph.input if i.name not in self.consts]
@@ -181,6 +193,9 @@ class _Importer:
                 )
         if self.pending_pads is not None and node.op_type not in PASS_THROUGH | {"Conv"}:
             raise ModelError(f"ONNX op {self.pad_where} is supported only before a Conv, not before {where}")
+        if self.pending_affine is not None and node.op_type not in PASS_THROUGH | {"Conv", "Gemm", "MatMul"}:
+            raise ModelError(f"ONNX op {self.affine_where} is supported only right after or before a "
+                             f"Conv/Gemm/MatMul, not before {where}")
         translate(self, node, attrs, where)
         self.current = node.output[0]
         self.chain_shapes[self.current] = self.onnx_shape()

@@ -60,6 +60,9 @@ def window(st, attrs, kernel, where: str):
 
 
 def dense(st, node, weight: np.ndarray, bias: np.ndarray) -> None:
+    if st.pending_affine is not None:  # a BatchNormalization of the (flat) input: y = W (s x + t) + b
+        s, t = _take_affine(st, weight.shape[1], node)
+        weight, bias = weight * s[None, :], bias + weight @ t
     if st.perm is not None:
         # ONNX feature j sits at Graph position perm[j]; move the weight columns along with it.
         moved = np.empty_like(weight)
@@ -151,7 +154,55 @@ def conv(st, node, attrs, where):
             "(only group 1 or depthwise)"
         )
     op.stride, op.pads = stride, pads
+    if st.pending_affine is not None:
+        _fold_input_affine(st, op, node, where)
     st.emit(op)
+
+
+def batchnorm(st, node, attrs, where):
+    """Inference-mode BatchNormalization, y = s x + t per channel, folded into the linear op right before it (its
+    weights and bias scaled) or, when there is none, into the Conv/Gemm/MatMul right after it."""
+    if attrs.get("training_mode", 0) or attrs.get("spatial", 1) != 1:
+        raise ModelError(f"ONNX op {where} is in training mode; export the model in eval mode")
+    scale, beta, mean, var = (np.asarray(st.const(node, i), np.float64).reshape(-1) for i in (1, 2, 3, 4))
+    s = scale / np.sqrt(var + float(attrs.get("epsilon", 1e-5)))
+    t = beta - mean * s
+    channels = st.shape[2] if len(st.shape) == 3 else st.shape[0]
+    if not len(s) == len(t) == channels:
+        raise ModelError(f"ONNX op {where} has {len(s)} channels for a tensor of {channels}")
+    op = st.bias_op
+    if op is not None:
+        axis = 3 if op.kind == "dwconv2d" else 0  # the output-channel axis of the Graph layouts
+        shape = [-1 if i == axis else 1 for i in range(op.weight.ndim)]
+        op.weight = (op.weight * s.reshape(shape)).astype(np.float32)
+        op.bias = (op.bias * s + t).astype(np.float32)
+        return
+    st.pending_affine, st.affine_where = (s, t), where
+
+
+def _take_affine(st, channels: int, node):
+    s, t = st.pending_affine
+    st.pending_affine = None
+    if len(s) != channels:
+        raise ModelError(f"ONNX op {st.affine_where} ({len(s)} channels) cannot be folded into {node.op_type} "
+                         f"(node '{node.name}')")
+    return s.astype(np.float64), t.astype(np.float64)
+
+
+def _fold_input_affine(st, op, node, where) -> None:
+    """A BatchNormalization before this conv: x -> s x + t per input channel. Exact only without padding (padded
+    cells are 0 after the normalization, but would become t if folded)."""
+    if any(op.pads):
+        raise ModelError(f"ONNX op {st.affine_where} before {where} cannot be folded: the conv pads its input")
+    in_c = op.weight.shape[3] if op.kind == "conv2d" else st.shape[2]
+    s, t = _take_affine(st, in_c, node)
+    w = op.weight.astype(np.float64)
+    if op.kind == "dwconv2d":  # output o reads input o // mult
+        s, t = np.repeat(s, w.shape[3] // in_c), np.repeat(t, w.shape[3] // in_c)
+        op.bias = (op.bias + (w[0] * t).sum(axis=(0, 1))).astype(np.float32)
+    else:
+        op.bias = (op.bias + (w * t).sum(axis=(1, 2, 3))).astype(np.float32)
+    op.weight = (w * s).astype(np.float32)
 
 
 def pool(st, node, attrs, where):
@@ -261,6 +312,7 @@ HANDLERS = {
     "LogSoftmax": (softmax, {"axis"}),
     "Identity": (identity, set()),
     "Dropout": (dropout, {"ratio", "seed", "is_test"}),
+    "BatchNormalization": (batchnorm, {"epsilon", "momentum", "training_mode", "spatial"}),
 }
 # Ops that may sit between a Pad and the Conv it is merged into (they do not touch values).
 PASS_THROUGH = {"Identity", "Dropout"}

@@ -21,6 +21,10 @@ from eccless.protocol.framing import ChunkReader, Frame, FrameError, classify, c
 from eccless.protocol import (ERROR_LAYOUT, FAULT_MARKER, MAX_ENCODED, MAX_PAYLOAD, RESPONSE_FLAG, SEQ_COUNT, SEQ_NONE,
                        STATUS, STATUS_BY_CODE, Command, command, status_message)
 
+# Host-side caps on request fields the firmware accepts unbounded: a command cannot be interrupted on the device,
+# and BENCH runs its routine `iterations` times (a big model's LOAD takes ~0.1 s in QEMU), so 2^32 - 1 would hold
+# the device for months. The firmware is unchanged; the client refuses more in one line.
+FIELD_LIMITS = {("BENCH", "iterations"): 1000}
 READ_SLICE = 0.05   # seconds one port.read may block, so deadlines are kept without reconfiguring the port
 
 
@@ -70,6 +74,10 @@ class Client:
     def request(self, cmd: str | int | Command, /, *, timeout: float | None = None, **fields) -> dict:
         """Send one command with its request fields; return the response fields (DeviceError on failure)."""
         c = command(cmd)
+        for (name, field), limit in FIELD_LIMITS.items():
+            if c.name == name and fields.get(field, 0) > limit:
+                raise UsageError(f"{name} {field}={fields[field]} is above the host cap of {limit:,} (the device "
+                                 f"cannot be interrupted mid-command; eccless.link.client.FIELD_LIMITS)")
         payload = c.request.pack(c.name, fields)
         if len(payload) > MAX_PAYLOAD:
             raise UsageError(f"{c.name} request of {len(payload)} bytes exceeds MAX_PAYLOAD {MAX_PAYLOAD}")

@@ -38,6 +38,7 @@ from pathlib import Path
 
 from eccless.boards import Board, load_board
 from eccless.errors import DeviceError, UsageError
+from eccless.fileio import remove_stale_dirs
 from eccless.firmware.build import APT_HINT as GCC_APT_HINT
 from eccless.link.client import READ_SLICE, Client
 
@@ -99,6 +100,9 @@ class SocketPort:
 
     def close(self) -> None:
         self.sock.close()
+
+
+TMP_PREFIX = "eccless-qemu-"
 
 
 def _die_with_parent() -> None:  # runs in the child between fork and exec
@@ -166,7 +170,8 @@ class Qemu:
     def start(self) -> Qemu:
         if shutil.which("qemu-system-arm") is None:
             raise DeviceError(f"qemu-system-arm not found: {QEMU_APT_HINT}")
-        self._tmp = tempfile.TemporaryDirectory(prefix="eccless-qemu-")
+        remove_stale_dirs(TMP_PREFIX)  # left by runs killed with SIGKILL (their pid is in the name)
+        self._tmp = tempfile.TemporaryDirectory(prefix=f"{TMP_PREFIX}{os.getpid()}-")
         try:
             blobs = self._blob_paths()
             for _attempt in range(3):        # the free port can be taken between our probe and QEMU's bind

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ..errors import UsageError
-from ..graph import FLOAT_KERNELS, Graph, fuse_activations, output_shape
+from ..graph import FLOAT_KERNELS, Graph, fit_batch, fuse_activations, output_shape
 from .fixedpoint import quantize_float
 from .kernels import INT8_KERNELS
 from .qparams import (
@@ -32,6 +32,7 @@ from .qparams import (
     weight_qmax,
 )
 
+INT8_BATCH_ELEMENTS = 1 << 22  # per forward chunk: the int8 kernels hold int64/float64 copies of activations
 WEIGHT_CHANNEL_AXIS = {"dense": 0, "conv2d": 0, "dwconv2d": 3}  # output channel axis of each weight layout
 
 
@@ -87,6 +88,7 @@ class QGraph:
                 f"got {x_int8.dtype} {x_int8.shape}"
             )
         outs = []
+        batch = fit_batch(self.ops, self.input_shape, self.shapes(), batch, INT8_BATCH_ELEMENTS)
         for i in range(0, len(x_int8), batch):
             y = x_int8[i : i + batch]
             for op in self.ops:
@@ -101,8 +103,11 @@ class QGraph:
             np.float32
         )
 
-    def predict(self, x_float: np.ndarray) -> np.ndarray:
-        return np.argmax(self.forward(self.quantize_input(x_float)), axis=1)
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """Predicted classes. Float input is quantized first (TFLite's QUANTIZE); int8 input is taken as already
+        quantized (an image's stored test set), so it is never quantized twice."""
+        x = np.asarray(x)
+        return np.argmax(self.forward(x if x.dtype == np.int8 else self.quantize_input(x)), axis=1)
 
     def shapes(self) -> list[tuple[int, ...]]:
         """Per-sample output shape of every op (raises ModelError if the ops do not fit together)."""

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..graph import patches
+from ..graph import conv_blocks, patches
 from .fixedpoint import multiply_by_quantized_multiplier, wrap_int32
 
 _IM2COL_BYTES = 32 << 20  # conv2d builds its patch matrix in blocks of at most this size
@@ -73,9 +73,9 @@ def conv2d(op: QOp, x: np.ndarray) -> np.ndarray:
     n, oh, ow = p.shape[:3]
     w = op.weight.reshape(out_c, k).T.astype(dt)
     dot = np.empty((n, oh, ow, out_c), dt)
-    step = max(1, _IM2COL_BYTES // (oh * ow * k * np.dtype(dt).itemsize))
-    for i in range(0, n, step):
-        dot[i : i + step] = (p[i : i + step].reshape(-1, k) @ w).reshape(-1, oh, ow, out_c)
+    for s, r in conv_blocks(n, oh, ow, k, np.dtype(dt).itemsize, _IM2COL_BYTES):
+        block = p[s, r]
+        dot[s, r] = (block.reshape(-1, k) @ w).reshape(block.shape[:3] + (out_c,))
     return _finish(op, dot)
 
 

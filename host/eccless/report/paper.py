@@ -94,7 +94,7 @@ def run_paper(out: Path, *, quick: bool = False, jobs: int = 1, quiet: bool = Fa
     distortion = plots.distortion_rows(experiments, repr_configs, plan.reprs)
     results = {"plan": plan.__dict__, "quick": quick, "skipped": skipped, "critical": critical, "repr_curves": curves,
                "distortion": distortion, "models": {m: _model_facts(experiments, m) for m in models}}
-    write_json(out / "paper.json", results)
+    write_json(out / "paper.json", results, make_parents=True)
     figures = plots.make_all(results, plan, out)
     report = out / "paper.md"
     write_text(report, render(results, plan, figures))

@@ -42,7 +42,7 @@ def _figure():
 
 
 def _save(fig, path: Path):
-    with atomic_path(path) as tmp:
+    with atomic_path(path, make_parents=True) as tmp:
         fig.savefig(tmp, format="png")
 
 

@@ -8,9 +8,12 @@ Trials run in groups of one (experiment, BER) whose flip positions are drawn in 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import json
 import multiprocessing as mp
+import os
 import signal
+import sys
 from dataclasses import asdict
 from pathlib import Path
 
@@ -59,10 +62,25 @@ def _one_blas_thread():
         return contextlib.nullcontext()
 
 
+def _die_with_parent() -> None:
+    """Linux: the kernel sends SIGTERM when the parent dies (even by SIGKILL), so no worker lives on to write to a
+    closed pipe (a BrokenPipeError traceback per worker)."""
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() == 1:  # the parent died before prctl took effect
+        os._exit(0)
+
+
 def _init_worker():
     # Ctrl-C reaches the whole process group: the parent turns it into one line and stops the pool, so the
-    # workers must not print tracebacks of their own.
+    # workers must not print tracebacks of their own; SIGTERM ends a worker silently (the parent's handler, which
+    # turns it into an interruption, is inherited by fork and must not run here).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _die_with_parent()
     _one_blas_thread()
 
 

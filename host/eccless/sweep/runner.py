@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ..fileio import write_json, write_text
+from ..fileio import remove_temporaries, write_json, write_text
 from .executor import TrialExecutor
 from .experiment import Config, Experiment
 from ..progress import progress
@@ -27,7 +27,9 @@ def run_sweep(configs: list[Config], bers: list[float], trials: int, out: Path, 
     executor = TrialExecutor(experiments, out / TRIALS_FILE, jobs=jobs, quiet=quiet)
     executor.run([(c.key(), ber, seed + t) for c in configs for ber in bers for t in range(trials)])
     summary = summarize(configs, experiments, bers, trials, seed, executor.done)
-    write_json(out / "sweep.json", summary)
+    for name in ("sweep.json", "sweep.csv", "sweep.png"):
+        remove_temporaries(out / name)  # a run killed (SIGKILL) while writing its summary left them
+    write_json(out / "sweep.json", summary, make_parents=True)
     write_text(out / "sweep.csv", to_csv(summary))
     from .plot import plot_sweep
 

@@ -1,4 +1,5 @@
-"""Summary statistics of repeated trials: mean with a Student-t 95 % confidence interval."""
+"""Summary statistics of repeated trials: mean with a Student-t 95 % confidence interval, and for accuracies that
+interval clipped to [0, 1] with a label that says how it was made."""
 
 from __future__ import annotations
 
@@ -28,3 +29,25 @@ def mean_ci(samples) -> tuple[float, float]:
         return float(x[0]), math.inf
     sd = float(x.std(ddof=1))
     return float(x.mean()), t95(x.size - 1) * sd / math.sqrt(x.size)
+
+
+def accuracy_interval(per_trial) -> dict:
+    """Mean accuracy and its 95 % interval over trials: a Student-t interval clipped to [0, 1] (an accuracy cannot
+    leave it). One trial gives no interval."""
+    mean, half = mean_ci(per_trial)
+    if not math.isfinite(half):
+        return {"mean": mean, "low": None, "high": None, "clipped": False}
+    low, high = mean - half, mean + half
+    return {"mean": mean, "low": max(0.0, low), "high": min(1.0, high), "clipped": low < 0.0 or high > 1.0}
+
+
+def interval_text(per_trial) -> str:
+    """e.g. '71.87 % (95 % CI 15.25 .. 100.00 %, t over 3 trials, clipped to [0, 100])' or
+    '98.50 % (1 trial: no interval)'."""
+    n = len(per_trial)
+    iv = accuracy_interval(per_trial)
+    if iv["low"] is None:
+        return f"{iv['mean'] * 100:.2f} % ({n} trial: no interval)"
+    clip = ", clipped to [0, 100]" if iv["clipped"] else ""
+    return (f"{iv['mean'] * 100:.2f} % (95 % CI {iv['low'] * 100:.2f} .. {iv['high'] * 100:.2f} %, "
+            f"t over {n} trials{clip})")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import random
 
 from eccless.image import ecc
+from eccless.image.records import KINDS as OP_KINDS
 from eccless.image.records import META, OP, PROTECTED_OFFSET, SUPER_COPIES, SUPERBLOCK, TENSOR
 
 BOUNDARY = (0, 1, 2, 0x7F, 0x80, 0xFF, 0x100, 0x7FFF, 0x8000, 0xFFFF, 0x10000, 0x7FFFFFFF, 0x80000000,
@@ -113,8 +114,83 @@ def _raw_bits(rng: random.Random, image: bytes) -> bytes:
     return bytes(data)
 
 
+def _records(image: bytes):
+    """(payload bytearray, META dict, offset of op i, offset of tensor i)."""
+    data = bytearray(payload(image))
+    meta = META.unpack(data)
+    return data, meta, (lambda i: META.size + i * OP.size), (lambda i: META.size + meta["num_ops"] * OP.size
+                                                              + i * TENSOR.size)
+
+
+def _put(data: bytearray, rec, base: int, **fields) -> None:
+    data[base:base + rec.size] = rec.pack(**{**rec.unpack(bytes(data), base), **fields})
+
+
+def _zero_dim(rng: random.Random, image: bytes) -> bytes:
+    """A zero dimension (and a zero count) where a size is declared: a tensor, the input, or an op's output."""
+    data, meta, op_at, tensor_at = _records(image)
+    where = rng.choice(["tensor", "input", "op"] if meta["num_tensors"] else ["input", "op"])
+    if where == "tensor":
+        at = tensor_at(rng.randrange(meta["num_tensors"]))
+        t = TENSOR.unpack(bytes(data), at)
+        shape = list(t["shape"])
+        shape[rng.randrange(t["ndim"])] = 0
+        _put(data, TENSOR, at, shape=tuple(shape), count=0)
+    elif where == "input":
+        shape = list(meta["input_shape"])
+        shape[rng.randrange(meta["input_rank"])] = 0
+        _put(data, META, 0, input_shape=tuple(shape))
+    else:
+        at = op_at(rng.randrange(meta["num_ops"]))
+        o = OP.unpack(bytes(data), at)
+        shape = list(o["out_shape"])
+        shape[rng.randrange(o["out_rank"])] = 0
+        _put(data, OP, at, out_shape=tuple(shape))
+    return reseal(image, data)
+
+
+def _op_kind(rng: random.Random, image: bytes) -> bytes:
+    """An op record's kind byte changed (dense -> depthwise conv, conv -> pooling, ...), its tensors kept."""
+    data, meta, op_at, _ = _records(image)
+    at = op_at(rng.randrange(meta["num_ops"]))
+    kind = OP.unpack(bytes(data), at)["kind"]
+    _put(data, OP, at, kind=rng.choice([k for k in OP_KINDS.values() if k != kind]))
+    return reseal(image, data)
+
+
+def _board_name(rng: random.Random, image: bytes) -> bytes:
+    """Model and board names that are not UTF-8."""
+    data, _, _, _ = _records(image)
+    junk = bytes(rng.choice((0x80, 0xC3, 0xFF, 0xFE, 0xE2)) for _ in range(rng.randrange(1, 24)))
+    _put(data, META, 0, **{rng.choice(("board", "name")): junk})
+    return reseal(image, data)
+
+
+def _huge_shape(rng: random.Random, image: bytes) -> bytes:
+    """No weights, a huge input pooled down to the classes: a few KB of metadata declaring up to 4 G inputs.
+
+    input (H, W, 1) -> maxpool 255x255 stride 255 -> (a, b, 1) -> maxpool (a, b - 9) -> (1, 10, 1) -> (10,)"""
+    data, meta, _, _ = _records(image)
+    h, w = rng.choice((32768, 65025, 4096, 1024)), rng.choice((8192, 65025, 2550, 4096))
+    a, b = (h - 255) // 255 + 1, (w - 255) // 255 + 1
+    common = dict(act=0, pads=(0, 0, 0, 0), reserved=0, weight=-1, bias=-1, channels=0, in_scale=1.0,
+                  out_scale=1.0, in_zp=0, out_zp=0, act_min=-128, act_max=127, arrays=0)
+    ops = [OP.pack(kind=OP_KINDS["maxpool"], stride=(255, 255), pool=(255, 255), out_shape=(a, b, 1), out_rank=3,
+                   **common),
+           OP.pack(kind=OP_KINDS["maxpool"], stride=(1, 1), pool=(a, b - 9), out_shape=(1, 10, 1), out_rank=3,
+                   **common),
+           OP.pack(kind=OP_KINDS["reshape"], stride=(1, 1), pool=(1, 1), out_shape=(10, 1, 1), out_rank=1,
+                   **common)]
+    head = META.pack(**{**meta, "input_rank": 3, "input_shape": (h, w, 1), "num_classes": 10, "num_ops": 3,
+                        "num_tensors": 0})
+    return reseal(image, head + b"".join(ops) + bytes(data[META.size + meta["num_ops"] * OP.size
+                                                           + meta["num_tensors"] * TENSOR.size:]))
+
+
 KINDS = (("field", _field, 40), ("payload_bits", _payload_bits, 15), ("payload_length", _payload_length, 10),
-         ("superblock", _superblock_field, 15), ("truncate", _truncate, 8), ("raw_bits", _raw_bits, 12))
+         ("superblock", _superblock_field, 15), ("truncate", _truncate, 8), ("raw_bits", _raw_bits, 12),
+         ("zero_dim", _zero_dim, 6), ("op_kind", _op_kind, 6), ("board_name", _board_name, 3),
+         ("huge_shape", _huge_shape, 3))
 
 
 def mutate(image: bytes, rng: random.Random) -> tuple[str, bytes]:

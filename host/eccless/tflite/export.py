@@ -298,6 +298,8 @@ def to_tflite_bytes(qgraph: QGraph, *, dense_as: str = "conv", float_io: bool = 
 
 def export_tflite(qgraph: QGraph, path, *, dense_as: str = "conv", float_io: bool = False) -> Path:
     """Write qgraph to `path` as an int8 .tflite file (see to_tflite_bytes) and return the path."""
+    from ..fileio import write_bytes
+
     path = Path(path)
-    path.write_bytes(to_tflite_bytes(qgraph, dense_as=dense_as, float_io=float_io))
+    write_bytes(path, to_tflite_bytes(qgraph, dense_as=dense_as, float_io=float_io))
     return path
