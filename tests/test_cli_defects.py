@@ -157,7 +157,8 @@ def test_help_shows_defaults():
 def test_unknown_representation_with_float32(tmp_path):
     """Item 17: `sweep --quant float32 --repr nosuchcode` ignored the unknown name."""
     one_line_error(eccless("sweep", "--quant", "float32", "--repr", "nosuchcode", "--out", tmp_path / "o"),
-                   "unknown representation 'nosuchcode' (known: gray, hamming, offset, optimized, signmag, twos, zigzag)")
+                   "unknown representation 'nosuchcode' (known: gray, hamming, offset, optimized, signmag, twos, "
+                   "zigzag)")
 
 
 @pytest.mark.parametrize("args,message", [

@@ -26,6 +26,7 @@ from eccless.commands.run import ModelDevice, channel_constants
 from eccless.image.load import read_image
 from eccless.commands.image import corrupt_image, pack_model
 from eccless.storage.bits import unpack_words
+from board_needs import LENET_RAM, require_ram
 from narrowed_images import pack_narrowed
 
 pytestmark = pytest.mark.qemu
@@ -95,6 +96,8 @@ def _check(firmware, tmp_path: Path, model: str, rep: str, rule: str, image: Pat
 
 @pytest.mark.parametrize("model", list(FAST))
 def test_device_decode_equals_the_host_value_for_value(firmware, tmp_path, model):
+    if model == "digits:lenet":
+        require_ram(firmware.board, LENET_RAM, "the digits LeNet")
     for rep, rule in FAST[model]:
         _check(firmware, tmp_path, model, rep, rule)
 
@@ -108,6 +111,8 @@ def test_every_representation_and_rule_value_for_value(firmware, tmp_path, rep):
 @pytest.mark.parametrize("model", list(FAST))
 def test_narrowed_ranges_value_for_value(firmware, tmp_path, model):
     """Rejections in clean images too (narrowed_images.py), through the asm loops' failure exits."""
+    if model == "digits:lenet":
+        require_ram(firmware.board, LENET_RAM, "the digits LeNet")
     for rep, rule in (("twos", "range"), ("offset", "range"), ("twos", "parity-lsb+range"),
                       ("offset", "parity-lsb+range"), ("hamming", "parity-lsb+range")):
         image = pack_narrowed(model, tmp_path / f"narrow-{model.replace(':', '_')}-{rep}-{rule}.img", rep, rule, 2,

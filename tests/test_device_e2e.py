@@ -28,6 +28,7 @@ from eccless.commands.run import ModelDevice, channel_constants, run_image
 from eccless.image.load import read_image
 from eccless.commands.image import corrupt_image, evaluate_image, pack_model
 from eccless.storage.bits import unpack_words
+from board_needs import LENET_RAM, require_instruction_counts, require_ram
 
 pytestmark = pytest.mark.qemu
 if missing_tools():
@@ -107,6 +108,8 @@ def _trial(dev: ModelDevice, image: Path, ber: float, seed: int, tmp_path, regio
 
 @pytest.mark.parametrize("name", list(IMAGES))
 def test_device_predictions_equal_the_host_loader(name, firmware, model_files, tmp_path):
+    if name == "lenet":
+        require_ram(firmware.board, LENET_RAM, "the digits LeNet")
     for rep, rule in IMAGES[name][2]:
         image = _image(tmp_path, model_files, name, rep, rule, firmware.board.name)
         with Qemu(firmware.board, firmware.elf, image=image, timeout=60) as q:
@@ -162,6 +165,7 @@ def test_infer_sample_from_the_host_equals_the_stored_one(firmware, model_files,
 
 
 def test_run_reports_accuracy_ci_and_costs(firmware, model_files, tmp_path):
+    require_instruction_counts(firmware.board)
     image = _image(tmp_path, model_files, "mlp", "twos", "parity-lsb", firmware.board.name)
     res = run_image(image, board=firmware.board.name, ber=1e-3, seed=40, trials=3, quiet=True)
     host = []
@@ -201,6 +205,8 @@ def test_cli_run_prints_accuracy_and_costs(model_files, tmp_path, capsys):
 
 
 def test_bench_kinds(firmware, model_files, tmp_path):
+    require_instruction_counts(firmware.board)
+    require_ram(firmware.board, LENET_RAM, "the digits LeNet")
     image = _image(tmp_path, model_files, "lenet", "twos", "none", firmware.board.name)
     with Qemu(firmware.board, firmware.elf, image=image, timeout=60) as q:
         c = q.client

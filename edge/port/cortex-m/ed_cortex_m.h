@@ -10,6 +10,14 @@
 #define ED_REG(addr) (*(volatile uint32_t *)(addr))
 
 #define ED_SCB_AIRCR ED_REG(0xE000ED0Cu)
+/* Armv7-M and Armv8-M Mainline have the configurable fault status registers, SHCSR's fault enables, VTOR, the
+ * divide trap and (optionally) the PMSAv7 MPU; Armv6-M (Cortex-M0/M0+) has none of them to rely on. */
+#if defined(__ARM_ARCH_6M__)
+#define ED_ARMV7M_SYSTEM 0
+#else
+#define ED_ARMV7M_SYSTEM 1
+#endif
+
 #define ED_SCB_VTOR ED_REG(0xE000ED08u)
 #define ED_SCB_SCR ED_REG(0xE000ED10u)
 #define ED_SCB_CCR ED_REG(0xE000ED14u)

@@ -28,15 +28,21 @@ uint32_t ed_fault_stack[256] __attribute__((aligned(8)));
 
 void ed_fault_entry(void)
 {
+    /* Thumb-1 only (no IT blocks, no far branches), so the same entry runs on Armv6-M */
     __asm__ volatile(
-        "tst lr, #4\n\t"
-        "ite eq\n\t"
-        "mrseq r0, msp\n\t"
-        "mrsne r0, psp\n\t"
+        "movs r0, #4\n\t"
         "mov r1, lr\n\t"
+        "tst r0, r1\n\t"
+        "bne 1f\n\t"
+        "mrs r0, msp\n\t"
+        "b 2f\n"
+        "1:\n\t"
+        "mrs r0, psp\n"
+        "2:\n\t"
         "ldr r2, =ed_fault_stack + 1024\n\t"
         "mov sp, r2\n\t"
-        "b ed_fault_report\n\t");
+        "ldr r3, =ed_fault_report\n\t"
+        "bx r3\n\t");
 }
 
 static char *ed_fault_text(char *p, const char *s)
@@ -73,7 +79,7 @@ void ed_fault_report(const uint32_t *frame, uint32_t exc_return)
     char *p = line;
     uint32_t ipsr;
     uintptr_t at = (uintptr_t)frame;
-    uint32_t cfsr = ED_SCB_CFSR;
+    const uint32_t cfsr = ED_ARMV7M_SYSTEM ? ED_SCB_CFSR : 0u; /* Armv6-M: every fault is a HardFault */
     uint32_t cause;
     /* the frame is garbage when stacking it failed (stack overflow into the guard) or it lies outside RAM */
     int readable = (at & 3u) == 0 && at >= ED_RAM_BASE && at + 32u <= (uintptr_t)ED_RAM_BASE + ED_RAM_SIZE &&
@@ -81,7 +87,7 @@ void ed_fault_report(const uint32_t *frame, uint32_t exc_return)
     __asm__ volatile("mrs %0, ipsr" : "=r"(ipsr));
     ipsr &= 0x1FFu;
     cause = ipsr;
-    if (ipsr == 3u && (ED_SCB_HFSR & ED_HFSR_FORCED)) {
+    if (ED_ARMV7M_SYSTEM && ipsr == 3u && (ED_SCB_HFSR & ED_HFSR_FORCED)) {
         cause = (cfsr & 0xFFu) ? 4u : (cfsr & 0xFF00u) ? 5u : (cfsr & 0xFFFF0000u) ? 6u : 3u;
     }
     *p++ = '\0'; /* ends whatever partial frame was on the line */
@@ -100,9 +106,9 @@ void ed_fault_report(const uint32_t *frame, uint32_t exc_return)
     p = ed_fault_hex(p, " sp", (uint32_t)at);
     p = ed_fault_hex(p, " exc_return", exc_return);
     p = ed_fault_hex(p, " cfsr", cfsr);
-    p = ed_fault_hex(p, " hfsr", ED_SCB_HFSR);
-    p = ed_fault_hex(p, " mmfar", ED_SCB_MMFAR);
-    p = ed_fault_hex(p, " bfar", ED_SCB_BFAR);
+    p = ed_fault_hex(p, " hfsr", ED_ARMV7M_SYSTEM ? ED_SCB_HFSR : 0u);
+    p = ed_fault_hex(p, " mmfar", ED_ARMV7M_SYSTEM ? ED_SCB_MMFAR : 0u);
+    p = ed_fault_hex(p, " bfar", ED_ARMV7M_SYSTEM ? ED_SCB_BFAR : 0u);
     p = ed_fault_text(p, "\r\n");
     *p = '\0';
     ed_uart_init(); /* idempotent: the fault may come before main brought the UART up */

@@ -49,7 +49,7 @@ const ed_vector_t ed_vectors[ED_SYSTEM_VECTORS + ED_IRQ_COUNT] __attribute__((se
  */
 static void ed_stack_guard(void)
 {
-    if (((ED_MPU_TYPE >> 8) & 0xFFu) == 0) {
+    if (!ED_ARMV7M_SYSTEM || ((ED_MPU_TYPE >> 8) & 0xFFu) == 0) {
         return;
     }
     ED_MPU_RNR = 0;
@@ -86,9 +86,11 @@ void ed_reset_handler(void)
     for (dst = _ed_bss_start; dst < _ed_bss_end; dst++) {
         *dst = 0;
     }
-    ED_SCB_VTOR = (uint32_t)(uintptr_t)ed_vectors;
-    ED_SCB_SHCSR |= ED_SHCSR_FAULTS_ENABLE;
-    ED_SCB_CCR |= ED_CCR_DIV_0_TRP;
+    if (ED_ARMV7M_SYSTEM) { /* Armv6-M boots from the table at its code region's start and traps nothing more */
+        ED_SCB_VTOR = (uint32_t)(uintptr_t)ed_vectors;
+        ED_SCB_SHCSR |= ED_SHCSR_FAULTS_ENABLE;
+        ED_SCB_CCR |= ED_CCR_DIV_0_TRP;
+    }
     ed_stack_guard();
     ed_idle_init();
     ed_barrier();
