@@ -164,9 +164,22 @@ class Device:
             raise
 
 
+# what a user types for a port: pyserial's URLs and device paths go to the serial backend as they are
+SERIAL_URL_PREFIXES = ("socket://", "rfc2217://", "loop://", "spy://", "hwgrep://", "/dev/", "COM")
+
+
+def normalize_spec(spec: str) -> str:
+    """`socket://127.0.0.1:4000`, `/dev/ttyACM0` or `loop://` mean the serial backend on that URL; `loop` is the
+    in-process fake; `qemu[:BOARD]` and `serial:URL` are themselves."""
+    if spec.startswith(SERIAL_URL_PREFIXES):
+        return f"serial:{spec}"
+    return spec
+
+
 def open_device(spec: str, **options) -> Device:
-    """'loop', 'serial:URL', 'qemu' or 'qemu:BOARD' -> an opened Device (options go to the backend)."""
-    name, _, arg = spec.partition(":")
+    """'loop', 'serial:URL' (or a bare URL: socket://HOST:PORT, /dev/ttyACM0, loop://), 'qemu' or 'qemu:BOARD' ->
+    an opened Device (options go to the backend)."""
+    name, _, arg = normalize_spec(spec).partition(":")
     cls = BACKENDS.get(name)
     if arg and cls.spec_arg is None:
         raise UsageError(f"device backend {name!r} takes no argument (got {spec!r})")
