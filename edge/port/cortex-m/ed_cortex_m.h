@@ -44,6 +44,7 @@
 #define ED_CFSR_STKERR (1u << 12)
 #define ED_MPU_CTRL_ENABLE ((1u << 2) | (1u << 0)) /* PRIVDEFENA: default map outside our regions; ENABLE */
 #define ED_MPU_RASR_GUARD ((1u << 28) | (0u << 24) | (7u << 1) | 1u) /* XN, no access, 2^(7+1) = 256 B, on */
+#define ED_MPU_RBAR_V8_RO_XN ((2u << 1) | 1u) /* Armv8-M: AP = read-only privileged, XN */
 #define ED_STACK_GUARD 256u
 
 static inline void ed_barrier(void) { __asm__ volatile("dsb\n\tisb" ::: "memory"); }

@@ -53,8 +53,14 @@ static void ed_stack_guard(void)
         return;
     }
     ED_MPU_RNR = 0;
+#if defined(__ARM_ARCH_8M_MAIN__) || defined(__ARM_ARCH_8_1M_MAIN__)
+    /* PMSAv8 has no privileged no-access: read-only and execute-never, so the pushes of an overflow fault */
+    ED_MPU_RBAR = (uint32_t)(uintptr_t)_ed_stack_bottom | ED_MPU_RBAR_V8_RO_XN;
+    ED_MPU_RASR = (((uint32_t)(uintptr_t)_ed_stack_bottom + ED_STACK_GUARD - 1u) & ~31u) | 1u; /* RLAR: limit, EN */
+#else
     ED_MPU_RBAR = (uint32_t)(uintptr_t)_ed_stack_bottom;
     ED_MPU_RASR = ED_MPU_RASR_GUARD;
+#endif
     ED_MPU_CTRL = ED_MPU_CTRL_ENABLE;
 }
 
