@@ -188,7 +188,8 @@ NO_IMAGE = {
               ("INFER", dict(index=0), "ERR_NO_IMAGE", 0)],
     "BENCH": [*(("BENCH", dict(kind=k, iterations=10, arg=0), "ERR_NO_IMAGE", 0) for k in P.BENCH_KINDS.values()),
               ("BENCH", dict(kind=max(P.BENCH_KINDS.values()) + 1, iterations=10, arg=0), "ERR_ARG", 1),
-              ("BENCH", dict(kind=P.BENCH_KINDS["infer"], iterations=0, arg=0), "ERR_ARG", 2)],
+              ("BENCH", dict(kind=P.BENCH_KINDS["infer"], iterations=0, arg=0), "ERR_ARG", 2),
+              ("BENCH", dict(kind=P.BENCH_KINDS["load"], iterations=2**32 - 1, arg=0), "ERR_ARG", 2)],
 }
 
 

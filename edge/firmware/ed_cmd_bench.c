@@ -3,7 +3,7 @@
  * flags `arg` (the model stays loaded with them); decode -- the decode + detect pass alone (without packing the weights for the kernels, which LOAD's decode
  * count includes); infer -- inference of
  * stored sample `arg`; layer -- op `arg` alone, on stored sample 0's activations. ERR_ARG details: 1 kind,
- * 2 iterations, 3 arg.
+ * 2 iterations (0, or above ED_BENCH_MAX_ITERATIONS), 3 arg.
  */
 #include "ed_bytes.h"
 #include "ed_dispatch.h"
@@ -26,7 +26,7 @@ ed_status_t ed_cmd_bench(const ed_request_t *req, ed_response_t *rsp)
         return ED_STATUS_ERR_ARG;
     }
     rsp->detail = 2;
-    if (iterations == 0u) {
+    if (iterations == 0u || iterations > ED_BENCH_MAX_ITERATIONS) { /* a command cannot be interrupted */
         return ED_STATUS_ERR_ARG;
     }
     rsp->detail = 0;

@@ -40,6 +40,7 @@
 #define ED_BENCH_KIND_INFER 2u
 #define ED_BENCH_KIND_LAYER 3u
 #define ED_EVAL_MAX_PREDICTIONS 2000u
+#define ED_BENCH_MAX_ITERATIONS 1000u
 
 /* ERR_IMAGE details: (record index << 8) | ED_LOAD_ERR_* reason (ed_image_format.h) */
 

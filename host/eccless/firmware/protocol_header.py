@@ -73,6 +73,7 @@ def c_header() -> str:
         *(f"#define ED_EVAL_REPORT_{k.upper()} {v}u" for k, v in P.EVAL_REPORTS.items()),
         *(f"#define ED_BENCH_KIND_{k.upper()} {v}u" for k, v in P.BENCH_KINDS.items()),
         f"#define ED_EVAL_MAX_PREDICTIONS {P.EVAL_MAX_PREDICTIONS}u",
+        f"#define ED_BENCH_MAX_ITERATIONS {P.BENCH_MAX_ITERATIONS}u",
         "",
         "/* ERR_IMAGE details: (record index << 8) | ED_LOAD_ERR_* reason (ed_image_format.h) */",
         "",

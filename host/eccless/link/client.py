@@ -18,13 +18,13 @@ from dataclasses import dataclass
 
 from eccless.errors import DeviceError, UsageError
 from eccless.protocol.framing import ChunkReader, Frame, FrameError, classify, cobs_decode, encode_frame
-from eccless.protocol import (ERROR_LAYOUT, FAULT_MARKER, MAX_ENCODED, MAX_PAYLOAD, RESPONSE_FLAG, SEQ_COUNT, SEQ_NONE,
-                       STATUS, STATUS_BY_CODE, Command, command, status_message)
+from eccless.protocol import (BENCH_MAX_ITERATIONS, ERROR_LAYOUT, FAULT_MARKER, MAX_ENCODED, MAX_PAYLOAD,
+                              RESPONSE_FLAG, SEQ_COUNT, SEQ_NONE, STATUS, STATUS_BY_CODE, Command, command,
+                              status_message)
 
-# Host-side caps on request fields the firmware accepts unbounded: a command cannot be interrupted on the device,
-# and BENCH runs its routine `iterations` times (a big model's LOAD takes ~0.1 s in QEMU), so 2^32 - 1 would hold
-# the device for months. The firmware is unchanged; the client refuses more in one line.
-FIELD_LIMITS = {("BENCH", "iterations"): 1000}
+# Caps on request fields, checked before sending so the message is one clear line; the firmware refuses the same
+# (protocol.BENCH_MAX_ITERATIONS), since a command cannot be interrupted on the device.
+FIELD_LIMITS = {("BENCH", "iterations"): BENCH_MAX_ITERATIONS}
 READ_SLICE = 0.05   # seconds one port.read may block, so deadlines are kept without reconfiguring the port
 
 

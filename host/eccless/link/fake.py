@@ -14,9 +14,9 @@ import time
 from eccless.protocol.framing import ChunkReader, FrameError, classify, encode_frame
 from eccless.channel.constants import K_NONE, KEEP_ALL
 from eccless.channel.fixedlog import K_LIMIT
-from eccless.protocol import (BENCH_KINDS, BY_ID, ERROR_LAYOUT, FAULT_MARKER, FIRMWARE_VERSION, IMAGE_ERROR_CODES,
-                       INFO_FLAGS, INJECT_REGIONS, LOAD_FLAGS, MAX_PAYLOAD, RESPONSE_FLAG, SEQ_NONE, STATUS, VERSION,
-                       command)
+from eccless.protocol import (BENCH_KINDS, BENCH_MAX_ITERATIONS, BY_ID, ERROR_LAYOUT, FAULT_MARKER, FIRMWARE_VERSION,
+                              IMAGE_ERROR_CODES, INFO_FLAGS, INJECT_REGIONS, LOAD_FLAGS, MAX_PAYLOAD, RESPONSE_FLAG,
+                              SEQ_NONE, STATUS, VERSION, command)
 
 
 def default_info(for_board=None, **overrides) -> dict:
@@ -115,7 +115,7 @@ class FakeDevice:
         f = command("BENCH").request.unpack("BENCH", payload)
         if f["kind"] > max(BENCH_KINDS.values()):
             return "ERR_ARG", b"", 1
-        if f["iterations"] == 0:
+        if not 0 < f["iterations"] <= BENCH_MAX_ITERATIONS:
             return "ERR_ARG", b"", 2
         return "ERR_NO_IMAGE", b"", 0
 

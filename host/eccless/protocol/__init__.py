@@ -40,6 +40,9 @@ LOAD_FLAGS = {"on_the_fly": 0, "no_lut": 1}   # LOAD.flags bit numbers (docs/FIR
 INJECT_REGIONS = {"clear": 0, "weights": 1, "protected": 2}
 EVAL_REPORTS = {"per_class": 0, "predictions": 1}
 BENCH_KINDS = {"load": 0, "decode": 1, "infer": 2, "layer": 3}
+# BENCH runs its routine `iterations` times and a command cannot be interrupted on the device (a big model's LOAD
+# takes ~0.1 s in QEMU): more than this is refused, by the firmware and the fake device alike
+BENCH_MAX_ITERATIONS = 1000
 EVAL_MAX_PREDICTIONS = 2000     # report 1: u16 predictions per EVAL reply (the host splits longer ranges)
 
 # Why LOAD rejected an image (the image format defines the reasons: eccless.image.records.LOAD_ERRORS)
