@@ -101,7 +101,8 @@ def demo(c):
 @task(help={"k": "pytest -k expression", "m": "tier(s): unit, cli, golden, qemu, fuzz (a pytest -m expression)",
             "slow": "include slow tests"})
 def test(c, k="", m="", slow=False):
-    """Run the test suite (pytest). Exit 5 (no tests collected) is a failure."""
+    """Run the test suite (pytest), then the hardware-in-the-loop suite over a serial socket against every QEMU
+    stand-in (the boards whose image sits in real flash). Exit 5 (no tests collected) is a failure."""
     tiers = "not hil" if slow else "not slow and not hil"
     args = ["-m", f"'({m}) and {tiers}'" if m else f"'{tiers}'"]
     if k:
@@ -109,6 +110,21 @@ def test(c, k="", m="", slow=False):
     res = c.run(f"{PY} -m pytest {' '.join(args)}", warn=True, pty=sys.stdout.isatty())
     if res.exited != 0:
         raise Exit(f"tests failed (pytest exit {res.exited})", code=res.exited or 1)
+    if m or k:
+        return
+    for board in _standins():
+        res = c.run(f"{PY} -m pytest -m hil tests/test_hil.py --standin {board}", warn=True, pty=sys.stdout.isatty())
+        if res.exited != 0:
+            raise Exit(f"hil tests on {board} failed (pytest exit {res.exited})", code=res.exited or 1)
+
+
+def _standins() -> list[str]:
+    """QEMU boards that stand in for real ones: named by a real board's file, or reading the image from flash."""
+    from eccless.boards import board_names, load_board
+
+    boards = [load_board(n) for n in board_names()]
+    named = {b.standin for b in boards if b.standin}
+    return sorted(b.name for b in boards if b.qemu and (b.name in named or b.errors_are_real))
 
 
 BENCHES = ("sweep", "image", "device")

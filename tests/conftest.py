@@ -12,6 +12,15 @@ os.environ.setdefault("ECCLESS_CACHE", os.path.join(os.path.dirname(__file__), "
 os.environ.setdefault("ECCLESS_PROGRESS", "0")
 
 
+def pytest_addoption(parser):
+    group = parser.getgroup("eccless hardware in the loop (-m hil)")
+    group.addoption("--port", default=None, help="serial port or URL of the board under test (/dev/ttyACM0, "
+                    "socket://HOST:PORT)")
+    group.addoption("--board", default=None, help="board file name or path of the board on --port")
+    group.addoption("--image", default=None, help="the image flashed on that board (packed for it)")
+    group.addoption("--standin", default=None, help="a QEMU board to run the hil tests on, its console on a socket")
+
+
 def pytest_generate_tests(metafunc):
     """`qemu_board`: every board that runs in QEMU (boards.boards_with("qemu")); a test that takes it runs once per
     such board, named by the board in its id."""

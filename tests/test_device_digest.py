@@ -12,10 +12,8 @@ as the corrupted file itself in flash (real errors, no flip list: what a board w
 
 from __future__ import annotations
 
-import zlib
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from eccless import represent
@@ -23,10 +21,9 @@ from eccless.firmware.build import build_firmware
 from eccless.link.client import DeviceStatusError
 from eccless.link.qemu import Qemu, missing_tools
 from eccless.commands.run import ModelDevice, channel_constants
-from eccless.image.load import read_image
 from eccless.commands.image import corrupt_image, pack_model
-from eccless.storage.bits import unpack_words
 from board_needs import LENET_RAM, require_ram
+from host_digests import host_digests as _host_digests
 from narrowed_images import pack_narrowed
 
 pytestmark = pytest.mark.qemu
@@ -49,22 +46,6 @@ RULES = ("none", "parity-lsb", "parity-extra", "range", "parity-lsb+range", "par
 @pytest.fixture(scope="module")
 def firmware(qemu_board):
     return build_firmware(qemu_board)
-
-
-def _host_digests(path: Path) -> list[tuple[int, int, int, int, int, int]]:
-    """Per weighted op, as DIGEST answers: (weights, CRC, biases, CRC, zeroed by parity, zeroed by range)."""
-    img = read_image(path)
-    ops: dict[int, dict] = {}
-    for t in img.codec.tensors:
-        values, zp, zr = img.codec.decode_words(t, unpack_words(img.weights, t.width, t.count, t.offset),
-                                                t.code.channel)
-        op = ops.setdefault(t.code.op, {"zp": 0, "zr": 0})
-        kind = "w" if t.code.role == "weight" else "b"
-        raw = np.asarray(values).astype(np.int8 if kind == "w" else "<i4").tobytes()
-        op[kind] = (t.count, zlib.crc32(raw))
-        op["zp"] += zp
-        op["zr"] += zr
-    return [(*o["w"], *o["b"], o["zp"], o["zr"]) for _, o in sorted(ops.items())]
 
 
 def _digests(firmware, image: Path, inject: tuple[Path, int] | None = None) -> list[tuple]:

@@ -58,6 +58,11 @@ class SerialBackend:
 
     def open(self) -> Client:
         self.client = Client.from_url(self.url, baudrate=self.baudrate, timeout=self.timeout)
+        try:
+            self.client.wait_ready(self.timeout)      # a board just reset, or a stand-in still booting
+        except DeviceError:
+            self.client.close()
+            raise
         return self.client
 
     def close(self) -> None:

@@ -96,6 +96,19 @@ class Client:
     def ping(self, timeout: float | None = None) -> None:
         self.request("PING", timeout=timeout)
 
+    def wait_ready(self, total: float, alive=lambda: True) -> None:
+        """PING until the device answers, for up to `total` seconds (while alive()). A device that is still booting
+        may drop bytes until its UART is enabled (an STM32 USART does): the first request of a fast host would be
+        lost. Anything but silence (garbage, a fault) is raised at once."""
+        deadline = time.monotonic() + max(total, 1.0)
+        while True:
+            try:
+                self.ping(timeout=0.25)
+                return
+            except DeviceError as e:
+                if "no reply" not in str(e) or time.monotonic() > deadline or not alive():
+                    raise
+
     def echo(self, data: bytes, timeout: float | None = None) -> bytes:
         return self.request("ECHO", data=data, timeout=timeout)["data"]
 

@@ -188,23 +188,11 @@ class Qemu:
         self._watchdog.start()
         self.client = Client(self.serial, timeout=self.timeout, name=f"qemu {self.board.name}")
         try:
-            self._wait_ready()
+            self.client.wait_ready(self.timeout, alive=lambda: self.proc.poll() is None)
         except BaseException:
             self.stop()
             raise
         return self
-
-    def _wait_ready(self) -> None:
-        """PING until the firmware answers. Its UART only receives once enabled: a UART that drops bytes until
-        then (an STM32 USART does) would otherwise lose the first request of a fast host."""
-        deadline = time.monotonic() + max(self.timeout, 1.0)
-        while True:
-            try:
-                self.client.ping(timeout=0.25)
-                return
-            except DeviceError as e:
-                if "no reply" not in str(e) or time.monotonic() > deadline or self.proc.poll() is not None:
-                    raise
 
     def _launch(self, blobs) -> bool:
         port = _free_port()

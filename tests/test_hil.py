@@ -1,0 +1,124 @@
+"""Hardware in the loop: the end-to-end checks against whatever device the command line names, over its serial
+port -- a real board, or a QEMU stand-in whose console UART is a TCP socket (how CI proves the serial path).
+
+    pytest -m hil --board nucleo-f446re --port /dev/ttyACM0 --image m.img   # a flashed board (image packed for it)
+    pytest -m hil --standin qemu-netduinoplus2                               # CI: QEMU on a socket, image packed here
+
+The bodies are the QEMU tests' own checks: INFO names the board; predictions and detection counts equal the host
+loader's, clean and with on-device injection; DIGEST equals the host's decode value for value; bad requests are
+refused and the device keeps answering. Without --port or --standin every test here is skipped, naming the options.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from host_digests import host_digests
+
+from eccless.boards import load_board
+from eccless.commands.image import corrupt_image, evaluate_image, pack_model
+from eccless.commands.run import ModelDevice, channel_constants
+from eccless.firmware.build import build_firmware
+from eccless.image.load import read_image
+from eccless.link import DeviceStatusError, open_device
+from eccless.link.qemu import Qemu, missing_tools
+
+pytestmark = pytest.mark.hil
+SEEDS = (5, 6)
+BER = 1e-3
+
+
+def _listening(port: int) -> bool:
+    with open("/proc/net/tcp") as f:
+        return any(int(row.split()[1].split(":")[1], 16) == port and row.split()[3] == "0A" for row in list(f)[1:])
+
+
+@pytest.fixture(scope="module")
+def hil(request, tmp_path_factory):
+    """(serial URL, board, image file) of the device under test; a stand-in QEMU lives as long as the module."""
+    port, standin = request.config.getoption("--port"), request.config.getoption("--standin")
+    if standin:
+        if missing_tools():
+            pytest.skip(missing_tools())
+        board = load_board(standin)
+        image = tmp_path_factory.mktemp("hil") / "mlp.img"
+        pack_model("digits:mlp", image, repr_name="twos", detect="parity-lsb+range", testset=60, board=board.name)
+        fw = build_firmware(board)
+        import socket
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            tcp = s.getsockname()[1]
+        cmd = Qemu(board, fw.elf).command(tcp, [(image, board.image.base)])
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True)
+        deadline = time.monotonic() + 30
+        while not _listening(tcp) and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        try:
+            yield f"socket://127.0.0.1:{tcp}", board, image
+        finally:
+            proc.kill()
+            proc.wait()
+        return
+    if not port:
+        pytest.skip("no device: give --board NAME --port /dev/ttyACM0 --image FLASHED.img for a board, or "
+                    "--standin QEMU_BOARD for a QEMU stand-in on a socket")
+    board_name, image = request.config.getoption("--board"), request.config.getoption("--image")
+    if not board_name or not image:
+        pytest.fail("--port needs --board NAME and --image FILE (the image flashed on that board)")
+    yield port, load_board(board_name), Path(image)
+
+
+@pytest.fixture(scope="module")
+def device(hil):
+    url, _, _ = hil
+    with open_device(url, timeout=10.0) as dev:
+        yield dev
+
+
+def test_info_names_the_board(device, hil):
+    _, board, _ = hil
+    info = device.info()
+    assert info["board"] == board.name
+    assert (info["image_base"], info["image_size"]) == (board.image.base, board.image.size)
+
+
+def test_predictions_and_counts_equal_the_host_clean_and_injected(device, hil, tmp_path):
+    _, _, image = hil
+    dev = ModelDevice(device)
+    for seed in (None, *SEEDS):
+        dev.inject("clear")
+        target = image
+        if seed is not None:
+            dev.inject("weights", channel_constants("bsc", BER), seed)
+            target = tmp_path / f"c{seed}.img"
+            corrupt_image(image, target, ber=BER, seed=seed, region="weights")
+        load = dev.load()
+        pred, correct, _ = dev.evaluate(load["samples"])
+        host = evaluate_image(target)
+        assert np.array_equal(pred, host["predictions"]), seed
+        assert correct == int(np.sum(host["predictions"] == read_image(image).testset[1]))
+        assert (load["zeroed_parity"], load["zeroed_range"]) == (host["zeroed_parity"], host["zeroed_range"]), seed
+    dev.inject("clear")
+
+
+def test_digest_equals_the_host_decode(device, hil):
+    _, _, image = hil
+    host = host_digests(image)
+    dev = ModelDevice(device)
+    dev.inject("clear")
+    dev.load()
+    assert [dev.digest(i) for i in range(len(host))] == host
+
+
+def test_bad_requests_are_refused_and_the_device_keeps_answering(device):
+    with pytest.raises(DeviceStatusError, match="out of range"):
+        device.request("BENCH", kind=9, iterations=1, arg=0)
+    with pytest.raises(DeviceStatusError):
+        device.request("DIGEST", op=250)
+    assert device.info()["protocol"] > 0
