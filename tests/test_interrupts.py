@@ -92,7 +92,7 @@ def _log_has_lines(log, n=20):
     return log.exists() and len(log.read_text().splitlines()) >= n
 
 
-@pytest.mark.unit
+@pytest.mark.cli
 def test_sigterm_of_a_parallel_sweep_is_one_line_and_resumes(tmp_path):
     (tmp_path / "tmp").mkdir()
     out = tmp_path / "sw"
@@ -111,7 +111,7 @@ def test_sigterm_of_a_parallel_sweep_is_one_line_and_resumes(tmp_path):
     assert done < len(log.read_text().splitlines()) == 4 * 12 * 40
 
 
-@pytest.mark.unit
+@pytest.mark.cli
 def test_sigkill_of_a_parallel_sweep_leaves_no_worker_tracebacks(tmp_path):
     (tmp_path / "tmp").mkdir()
     out = tmp_path / "sw"
@@ -122,7 +122,7 @@ def test_sigkill_of_a_parallel_sweep_leaves_no_worker_tracebacks(tmp_path):
     assert proc.returncode == -signal.SIGKILL and err == ""
 
 
-@pytest.mark.unit
+@pytest.mark.cli
 def test_a_sweep_removes_summary_temporaries_a_sigkill_left(tmp_path):
     out = tmp_path / "sw"
     out.mkdir()
