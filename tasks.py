@@ -75,6 +75,17 @@ def build(c, board="", variant="", debug=False, arena=0):
     print(f"{fw.elf}: {fw.sizes}")
 
 
+@task(help={"image": "the image file (packed for the board)", "board": "board name or file",
+            "what": "image, firmware or both", "probe": "probe serial (default: ECCLESS_PROBE)",
+            "readback": "read back N times and report the raw BER", "dry_run": "print the commands only"})
+def flash(c, image="", board="", what="image", probe="", readback=0, dry_run=False):
+    """Write the image (and/or firmware) to a real board with the flasher its board file names."""
+    if not board:
+        raise Exit("invoke flash needs --board (a real board: see boards/*.toml with a [[flasher]])")
+    _eccless(c, f"flash {image} --board {board} --what {what} --readback {readback}"
+                + (f" --probe {probe}" if probe else "") + (" --dry-run" if dry_run else ""))
+
+
 @task
 def demo(c):
     """The main job end to end, offline, in a few minutes: train -> pack (with a test set) -> corrupt -> host eval

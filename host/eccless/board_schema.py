@@ -18,6 +18,8 @@ A board file says what the code needs and nothing it can derive:
     [qemu]           machine, cpu, icount_shift, serial (which -serial the console is: 0 = the first), args
     [capabilities]   semihosting, cycle_counter, fpu, dsp, mve, unaligned (booleans; absent = false)
     [standin]        board: the QEMU board whose run proves this board's drivers in CI (real boards only)
+    [[flasher]]      kind (eccless/flash/: openocd, fake), config (the tool's config files), target, install
+                     (how to get the tool); the first one is the default, lab wiring (probe serial) is not here
 """
 
 from __future__ import annotations
@@ -46,6 +48,10 @@ TABLES: dict[str, dict[str, tuple[str, bool]]] = {
     "standin": {"board": (STR, True)},
 }
 OPTIONAL_TABLES = ("qemu", "capabilities", "standin")
+# arrays of tables ([[flasher]]): each entry is checked against its fields
+LIST_TABLES: dict[str, dict[str, tuple[str, bool]]] = {
+    "flasher": {"kind": (STR, True), "config": (STRS, False), "target": (STR, False), "install": (STR, False)},
+}
 MEDIA = ("raw-flash", "ram")
 
 
@@ -73,7 +79,7 @@ def _table(doc: dict, dotted: str):
 
 def validate(doc: dict, where: str) -> None:
     """Raise a one-line UsageError naming the first bad table or field of a parsed board file."""
-    known_top = {t.split(".")[0] for t in TABLES}
+    known_top = {t.split(".")[0] for t in TABLES} | set(LIST_TABLES)
     for key in doc:
         if key not in known_top:
             raise UsageError(f"{where}: unknown table [{key}] (known: {', '.join(sorted(known_top))})")
@@ -100,6 +106,20 @@ def validate(doc: dict, where: str) -> None:
                 continue
             if not _is(kind, table[key]):
                 raise UsageError(f"{where}: [{name}] {key}: expected {kind}, got {table[key]!r}")
+    for name, fields in LIST_TABLES.items():
+        entries = doc.get(name, [])
+        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+            raise UsageError(f"{where}: [[{name}]] must be an array of tables")
+        for i, entry in enumerate(entries):
+            for key in entry:
+                if key not in fields:
+                    raise UsageError(f"{where}: [[{name}]] #{i + 1} unknown key {key!r} (known: {', '.join(fields)})")
+            for key, (kind, required) in fields.items():
+                if key not in entry:
+                    if required:
+                        raise UsageError(f"{where}: [[{name}]] #{i + 1} {key}: missing (needs {kind})")
+                elif not _is(kind, entry[key]):
+                    raise UsageError(f"{where}: [[{name}]] #{i + 1} {key}: expected {kind}, got {entry[key]!r}")
     medium = _table(doc, "memory.image").get("medium", "raw-flash")
     if medium not in MEDIA:
         raise UsageError(f"{where}: [memory.image] medium: expected one of {', '.join(MEDIA)}, got {medium!r}")

@@ -48,6 +48,7 @@ class Board:
     standin: str | None = None  # the QEMU board that proves this board's drivers in CI
     init: tuple = ()            # (address, mask, value) register writes at reset
     stack: int | None = None    # stack bytes, when the file sets them
+    flashers: tuple = ()        # [[flasher]] tables, the default first
 
     def has(self, capability: str) -> bool:
         return bool(self.capabilities.get(capability, False))
@@ -95,7 +96,7 @@ def load_board(name_or_path: "str | Board") -> Board:
                   b.get("part", ""), image.get("medium", "raw-flash"),
                   {k: image[k] for k in ("erase_value", "sectors", "erase_cycles") if k in image},
                   doc.get("standin", {}).get("board"), tuple(tuple(w) for w in b.get("init", ())),
-                  doc["memory"]["ram"].get("stack"))
+                  doc["memory"]["ram"].get("stack"), tuple(dict(f) for f in doc.get("flasher", [])))
     regions = sorted([board.code, board.image, board.ram], key=lambda r: r.base)
     if any(a.end > b.base for a, b in zip(regions, regions[1:])):
         raise UsageError(f"{where}: memory regions overlap")

@@ -342,6 +342,24 @@ def cmd_eval(args):
         print("predictions: " + " ".join(map(str, res["predictions"])))
 
 
+def cmd_flash(args):
+    from .flash import flash_board
+
+    res = flash_board(args.board, image=args.image, what=args.what, probe=args.probe or os.environ.get("ECCLESS_PROBE"),
+                      flasher=args.flasher, readback=args.readback, dry_run=args.dry_run)
+    if args.json:
+        print(json.dumps(res, indent=2))
+        return
+    for cmd in res["commands"]:
+        print(("would run: " if res["dry_run"] else "ran: ") + cmd)
+    for p in res["programmed"]:
+        print(f"{'would write' if res['dry_run'] else 'wrote and verified'} {p['what']}: {p['file']}")
+    if "readback" in res:
+        r = res["readback"]
+        print(f"read back {r['reads']} x: {r['errors']} bit errors in {r['bits']:,} bits: raw BER {r['ber']:.3g} "
+              f"(95 % CI {r['ci95'][0]:.3g} .. {r['ci95'][1]:.3g})")
+
+
 def cmd_run(args):
     from .commands.run import run_image
     from .sweep.grid import check_ber
@@ -488,6 +506,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--predictions", action="store_true", help="with --json: every trial's predictions")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("flash", help="write the image (and/or the firmware) to a real board with its flasher; "
+                                     "--readback N measures the medium's raw bit error rate")
+    p.add_argument("image", nargs="?", default=None, help="the image (packed for this board)")
+    p.add_argument("--board", required=True, help="board name or file (its [[flasher]] says how)")
+    p.add_argument("--what", default="image", choices=["image", "firmware", "both"])
+    p.add_argument("--probe", default=None, help="probe serial number (default: ECCLESS_PROBE, else the only one)")
+    p.add_argument("--flasher", default=None, help="override the board's flasher: openocd or fake")
+    p.add_argument("--readback", type=int, default=0, help="read the image back N times and report the raw BER")
+    p.add_argument("--dry-run", action="store_true", help="print the flasher's commands, run nothing")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_flash)
 
     p = sub.add_parser("report", help="Markdown report (tables + plot) from a sweep directory")
     p.add_argument("sweep_dir")
