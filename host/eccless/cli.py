@@ -7,6 +7,7 @@ tracebacks are for bugs only (set ECCLESS_DEBUG=1 to see them for expected error
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -79,6 +80,35 @@ def _add_config_args(p):
     p.add_argument("--seed", type=int, default=0, help="trial t uses seed SEED+t")
     p.add_argument("--jobs", type=int, default=1, help="worker processes")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    _add_cluster_args(p)
+
+
+def _add_cluster_args(p, who=""):
+    p.add_argument("--cluster", default=None, metavar="local:N", help="run the trials on a Dask LocalCluster of N "
+                   "workers (needs eccless[cluster])")
+    p.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT", help="run the trials on the workers of "
+                   f"a running Dask cluster{who}")
+
+
+@contextlib.contextmanager
+def _cluster_session(args):
+    """--cluster/--scheduler: the Dask session a command runs its trials on (args.farm), closed after it."""
+    args.farm = None
+    if not (getattr(args, "cluster", None) or getattr(args, "scheduler", None)):
+        yield
+        return
+    if getattr(args, "jobs", 1) > 1:
+        raise UsageError("--jobs is the local process pool: give it or --cluster/--scheduler, not both")
+    if args.command == "run":
+        from .sweep.device_farm import open_farm
+
+        opener = open_farm(args.cluster, args.scheduler, board=args.board, quiet=args.json)
+    else:
+        from .sweep.cluster import open_cluster
+
+        opener = open_cluster(args.cluster, args.scheduler, quiet=args.quiet)
+    with opener as args.farm:
+        yield
 
 
 def cmd_sweep(args):
@@ -88,7 +118,7 @@ def cmd_sweep(args):
     if args.trials < 1:
         raise UsageError("--trials must be at least 1")
     summary = run_sweep(_configs(args), parse_ber(args.ber), args.trials, Path(args.out), seed=args.seed,
-                        jobs=args.jobs, quiet=args.quiet)
+                        jobs=args.jobs, quiet=args.quiet, cluster=args.farm)
     for curve in summary["curves"]:
         pts = "  ".join(f"{p['ber']:.0e}:{p['accuracy'] * 100:.1f}" for p in curve["points"])
         print(f"{curve['label']}  clean {curve['clean_accuracy'] * 100:.2f}%  |  {pts}")
@@ -103,7 +133,8 @@ def cmd_critical(args):
 
     configs = _configs(args)
     experiments = {c.key(): Experiment(c) for c in configs}
-    executor = TrialExecutor(experiments, Path(args.out) / "trials.jsonl", jobs=args.jobs, quiet=args.quiet)
+    executor = TrialExecutor(experiments, Path(args.out) / "trials.jsonl", jobs=args.jobs, quiet=args.quiet,
+                             cluster=args.farm)
     results = []
     for c in configs:
         r = critical_ber(experiments[c.key()], executor, margin=args.margin / 100, max_trials=args.max_trials,
@@ -196,7 +227,7 @@ def cmd_export(args):
 def cmd_paper(args):
     from .report.paper import run_paper
 
-    path = run_paper(Path(args.out), quick=args.quick, jobs=args.jobs, quiet=args.quiet)
+    path = run_paper(Path(args.out), quick=args.quick, jobs=args.jobs, quiet=args.quiet, cluster=args.farm)
     print(f"wrote {path}")
 
 
@@ -278,6 +309,12 @@ def cmd_run(args):
     from .device.run import run_image
     from .sweep.grid import check_ber
 
+    if args.farm is not None:  # --cluster/--scheduler: chunks of trials on workers owning the board
+        from functools import partial
+
+        from .sweep.device_farm import run_on_farm
+
+        run_image = partial(run_on_farm, args.farm)
     res = run_image(args.image, board=args.board, device=args.device, ber=check_ber(args.ber), seed=args.seed,
                     trials=args.trials, channel=args.channel, region=args.region, on_the_fly=args.on_the_fly,
                     kernels=args.kernels, quiet=args.json)
@@ -361,6 +398,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true", help="small models and few trials (minutes)")
     p.add_argument("--jobs", type=int, default=1)
     p.add_argument("--quiet", action="store_true")
+    _add_cluster_args(p)
     p.set_defaults(func=cmd_paper)
 
     p = sub.add_parser("pack", help="pack a model into a raw flash image for a board")
@@ -412,6 +450,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kernels", default=None, choices=["reference", "cortex_m4"], help="int8 kernel variant")
     p.add_argument("--predictions", action="store_true", help="with --json: every trial's predictions")
     p.add_argument("--json", action="store_true")
+    _add_cluster_args(p, " that own the board (worker resource board-BOARD=1)")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("report", help="Markdown report (tables + plot) from a sweep directory")
@@ -426,7 +465,8 @@ def main(argv: list[str] | None = None) -> int:
         print("eccless: error: --jobs must be at least 1", file=sys.stderr)
         return 2
     try:
-        args.func(args)
+        with _cluster_session(args):
+            args.func(args)
     except EcclessError as e:
         if os.environ.get("ECCLESS_DEBUG"):
             raise

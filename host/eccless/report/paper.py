@@ -64,7 +64,7 @@ def _available(models, quiet) -> list[str]:
     return ok
 
 
-def run_paper(out: Path, *, quick: bool = False, jobs: int = 1, quiet: bool = False) -> Path:
+def run_paper(out: Path, *, quick: bool = False, jobs: int = 1, quiet: bool = False, cluster=None) -> Path:
     plan = QUICK if quick else FULL
     out = Path(out)
     models = _available(plan.models, quiet)
@@ -77,7 +77,7 @@ def run_paper(out: Path, *, quick: bool = False, jobs: int = 1, quiet: bool = Fa
     repr_configs = [Config(m, "uniform", plan.repr_bits, r, "none", samples=plan.samples)
                     for m in repr_models for r in plan.reprs]
     experiments = {c.key(): Experiment(c) for c in crit_configs + repr_configs}
-    executor = TrialExecutor(experiments, out / "trials.jsonl", jobs=jobs, quiet=quiet)
+    executor = TrialExecutor(experiments, out / "trials.jsonl", jobs=jobs, quiet=quiet, cluster=cluster)
 
     critical = {}
     for c in crit_configs + repr_configs:

@@ -1,0 +1,194 @@
+"""Trials on a Dask cluster: `--cluster local:N` (a distributed.LocalCluster here) or `--scheduler tcp://HOST:PORT`
+(a cluster that already runs: `dask scheduler` + `dask worker`, dask-jobqueue on Slurm, dask-kubernetes, ...).
+
+    with open_cluster("local:2") as cluster:                   # or open_cluster(scheduler="tcp://10.0.0.5:8786")
+        TrialExecutor(experiments, out / "trials.jsonl", cluster=cluster).run(tasks)
+
+The executor stays the only owner of the resumable log: a ClusterRunner turns the trials still to do into
+(trial, result) pairs as chunks finish, and the client writes them one record per line exactly as a local run does.
+Workers never touch the log, so they need no shared filesystem, and a chunk that reruns after its worker died is
+still recorded once: the client takes one result per chunk future.
+
+A chunk is (experiment, BER, up to `chunk` consecutive seeds), the same groups the local executor draws flip
+positions for in one pass (Experiment.trials), so every trial equals the local run's bit for bit. Each experiment
+(model, evaluation data, stored words) is scattered to the workers once per session and chunks refer to it.
+
+Dask is an optional extra (`pip install 'eccless[cluster]'`): nothing here imports it until a cluster is opened.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import sys
+from contextlib import contextmanager
+from dataclasses import asdict
+
+from ..errors import EcclessError, UsageError
+
+INSTALL_HINT = "pip install 'eccless[cluster]'  (or: pip install 'dask[distributed]')"
+CONNECT_TIMEOUT = 10.0  # seconds to reach a scheduler before giving up with one line
+# Largest chunk: a digits-MLP trial takes 0.15-0.35 ms, so 256 trials are 40-90 ms of work per task, against a
+# per-task cost of about 1 ms measured on this machine (bench/bench_cluster.py): >= 90 % efficiency even at 64
+# workers. Chunks are cut smaller when there are few trials, so every worker still gets several.
+CHUNK_MAX = 256
+CHUNKS_PER_WORKER = 4
+RESCATTER_LIMIT = 3  # how often an experiment whose every copy was lost with its workers is sent again
+
+
+class ClusterError(EcclessError):
+    """Dask is missing, the scheduler cannot be reached, or the cluster failed a chunk (the message says which)."""
+
+
+def distributed():
+    """The `distributed` module, or a one-line ClusterError naming the install command."""
+    try:
+        import distributed as dd
+    except ImportError:
+        raise ClusterError(f"--cluster/--scheduler need Dask: {INSTALL_HINT}") from None
+    return dd
+
+
+def parse_local(spec: str) -> int:
+    """'local:N' -> N workers."""
+    kind, _, count = spec.partition(":")
+    try:
+        n = int(count)
+    except ValueError:
+        n = 0
+    if kind != "local" or n < 1:
+        raise UsageError(f"--cluster {spec!r}: use local:N with N >= 1 workers, or --scheduler tcp://HOST:PORT")
+    return n
+
+
+def _has_dashboard() -> bool:
+    try:
+        import bokeh  # noqa: F401  (distributed serves its dashboard only with bokeh installed)
+    except ImportError:
+        return False
+    return True
+
+
+@contextmanager
+def open_client(cluster: str | None = None, scheduler: str | None = None, *, resources: dict | None = None,
+                processes: bool = True, quiet: bool = False):
+    """A distributed.Client on a LocalCluster (`cluster` = 'local:N') or on a running scheduler; closed on exit.
+    `resources` go to every local worker (board farms: {'board-qemu-mps2-an386': 1})."""
+    if cluster and scheduler:
+        raise UsageError("give --cluster or --scheduler, not both")
+    n = parse_local(cluster) if cluster else 0
+    dd = distributed()
+    local = client = None
+    try:
+        if cluster:
+            # one thread per worker: trials multiply small matrices, parallelism comes from workers
+            local = dd.LocalCluster(n_workers=n, threads_per_worker=1, processes=processes, resources=resources,
+                                    dashboard_address=":0" if _has_dashboard() else None,
+                                    silence_logs=logging.ERROR)
+            client = dd.Client(local)
+        else:
+            try:
+                client = dd.Client(scheduler, timeout=CONNECT_TIMEOUT)
+            except (OSError, TimeoutError, ValueError) as e:
+                why = str(e).splitlines()[0] if str(e) else type(e).__name__
+                raise ClusterError(f"cannot reach the Dask scheduler at {scheduler}: {why}") from None
+        if not quiet and "dashboard" in client.scheduler_info().get("services", {}):
+            print(f"Dask dashboard: {client.dashboard_link}", file=sys.stderr)
+        yield client
+    finally:
+        if client is not None:
+            client.close()
+        if local is not None:
+            local.close()
+
+
+@contextmanager
+def open_cluster(cluster: str | None = None, scheduler: str | None = None, *, processes: bool = True,
+                 quiet: bool = False, chunk: int | None = None):
+    """A ClusterRunner for TrialExecutor(cluster=...), on a cluster opened as open_client() does."""
+    with open_client(cluster, scheduler, processes=processes, quiet=quiet) as client:
+        yield ClusterRunner(client, chunk=chunk)
+
+
+def run_chunk(exp, ber: float, seeds: list[int]) -> list[dict]:
+    """On a worker: the trials of one chunk, as the executor's log records them (without key and BER)."""
+    from .executor import _one_blas_thread
+
+    with _one_blas_thread():
+        return [{"seed": seed, **asdict(result)} for seed, result in exp.trials(ber, seeds)]
+
+
+class ClusterRunner:
+    """Runs chunks of trials on the workers of a distributed.Client; see the module docstring."""
+
+    def __init__(self, client, *, chunk: int | None = None):
+        if chunk is not None and chunk < 1:
+            raise UsageError(f"chunk size must be at least 1, got {chunk}")
+        self.client = client
+        self.chunk = chunk
+        self._scattered: dict = {}  # experiment key -> (experiment object, future of its copy on the workers)
+        self.chunks_run = 0
+
+    def workers(self) -> int:
+        return max(1, len(self.client.scheduler_info().get("workers", {})))
+
+    def chunk_size(self, trials: int) -> int:
+        if self.chunk:
+            return self.chunk
+        return max(1, min(CHUNK_MAX, math.ceil(trials / (self.workers() * CHUNKS_PER_WORKER))))
+
+    def _experiment(self, key: str, exp, again: bool = False):
+        held = self._scattered.get(key)
+        if held is None or held[0] is not exp or again:
+            # broadcast: every worker holds a copy, so losing one worker loses no experiment
+            held = (exp, self.client.scatter(exp, broadcast=True, hash=False))
+            self._scattered[key] = held
+        return held[1]
+
+    def results(self, experiments: dict, todo: list):
+        """Yield ((key, ber, seed), result dict) for every task in `todo`, in the order chunks finish. Pending
+        chunks are cancelled when the caller stops early (Ctrl-C, an error)."""
+        from .executor import trial_groups
+
+        dd = distributed()
+        chunks = {}  # future -> (key, ber, seeds)
+
+        def submit(group, again=False):
+            key, ber = group[0][:2]
+            seeds = [seed for _, _, seed in group]
+            fut = self.client.submit(run_chunk, self._experiment(key, experiments[key], again), ber, seeds,
+                                     pure=False)
+            chunks[fut] = (key, ber, seeds)
+            return fut
+
+        futures = [submit(g) for g in trial_groups(todo, self.chunk_size(len(todo)))]
+        lost: dict[str, int] = {}
+        done = dd.as_completed(futures)
+        try:
+            for fut in done:
+                key, ber, seeds = chunks.pop(fut)
+                if fut.status != "finished":
+                    retry = self._lost_experiment(key, fut, lost)
+                    done.add(submit([(key, ber, s) for s in seeds], again=retry))
+                    continue
+                records = fut.result()
+                self.chunks_run += 1
+                for rec in records:
+                    rec = dict(rec)
+                    yield (key, ber, rec.pop("seed")), rec
+        finally:
+            if chunks:
+                self.client.cancel(list(chunks))
+
+    def _lost_experiment(self, key: str, fut, lost: dict) -> bool:
+        """A chunk failed: when every copy of its experiment died with the workers, send the experiment again
+        (a few times) and rerun the chunk; any other failure is one line naming the chunk's error."""
+        held = self._scattered.get(key)
+        if held is not None and held[1].status != "finished" and lost.get(key, 0) < RESCATTER_LIMIT:
+            lost[key] = lost.get(key, 0) + 1
+            return True
+        try:
+            exc = fut.exception()
+        except Exception as e:  # the future itself is gone (cancelled by the scheduler)
+            exc = e
+        raise ClusterError(f"a chunk of {key} failed on the cluster: {type(exc).__name__}: {exc}")
