@@ -18,6 +18,7 @@ Dask is an optional extra (`pip install 'eccless[cluster]'`): nothing here impor
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import sys
@@ -61,14 +62,6 @@ def parse_local(spec: str) -> int:
     return n
 
 
-def _has_dashboard() -> bool:
-    try:
-        import bokeh  # noqa: F401  (distributed serves its dashboard only with bokeh installed)
-    except ImportError:
-        return False
-    return True
-
-
 @contextmanager
 def open_client(cluster: str | None = None, scheduler: str | None = None, *, resources: dict | None = None,
                 processes: bool = True, quiet: bool = False):
@@ -83,7 +76,7 @@ def open_client(cluster: str | None = None, scheduler: str | None = None, *, res
         if cluster:
             # one thread per worker: trials multiply small matrices, parallelism comes from workers
             local = dd.LocalCluster(n_workers=n, threads_per_worker=1, processes=processes, resources=resources,
-                                    dashboard_address=":0" if _has_dashboard() else None,
+                                    dashboard_address=":0",  # any free port
                                     silence_logs=logging.ERROR)
             client = dd.Client(local)
         else:
@@ -166,12 +159,17 @@ class ClusterRunner:
         done = dd.as_completed(futures)
         try:
             for fut in done:
-                key, ber, seeds = chunks.pop(fut)
-                if fut.status != "finished":
-                    retry = self._lost_experiment(key, fut, lost)
+                key, ber, seeds = chunks[fut]
+                try:
+                    # result() waits again when the result was lost with its worker after finishing (the
+                    # scheduler recomputes it): one result per chunk future, so nothing is recorded twice
+                    records = fut.result()
+                except (Exception, asyncio.CancelledError) as e:
+                    del chunks[fut]
+                    retry = self._lost_experiment(key, e, lost)
                     done.add(submit([(key, ber, s) for s in seeds], again=retry))
                     continue
-                records = fut.result()
+                del chunks[fut]
                 self.chunks_run += 1
                 for rec in records:
                     rec = dict(rec)
@@ -180,15 +178,13 @@ class ClusterRunner:
             if chunks:
                 self.client.cancel(list(chunks))
 
-    def _lost_experiment(self, key: str, fut, lost: dict) -> bool:
+    def _lost_experiment(self, key: str, exc: BaseException, lost: dict) -> bool:
         """A chunk failed: when every copy of its experiment died with the workers, send the experiment again
-        (a few times) and rerun the chunk; any other failure is one line naming the chunk's error."""
+        (a few times) and rerun the chunk; any other failure (a chunk that kept killing its workers, an error in
+        a trial) is one line naming it."""
         held = self._scattered.get(key)
         if held is not None and held[1].status != "finished" and lost.get(key, 0) < RESCATTER_LIMIT:
             lost[key] = lost.get(key, 0) + 1
             return True
-        try:
-            exc = fut.exception()
-        except Exception as e:  # the future itself is gone (cancelled by the scheduler)
-            exc = e
-        raise ClusterError(f"a chunk of {key} failed on the cluster: {type(exc).__name__}: {exc}")
+        why = str(exc).splitlines()[0] if str(exc) else ""
+        raise ClusterError(f"a chunk of {key} failed on the cluster: {type(exc).__name__}: {why}")
