@@ -344,6 +344,8 @@ def cmd_run(args):
     size = f"firmware text {fw['text']:,} B, data {fw['data']:,} B, bss {fw['bss']:,} B, stack {fw['stack']:,} B; " \
         if fw else ""
     print(f"{size}model arena {ram['arena_used']:,} of {ram['arena_size']:,} B")
+    if "split" in res:
+        print("trials per worker: " + ", ".join(f"{w} {len(s)}" for w, s in res["split"].items()))
 
 
 def build_parser() -> argparse.ArgumentParser:
