@@ -62,6 +62,22 @@ def parse_local(spec: str) -> int:
     return n
 
 
+def _bokeh_here() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("bokeh") is not None
+
+
+def _dashboard_up(client) -> bool:
+    """The scheduler serves a dashboard (its HTTP server answers /status without bokeh, with a page asking for it)."""
+    if "dashboard" not in client.scheduler_info().get("services", {}):
+        return False
+    try:
+        return bool(client.run_on_scheduler(_bokeh_here))
+    except Exception:  # a scheduler that refuses run_on_scheduler: trust its service list
+        return True
+
+
 @contextmanager
 def open_client(cluster: str | None = None, scheduler: str | None = None, *, resources: dict | None = None,
                 processes: bool = True, quiet: bool = False):
@@ -85,7 +101,7 @@ def open_client(cluster: str | None = None, scheduler: str | None = None, *, res
             except (OSError, TimeoutError, ValueError) as e:
                 why = str(e).splitlines()[0] if str(e) else type(e).__name__
                 raise ClusterError(f"cannot reach the Dask scheduler at {scheduler}: {why}") from None
-        if not quiet and "dashboard" in client.scheduler_info().get("services", {}):
+        if not quiet and _dashboard_up(client):
             print(f"Dask dashboard: {client.dashboard_link}", file=sys.stderr)
         yield client
     finally:
