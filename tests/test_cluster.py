@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from eccless.errors import Interrupted
-from eccless.sweep.critical import critical_ber
+from eccless.sweep.critical import critical_ber, critical_bers
 from eccless.sweep.executor import TrialExecutor
 from eccless.sweep.experiment import Config, Experiment
 from eccless.sweep.runner import run_sweep
@@ -144,13 +144,15 @@ def test_stopped_campaign_resumes_without_losing_or_repeating_a_trial(tmp_path, 
     assert _records(log) == {t: local_log[t] for t in tasks}
 
 
-def test_critical_ber_on_a_cluster_equals_the_local_search(tmp_path, experiments, threads_cluster):
-    exp = experiments[MLP.key()]
+def test_critical_searches_side_by_side_on_a_cluster_equal_one_local_search_after_another(tmp_path, experiments,
+                                                                                          threads_cluster):
     kw = dict(lo=1e-6, hi=1e-1, resolution=0.5, max_trials=30)
-    local = critical_ber(exp, TrialExecutor({MLP.key(): exp}, tmp_path / "a.jsonl", quiet=True), **kw)
-    dask = critical_ber(exp, TrialExecutor({MLP.key(): exp}, tmp_path / "b.jsonl", quiet=True,
-                                           cluster=threads_cluster), **kw)
-    assert dask.as_dict() == local.as_dict()
+    local = [critical_ber(exp, TrialExecutor(experiments, tmp_path / "a.jsonl", quiet=True), **kw)
+             for exp in experiments.values()]
+    dask = critical_bers(list(experiments.values()), TrialExecutor(experiments, tmp_path / "b.jsonl", quiet=True,
+                                                                   cluster=threads_cluster), **kw)
+    assert [r.as_dict() for r in dask] == [r.as_dict() for r in local]
+    assert _records(tmp_path / "b.jsonl") == _records(tmp_path / "a.jsonl")
 
 
 class DiesOnce:

@@ -126,7 +126,7 @@ def cmd_sweep(args):
 
 
 def cmd_critical(args):
-    from .sweep.critical import critical_ber
+    from .sweep.critical import critical_bers
     from .sweep.executor import TrialExecutor
     from .sweep.experiment import Experiment
     from .fileio import write_json
@@ -136,9 +136,9 @@ def cmd_critical(args):
     executor = TrialExecutor(experiments, Path(args.out) / "trials.jsonl", jobs=args.jobs, quiet=args.quiet,
                              cluster=args.farm)
     results = []
-    for c in configs:
-        r = critical_ber(experiments[c.key()], executor, margin=args.margin / 100, max_trials=args.max_trials,
-                         seed=args.seed)
+    found = critical_bers([experiments[c.key()] for c in configs], executor, margin=args.margin / 100,
+                          max_trials=args.max_trials, seed=args.seed)  # side by side: every round in one batch
+    for c, r in zip(configs, found):
         results.append(r.as_dict() | {"label": c.label()})
         crit = f"{r.critical_ber:.3g}" if r.critical_ber is not None else f"< {r.first_failing_ber:.3g}"
         print(f"{c.label()}  clean {r.clean_accuracy * 100:.2f}%  critical BER {crit}")
