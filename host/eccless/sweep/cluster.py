@@ -78,6 +78,24 @@ def _dashboard_up(client) -> bool:
         return True
 
 
+def _ignore_interrupt(dd):
+    """A worker plugin for the worker processes of our own LocalCluster: Ctrl-C reaches the whole process group,
+    and this process turns it into one line and closes the cluster, so the workers must not print tracebacks of
+    their own (the --jobs pool's workers do the same). A plugin, so a worker restarted after a crash gets it too."""
+
+    class IgnoreInterrupt(dd.WorkerPlugin):
+        name = "eccless-ignore-interrupt"
+
+        def setup(self, worker):
+            import signal
+            import threading
+
+            if threading.current_thread() is threading.main_thread():
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    return IgnoreInterrupt()
+
+
 @contextmanager
 def open_client(cluster: str | None = None, scheduler: str | None = None, *, resources: dict | None = None,
                 processes: bool = True, quiet: bool = False):
@@ -95,6 +113,8 @@ def open_client(cluster: str | None = None, scheduler: str | None = None, *, res
                                     dashboard_address=":0",  # any free port
                                     silence_logs=logging.ERROR)
             client = dd.Client(local)
+            if processes:
+                client.register_plugin(_ignore_interrupt(dd))
         else:
             try:
                 client = dd.Client(scheduler, timeout=CONNECT_TIMEOUT)
