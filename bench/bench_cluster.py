@@ -1,0 +1,184 @@
+"""Cluster benchmark: sweep throughput on a Dask LocalCluster against the --jobs pool, and the per-task overhead
+that decides the chunk size on a big cluster.
+
+Targets (issue 14), measured in the same run with the clusters up side by side and the modes interleaved, so a
+busy neighbour slows every mode alike:
+  - a sweep on local:2 >= 1.8x the trials/s of local:1, and within 10 % of the --jobs 2 pool
+  - the per-task overhead, and from it the expected efficiency at 64 workers and the chunk size that keeps it
+    >= 90 %
+Each run is a whole campaign through TrialExecutor (fresh log, experiments scattered, every trial logged) and must
+equal the sequential run record for record. Cluster start-up is reported apart: a campaign pays it once.
+Run: `invoke bench --only cluster` (or `python bench/bench_cluster.py --out bench/results`); writes cluster.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from eccless.fileio import write_json
+from eccless.sweep.cluster import CHUNK_MAX, ClusterRunner, open_client
+from eccless.sweep.executor import TrialExecutor
+from eccless.sweep.experiment import Config, Experiment
+
+WORKLOADS = {  # name -> (configs, BERs, trials per point)
+    "digits LeNet (float32 + int8/twos/range)": (
+        [Config("digits:lenet", "float32", 32, "float32", "none"), Config("digits:lenet", "int8", 8, "twos", "range")],
+        [1e-4, 1e-3, 1e-2, 3e-2], 64),
+    "digits MLP (float32 + int8/twos)": (
+        [Config("digits:mlp", "float32", 32, "float32", "none"), Config("digits:mlp", "int8", 8, "twos", "none")],
+        [1e-4, 1e-3, 1e-2, 3e-2], 512),
+}
+MODES = ("jobs 1", "jobs 2", "local:1", "local:2")
+WORKERS_AT_SCALE = 64
+
+
+def _records(log: Path) -> dict:
+    return {(r["key"], r["ber"], r["seed"]): r for r in map(json.loads, log.read_text().splitlines())}
+
+
+def campaign(experiments, tasks, mode: str, clients: dict) -> tuple[float, dict]:
+    """Wall time of one campaign in `mode`, and its log's records."""
+    with tempfile.TemporaryDirectory() as tmp:
+        log = Path(tmp) / "trials.jsonl"
+        if mode.startswith("jobs"):
+            ex = TrialExecutor(experiments, log, jobs=int(mode.split()[1]), quiet=True)
+        else:  # a fresh runner: the experiments are scattered again, as a new campaign would
+            ex = TrialExecutor(experiments, log, quiet=True, cluster=ClusterRunner(clients[mode]))
+        t = time.perf_counter()
+        ex.run(tasks)
+        return time.perf_counter() - t, _records(log)
+
+
+def throughput(name: str, clients: dict, repeat: int) -> dict:
+    configs, bers, trials = WORKLOADS[name]
+    experiments = {c.key(): Experiment(c) for c in configs}
+    tasks = [(c.key(), ber, t) for c in configs for ber in bers for t in range(trials)]
+    times: dict[str, list[float]] = {m: [] for m in MODES}
+    reference = None
+    for _ in range(repeat):  # interleaved: load from neighbours hits every mode alike
+        for mode in MODES:
+            seconds, records = campaign(experiments, tasks, mode, clients)
+            reference = reference or records
+            assert records == reference, f"{mode}: results differ from the other modes"
+            times[mode].append(seconds)
+    rate = {m: len(tasks) / float(np.median(times[m])) for m in MODES}
+    row = {"workload": name, "trials": len(tasks), "trials_per_s": rate, "runs_s": times,
+           "trial_ms": 1e3 / rate["jobs 1"], "local2_over_local1": rate["local:2"] / rate["local:1"],
+           "local2_over_jobs2": rate["local:2"] / rate["jobs 2"]}
+    print(f"{name}: {len(tasks)} trials, " + ", ".join(f"{m} {rate[m]:,.0f}/s" for m in MODES)
+          + f" -> local:2/local:1 {row['local2_over_local1']:.2f}x, local:2/jobs 2 {row['local2_over_jobs2']:.2f}")
+    return row
+
+
+def _noop(i):
+    return i
+
+
+def _cpu():
+    return time.process_time()
+
+
+def task_overhead(client, tasks: int = 2000) -> dict:
+    """No-op tasks submitted at once: wall per task (pipelined), client + scheduler CPU per task (the LocalCluster's
+    scheduler runs in this process), worker CPU per task."""
+    client.gather(client.map(_noop, range(50), pure=False))  # warm-up
+    w0, c0, t0 = sum(client.run(_cpu).values()), time.process_time(), time.perf_counter()
+    client.gather(client.map(_noop, range(tasks), pure=False))
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    workers = sum(client.run(_cpu).values()) - w0
+    return {"tasks": tasks, "wall_per_task_ms": wall / tasks * 1e3, "scheduler_cpu_per_task_ms": cpu / tasks * 1e3,
+            "worker_cpu_per_task_ms": workers / tasks * 1e3}
+
+
+def logging_cost(records: int = 20000) -> float:
+    """The client's cost per finished trial (json record, write, flush, bookkeeping): a serial cost of the
+    campaign however many workers there are. Measured through TrialExecutor with a runner that only replays."""
+    result = {"accuracy": 0.9633, "flips": 12, "zeroed_parity": 0, "zeroed_range": 3}
+
+    class Replay:
+        def results(self, experiments, todo):
+            for task in todo:
+                yield task, dict(result)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        ex = TrialExecutor({}, Path(tmp) / "t.jsonl", quiet=True, cluster=Replay())
+        t = time.perf_counter()
+        ex.run([("k", 1e-3, s) for s in range(records)])
+        return (time.perf_counter() - t) / records
+
+
+def at_scale(trial_s: float, over: dict, log_s: float, workers: int = WORKERS_AT_SCALE) -> dict:
+    """Expected efficiency with `workers` workers for a chunk of c trials of `trial_s` seconds each: a worker
+    loses its own per-task CPU w; the scheduler (one core, s per task) and the client (one core, log_s per trial)
+    are shared, and cap throughput once their load passes one core."""
+    w = over["worker_cpu_per_task_ms"] / 1e3
+    s = over["scheduler_cpu_per_task_ms"] / 1e3
+
+    def efficiency(c: int) -> float:
+        task = c * trial_s
+        busy = task + w
+        sched_load, client_load = workers * s / busy, workers * c * log_s / busy
+        return task / busy / max(1.0, sched_load, client_load)
+
+    need = next((c for c in range(1, 100_000) if efficiency(c) >= 0.9), None)
+    return {"workers": workers, "trial_ms": trial_s * 1e3, "efficiency_at_chunk": {c: efficiency(c) for c in
+                                                                                 (1, 8, 64, CHUNK_MAX)},
+            "chunk_for_90pct": need, "client_log_load": workers * log_s / trial_s}
+
+
+def main(argv=None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", default="bench/results")
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args(argv)
+    load_before = os.getloadavg()
+    results = {"machine": {"python": platform.python_version(), "cpu_count": os.cpu_count(),
+                           "loadavg_before": load_before}}
+    with threadpool_limits(1):  # as the executor runs trials
+        for name in WORKLOADS:  # train/load once outside the timings
+            for c in WORKLOADS[name][0]:
+                Experiment(c)
+        t = time.perf_counter()
+        with open_client("local:1", quiet=True) as c1:
+            start1 = time.perf_counter() - t
+            t = time.perf_counter()
+            with open_client("local:2", quiet=True) as c2:
+                start2 = time.perf_counter() - t
+                clients = {"local:1": c1, "local:2": c2}
+                results["startup_s"] = {"local:1": start1, "local:2": start2}
+                results["throughput"] = [throughput(name, clients, args.repeat) for name in WORKLOADS]
+                results["overhead"] = {"local:1": task_overhead(c1), "local:2": task_overhead(c2)}
+        results["client_log_per_trial_ms"] = logging_cost() * 1e3
+    over = results["overhead"]["local:1"]
+    print(f"per task (no-op, local:1): {over['wall_per_task_ms']:.2f} ms wall, scheduler + client "
+          f"{over['scheduler_cpu_per_task_ms']:.2f} ms CPU, worker {over['worker_cpu_per_task_ms']:.2f} ms CPU; "
+          f"client logging {results['client_log_per_trial_ms'] * 1e3:.1f} us per trial")
+    results["at_64_workers"] = []
+    for row in results["throughput"]:
+        scale = at_scale(row["trial_ms"] / 1e3, over, results["client_log_per_trial_ms"] / 1e3)
+        scale["workload"] = row["workload"]
+        results["at_64_workers"].append(scale)
+        eff = ", ".join(f"chunk {c}: {e * 100:.0f} %" for c, e in scale["efficiency_at_chunk"].items())
+        print(f"{row['workload']} at 64 workers: {eff}; >= 90 % from chunk {scale['chunk_for_90pct']}")
+    results["machine"]["loadavg_after"] = os.getloadavg()
+    results["targets"] = {
+        "local2_at_least_1.8x_local1": {r["workload"]: r["local2_over_local1"] >= 1.8 for r in results["throughput"]},
+        "local2_within_10pct_of_jobs2": {r["workload"]: r["local2_over_jobs2"] >= 0.9 for r in results["throughput"]},
+    }
+    out = Path(args.out) / "cluster.json"
+    write_json(out, results)
+    print(f"wrote {out}")
+    return results
+
+
+if __name__ == "__main__":
+    main()
