@@ -169,7 +169,11 @@ class DiesOnce:
         return self.exp.trials(ber, seeds)
 
 
-def test_killed_worker_chunks_rerun_nothing_lost_or_counted_twice(tmp_path, experiments, local_log):
+@pytest.mark.parametrize("workers", [2, 1], ids=["copy-survives", "only-copy-lost"])
+def test_killed_worker_chunks_rerun_nothing_lost_or_counted_twice(workers, tmp_path, experiments, local_log):
+    """Two workers: the other one holds the experiment and reruns the chunk. One worker: the experiment's only
+    copy dies with it, the scheduler cancels the chunks reading it, the runner sends it again to the restarted
+    worker."""
     _dask()
     import cloudpickle
 
@@ -180,7 +184,7 @@ def test_killed_worker_chunks_rerun_nothing_lost_or_counted_twice(tmp_path, expe
     exps = {MLP.key(): DiesOnce(experiments[MLP.key()], str(flag), seed=14),
             HAMMING.key(): experiments[HAMMING.key()]}
     tasks, log = _tasks((MLP, HAMMING), 24), tmp_path / "trials.jsonl"
-    with open_cluster("local:2", processes=True, quiet=True, chunk=4) as runner:
+    with open_cluster(f"local:{workers}", processes=True, quiet=True, chunk=4) as runner:
         TrialExecutor(exps, log, quiet=True, cluster=runner).run(tasks)
         alive = set(runner.client.run(os.getpid).values())
     assert flag.exists(), "no worker was killed"

@@ -188,9 +188,10 @@ class ClusterRunner:
             return self.chunk
         return max(1, min(CHUNK_MAX, math.ceil(trials / (self.workers() * CHUNKS_PER_WORKER))))
 
-    def _experiment(self, key: str, exp, again: bool = False):
+    def _experiment(self, key: str, exp):
+        """The future of the workers' copy of `exp`, scattered on first use."""
         held = self._scattered.get(key)
-        if held is None or held[0] is not exp or again:
+        if held is None or held[0] is not exp:
             # broadcast: every worker holds a copy, so losing one worker loses no experiment
             held = (exp, self.client.scatter(exp, broadcast=True, hash=False))
             self._scattered[key] = held
@@ -202,32 +203,29 @@ class ClusterRunner:
         from .executor import trial_groups
 
         dd = distributed()
-        chunks = {}  # future -> (key, ber, seeds)
+        chunks = {}  # future -> (key, ber, seeds, the experiment copy it reads)
 
-        def submit(group, again=False):
-            key, ber = group[0][:2]
-            seeds = [seed for _, _, seed in group]
-            fut = self.client.submit(run_chunk, self._experiment(key, experiments[key], again), ber, seeds,
-                                     pure=False)
-            chunks[fut] = (key, ber, seeds)
+        def submit(key, ber, seeds):
+            copy = self._experiment(key, experiments[key])
+            fut = self.client.submit(run_chunk, copy, ber, seeds, pure=False)
+            chunks[fut] = (key, ber, seeds, copy)
             return fut
 
-        futures = [submit(g) for g in trial_groups(todo, self.chunk_size(len(todo)))]
+        futures = [submit(g[0][0], g[0][1], [seed for _, _, seed in g])
+                   for g in trial_groups(todo, self.chunk_size(len(todo)))]
         lost: dict[str, int] = {}
         done = dd.as_completed(futures)
         try:
             for fut in done:
-                key, ber, seeds = chunks[fut]
+                key, ber, seeds, copy = chunks.pop(fut)
                 try:
                     # result() waits again when the result was lost with its worker after finishing (the
                     # scheduler recomputes it): one result per chunk future, so nothing is recorded twice
                     records = fut.result()
                 except (Exception, asyncio.CancelledError) as e:
-                    del chunks[fut]
-                    retry = self._lost_experiment(key, e, lost)
-                    done.add(submit([(key, ber, s) for s in seeds], again=retry))
+                    self._lost_experiment(key, copy, e, lost)
+                    done.add(submit(key, ber, seeds))
                     continue
-                del chunks[fut]
                 self.chunks_run += 1
                 for rec in records:
                     rec = dict(rec)
@@ -236,13 +234,16 @@ class ClusterRunner:
             if chunks:
                 self.client.cancel(list(chunks))
 
-    def _lost_experiment(self, key: str, exc: BaseException, lost: dict) -> bool:
-        """A chunk failed: when every copy of its experiment died with the workers, send the experiment again
-        (a few times) and rerun the chunk; any other failure (a chunk that kept killing its workers, an error in
-        a trial) is one line naming it."""
-        held = self._scattered.get(key)
-        if held is not None and held[1].status != "finished" and lost.get(key, 0) < RESCATTER_LIMIT:
-            lost[key] = lost.get(key, 0) + 1
-            return True
+    def _lost_experiment(self, key: str, copy, exc: BaseException, lost: dict) -> None:
+        """A chunk failed. When every copy of its experiment died with the workers (the scheduler then cancels
+        the chunks that read it), send the experiment again, a few times at most, and the chunk reruns; any other
+        failure (a chunk that kept killing its workers, an error in a trial) is one line naming it."""
+        if isinstance(exc, asyncio.CancelledError) or copy.status != "finished":
+            if self._scattered[key][1] is not copy:
+                return  # another chunk of this experiment has sent it again already
+            if lost.get(key, 0) < RESCATTER_LIMIT:
+                lost[key] = lost.get(key, 0) + 1
+                del self._scattered[key]
+                return
         why = str(exc).splitlines()[0] if str(exc) else ""
         raise ClusterError(f"a chunk of {key} failed on the cluster: {type(exc).__name__}: {why}")
