@@ -190,3 +190,20 @@ def test_killed_worker_chunks_rerun_nothing_lost_or_counted_twice(workers, tmp_p
     assert flag.exists(), "no worker was killed"
     assert int(flag.read_text()) not in alive  # the killed worker is gone, a new one took its place
     assert _records(log) == {t: local_log[t] for t in tasks}
+
+
+def test_cli_sweep_and_paper_take_the_cluster(tmp_path, monkeypatch, digits_mlp):
+    _dask()
+    from eccless.cli import main
+    from eccless.report import paper
+    from eccless.sweep.cluster import ClusterRunner
+
+    args = ["sweep", "--model", "digits:mlp", "--quant", "int8", "--repr", "twos", "--ber", "1e-3,1e-2", "--trials",
+            "5", "--samples", "100", "--quiet"]
+    assert main(args + ["--out", str(tmp_path / "a")]) == 0
+    assert main(args + ["--out", str(tmp_path / "b"), "--cluster", "local:1"]) == 0
+    assert _records(tmp_path / "b" / "trials.jsonl") == _records(tmp_path / "a" / "trials.jsonl")
+    seen = {}
+    monkeypatch.setattr(paper, "run_paper", lambda out, **kw: seen.update(kw) or out / "paper.md")
+    assert main(["paper", "--out", str(tmp_path / "p"), "--cluster", "local:1", "--quiet"]) == 0
+    assert isinstance(seen["cluster"], ClusterRunner)
