@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import psutil
 import pytest
 
 from eccless.device.build import build_firmware
@@ -40,11 +41,18 @@ def _per_trial(res) -> dict:
             "seed": res["seed"], "samples": res["samples"], "build_id": res["build_id"]}
 
 
+def _qemus() -> list:
+    return [p for p in psutil.Process().children(recursive=True) if "qemu-system" in p.name()]
+
+
 def test_two_board_workers_split_the_trials_and_equal_one_device(image):
     one = run_image(image, board=BOARD, ber=1e-3, seed=SEED, trials=TRIALS, quiet=True)
     with open_farm("local:2", None, board=BOARD, quiet=True, processes=False) as client:
         farm = run_on_farm(client, image, board=BOARD, ber=1e-3, seed=SEED, trials=TRIALS, chunk=2, quiet=True)
-    assert _per_trial(farm) == _per_trial(one)
+        assert len(_qemus()) == 2  # one held open per worker between its chunks
+        again = run_on_farm(client, image, board=BOARD, ber=1e-3, seed=SEED, trials=TRIALS, chunk=3, quiet=True)
+    assert not _qemus(), "a QEMU outlived its worker"
+    assert _per_trial(farm) == _per_trial(one) and _per_trial(again) == _per_trial(one)
     # instructions per inference are a measurement, not a result: each chunk boots its own QEMU, and the counts
     # differ by a fraction of an instruction per inference between boots
     assert farm["instructions"]["per_inference"] == pytest.approx(one["instructions"]["per_inference"], rel=1e-3)

@@ -6,14 +6,15 @@ device it drives in ECCLESS_DEVICE; a QEMU board needs nothing, each worker boot
     ECCLESS_DEVICE=serial:/dev/ttyACM0 dask worker tcp://lab:8786 --nthreads 1 --resources "board-nucleo-f446re=1"
     eccless run m.img --board nucleo-f446re --ber 1e-3 --trials 1000 --scheduler tcp://lab:8786
 
-A chunk is `eccless run` itself (eccless.device.run.run_image) over consecutive seeds on one worker's device;
-trial t still runs INJECT(seed + t) -> LOAD -> EVAL, so the merged result equals one device running every trial,
-trial for trial (tests/test_cluster_farm.py runs two workers with a QEMU each). The image is scattered once and
-written to a per-worker cache file named by its hash.
+A chunk is `eccless run` itself (eccless.device.run.run_image) over consecutive seeds on one worker's device,
+which the worker keeps open between chunks (held_device.py); trial t still runs INJECT(seed + t) -> LOAD -> EVAL,
+so the merged result equals one device running every trial, trial for trial (tests/test_cluster_farm.py runs two
+workers with a QEMU each). The image is scattered once and written to a per-worker cache file named by its hash.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 import tempfile
@@ -22,15 +23,17 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import UsageError
+from ..boards import load_board
+from ..errors import DeviceError, UsageError
 from ..progress import progress
 from .cluster import ClusterError, distributed, open_client
 from .stats import mean_ci
 
 DEVICE_ENV = "ECCLESS_DEVICE"  # on a worker: the device backend it drives (serial:/dev/ttyACM0); unset: QEMU
-# Trials per chunk: a chunk boots QEMU (or opens the port) once, about 0.3 s; a digits-MLP trial of 300 samples
-# takes about as long, so 8 trials keep the boot under a sixth of a chunk while a farm of a few boards stays busy.
-CHUNK_TRIALS = 8
+# Trials per chunk: a digits-MLP trial of 300 samples takes ~20 ms in QEMU, a chunk costs the cluster a few ms, and
+# the device stays open between chunks; 16 trials keep that overhead near 1 % and a farm of a few boards balanced.
+CHUNK_TRIALS = 16
+_PLUGGED: set[str] = set()  # ids of clients whose workers have the held-devices plugin
 
 
 def board_resource(board: str) -> str:
@@ -61,16 +64,30 @@ def _image_file(data: bytes, name: str) -> Path:
     return path
 
 
-def device_chunk(data: bytes, name: str, **run_args) -> dict:
-    """On a worker: run_image over one chunk of seeds on this worker's device; tagged with the worker's address."""
+def device_chunk(data: bytes, name: str, *, board: str, kernels: str | None = None, **run_args) -> dict:
+    """On a worker: run_image over one chunk of seeds on this worker's (held) device, tagged with the worker's
+    address. After a device error the chunk runs once more on a freshly opened device."""
     from ..device.run import run_image
+    from . import held_device
 
-    res = run_image(_image_file(data, name), device=os.environ.get(DEVICE_ENV) or None, quiet=True, **run_args)
     try:
-        res["worker"] = distributed().get_worker().address
+        worker = distributed().get_worker().address
     except ValueError:  # not on a worker (called directly)
-        res["worker"] = "local"
-    return res
+        worker = "local"
+    path = str(_image_file(data, name))
+    spec = os.environ.get(DEVICE_ENV) or f"qemu:{board}"
+    if spec.startswith("qemu") and not load_board(board).qemu:
+        raise UsageError(f"board {board} cannot run in QEMU: start its worker with {DEVICE_ENV}=serial:PORT")
+    for attempt in (1, 2):
+        key = held_device.held(worker, spec, path, kernels)
+        try:
+            res = run_image(path, board=board, device=f"held:{key}", quiet=True, **run_args)
+            break
+        except DeviceError:
+            held_device.drop(key)
+            if attempt == 2:
+                raise
+    return res | {"device": spec, "worker": worker}
 
 
 def run_on_farm(client, image, *, board: str = "qemu-mps2-an386", device: str | None = None, ber: float = 0.0,
@@ -88,9 +105,15 @@ def run_on_farm(client, image, *, board: str = "qemu-mps2-an386", device: str | 
     owners = [w for w in client.scheduler_info().get("workers", {}).values() if w.get("resources", {}).get(resource)]
     if not owners:
         raise ClusterError(f"no Dask worker owns a {board}: start one with --resources \"{resource}=1\"")
+    if client.id not in _PLUGGED:  # once per client: registering it again would close the held devices
+        from .held_device import plugin
+
+        client.register_plugin(plugin(distributed()))
+        _PLUGGED.add(client.id)
     total = trials if ber else 1
     chunk = chunk or max(1, min(CHUNK_TRIALS, -(-total // len(owners))))
-    data = client.scatter(path.read_bytes(), broadcast=True)
+    # hash=False: a key of its own, since a previous run's copy of the same bytes may be being forgotten just now
+    data = client.scatter(path.read_bytes(), broadcast=True, hash=False)
     starts = list(range(0, total, chunk))
     futures = {client.submit(device_chunk, data, path.name, board=board, ber=ber, seed=seed + a,
                              trials=min(chunk, total - a), resources={resource: 1}, pure=False): a for a in starts}
@@ -98,9 +121,11 @@ def run_on_farm(client, image, *, board: str = "qemu-mps2-an386", device: str | 
     bar = progress(total=total, desc="trials", quiet=quiet)
     try:
         for fut in distributed().as_completed(futures):
-            if fut.status != "finished":
-                raise ClusterError(f"device trials from seed {seed + futures[fut]} failed: {fut.exception()}")
-            parts[futures[fut]] = fut.result()
+            try:
+                parts[futures[fut]] = fut.result()  # waits again for a result lost with its worker (recomputed)
+            except (Exception, asyncio.CancelledError) as e:
+                why = str(e).splitlines()[0] if str(e) else type(e).__name__
+                raise ClusterError(f"device trials from seed {seed + futures[fut]} failed: {why}") from None
             bar.update(parts[futures[fut]]["trials"])
     finally:
         bar.close()
