@@ -135,6 +135,41 @@ def at_scale(trial_s: float, over: dict, log_s: float, workers: int = WORKERS_AT
             "chunk_for_90pct": need, "client_log_load": workers * log_s / trial_s}
 
 
+def farm(trials: int = 128, repeat: int = 3) -> dict | None:
+    """Device trials/s of `eccless run` on one QEMU against a farm of two worker processes each owning the board and
+    driving its own QEMU, and that both give the same per-trial results. Each campaign pays its QEMU boots (the
+    farm's workers open theirs on their first chunk; the cluster's own start-up is not timed). None without the
+    ARM toolchain or QEMU."""
+    from eccless.device.build import build_firmware
+    from eccless.device.qemu import missing_tools
+    from eccless.device.run import run_image
+    from eccless.image.tools import pack_model
+    from eccless.sweep.device_farm import open_farm, run_on_farm
+
+    if missing_tools():
+        print(f"farm: skipped ({missing_tools()})")
+        return None
+    board = "qemu-mps2-an386"
+    build_firmware(board)
+    times: dict[str, list[float]] = {"one QEMU": [], "farm of 2": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        image = Path(tmp) / "mlp.img"
+        pack_model("digits:mlp", image, repr_name="twos", detect="range", testset=300)
+        for _ in range(repeat):
+            t = time.perf_counter()
+            one = run_image(image, board=board, ber=1e-3, trials=trials, quiet=True)
+            times["one QEMU"].append(time.perf_counter() - t)
+            with open_farm("local:2", None, board=board, quiet=True) as client:
+                t = time.perf_counter()
+                two = run_on_farm(client, image, board=board, ber=1e-3, trials=trials, quiet=True)
+                times["farm of 2"].append(time.perf_counter() - t)
+            assert two["accuracy"]["per_trial"] == one["accuracy"]["per_trial"], "farm results differ"
+    rate = {k: trials / float(np.median(v)) for k, v in times.items()}
+    print(f"device trials (digits MLP, 300 samples each): one QEMU {rate['one QEMU']:.1f}/s, farm of 2 "
+          f"{rate['farm of 2']:.1f}/s -> {rate['farm of 2'] / rate['one QEMU']:.2f}x")
+    return {"trials": trials, "trials_per_s": rate, "runs_s": times, "speedup": rate["farm of 2"] / rate["one QEMU"]}
+
+
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default="bench/results")
@@ -158,6 +193,7 @@ def main(argv=None) -> dict:
                 results["throughput"] = [throughput(name, clients, args.repeat) for name in WORKLOADS]
                 results["overhead"] = {"local:1": task_overhead(c1), "local:2": task_overhead(c2)}
         results["client_log_per_trial_ms"] = logging_cost() * 1e3
+    results["farm"] = farm()
     over = results["overhead"]["local:1"]
     print(f"per task (no-op, local:1): {over['wall_per_task_ms']:.2f} ms wall, scheduler + client "
           f"{over['scheduler_cpu_per_task_ms']:.2f} ms CPU, worker {over['worker_cpu_per_task_ms']:.2f} ms CPU; "
