@@ -119,28 +119,30 @@ def test_sweep_on_a_cluster_equals_the_local_run_trial_for_trial(tmp_path, threa
 
 def test_stopped_campaign_resumes_without_losing_or_repeating_a_trial(tmp_path, experiments, local_log,
                                                                       threads_cluster, monkeypatch):
-    """Stopped after 37 trials (Ctrl-C, or a crash that tore the last line): the rerun on the cluster runs exactly
+    """Stopped after seven chunks (Ctrl-C, or a crash that tore the last line): the rerun on the cluster runs exactly
     the rest, and the log equals the local run's."""
     tasks, log = _tasks((MLP, HAMMING), 24), tmp_path / "trials.jsonl"
-    real = type(threads_cluster).results
+    real, logged = type(threads_cluster).batches, []
 
-    def stops(self, exps, todo):
-        for n, item in enumerate(real(self, exps, todo)):
-            if n == 37:
+    def stops(self, exps, todo):  # Ctrl-C after seven chunks of (up to) five
+        for n, batch in enumerate(real(self, exps, todo)):
+            if n == 7:
                 raise KeyboardInterrupt
-            yield item
+            logged.extend(batch[0])
+            yield batch
 
-    monkeypatch.setattr(type(threads_cluster), "results", stops)
+    monkeypatch.setattr(type(threads_cluster), "batches", stops)
     with pytest.raises(Interrupted, match="resume"):
         TrialExecutor(experiments, log, quiet=True, cluster=threads_cluster).run(tasks)
     monkeypatch.undo()
-    assert len(_records(log)) == 37
+    stop = len(logged)
+    assert 30 <= stop <= 35 and len(_records(log)) == stop
     torn = '{"key": "digits:mlp|float32|32|flo'
     log.write_text(log.read_text() + torn)  # a record torn by a crash
     TrialExecutor(experiments, log, quiet=True, cluster=threads_cluster).run(tasks)
     lines = log.read_text().splitlines()
-    assert len(lines) == len(tasks) + 1 and lines[37] == torn  # the rest ran once, after the torn record
-    log.write_text("\n".join(lines[:37] + lines[38:]) + "\n")
+    assert len(lines) == len(tasks) + 1 and lines[stop] == torn  # the rest ran once, after the torn record
+    log.write_text("\n".join(lines[:stop] + lines[stop + 1:]) + "\n")
     assert _records(log) == {t: local_log[t] for t in tasks}
 
 
