@@ -113,7 +113,9 @@ def open_client(cluster: str | None = None, scheduler: str | None = None, *, res
             # one thread per worker: trials multiply small matrices, parallelism comes from workers
             local = dd.LocalCluster(n_workers=n, threads_per_worker=1, processes=processes, resources=resources,
                                     dashboard_address=":0",  # any free port
-                                    silence_logs=logging.ERROR)
+                                    # failures reach the user as one line from here; a worker's lost heartbeat
+                                    # while the cluster shuts down is not one
+                                    silence_logs=logging.CRITICAL)
             client = dd.Client(local)
             if processes:
                 client.register_plugin(_ignore_interrupt(dd))
