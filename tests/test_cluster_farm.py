@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import psutil
 import pytest
 
 from eccless.device.build import build_firmware
@@ -20,6 +19,7 @@ pytestmark = pytest.mark.qemu
 if missing_tools():
     pytest.skip(missing_tools(), allow_module_level=True)
 pytest.importorskip("distributed", reason="Dask not installed: pip install 'eccless[cluster]'")
+import psutil  # noqa: E402  (a dependency of distributed)
 
 from eccless.sweep.device_farm import open_farm, run_on_farm  # noqa: E402
 
