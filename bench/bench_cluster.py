@@ -25,7 +25,8 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from eccless.fileio import write_json
-from eccless.sweep.cluster import CHUNK_MAX, ClusterRunner, open_client
+from eccless.sweep.chunks import TASK_SECONDS
+from eccless.sweep.cluster import ClusterRunner, open_client
 from eccless.sweep.executor import TrialExecutor
 from eccless.sweep.experiment import Config, Experiment
 
@@ -137,10 +138,12 @@ def at_scale(trial_s: float, over: dict, log_s: float, workers: int = WORKERS_AT
         sched_load, client_load = workers * s / busy, workers * c * log_s / busy
         return task / busy / max(1.0, sched_load, client_load)
 
-    need = next((c for c in range(1, 100_000) if efficiency(c) >= 0.9), None)
-    return {"workers": workers, "trial_ms": trial_s * 1e3, "efficiency_at_chunk": {c: efficiency(c) for c in
-                                                                                 (1, 8, 64, CHUNK_MAX)},
-            "chunk_for_90pct": need, "client_log_load": workers * log_s / trial_s}
+    need = next((c for c in range(1, 1_000_000) if efficiency(c) >= 0.9), None)
+    default = max(1, round(TASK_SECONDS / trial_s))  # chunks.py's time budget on a big campaign
+    return {"workers": workers, "trial_ms": trial_s * 1e3,
+            "efficiency_at_chunk": {c: efficiency(c) for c in (1, 16, 64, default)}, "default_chunk": default,
+            "chunk_for_90pct": need, "task_ms_for_90pct": need * trial_s * 1e3 if need else None,
+            "client_log_load_at_default": workers * default * log_s / (default * trial_s + w)}
 
 
 def farm(trials: int = 128, repeat: int = 3) -> dict | None:
@@ -212,7 +215,8 @@ def main(argv=None) -> dict:
         scale["workload"] = row["workload"]
         results["at_64_workers"].append(scale)
         eff = ", ".join(f"chunk {c}: {e * 100:.0f} %" for c, e in scale["efficiency_at_chunk"].items())
-        print(f"{row['workload']} at 64 workers: {eff}; >= 90 % from chunk {scale['chunk_for_90pct']}")
+        print(f"{row['workload']} at 64 workers: {eff} (default chunk {scale['default_chunk']}); >= 90 % from "
+              f"chunk {scale['chunk_for_90pct']} ({scale['task_ms_for_90pct']:.0f} ms tasks)")
     results["machine"]["loadavg_after"] = os.getloadavg()
     results["targets"] = {
         "local2_at_least_1.8x_local1": {r["workload"]: r["local2_over_local1"] >= 1.8 for r in results["throughput"]},

@@ -10,9 +10,10 @@ the same lines a local run writes.
 Workers never touch the log, so they need no shared filesystem, and a chunk that reruns after its worker died is
 still recorded once: the client takes one result per chunk future.
 
-A chunk is (experiment, BER, up to `chunk` consecutive seeds), the same groups the local executor draws flip
-positions for in one pass (Experiment.trials), so every trial equals the local run's bit for bit. Each experiment
-(model, evaluation data, stored words) is scattered to the workers once per session and chunks refer to it.
+A chunk (one task) is a list of parts (experiment, BER, consecutive seeds), each drawn in one vectorized pass by
+Experiment.trials as the local executor does, so every trial equals the local run's bit for bit; chunks.py sizes
+them by time. Each experiment (model, evaluation data, stored words) is scattered to the workers once per session
+and chunks refer to it.
 
 Dask is an optional extra (`pip install 'eccless[cluster]'`): nothing here imports it until a cluster is opened.
 """
@@ -22,8 +23,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import math
 import sys
+import time
 from contextlib import contextmanager
 from dataclasses import asdict
 
@@ -31,11 +32,7 @@ from ..errors import EcclessError, UsageError
 
 INSTALL_HINT = "pip install 'eccless[cluster]'  (or: pip install 'dask[distributed]')"
 CONNECT_TIMEOUT = 10.0  # seconds to reach a scheduler before giving up with one line
-# Largest chunk: a digits-MLP trial takes 0.15-0.35 ms, so 256 trials are 40-90 ms of work per task, against a
-# per-task cost of about 1 ms measured on this machine (bench/bench_cluster.py): >= 90 % efficiency even at 64
-# workers. Chunks are cut smaller when there are few trials, so every worker still gets several.
-CHUNK_MAX = 256
-CHUNKS_PER_WORKER = 4
+DEFAULT_TRIAL_SECONDS = 1e-3  # for an experiment that cannot time an inference (a test's stand-in)
 RESCATTER_LIMIT = 3  # how often an experiment whose every copy was lost with its workers is sent again
 
 
@@ -164,14 +161,18 @@ def _malloc_as_usual():
         pass
 
 
-def run_chunk(exp, key: str, ber: float, seeds: list[int]) -> tuple[list[dict], str]:
-    """On a worker: the trials of one chunk as the executor's log records, and those records as JSON lines (so
-    the client, which writes the log for every worker, only writes them: encoding costs ~6 us a trial)."""
+def run_chunk(parts: list) -> tuple[list[dict], str]:
+    """On a worker: the trials of one chunk, parts of (experiment, key, BER, seeds), as the executor's log records,
+    and those records as JSON lines (the client, which writes the log for every worker, then only writes them:
+    encoding costs ~6 us a trial)."""
     from .executor import _one_blas_thread
 
     _malloc_as_usual()
+    records = []
     with _one_blas_thread():
-        records = [{"key": key, "ber": ber, "seed": seed, **asdict(result)} for seed, result in exp.trials(ber, seeds)]
+        for exp, key, ber, seeds in parts:
+            records += [{"key": key, "ber": ber, "seed": seed, **asdict(result)}
+                        for seed, result in exp.trials(ber, seeds)]
     return records, "".join(json.dumps(rec) + "\n" for rec in records)
 
 
@@ -184,15 +185,34 @@ class ClusterRunner:
         self.client = client
         self.chunk = chunk
         self._scattered: dict = {}  # experiment key -> (experiment object, future of its copy on the workers)
+        self._seconds: dict = {}  # experiment key -> (experiment object, estimated seconds per trial)
         self.chunks_run = 0
 
     def workers(self) -> int:
         return max(1, len(self.client.scheduler_info().get("workers", {})))
 
-    def chunk_size(self, trials: int) -> int:
-        if self.chunk:
-            return self.chunk
-        return max(1, min(CHUNK_MAX, math.ceil(trials / (self.workers() * CHUNKS_PER_WORKER))))
+    def trial_seconds(self, key: str, exp) -> float:
+        """A trial's cost, estimated once per experiment as the time of one clean inference (what a trial adds,
+        flipping and decoding the words it hit, is small beside it)."""
+        held = self._seconds.get(key)
+        if held is None or held[0] is not exp:
+            from .executor import _one_blas_thread
+
+            try:
+                with _one_blas_thread():
+                    t = time.perf_counter()
+                    exp.accuracy(exp.stored.clean_model)
+                    held = (exp, max(time.perf_counter() - t, 1e-6))
+            except AttributeError:
+                held = (exp, DEFAULT_TRIAL_SECONDS)
+            self._seconds[key] = held
+        return held[1]
+
+    def plan(self, experiments: dict, todo: list) -> list:
+        from . import chunks
+
+        seconds = {} if self.chunk else {k: self.trial_seconds(k, experiments[k]) for k in {t[0] for t in todo}}
+        return chunks.plan(todo, seconds, self.workers(), self.chunk)
 
     def _experiment(self, key: str, exp):
         """The future of the workers' copy of `exp`, scattered on first use."""
@@ -206,31 +226,28 @@ class ClusterRunner:
     def batches(self, experiments: dict, todo: list):
         """Yield (records, their JSON lines) per chunk until every task in `todo` is done, in the order chunks
         finish. Pending chunks are cancelled when the caller stops early (Ctrl-C, an error)."""
-        from .executor import trial_groups
-
         dd = distributed()
-        chunks = {}  # future -> (key, ber, seeds, the experiment copy it reads)
+        chunks = {}  # future -> (its parts, the experiment copies they read)
 
-        def submit(key, ber, seeds):
-            copy = self._experiment(key, experiments[key])
-            fut = self.client.submit(run_chunk, copy, key, ber, seeds, pure=False)
-            chunks[fut] = (key, ber, seeds, copy)
+        def submit(task):
+            parts = [(self._experiment(key, experiments[key]), key, ber, seeds) for key, ber, seeds in task]
+            fut = self.client.submit(run_chunk, parts, pure=False)
+            chunks[fut] = (task, [(key, copy) for copy, key, _, _ in parts])
             return fut
 
-        futures = [submit(g[0][0], g[0][1], [seed for _, _, seed in g])
-                   for g in trial_groups(todo, self.chunk_size(len(todo)))]
+        futures = [submit(task) for task in self.plan(experiments, todo)]
         lost: dict[str, int] = {}
         done = dd.as_completed(futures)
         try:
             for fut in done:
-                key, ber, seeds, copy = chunks.pop(fut)
+                task, copies = chunks.pop(fut)
                 try:
                     # result() waits again when the result was lost with its worker after finishing (the
                     # scheduler recomputes it): one result per chunk future, so nothing is recorded twice
                     batch = fut.result()
                 except (Exception, asyncio.CancelledError) as e:
-                    self._lost_experiment(key, copy, e, lost)
-                    done.add(submit(key, ber, seeds))
+                    self._lost_experiments(copies, e, lost)
+                    done.add(submit(task))
                     continue
                 self.chunks_run += 1
                 yield batch
@@ -238,16 +255,21 @@ class ClusterRunner:
             if chunks:
                 self.client.cancel(list(chunks))
 
-    def _lost_experiment(self, key: str, copy, exc: BaseException, lost: dict) -> None:
-        """A chunk failed. When every copy of its experiment died with the workers (the scheduler then cancels
-        the chunks that read it), send the experiment again, a few times at most, and the chunk reruns; any other
-        failure (a chunk that kept killing its workers, an error in a trial) is one line naming it."""
-        if isinstance(exc, asyncio.CancelledError) or copy.status != "finished":
-            if self._scattered[key][1] is not copy:
-                return  # another chunk of this experiment has sent it again already
-            if lost.get(key, 0) < RESCATTER_LIMIT:
-                lost[key] = lost.get(key, 0) + 1
-                del self._scattered[key]
-                return
-        why = str(exc).splitlines()[0] if str(exc) else ""
-        raise ClusterError(f"a chunk of {key} failed on the cluster: {type(exc).__name__}: {why}")
+    def _lost_experiments(self, copies: list, exc: BaseException, lost: dict) -> None:
+        """A chunk failed. When every copy of an experiment it reads died with the workers (the scheduler then
+        cancels the chunks that read it), send that experiment again, a few times at most, and the chunk reruns;
+        any other failure (a chunk that kept killing its workers, an error in a trial) is one line naming it."""
+        gone = [(key, copy) for key, copy in copies if copy.status != "finished"]
+        if not gone and isinstance(exc, asyncio.CancelledError):
+            gone = copies  # cancelled for a lost dependency whose future has not heard of it yet
+        if not gone:
+            why = str(exc).splitlines()[0] if str(exc) else ""
+            raise ClusterError(f"a chunk of {copies[0][0]} failed on the cluster: {type(exc).__name__}: {why}")
+        for key, copy in gone:
+            held = self._scattered.get(key)
+            if held is None or held[1] is not copy:
+                continue  # another chunk has sent this experiment again already
+            if lost.get(key, 0) >= RESCATTER_LIMIT:
+                raise ClusterError(f"the workers holding {key} died {RESCATTER_LIMIT + 1} times; giving up")
+            lost[key] = lost.get(key, 0) + 1
+            del self._scattered[key]
