@@ -6,9 +6,8 @@
 
 The executor stays the only owner of the resumable log: a ClusterRunner turns the trials still to do into batches
 of records as chunks finish, encoded as JSON lines on the workers, and the client writes each batch in one write,
-the same lines a local run writes.
-Workers never touch the log, so they need no shared filesystem, and a chunk that reruns after its worker died is
-still recorded once: the client takes one result per chunk future.
+the same lines a local run writes. Workers never touch the log, so they need no shared filesystem, and a chunk
+that reruns after its worker died is still recorded once: the client takes one result per chunk future.
 
 A chunk (one task) is a list of parts (experiment, BER, consecutive seeds), each drawn in one vectorized pass by
 Experiment.trials as the local executor does, so every trial equals the local run's bit for bit; chunks.py sizes
@@ -108,11 +107,14 @@ def open_client(cluster: str | None = None, scheduler: str | None = None, *, res
     try:
         if cluster:
             # one thread per worker: trials multiply small matrices, parallelism comes from workers
-            local = dd.LocalCluster(n_workers=n, threads_per_worker=1, processes=processes, resources=resources,
-                                    dashboard_address=":0",  # any free port
-                                    # failures reach the user as one line from here; a worker's lost heartbeat
-                                    # while the cluster shuts down is not one
-                                    silence_logs=logging.CRITICAL)
+            try:
+                local = dd.LocalCluster(n_workers=n, threads_per_worker=1, processes=processes,
+                                        resources=resources, dashboard_address=":0",  # any free port
+                                        # failures reach the user as one line from here; a worker's lost
+                                        # heartbeat while the cluster shuts down is not one
+                                        silence_logs=logging.CRITICAL)
+            except (OSError, TimeoutError, RuntimeError) as e:
+                raise ClusterError(f"cannot start a local Dask cluster of {n} workers: {e}") from None
             client = dd.Client(local)
             if processes:
                 client.register_plugin(_ignore_interrupt(dd))
