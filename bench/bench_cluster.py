@@ -46,17 +46,56 @@ def _records(log: Path) -> dict:
     return {(r["key"], r["ber"], r["seed"]): r for r in map(json.loads, log.read_text().splitlines())}
 
 
-def campaign(experiments, tasks, mode: str, clients: dict) -> tuple[float, dict]:
-    """Wall time of one campaign in `mode`, and its log's records."""
+def _busy_seconds() -> float:
+    """CPU seconds all processes of the machine have used (from /proc/stat)."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(v) for v in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def _our_seconds() -> float:
+    """CPU seconds of this process and its children: live ones (cluster workers) and reaped ones (the pool)."""
+    import resource
+
+    import psutil
+
+    own = sum(resource.getrusage(who).ru_utime + resource.getrusage(who).ru_stime
+              for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    for child in psutil.Process().children(recursive=True):
+        try:
+            t = child.cpu_times()
+            own += t.user + t.system
+        except psutil.Error:
+            pass
+    return own
+
+
+class OtherLoad:
+    """How many cores other processes (other users of a shared machine) kept busy while a block ran."""
+
+    def __enter__(self):
+        self.t, self.busy, self.ours = time.perf_counter(), _busy_seconds(), _our_seconds()
+        return self
+
+    def __exit__(self, *exc):
+        wall = time.perf_counter() - self.t
+        self.cores = max(0.0, (_busy_seconds() - self.busy) - (_our_seconds() - self.ours)) / wall
+        return False
+
+
+def campaign(experiments, tasks, mode: str, clients: dict) -> tuple[float, dict, float]:
+    """Wall time of one campaign in `mode`, its log's records, and the cores other processes used meanwhile."""
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "trials.jsonl"
         if mode.startswith("jobs"):
             ex = TrialExecutor(experiments, log, jobs=int(mode.split()[1]), quiet=True)
         else:  # a fresh runner: the experiments are scattered again, as a new campaign would
             ex = TrialExecutor(experiments, log, quiet=True, cluster=ClusterRunner(clients[mode]))
-        t = time.perf_counter()
-        ex.run(tasks)
-        return time.perf_counter() - t, _records(log)
+        with OtherLoad() as other:
+            t = time.perf_counter()
+            ex.run(tasks)
+            seconds = time.perf_counter() - t
+        return seconds, _records(log), other.cores
 
 
 def throughput(name: str, clients: dict, repeat: int) -> dict:
@@ -64,19 +103,22 @@ def throughput(name: str, clients: dict, repeat: int) -> dict:
     experiments = {c.key(): Experiment(c) for c in configs}
     tasks = [(c.key(), ber, t) for c in configs for ber in bers for t in range(trials)]
     times: dict[str, list[float]] = {m: [] for m in MODES}
+    others: dict[str, list[float]] = {m: [] for m in MODES}
     reference = None
     for _ in range(repeat):  # interleaved: load from neighbours hits every mode alike
         for mode in MODES:
-            seconds, records = campaign(experiments, tasks, mode, clients)
+            seconds, records, other = campaign(experiments, tasks, mode, clients)
             reference = reference or records
             assert records == reference, f"{mode}: results differ from the other modes"
             times[mode].append(seconds)
+            others[mode].append(other)
     rate = {m: len(tasks) / float(np.median(times[m])) for m in MODES}
-    row = {"workload": name, "trials": len(tasks), "trials_per_s": rate, "runs_s": times,
+    row = {"workload": name, "trials": len(tasks), "trials_per_s": rate, "runs_s": times, "other_cores": others,
            "trial_ms": 1e3 / rate["jobs 1"], "local2_over_local1": rate["local:2"] / rate["local:1"],
            "local2_over_jobs2": rate["local:2"] / rate["jobs 2"]}
     print(f"{name}: {len(tasks)} trials, " + ", ".join(f"{m} {rate[m]:,.0f}/s" for m in MODES)
-          + f" -> local:2/local:1 {row['local2_over_local1']:.2f}x, local:2/jobs 2 {row['local2_over_jobs2']:.2f}")
+          + f" -> local:2/local:1 {row['local2_over_local1']:.2f}x, local:2/jobs 2 {row['local2_over_jobs2']:.2f}"
+          + "; other processes used " + ", ".join(f"{m} {np.median(others[m]):.2f}" for m in MODES) + " cores")
     return row
 
 
