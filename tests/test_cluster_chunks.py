@@ -37,9 +37,10 @@ def test_tasks_are_sized_by_time_and_short_points_share_a_task():
     assert max(chunks.task_trials(t) for t in cnn) <= chunks.TASK_SECONDS / 0.1 + 1e-9
 
 
-def test_a_small_campaign_gives_every_worker_several_tasks():
-    tasks = chunks.plan(_todo({"mlp": [1e-3]}, 40), {"mlp": 3e-4}, workers=2)
-    assert len(tasks) >= 2 * chunks.CHUNKS_PER_WORKER
+def test_a_small_campaign_gives_every_worker_several_tasks_a_tiny_one_stays_whole():
+    small = chunks.plan(_todo({"mlp": [1e-3, 1e-2]}, 1000), {"mlp": 3e-4}, workers=2)  # 0.6 s of work
+    assert len(small) >= 2 * 4
+    assert len(chunks.plan(_todo({"mlp": [1e-3]}, 40), {"mlp": 3e-4}, workers=2)) == 1  # 12 ms: one task
 
 
 def test_a_fixed_chunk_counts_trials():

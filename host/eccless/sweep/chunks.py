@@ -8,7 +8,8 @@ second (a deep CNN on a thousand samples):
 - at most TASK_SECONDS of estimated work, so the per-task cost (bench/bench_cluster.py: ~1.5 ms of worker CPU
   and ~1.5 ms of scheduler CPU on this machine) stays near 1 % and a scheduler can feed 64 workers or more;
 - at most 1/CHUNKS_PER_WORKER of a worker's share of the campaign, so a small campaign still gives every worker
-  several tasks and the last ones finish together;
+  many tasks and a worker slowed by a busy neighbour does not hold up the end (the --jobs pool balances the same
+  way), but not under MIN_TASK_SECONDS, where the per-task cost would pass a few per cent;
 - several short parts (points of a few trials) are packed into one task: a sweep's points usually hold 10-100
   trials, far too few for a task of their own on a 0.3 ms trial.
 
@@ -20,7 +21,8 @@ from __future__ import annotations
 from .executor import TRIAL_BATCH
 
 TASK_SECONDS = 0.25
-CHUNKS_PER_WORKER = 4
+MIN_TASK_SECONDS = 0.05
+CHUNKS_PER_WORKER = 16
 
 Part = tuple[str, float, list[int]]  # (experiment key, BER, seeds)
 
@@ -34,7 +36,8 @@ def plan(todo: list[tuple[str, float, int]], trial_seconds: dict[str, float], wo
     else:
         cost = trial_seconds
         total = sum(cost[key] for key, _, _ in todo)
-        budget = max(min(TASK_SECONDS, total / (max(1, workers) * CHUNKS_PER_WORKER)), min(cost.values(), default=0))
+        share = total / (max(1, workers) * CHUNKS_PER_WORKER)
+        budget = max(min(TASK_SECONDS, share), MIN_TASK_SECONDS, min(cost.values(), default=0))
     tasks: list[list[Part]] = []
     task: list[Part] = []
     spent = 0.0
