@@ -47,7 +47,8 @@ def _qemus() -> list:
 
 def test_two_board_workers_split_the_trials_and_equal_one_device(image):
     one = run_image(image, board=BOARD, ber=1e-3, seed=SEED, trials=TRIALS, quiet=True)
-    with open_farm("local:2", None, board=BOARD, quiet=True, processes=False) as client:
+    # worker processes, as `eccless run --cluster` starts them: the held-device backend stays out of this process
+    with open_farm("local:2", None, board=BOARD, quiet=True) as client:
         farm = run_on_farm(client, image, board=BOARD, ber=1e-3, seed=SEED, trials=TRIALS, chunk=2, quiet=True)
         assert len(_qemus()) == 2  # one held open per worker between its chunks
         again = run_on_farm(client, image, board=BOARD, ber=1e-3, seed=SEED, trials=TRIALS, chunk=3, quiet=True)

@@ -41,13 +41,18 @@ class HeldBackend:
         return self.device.backend.describe()
 
 
-if "held" not in BACKENDS:
-    BACKENDS.add("held", HeldBackend)
+def _register() -> None:
+    """Add the `held` backend to the device registry: on a worker, when it first holds a device (never in a client
+    process whose workers are other processes, so `eccless run --device` lists only the real backends there)."""
+    with _LOCK:
+        if "held" not in BACKENDS:
+            BACKENDS.add("held", HeldBackend)
 
 
 def held(worker: str, spec: str, image: str, kernels: str | None) -> str:
     """The key of this worker's open device for (spec, image, kernels), opening it (and closing the worker's
     other devices) when it is not open yet."""
+    _register()
     key = f"{worker}|{spec}|{image}|{kernels}"
     with _LOCK:
         if key in HELD:
