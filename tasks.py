@@ -40,12 +40,12 @@ def train(c, dataset="digits", arch="mlp", epochs=None, seed=0):
 
 @task(help={"model": "DATASET:ARCH or a model file", "quant": "float32,int8,uniform", "repr": "representations",
             "detect": "detection rules", "ber": "LO:HI:COUNT", "trials": "trials per point", "out": "output dir",
-            "jobs": "worker processes"})
+            "jobs": "worker processes", "cluster": "a Dask cluster instead: local:N or tcp://HOST:PORT"})
 def sweep(c, model="digits:mlp", quant="float32,int8", repr="twos,hamming", detect="none,parity-lsb,range",
-          ber="1e-7:1e-1:13", trials=10, out="out/sweep", jobs=2, bits="8"):
+          ber="1e-7:1e-1:13", trials=10, out="out/sweep", jobs=2, bits="8", cluster=""):
     """Accuracy vs BER sweep; writes JSON, CSV and a PNG plot (resumable: rerun to continue)."""
     _eccless(c, f"sweep --model {model} --quant {quant} --repr {repr} --detect {detect} --bits {bits} "
-                f"--ber {ber} --trials {trials} --out {out} --jobs {jobs}")
+                f"--ber {ber} --trials {trials} --out {out} {_parallel(jobs, cluster)}")
 
 
 @task(help={"sweep_dir": "directory written by `invoke sweep`"})
@@ -54,10 +54,18 @@ def report(c, sweep_dir="out/sweep"):
     _eccless(c, f"report {sweep_dir}")
 
 
-@task(help={"quick": "small models, few trials", "out": "output dir", "jobs": "worker processes"})
-def paper(c, quick=False, out="out/paper", jobs=2):
+@task(help={"quick": "small models, few trials", "out": "output dir", "jobs": "worker processes",
+            "cluster": "a Dask cluster instead: local:N or tcp://HOST:PORT"})
+def paper(c, quick=False, out="out/paper", jobs=2, cluster=""):
     """Reproduce the paper's three findings with our own measurements (Markdown report with plots)."""
-    _eccless(c, f"paper --out {out} --jobs {jobs}" + (" --quick" if quick else ""))
+    _eccless(c, f"paper --out {out} {_parallel(jobs, cluster)}" + (" --quick" if quick else ""))
+
+
+def _parallel(jobs: int, cluster: str) -> str:
+    """--jobs N, or (given a cluster) --cluster local:N / --scheduler tcp://HOST:PORT."""
+    if not cluster:
+        return f"--jobs {jobs}"
+    return f"--cluster {cluster}" if cluster.startswith("local:") else f"--scheduler {cluster}"
 
 
 @task(help={"board": "board name or file", "variant": "ISA variant (default: chosen by the board's capabilities)",
@@ -138,7 +146,7 @@ def _standins() -> list[str]:
     return sorted(b.name for b in boards if b.qemu and (b.name in named or b.errors_are_real))
 
 
-BENCHES = ("sweep", "image", "device")
+BENCHES = ("sweep", "image", "device", "cluster")
 
 
 @task(help={"out": "output dir for the JSON results", "only": f"one of {', '.join(BENCHES)}"})

@@ -22,6 +22,7 @@ if __name__ == "__main__" or os.path.basename(sys.argv[0]) == "eccless":  # a pr
         signal.signal(_sig, _interrupted_early)
 
 import argparse  # noqa: E402  (after the signal handlers: imports take the first ~0.1 s)
+import contextlib  # noqa: E402
 import json  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -109,6 +110,35 @@ def _add_config_args(p):
     p.add_argument("--jobs", type=int, default=1, help="worker processes")
     p.add_argument("--quiet", action="store_true", help="no progress (bars on a terminal, else a line every "
                    "ECCLESS_PROGRESS_EVERY seconds on stderr)")
+    _add_cluster_args(p)
+
+
+def _add_cluster_args(p, who=""):
+    p.add_argument("--cluster", default=None, metavar="local:N", help="run the trials on a Dask LocalCluster of N "
+                   "workers (needs eccless[cluster])")
+    p.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT", help="run the trials on the workers of "
+                   f"a running Dask cluster{who}")
+
+
+@contextlib.contextmanager
+def _cluster_session(args):
+    """--cluster/--scheduler: the Dask session a command runs its trials on (args.farm), closed after it."""
+    args.farm = None
+    if not (getattr(args, "cluster", None) or getattr(args, "scheduler", None)):
+        yield
+        return
+    if getattr(args, "jobs", 1) > 1:
+        raise UsageError("--jobs is the local process pool: give it or --cluster/--scheduler, not both")
+    if args.command == "run":
+        from .sweep.device_farm import open_farm
+
+        opener = open_farm(args.cluster, args.scheduler, board=args.board, quiet=args.json)
+    else:
+        from .sweep.cluster import open_cluster
+
+        opener = open_cluster(args.cluster, args.scheduler, quiet=args.quiet)
+    with opener as args.farm:
+        yield
 
 
 def cmd_sweep(args):
@@ -121,7 +151,7 @@ def cmd_sweep(args):
         raise UsageError("--trials must be at least 1")
     configs, bers = _configs(args), parse_ber(args.ber)
     summary = run_sweep(configs, bers, args.trials, output_dir(args.out), seed=args.seed, jobs=args.jobs,
-                        quiet=args.quiet)
+                        quiet=args.quiet, cluster=args.farm)
     for curve in summary["curves"]:
         pts = "  ".join(f"{p['ber']:.0e}:{p['accuracy'] * 100:.1f}" for p in curve["points"])
         print(f"{curve['label']}  clean {curve['clean_accuracy'] * 100:.2f}%  |  {pts}")
@@ -129,7 +159,7 @@ def cmd_sweep(args):
 
 
 def cmd_critical(args):
-    from .sweep.critical import critical_ber
+    from .sweep.critical import critical_bers
     from .sweep.executor import TrialExecutor
     from .sweep.experiment import Experiment
     from .fileio import output_dir, write_json
@@ -141,11 +171,12 @@ def cmd_critical(args):
     configs = _configs(args)
     output_dir(args.out)
     experiments = {c.key(): Experiment(c) for c in configs}
-    executor = TrialExecutor(experiments, Path(args.out) / "trials.jsonl", jobs=args.jobs, quiet=args.quiet)
+    executor = TrialExecutor(experiments, Path(args.out) / "trials.jsonl", jobs=args.jobs, quiet=args.quiet,
+                             cluster=args.farm)
     results = []
-    for c in configs:
-        r = critical_ber(experiments[c.key()], executor, margin=args.margin / 100, max_trials=args.max_trials,
-                         seed=args.seed)
+    found = critical_bers([experiments[c.key()] for c in configs], executor, margin=args.margin / 100,
+                          max_trials=args.max_trials, seed=args.seed)  # side by side: every round in one batch
+    for c, r in zip(configs, found):
         results.append(r.as_dict() | {"label": c.label()})
         crit = f"{r.critical_ber:.3g}" if r.critical_ber is not None else f"< {r.first_failing_ber:.3g}"
         print(f"{c.label()}  clean {r.clean_accuracy * 100:.2f}%  critical BER {crit}")
@@ -245,7 +276,7 @@ def cmd_paper(args):
     from .report.paper import run_paper
 
     output_dir(args.out)
-    path = run_paper(Path(args.out), quick=args.quick, jobs=args.jobs, quiet=args.quiet)
+    path = run_paper(Path(args.out), quick=args.quick, jobs=args.jobs, quiet=args.quiet, cluster=args.farm)
     print(f"wrote {path}")
 
 
@@ -364,6 +395,12 @@ def cmd_run(args):
     from .commands.run import run_image
     from .sweep.grid import check_ber
 
+    if args.farm is not None:  # --cluster/--scheduler: chunks of trials on workers owning the board
+        from functools import partial
+
+        from .sweep.device_farm import run_on_farm
+
+        run_image = partial(run_on_farm, args.farm)
     res = run_image(args.image, board=args.board, device=args.device, ber=check_ber(args.ber), seed=args.seed,
                     trials=args.trials, channel=args.channel, region=args.region, on_the_fly=args.on_the_fly,
                     variant=args.variant, quiet=args.json)
@@ -394,6 +431,8 @@ def cmd_run(args):
     size = f"firmware text {fw['text']:,} B, data {fw['data']:,} B, bss {fw['bss']:,} B, stack {fw['stack']:,} B; " \
         if fw else ""
     print(f"{size}model arena {ram['arena_used']:,} of {ram['arena_size']:,} B")
+    if "split" in res:
+        print("trials per worker: " + ", ".join(f"{w} {len(s)}" for w, s in res["split"].items()))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -449,6 +488,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true", help="small models and few trials (minutes)")
     p.add_argument("--jobs", type=int, default=1)
     p.add_argument("--quiet", action="store_true")
+    _add_cluster_args(p)
     p.set_defaults(func=cmd_paper)
 
     p = sub.add_parser("pack", help="pack a model into a raw flash image for a board")
@@ -505,6 +545,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="ISA variant of the kernels and word loops (default: the board's capabilities choose)")
     p.add_argument("--predictions", action="store_true", help="with --json: every trial's predictions")
     p.add_argument("--json", action="store_true")
+    _add_cluster_args(p, " that own the board (worker resource board-BOARD=1)")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("flash", help="write the image (and/or the firmware) to a real board with its flasher; "
@@ -551,7 +592,8 @@ def _main(argv: list[str] | None) -> int:
         print("eccless: error: --jobs must be at least 1", file=sys.stderr)
         return 2
     try:
-        args.func(args)
+        with _cluster_session(args):
+            args.func(args)
     except EcclessError as e:
         if os.environ.get("ECCLESS_DEBUG"):
             raise

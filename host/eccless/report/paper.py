@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..errors import DataError
 from ..fileio import write_json, write_text
-from ..sweep.critical import critical_ber
+from ..sweep.critical import critical_bers
 from ..sweep.executor import TrialExecutor
 from ..sweep.experiment import Config, Experiment
 from ..sweep.runner import summarize
@@ -64,7 +64,7 @@ def _available(models, quiet) -> list[str]:
     return ok
 
 
-def run_paper(out: Path, *, quick: bool = False, jobs: int = 1, quiet: bool = False) -> Path:
+def run_paper(out: Path, *, quick: bool = False, jobs: int = 1, quiet: bool = False, cluster=None) -> Path:
     plan = QUICK if quick else FULL
     out = Path(out)
     models = _available(plan.models, quiet)
@@ -77,11 +77,12 @@ def run_paper(out: Path, *, quick: bool = False, jobs: int = 1, quiet: bool = Fa
     repr_configs = [Config(m, "uniform", plan.repr_bits, r, "none", samples=plan.samples)
                     for m in repr_models for r in plan.reprs]
     experiments = {c.key(): Experiment(c) for c in crit_configs + repr_configs}
-    executor = TrialExecutor(experiments, out / "trials.jsonl", jobs=jobs, quiet=quiet)
+    executor = TrialExecutor(experiments, out / "trials.jsonl", jobs=jobs, quiet=quiet, cluster=cluster)
 
     critical = {}
-    for c in crit_configs + repr_configs:
-        r = critical_ber(experiments[c.key()], executor, max_trials=plan.max_trials)
+    searched = crit_configs + repr_configs
+    found = critical_bers([experiments[c.key()] for c in searched], executor, max_trials=plan.max_trials)
+    for c, r in zip(searched, found):
         critical[c.key()] = r.as_dict() | {"label": c.label(), "params": experiments[c.key()].stored.summary()}
         if not quiet:
             print(f"paper: {c.label():<55} critical BER {r.critical_ber}")

@@ -37,19 +37,52 @@ class CriticalBER:
                 "first_failing_ber": self.first_failing_ber, "probes": [p.__dict__ for p in self.probes]}
 
 
-def critical_ber(exp: Experiment, executor: TrialExecutor, *, margin: float = 0.01, lo: float = 1e-9,
-                 hi: float = 0.5, resolution: float = 0.1, batch: int = 10, max_trials: int = 200,
-                 seed: int = 0) -> CriticalBER:
-    """`resolution`: stop when the bracket is narrower than this many decades."""
+def critical_ber(exp: Experiment, executor: TrialExecutor, **options) -> CriticalBER:
+    """The search for one experiment; options as _search (margin, lo, hi, resolution, batch, max_trials, seed)."""
+    return critical_bers([exp], executor, **options)[0]
+
+
+def critical_bers(exps: list[Experiment], executor: TrialExecutor, **options) -> list[CriticalBER]:
+    """The searches of several experiments side by side: each round runs the next batch of every search still
+    going in one executor.run call, so the --jobs pool or a cluster gets all of them at once instead of ten trials
+    at a time. A search sees exactly the trials it would see alone, so the results equal one search after another."""
+    searches = [_search(e, **options) for e in exps]
+    results: list[CriticalBER | None] = [None] * len(exps)
+    pending = {}  # search index -> (tasks, progress label) it waits for
+
+    def advance(i, records=None):
+        try:
+            pending[i] = searches[i].send(records)
+        except StopIteration as stop:
+            pending.pop(i, None)
+            results[i] = stop.value
+
+    for i in range(len(searches)):
+        advance(i)
+    while pending:
+        asked = list(pending.items())
+        desc = asked[0][1][1] if len(asked) == 1 else f"{len(asked)} searches"
+        records = executor.run([t for _, (tasks, _) in asked for t in tasks], desc=desc)
+        at = 0
+        for i, (tasks, _) in asked:
+            advance(i, records[at:at + len(tasks)])
+            at += len(tasks)
+    return results
+
+
+def _search(exp: Experiment, *, margin: float = 0.01, lo: float = 1e-9, hi: float = 0.5, resolution: float = 0.1,
+            batch: int = 10, max_trials: int = 200, seed: int = 0):
+    """The bisection as a generator: yields (tasks, label) for the trials it needs next, is sent their records,
+    returns the CriticalBER. `resolution`: stop when the bracket is narrower than this many decades."""
     key, threshold = exp.config.key(), exp.clean_accuracy - margin
     result = CriticalBER(key, exp.clean_accuracy, None, None)
 
-    def probe(p: float) -> bool:
+    def probe(p: float):
         p = float(f"{p:.4g}")
         trials, recs = 0, []
         while True:
             trials = min(trials + batch, max_trials)
-            recs = executor.run([(key, p, seed + t) for t in range(trials)], desc=f"p={p:.2g}")
+            recs = yield [(key, p, seed + t) for t in range(trials)], f"p={p:.2g}"
             mean, ci = mean_ci([r["accuracy"] for r in recs])
             clear = abs(mean - threshold) > 2 * ci
             if ci <= margin / 2 or clear or trials >= max_trials:
@@ -58,16 +91,16 @@ def critical_ber(exp: Experiment, executor: TrialExecutor, *, margin: float = 0.
         result.probes.append(Probe(p, mean, ci if math.isfinite(ci) else None, trials, ok))
         return ok
 
-    if not probe(lo):
+    if not (yield from probe(lo)):
         result.first_failing_ber = lo
         return result
-    if probe(hi):
+    if (yield from probe(hi)):
         result.critical_ber = hi
         return result
     a, b = math.log10(lo), math.log10(hi)
     while b - a > resolution:
         mid = (a + b) / 2
-        if probe(10**mid):
+        if (yield from probe(10**mid)):
             a = mid
         else:
             b = mid

@@ -1,5 +1,6 @@
 """Runs trials (experiment key, BER, seed) once each: a JSON-lines log caches every finished trial, so an
-interrupted sweep or critical-BER search resumes where it stopped; `jobs > 1` runs trials in worker processes.
+interrupted sweep or critical-BER search resumes where it stopped; `jobs > 1` runs trials in worker processes,
+`cluster` (a ClusterRunner of sweep/cluster.py) on the workers of a Dask cluster -- the log is written here either way.
 
 Trials run in groups of one (experiment, BER) whose flip positions are drawn in one vectorized call
 (Experiment.trials): per trial the positions are the same, the numpy overhead is paid once per group.
@@ -47,6 +48,13 @@ def _trials(group: list[Task]):
         yield task, asdict(result)
 
 
+def _batches(results):
+    """(task, result) pairs as batches of one record: ([record], its JSON line)."""
+    for (key, ber, seed), res in results:
+        rec = {"key": key, "ber": ber, "seed": seed, **res}
+        yield [rec], json.dumps(rec) + "\n"
+
+
 def _run_group(group: list[Task]) -> list:
     return list(_trials(group))
 
@@ -85,10 +93,11 @@ def _init_worker():
 
 
 class TrialExecutor:
-    def __init__(self, experiments: dict, log_path: Path, *, jobs: int = 1, quiet: bool = False):
+    def __init__(self, experiments: dict, log_path: Path, *, jobs: int = 1, quiet: bool = False, cluster=None):
         self.experiments = experiments
         self.log_path = Path(log_path)
         self.jobs = jobs
+        self.cluster = cluster
         self.quiet = quiet
         self.done: dict[Task, dict] = {}
         if self.log_path.exists():
@@ -111,7 +120,7 @@ class TrialExecutor:
         _EXPERIMENTS.update(self.experiments)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         bar = progress(total=len(todo), desc=desc, quiet=self.quiet)
-        pool = None
+        pool = results = None
         finished = 0
         try:
             with open(self.log_path, "a+b") as raw:
@@ -121,25 +130,29 @@ class TrialExecutor:
                     if raw.read(1) != b"\n":
                         raw.write(b"\n")
             with open(self.log_path, "a") as log, _one_blas_thread():
-                if self.jobs > 1 and len(todo) > 1 and "fork" in mp.get_all_start_methods():
+                if self.cluster is not None:  # batches of records encoded on the workers: the client only writes
+                    results = self.cluster.batches(self.experiments, todo)
+                elif self.jobs > 1 and len(todo) > 1 and "fork" in mp.get_all_start_methods():
                     pool = mp.get_context("fork").Pool(self.jobs, initializer=_init_worker)
                     # Small enough groups that every worker gets several (the old chunking's balance).
                     groups = trial_groups(todo, min(TRIAL_BATCH, max(1, len(todo) // (self.jobs * 4))))
-                    results = (r for done in pool.imap_unordered(_run_group, groups) for r in done)
+                    results = _batches(r for done in pool.imap_unordered(_run_group, groups) for r in done)
                 else:
-                    results = (r for group in trial_groups(todo, TRIAL_BATCH) for r in _trials(group))
-                for (key, ber, seed), res in results:
-                    rec = {"key": key, "ber": ber, "seed": seed, **res}
-                    log.write(json.dumps(rec) + "\n")
+                    results = _batches(r for group in trial_groups(todo, TRIAL_BATCH) for r in _trials(group))
+                for records, lines in results:  # each batch in one write: a crash tears at most its last line
+                    log.write(lines)
                     log.flush()
-                    self.done[(key, ber, seed)] = rec
-                    finished += 1
-                    bar.update(1)
+                    for rec in records:
+                        self.done[(rec["key"], rec["ber"], rec["seed"])] = rec
+                    finished += len(records)
+                    bar.update(len(records))
         except KeyboardInterrupt:
             raise Interrupted(f"interrupted after {finished}/{len(todo)} trials; rerun the same command to resume "
                               f"from {self.log_path}") from None
         finally:
             bar.close()
+            if results is not None:  # a cluster's generator cancels its pending chunks
+                results.close()
             if pool is not None:
                 pool.terminate()
                 pool.join()

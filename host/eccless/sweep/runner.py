@@ -21,10 +21,11 @@ TRIALS_FILE = "trials.jsonl"
 
 
 def run_sweep(configs: list[Config], bers: list[float], trials: int, out: Path, *, seed: int = 0, jobs: int = 1,
-              quiet: bool = False) -> dict:
+              quiet: bool = False, cluster=None) -> dict:
+    """`cluster`: a ClusterRunner (sweep/cluster.py) to run the trials on Dask workers instead of --jobs processes."""
     out = Path(out)
     experiments = {c.key(): Experiment(c) for c in progress(configs, desc="prepare", quiet=quiet)}
-    executor = TrialExecutor(experiments, out / TRIALS_FILE, jobs=jobs, quiet=quiet)
+    executor = TrialExecutor(experiments, out / TRIALS_FILE, jobs=jobs, quiet=quiet, cluster=cluster)
     executor.run([(c.key(), ber, seed + t) for c in configs for ber in bers for t in range(trials)])
     summary = summarize(configs, experiments, bers, trials, seed, executor.done)
     for name in ("sweep.json", "sweep.csv", "sweep.png"):
