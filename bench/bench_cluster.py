@@ -113,13 +113,21 @@ def throughput(name: str, clients: dict, repeat: int) -> dict:
             assert records == reference, f"{mode}: results differ from the other modes"
             times[mode].append(seconds)
             others[mode].append(other)
+    # the median, and the best run: on a virtual machine whose neighbours only ever slow a run down, the best of
+    # several is the better estimate of what a mode can do (timeit's reasoning); both are kept
     rate = {m: len(tasks) / float(np.median(times[m])) for m in MODES}
-    row = {"workload": name, "trials": len(tasks), "trials_per_s": rate, "runs_s": times, "other_cores": others,
-           "trial_ms": 1e3 / rate["jobs 1"], "local2_over_local1": rate["local:2"] / rate["local:1"],
-           "local2_over_jobs2": rate["local:2"] / rate["jobs 2"]}
-    print(f"{name}: {len(tasks)} trials, " + ", ".join(f"{m} {rate[m]:,.0f}/s" for m in MODES)
-          + f" -> local:2/local:1 {row['local2_over_local1']:.2f}x, local:2/jobs 2 {row['local2_over_jobs2']:.2f}"
-          + "; other processes used " + ", ".join(f"{m} {np.median(others[m]):.2f}" for m in MODES) + " cores")
+    best = {m: len(tasks) / float(np.min(times[m])) for m in MODES}
+    row = {"workload": name, "trials": len(tasks), "trials_per_s": rate, "best_trials_per_s": best, "runs_s": times,
+           "other_cores": others, "trial_ms": 1e3 / rate["jobs 1"]}
+    for label, r in (("", rate), ("best_", best)):
+        row[f"{label}local2_over_local1"] = r["local:2"] / r["local:1"]
+        row[f"{label}local2_over_jobs2"] = r["local:2"] / r["jobs 2"]
+        row[f"{label}jobs2_over_jobs1"] = r["jobs 2"] / r["jobs 1"]
+        print(f"{name} ({'best' if label else 'median'}): {len(tasks)} trials, "
+              + ", ".join(f"{m} {r[m]:,.0f}/s" for m in MODES)
+              + f" -> local:2/local:1 {row[f'{label}local2_over_local1']:.2f}x (pool "
+              f"{row[f'{label}jobs2_over_jobs1']:.2f}x), local:2/jobs 2 {row[f'{label}local2_over_jobs2']:.2f}")
+    print("  other processes used " + ", ".join(f"{m} {np.median(others[m]):.2f}" for m in MODES) + " cores")
     return row
 
 
@@ -262,9 +270,10 @@ def main(argv=None) -> dict:
               f"chunk {scale['chunk_for_90pct']} ({scale['task_ms_for_90pct']:.0f} ms tasks)")
     results["machine"]["loadavg_after"] = os.getloadavg()
     results["targets"] = {
-        "local2_at_least_1.8x_local1": {r["workload"]: r["local2_over_local1"] >= 1.8 for r in results["throughput"]},
-        "local2_within_10pct_of_jobs2": {r["workload"]: r["local2_over_jobs2"] >= 0.9 for r in results["throughput"]},
-    }
+        f"{label or 'median_'}{what}": {r["workload"]: r[f"{label}{key}"] >= bound for r in results["throughput"]}
+        for label in ("", "best_")
+        for what, key, bound in (("local2_at_least_1.8x_local1", "local2_over_local1", 1.8),
+                                 ("local2_within_10pct_of_jobs2", "local2_over_jobs2", 0.9))}
     out = Path(args.out) / "cluster.json"
     write_json(out, results)
     print(f"wrote {out}")
