@@ -21,6 +21,7 @@ from eccless.image.load import parse_image
 from eccless.image.records import META, OP, PROTECTED_OFFSET, TENSOR
 from eccless.commands.image import pack_model
 from eccless.boards import DEFAULT_BOARD, boards_with, load_board
+from qemu_socket import qemu_on_socket
 
 pytestmark = pytest.mark.qemu
 if missing_tools():
@@ -175,38 +176,18 @@ def test_image_for_another_board_is_refused_by_run_and_by_the_loader(mlp_image, 
     assert e.status == "ERR_IMAGE" and e.detail == P.IMAGE_ERROR_CODES["BOARD"] and "another board" in str(e)
 
 
-def _listening(port: int) -> bool:
-    """A local TCP port in LISTEN state (/proc/net/tcp), without connecting: QEMU takes exactly one client."""
-    with open("/proc/net/tcp") as f:
-        return any(int(row.split()[1].split(":")[1], 16) == port and row.split()[3] == "0A" for row in list(f)[1:])
-
-
 def test_run_over_a_socket_url_as_the_readme_shows(firmware, mlp_image, tmp_path, capsys):
     """`--device socket://127.0.0.1:N` reaches a QEMU whose console UART listens there (a board behind a TCP
     bridge looks the same), and a port that is not our firmware is one line naming the port."""
     import socket
-    import subprocess
-    import time
 
     image = tmp_path / "mlp.img"
     image.write_bytes(mlp_image)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    cmd = Qemu(BOARD, firmware.elf).command(port, [(image, load_board(BOARD).image.base)])
-    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
-    try:
-        deadline = time.monotonic() + 30
-        while not _listening(port) and time.monotonic() < deadline:   # QEMU waits (wait=on) for one client
-            time.sleep(0.02)
-        code = cli.main(["run", str(image), "--device", f"socket://127.0.0.1:{port}"])
+    with qemu_on_socket(load_board(BOARD), firmware.elf, image) as url:
+        code = cli.main(["run", str(image), "--device", url])
         out = capsys.readouterr()
         assert code == 0, out.err
         assert "accuracy" in out.out
-    finally:
-        proc.kill()
-        proc.wait()
     with socket.socket() as silent:                      # listens, never answers: not our firmware
         silent.bind(("127.0.0.1", 0))
         silent.listen(1)

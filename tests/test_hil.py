@@ -11,13 +11,12 @@ refused and the device keeps answering. Without --port or --standin every test h
 
 from __future__ import annotations
 
-import subprocess
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 from host_digests import host_digests
+from qemu_socket import qemu_on_socket
 
 from eccless.boards import load_board
 from eccless.commands.image import corrupt_image, evaluate_image, pack_model
@@ -25,16 +24,11 @@ from eccless.commands.run import ModelDevice, channel_constants
 from eccless.firmware.build import build_firmware
 from eccless.image.load import read_image
 from eccless.link import DeviceStatusError, open_device
-from eccless.link.qemu import Qemu, missing_tools
+from eccless.link.qemu import missing_tools
 
 pytestmark = pytest.mark.hil
 SEEDS = (5, 6)
 BER = 1e-3
-
-
-def _listening(port: int) -> bool:
-    with open("/proc/net/tcp") as f:
-        return any(int(row.split()[1].split(":")[1], 16) == port and row.split()[3] == "0A" for row in list(f)[1:])
 
 
 @pytest.fixture(scope="module")
@@ -47,23 +41,8 @@ def hil(request, tmp_path_factory):
         board = load_board(standin)
         image = tmp_path_factory.mktemp("hil") / "mlp.img"
         pack_model("digits:mlp", image, repr_name="twos", detect="parity-lsb+range", testset=60, board=board.name)
-        fw = build_firmware(board)
-        import socket
-
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            tcp = s.getsockname()[1]
-        cmd = Qemu(board, fw.elf).command(tcp, [(image, board.image.base)])
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                start_new_session=True)
-        deadline = time.monotonic() + 30
-        while not _listening(tcp) and proc.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.02)
-        try:
-            yield f"socket://127.0.0.1:{tcp}", board, image
-        finally:
-            proc.kill()
-            proc.wait()
+        with qemu_on_socket(board, build_firmware(board).elf, image) as url:
+            yield url, board, image
         return
     if not port:
         pytest.skip("no device: give --board NAME --port /dev/ttyACM0 --image FLASHED.img for a board, or "

@@ -33,14 +33,6 @@ void ed_uart_putc(uint8_t c)
     ED_USART_DR = c;
 }
 
-void ed_uart_write(const uint8_t *data, size_t n)
-{
-    size_t i;
-    for (i = 0; i < n; i++) {
-        ed_uart_putc(data[i]);
-    }
-}
-
 uint8_t ed_uart_getc(void)
 {
     for (;;) {

@@ -23,7 +23,7 @@ from eccless.channel import ChannelConstants
 from eccless.channel.spec import NoiseSpec
 from eccless.commands.image import REGION_STREAMS
 from eccless.errors import DeviceError, UsageError
-from eccless.image.load import check_header, read_image
+from eccless.image.load import read_image, text_field
 from eccless.link.backends import Device, open_device
 from eccless.progress import progress
 from eccless.protocol import EVAL_MAX_PREDICTIONS, EVAL_REPORTS, INFO_FLAGS, INJECT_REGIONS, LOAD_FLAGS
@@ -93,19 +93,21 @@ class ModelDevice:
         return [(int(a), int(b)) for a, b in data]
 
 
-def _device_spec(board: str | None, device: str | None) -> str:
+def _device_spec(board: str | None, device: str | None, path: Path, image_board: str) -> str:
+    """The device to open: --device as given, else QEMU for the board, which the image must have been packed for."""
     if device:
         return device
     b = load_board(board or DEFAULT_BOARD)
     if not b.qemu:
         raise UsageError(f"board {b.name} cannot run in QEMU: give --device serial:PORT for the flashed board")
+    check_board(path, image_board, b.name)
     return f"qemu:{b.path}"          # the file itself, so a board given as a path works too
 
 
 def packed_for(path: Path) -> str:
     """The board an image was packed for (its META.board), after the host loader has checked the whole image:
     a truncated or corrupted file gets the host's precise message before any device is involved."""
-    return read_image(path).meta["board"].rstrip(b"\0").decode("utf-8", "replace")
+    return text_field(read_image(path).meta["board"])
 
 
 def check_board(path: Path, image_board: str, board: str) -> None:
@@ -128,11 +130,8 @@ def run_image(image, *, board: str | None = DEFAULT_BOARD, device: str | None = 
     if seed < 0 or seed + trials > 1 << 64:
         raise UsageError(f"--seed {seed} with {trials} trials leaves the 64-bit seed range")
     constants = channel_constants(channel, ber) if ber else None
-    check_header(path)  # a truncated or foreign file is named as `eval` names it, before any device is opened
-    spec = _device_spec(board, device)
-    image_board = packed_for(path)
-    if not device:
-        check_board(path, image_board, load_board(board or DEFAULT_BOARD).name)
+    image_board = packed_for(path)   # a truncated or foreign file is named as `eval` names it, before any device
+    spec = _device_spec(board, device, path, image_board)
     options = {"image": str(path), "timeout": 10.0}
     if spec.startswith("qemu") and variant:
         options["variant"] = variant

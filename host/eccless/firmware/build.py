@@ -2,10 +2,10 @@
 
 Sources: the manifest's FIRMWARE components (eccless.firmware.manifest: portable files plus the ISA variant the
 board's capabilities select), edge/port/<cpu family>/*.c, and the drivers the board file names by kind
-(edge/drivers/ed_uart_<kind>.c, ed_timer_<kind>.c), all compiled with the manifest's flags. The linker script
-and ed_board.h are generated from the board file into the build directory. An object is rebuilt when the hash of
-its command line, its source and every header gcc reported it including (-MMD) changes; the ELF is relinked when
-any object or the linker script changes.
+(edge/drivers/ed_uart_<kind>.c, ed_timer_<kind>.c, and drivers/common/), all compiled with the manifest's flags.
+The linker script and ed_board.h are generated from the board file into the build directory. An object is rebuilt
+when the hash of its command line, its source and every header gcc reported it including (-MMD) changes; the ELF is
+relinked when any object or the linker script changes.
 
     fw = build_firmware("qemu-mps2-an386")            # -> Firmware(elf=..., sizes=Sizes(text, data, bss, stack))
     fw = build_firmware(board, debug=True)            # debug commands (FAULT, SPIN) built in: build/<board>-debug/
@@ -80,6 +80,7 @@ def _family(board: Board) -> str:
 def sources(board: Board, variant: str | None = None) -> list[Path]:
     out = manifest.sources(manifest.FIRMWARE, variant or manifest.variant_for(board))
     out += sorted((EDGE / "port" / _family(board)).glob("*.c"))
+    out += sorted((EDGE / "drivers" / "common").glob("*.c"))    # what every driver kind shares
     for device, table in (("uart", board.uart), ("timer", board.timer)):
         path = EDGE / "drivers" / f"ed_{device}_{table.get('kind')}.c"
         if not path.exists():

@@ -15,14 +15,11 @@ from __future__ import annotations
 from eccless import detect, represent
 from eccless.detect.parity import PLACEMENTS, WORD_LAYOUTS
 from eccless.firmware import manifest
+from eccless.image.generated import c_ident
 
 REPRESENT_H = manifest.EDGE / "represent" / "ed_represent_ids.h"
 RULES_H = manifest.EDGE / "detect" / "ed_rules.h"
 SOURCES_MK = manifest.EDGE / "sources.mk"
-
-
-def _ident(name: str) -> str:
-    return name.upper().replace("-", "_").replace("+", "_")
 
 
 def _banner(what: str, source: str, guard: str) -> list[str]:
@@ -36,7 +33,7 @@ def represent_header() -> str:
     out = _banner("ed_represent_ids.h: representation ids (TENSOR.repr) and their decoders.", "represent/__init__.py",
                   "ED_REPRESENT_IDS_H")
     out += ["#include <stdint.h>", "", "struct ed_tensor; /* ed_model.h */", ""]
-    out += [f"#define ED_REPR_{_ident(n)} {i}u" for i, n in ids]
+    out += [f"#define ED_REPR_{c_ident(n)} {i}u" for i, n in ids]
     out += [f"#define ED_REPR_MAX {max(i for i, _ in ids)}u", ""]
     out += ["/* stored m-bit code -> level index, one function per representation (edge/represent/ed_repr_<name>.c) */"]
     out += [f"uint32_t ed_decode_{n}(const struct ed_tensor *t, uint32_t code);" for _, n in ids]
@@ -61,9 +58,9 @@ def rules_header() -> str:
             f"#define ED_RULE_RANGE 0x{detect.RANGE_FLAG:02X}u",
             f"#define ED_RULE_KNOWN_BITS 0x{detect.PLACEMENT_MASK | detect.RANGE_FLAG:02X}u", "",
             "/* where a word's parity bit sits (ed_tensor_t.parity) */"]
-    out += [f"#define ED_PARITY_{_ident(n)} {v}u" for n, v in WORD_LAYOUTS.items()]
+    out += [f"#define ED_PARITY_{c_ident(n)} {v}u" for n, v in WORD_LAYOUTS.items()]
     out += ["", "/* parity placements: id 0 is none */"]
-    out += [f"#define ED_PLACEMENT_{_ident(p.name)} {i}u /* {p.summary} */" for i, p in places]
+    out += [f"#define ED_PLACEMENT_{c_ident(p.name)} {i}u /* {p.summary} */" for i, p in places]
     out += [f"#define ED_PLACEMENT_COUNT {count}u", "",
             "/* per placement id: its word layout (ED_PARITY_*) and the stored bits beyond the index bits */",
             f"#define ED_PLACEMENT_LAYOUTS {{{', '.join(f'{v}u' for v in layout)}}}",

@@ -78,20 +78,20 @@ def check_variant(variant: str) -> str:
     return variant
 
 
-def _component_files(c: Component, variant: str, pattern: str) -> list[Path]:
-    files = [p for glob in c.shared for p in sorted(c.root.glob(glob.replace("*.c", pattern)))]
+def _component_files(c: Component, variant: str) -> list[Path]:
+    files = [p for glob in c.shared for p in sorted(c.root.glob(glob))]
     if c.variants:
         folder = c.root / variant
         if not folder.is_dir():
             raise DeviceError(f"no {variant} variant of edge/{c.name} (sources not found at {folder})")
-        files += sorted(folder.glob(pattern))
+        files += sorted(folder.glob("*.c"))
     return files
 
 
 def sources(components, variant: str) -> list[Path]:
     """The .c files of `components` (names) for one ISA variant, in a stable order."""
     check_variant(variant)
-    return [p for name in components for p in _component_files(COMPONENTS.get(name), variant, "*.c")]
+    return [p for name in components for p in _component_files(COMPONENTS.get(name), variant)]
 
 
 def include_dirs(components, variant: str) -> list[Path]:

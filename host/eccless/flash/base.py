@@ -13,6 +13,8 @@ class FlashError(DeviceError):
 
 
 class Flasher(Protocol):
+    """Built as Flasher(entry, probe=, dry_run=, board=): its [[flasher]] table, the probe, and the board."""
+
     commands: list[list[str]]     # what it ran (or, in a dry run, would run), for the user and the tests
 
     def program(self, path: Path, address: int | None) -> None:

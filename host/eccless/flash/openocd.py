@@ -13,7 +13,7 @@ from .base import FlashError
 
 
 class OpenOcd:
-    def __init__(self, entry: dict, probe: str | None = None, dry_run: bool = False):
+    def __init__(self, entry: dict, probe: str | None = None, dry_run: bool = False, board=None):
         self.config = list(entry.get("config", []))
         self.install = entry.get("install", "apt-get install openocd")
         self.probe, self.dry_run = probe, dry_run

@@ -38,8 +38,7 @@ def _flasher(board: Board, kind: str | None, probe: str | None, dry_run: bool):
         kind = board.flashers[0]["kind"]
     cls = FLASHERS.get(kind)
     entry = entries.get(kind, {"kind": kind})
-    return cls(entry, probe=probe, dry_run=dry_run, board=board) if kind == "fake" else \
-        cls(entry, probe=probe, dry_run=dry_run)
+    return cls(entry, probe=probe, dry_run=dry_run, board=board)
 
 
 def flash_board(board: str | Board, *, image=None, what: str = "image", probe: str | None = None,

@@ -16,7 +16,8 @@ FORMAT_DOC = ROOT / "docs" / "FORMAT.md"
 BEGIN, END = "<!-- BEGIN GENERATED: records -->", "<!-- END GENERATED: records -->"
 
 
-def _ident(s: str) -> str:
+def c_ident(s: str) -> str:
+    """A registry name as the tail of a C macro name (parity-lsb+range -> PARITY_LSB_RANGE)."""
     return s.upper().replace("-", "_").replace("+", "_")
 
 
@@ -36,7 +37,7 @@ def c_header() -> str:
              f"#define ED_IMG_FLAG_TESTSET {FLAG_TESTSET}u", ""]
     for prefix, table in (("FORMAT", FORMATS), ("KIND", KINDS), ("ACT", ACTS), ("ROLE", ROLES)):
         for name, value in table.items():
-            lines.append(f"#define ED_IMG_{prefix}_{_ident(name)} {value}u")
+            lines.append(f"#define ED_IMG_{prefix}_{c_ident(name)} {value}u")
         lines.append("")
     lines.append("/* why a loader refuses an image: (record index << 8) | reason */")
     lines += [f"#define ED_LOAD_ERR_{name} {code}u /* {text.replace('{index}', 'N')} */"

@@ -273,16 +273,6 @@ def _testset(image: bytes, sb: dict, meta: dict, input_shape, fi):
     return x, y
 
 
-def check_header(path) -> dict:
-    """The superblock of an image file, checked as read_image checks it (a regular file, not truncated, magic,
-    version, CRC): what a device path runs first, so it names a truncated file as `eval` does."""
-    data = read_regular(path, MAX_IMAGE_BYTES, ImageError, "image")
-    try:
-        return read_superblock(data)
-    except ImageError as e:
-        raise ImageError(f"{path}: {e}") from None
-
-
 def read_image(path) -> LoadedImage:
     path = Path(path)
     data = read_regular(path, MAX_IMAGE_BYTES, ImageError, "image")
