@@ -77,6 +77,19 @@ def _table(doc: dict, dotted: str):
     return node
 
 
+def _check_fields(label: str, table: dict, fields: dict[str, tuple[str, bool]]) -> None:
+    """Unknown keys, missing required ones and wrong types of one table, each a one-line error after `label`."""
+    for key in table:
+        if key not in fields:
+            raise UsageError(f"{label} unknown key {key!r} (known: {', '.join(fields)})")
+    for key, (kind, required) in fields.items():
+        if key not in table:
+            if required:
+                raise UsageError(f"{label} {key}: missing (needs {kind})")
+        elif not _is(kind, table[key]):
+            raise UsageError(f"{label} {key}: expected {kind}, got {table[key]!r}")
+
+
 def validate(doc: dict, where: str) -> None:
     """Raise a one-line UsageError naming the first bad table or field of a parsed board file."""
     known_top = {t.split(".")[0] for t in TABLES} | set(LIST_TABLES)
@@ -96,30 +109,13 @@ def validate(doc: dict, where: str) -> None:
             raise UsageError(f"{where}: missing table [{name}]")
         if not isinstance(table, dict):
             raise UsageError(f"{where}: [{name}] must be a table")
-        for key in table:
-            if key not in fields:
-                raise UsageError(f"{where}: [{name}] unknown key {key!r} (known: {', '.join(fields)})")
-        for key, (kind, required) in fields.items():
-            if key not in table:
-                if required:
-                    raise UsageError(f"{where}: [{name}] {key}: missing (needs {kind})")
-                continue
-            if not _is(kind, table[key]):
-                raise UsageError(f"{where}: [{name}] {key}: expected {kind}, got {table[key]!r}")
+        _check_fields(f"{where}: [{name}]", table, fields)
     for name, fields in LIST_TABLES.items():
         entries = doc.get(name, [])
         if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
             raise UsageError(f"{where}: [[{name}]] must be an array of tables")
         for i, entry in enumerate(entries):
-            for key in entry:
-                if key not in fields:
-                    raise UsageError(f"{where}: [[{name}]] #{i + 1} unknown key {key!r} (known: {', '.join(fields)})")
-            for key, (kind, required) in fields.items():
-                if key not in entry:
-                    if required:
-                        raise UsageError(f"{where}: [[{name}]] #{i + 1} {key}: missing (needs {kind})")
-                elif not _is(kind, entry[key]):
-                    raise UsageError(f"{where}: [[{name}]] #{i + 1} {key}: expected {kind}, got {entry[key]!r}")
+            _check_fields(f"{where}: [[{name}]] #{i + 1}", entry, fields)
     medium = _table(doc, "memory.image").get("medium", "raw-flash")
     if medium not in MEDIA:
         raise UsageError(f"{where}: [memory.image] medium: expected one of {', '.join(MEDIA)}, got {medium!r}")
