@@ -18,6 +18,18 @@
 #define ED_INLINE static inline
 #endif
 
+/* One call's constants, passed to the specialized loops by pointer. */
+typedef struct {
+    const uint8_t *stored;
+    const uint32_t *cols, *fixes;
+    const int32_t *bias, *mult, *shift;
+    const int8_t *x;
+    int8_t *output;
+    int32_t in, out, input_zp, act_min, act_max;
+    uint32_t num_fixes;
+    uint32_t k[3]; /* output_zp, act_min and act_max in each byte (ed_cm4_out_4x1) */
+} ed_inplace_layer_t;
+
 /* The four bytes of a word turned into their levels' bytes (transform a constant after inlining). */
 ED_INLINE uint32_t levels4(uint32_t w, uint32_t transform)
 {
@@ -99,75 +111,85 @@ ED_INLINE uint32_t mac4(uint32_t acc, uint32_t w, uint32_t x02, uint32_t x13, ui
                      : "cc", "memory")
 #endif
 
-/* acc[0 .. rows) of `rows` (1..4) rows starting at p, stride `in`, against the column buffer. */
-ED_INLINE void dot_rows(const uint8_t *p, int32_t in, int32_t rows, const uint32_t *col, uint32_t transform,
-                        uint32_t *acc)
+/* One row's dot product with the column buffer (the 1..3 rows after the last block of four). */
+ED_INLINE uint32_t dot_row(const uint8_t *p, int32_t groups, int32_t tail, const uint32_t *col, uint32_t transform)
 {
-    const int32_t groups = in >> 2, tail = in & 3;
-    uint32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-    int32_t g, r;
-    if (rows == 4 && groups > 0) {
+    uint32_t a = 0;
+    for (; groups > 0; groups--, col += 2, p += 4) {
+        a = mac4(a, ed_read_u32(p), col[0], col[1], transform);
+    }
+    return tail ? mac4(a, tail_word(p, tail), col[0], col[1], transform) : a;
+}
+
+/* The corrections of rows [row, row + rows) into acc (out of line: most blocks have none). */
+static void fix_rows(const ed_inplace_layer_t *L, uint32_t *cursor, int32_t row, int32_t rows, uint32_t *acc)
+{
+    ed_inplace_apply(L->fixes, L->num_fixes, cursor, row, rows, L->in, L->x, L->input_zp, acc);
+}
+
+/* The whole layer for one transform (a constant after inlining: four specialized copies of the loops): blocks of
+ * four rows with the accumulators starting at the bias, the corrections where the sorted list has some, and the
+ * fully connected kernel's fused requantization and clamp of four outputs; then the rows left over. */
+ED_INLINE void layer(const ed_inplace_layer_t *L, uint32_t transform)
+{
+    const int32_t in = L->in, groups = in >> 2, tail = in & 3, blocks = L->out >> 2;
+    const int32_t *bias = L->bias, *mult = L->mult, *shift = L->shift;
+    const uint32_t *col;
+    const uint8_t *p = L->stored;
+    int8_t *out = L->output;
+    uint32_t cursor = 0, a0, a1, a2, a3, acc[4];
+    int32_t b, r;
+    for (b = 0; b < blocks; b++, p += 4 * in) {
+        a0 = bias != NULL ? (uint32_t)bias[4 * b] : 0u;
+        a1 = bias != NULL ? (uint32_t)bias[4 * b + 1] : 0u;
+        a2 = bias != NULL ? (uint32_t)bias[4 * b + 2] : 0u;
+        a3 = bias != NULL ? (uint32_t)bias[4 * b + 3] : 0u;
+        col = L->cols;
 #if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
-        const uint8_t *p0 = p, *p2 = p + 2 * in, *end = p + 4 * groups;
-        uint32_t x02, x13, w, v, t;
-        if (transform == 0u) {
-            ED_DOT4_ASM(0);
-        } else if (transform == ED_INPLACE_XOR80) {
-            ED_DOT4_ASM(1);
-        } else if (transform == ED_INPLACE_HALVE) {
-            ED_DOT4_ASM(2);
-        } else {
-            ED_DOT4_ASM(3);
+        if (groups > 0) {
+            const uint8_t *p0 = p, *p2 = p + 2 * in, *end = p + 4 * groups;
+            uint32_t x02, x13, w, v, t;
+            if (transform == 0u) {
+                ED_DOT4_ASM(0);
+            } else if (transform == ED_INPLACE_XOR80) {
+                ED_DOT4_ASM(1);
+            } else if (transform == ED_INPLACE_HALVE) {
+                ED_DOT4_ASM(2);
+            } else {
+                ED_DOT4_ASM(3);
+            }
         }
-        p = p0; /* past the groups of row 0; rows 1..3 follow at the stride */
 #else
-        for (g = groups; g > 0; g--, col += 2, p += 4) {
-            a0 = mac4(a0, ed_read_u32(p), col[0], col[1], transform);
-            a1 = mac4(a1, ed_read_u32(p + in), col[0], col[1], transform);
-            a2 = mac4(a2, ed_read_u32(p + 2 * in), col[0], col[1], transform);
-            a3 = mac4(a3, ed_read_u32(p + 3 * in), col[0], col[1], transform);
+        {
+            int32_t g;
+            const uint8_t *q = p;
+            for (g = groups; g > 0; g--, col += 2, q += 4) {
+                a0 = mac4(a0, ed_read_u32(q), col[0], col[1], transform);
+                a1 = mac4(a1, ed_read_u32(q + in), col[0], col[1], transform);
+                a2 = mac4(a2, ed_read_u32(q + 2 * in), col[0], col[1], transform);
+                a3 = mac4(a3, ed_read_u32(q + 3 * in), col[0], col[1], transform);
+            }
         }
 #endif
         if (tail) {
-            a0 = mac4(a0, tail_word(p, tail), col[0], col[1], transform);
-            a1 = mac4(a1, tail_word(p + in, tail), col[0], col[1], transform);
-            a2 = mac4(a2, tail_word(p + 2 * in, tail), col[0], col[1], transform);
-            a3 = mac4(a3, tail_word(p + 3 * in, tail), col[0], col[1], transform);
+            const uint8_t *q = p + 4 * groups;
+            a0 = mac4(a0, tail_word(q, tail), col[0], col[1], transform);
+            a1 = mac4(a1, tail_word(q + in, tail), col[0], col[1], transform);
+            a2 = mac4(a2, tail_word(q + 2 * in, tail), col[0], col[1], transform);
+            a3 = mac4(a3, tail_word(q + 3 * in, tail), col[0], col[1], transform);
         }
-        acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
-        return;
+        if (cursor < L->num_fixes && ed_inplace_fix_element(L->fixes[cursor]) < (uint32_t)(4 * b + 4) * (uint32_t)in) {
+            acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
+            fix_rows(L, &cursor, 4 * b, 4, acc);
+            a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+        }
+        ed_write_u32(out + 4 * b, ed_cm4_out_4x1(a0, a1, a2, a3, &mult, &shift, L->k));
     }
-    for (r = 0; r < rows; r++, p += in) {
-        const uint32_t *c = col;
-        const uint8_t *q = p;
-        a0 = 0;
-        for (g = groups; g > 0; g--, c += 2, q += 4) {
-            a0 = mac4(a0, ed_read_u32(q), c[0], c[1], transform);
-        }
-        if (tail) {
-            a0 = mac4(a0, tail_word(q, tail), c[0], c[1], transform);
-        }
-        acc[r] = a0;
-    }
-}
-
-/* The whole layer for one transform (a constant after inlining: four specialized copies of the loops). */
-ED_INLINE void layer(const ed_fc_params_t *params, const ed_requant_t *rq, int32_t in, int32_t out,
-                     const int8_t *input, const uint8_t *stored, uint32_t transform, const int32_t *bias,
-                     const uint32_t *fixes, uint32_t num_fixes, int8_t *output, const uint32_t *cols)
-{
-    const ed_act_t *act = &params->act;
-    uint32_t cursor = 0, acc[4];
-    int32_t o, r;
-    for (o = 0; o < out; o += 4) {
-        const int32_t rows = out - o < 4 ? out - o : 4;
-        dot_rows(stored + o * in, in, rows, cols, transform, acc);
-        ed_inplace_apply(fixes, num_fixes, &cursor, o, rows, in, input, act->input_zp, acc);
-        for (r = 0; r < rows; r++) {
-            const uint32_t a = acc[r] + (bias != NULL ? (uint32_t)bias[o + r] : 0u);
-            output[o + r] = ed_cm4_rq_out(a, ed_cm4_rq_channel(rq->multiplier[o + r], rq->shift[o + r]),
-                                          act->output_zp, act->act_min, act->act_max);
-        }
+    for (r = 4 * blocks; r < L->out; r++, p += in) {
+        acc[0] = (bias != NULL ? (uint32_t)bias[r] : 0u) + dot_row(p, groups, tail, L->cols, transform);
+        fix_rows(L, &cursor, r, 1, acc);
+        out[r] = ed_cm4_rq_out(acc[0], ed_cm4_rq_channel(L->mult[r], L->shift[r]), (int32_t)L->k[0], L->act_min,
+                               L->act_max);
     }
 }
 
@@ -176,17 +198,22 @@ ED_INLINE void layer(const ed_fc_params_t *params, const ed_requant_t *rq, int32
 #else
 #define ED_LAYER_FN static
 #endif
-#define ED_LAYER(name, transform)                                                                                 \
-    ED_LAYER_FN void name(const ed_fc_params_t *params, const ed_requant_t *rq, int32_t in, int32_t out,          \
-                          const int8_t *input, const uint8_t *stored, const int32_t *bias, const uint32_t *fixes, \
-                          uint32_t num_fixes, int8_t *output, const uint32_t *cols)                               \
-    {                                                                                                             \
-        layer(params, rq, in, out, input, stored, (transform), bias, fixes, num_fixes, output, cols);             \
-    }
-ED_LAYER(layer_twos, 0u)
-ED_LAYER(layer_offset, ED_INPLACE_XOR80)
-ED_LAYER(layer_twos_halve, ED_INPLACE_HALVE)
-ED_LAYER(layer_offset_halve, ED_INPLACE_XOR80 | ED_INPLACE_HALVE)
+ED_LAYER_FN void layer_twos(const ed_inplace_layer_t *L)
+{
+    layer(L, 0u);
+}
+ED_LAYER_FN void layer_offset(const ed_inplace_layer_t *L)
+{
+    layer(L, ED_INPLACE_XOR80);
+}
+ED_LAYER_FN void layer_twos_halve(const ed_inplace_layer_t *L)
+{
+    layer(L, ED_INPLACE_HALVE);
+}
+ED_LAYER_FN void layer_offset_halve(const ed_inplace_layer_t *L)
+{
+    layer(L, ED_INPLACE_XOR80 | ED_INPLACE_HALVE);
+}
 
 size_t ed_fully_connected_inplace_s8_get_buffer_size(int32_t in_features)
 {
@@ -201,30 +228,43 @@ ed_kernel_status_t ed_fully_connected_inplace_s8(const ed_fc_params_t *params, c
 {
     ed_kernel_status_t status = ed_kc_inplace(params, requant, in_features, out_features, input, stored,
                                               transform, fixes, num_fixes, output);
-    uint32_t *cols;
+    ed_inplace_layer_t L;
     if (status == ED_OK) {
         status = ed_kc_scratch(scratch, ed_fully_connected_inplace_s8_get_buffer_size(in_features));
     }
     if (status != ED_OK) {
         return status;
     }
-    cols = (uint32_t *)scratch->buf;
-    ed_cm4_widen(input, in_features, params->act.input_zp, cols);
+    L.stored = stored;
+    L.cols = (const uint32_t *)scratch->buf;
+    L.fixes = fixes;
+    L.num_fixes = num_fixes;
+    L.bias = bias;
+    L.mult = requant->multiplier;
+    L.shift = requant->shift;
+    L.x = input;
+    L.output = output;
+    L.in = in_features;
+    L.out = out_features;
+    L.input_zp = params->act.input_zp;
+    L.act_min = params->act.act_min;
+    L.act_max = params->act.act_max;
+    L.k[0] = (uint32_t)params->act.output_zp;
+    L.k[1] = ((uint32_t)params->act.act_min & 0xFFu) * 0x01010101u;
+    L.k[2] = ((uint32_t)params->act.act_max & 0xFFu) * 0x01010101u;
+    ed_cm4_widen(input, in_features, params->act.input_zp, (uint32_t *)scratch->buf);
     switch (transform) {
     case 0u:
-        layer_twos(params, requant, in_features, out_features, input, stored, bias, fixes, num_fixes, output, cols);
+        layer_twos(&L);
         break;
     case ED_INPLACE_XOR80:
-        layer_offset(params, requant, in_features, out_features, input, stored, bias, fixes, num_fixes, output,
-                     cols);
+        layer_offset(&L);
         break;
     case ED_INPLACE_HALVE:
-        layer_twos_halve(params, requant, in_features, out_features, input, stored, bias, fixes, num_fixes, output,
-                         cols);
+        layer_twos_halve(&L);
         break;
     default:
-        layer_offset_halve(params, requant, in_features, out_features, input, stored, bias, fixes, num_fixes,
-                           output, cols);
+        layer_offset_halve(&L);
         break;
     }
     return ED_OK;
