@@ -53,7 +53,7 @@ def test_missing_toolchain_names_the_apt_command(monkeypatch):
 
 def test_unknown_driver_kind_and_port(tmp_path):
     board = load_board(BOARD)
-    with pytest.raises(UsageError, match="no uart driver for kind 'usb' \\(known: cmsdk, pl011, stm32\\)"):
+    with pytest.raises(UsageError, match="no uart driver for kind 'usb' \\(known: cmsdk, nrf, pl011, stm32\\)"):
         B.sources(replace(board, uart={**board.uart, "kind": "usb"}))
     with pytest.raises(UsageError, match="no firmware port for cpu 'riscv32'"):
         B.sources(replace(board, cpu="riscv32"))
