@@ -1,0 +1,122 @@
+/*
+ * ed_eccless: the public API of eccless.h over the model loader (ed_model.h). The model handle is the first
+ * allocation of the caller's arena; the loader plans everything else after it.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "eccless.h"
+#include "ed_model.h"
+
+struct eccless_model {
+    ed_model_t md;
+};
+
+#define ECCLESS_HANDLE_SIZE ((sizeof(struct eccless_model) + 15u) & ~(size_t)15u)
+
+eccless_status_t eccless_load(const eccless_config_t *config, eccless_model_t **model, uint32_t *detail)
+{
+    uint32_t scratch = 0;
+    uint32_t *why = detail ? detail : &scratch;
+    ed_load_args_t args;
+    eccless_model_t *m;
+    ed_load_status_t st;
+    *why = 0;
+    if (config == NULL || model == NULL || config->image == NULL || config->arena == NULL) {
+        *why = 1u;
+        return ECCLESS_ERR_ARG;
+    }
+    *model = NULL;
+    if (((uintptr_t)config->arena & 7u) != 0u) {
+        *why = 2u;
+        return ECCLESS_ERR_ARG;
+    }
+    if (config->arena_size < ECCLESS_HANDLE_SIZE) {
+        *why = (uint32_t)ECCLESS_HANDLE_SIZE;
+        return ECCLESS_ERR_ARENA;
+    }
+    m = (eccless_model_t *)config->arena;
+    memset(m, 0, sizeof *m);
+    memset(&args, 0, sizeof args);
+    args.image = config->image;
+    args.image_size = config->image_size;
+    args.arena = (uint8_t *)config->arena + ECCLESS_HANDLE_SIZE;
+    args.arena_size = config->arena_size - ECCLESS_HANDLE_SIZE;
+    if (config->flags & ~ECCLESS_DECODE_ON_THE_FLY) {
+        *why = config->flags;
+        return ECCLESS_ERR_ARG;
+    }
+    args.flags = (config->flags & ECCLESS_DECODE_ON_THE_FLY) ? ED_MODEL_ON_THE_FLY : 0u;
+    args.board = config->board;
+    st = ed_model_load(&m->md, &args, why);
+    switch (st) {
+    case ED_LOAD_OK:
+        *model = m;
+        return ECCLESS_OK;
+    case ED_LOAD_IMAGE:
+        return ECCLESS_ERR_IMAGE;
+    case ED_LOAD_UNSUPPORTED:
+        return ECCLESS_ERR_UNSUPPORTED;
+    case ED_LOAD_ARENA:
+        *why += (uint32_t)ECCLESS_HANDLE_SIZE;
+        return ECCLESS_ERR_ARENA;
+    default:
+        return ECCLESS_ERR_ARG;
+    }
+}
+
+eccless_status_t eccless_invoke(eccless_model_t *model, const int8_t *input, const int8_t **logits,
+                                uint16_t *label)
+{
+    const int8_t *out;
+    uint32_t detail = 0;
+    if (model == NULL || input == NULL || !model->md.loaded) {
+        return ECCLESS_ERR_ARG;
+    }
+    if (ed_model_infer(&model->md, input, &out, &detail) != 0) {
+        return ECCLESS_ERR_KERNEL;
+    }
+    if (logits) {
+        *logits = out;
+    }
+    if (label) {
+        *label = ed_argmax_s8(out, model->md.num_classes);
+    }
+    return ECCLESS_OK;
+}
+
+uint32_t eccless_input_size(const eccless_model_t *model) { return model ? model->md.input_size : 0u; }
+
+uint16_t eccless_num_classes(const eccless_model_t *model) { return model ? model->md.num_classes : 0u; }
+
+void eccless_counts(const eccless_model_t *model, eccless_counts_t *counts)
+{
+    if (counts == NULL) {
+        return;
+    }
+    memset(counts, 0, sizeof *counts);
+    if (model == NULL) {
+        return;
+    }
+    counts->params = model->md.params;
+    counts->zeroed_parity = model->md.zeroed_parity;
+    counts->zeroed_range = model->md.zeroed_range;
+    counts->ecc_corrected = model->md.ecc_corrected;
+    counts->arena_used = model->md.arena_used + ECCLESS_HANDLE_SIZE;
+}
+
+uint32_t eccless_test_count(const eccless_model_t *model) { return model ? model->md.test_count : 0u; }
+
+eccless_status_t eccless_test_sample(const eccless_model_t *model, uint32_t index, const int8_t **input,
+                                     uint8_t *label)
+{
+    if (model == NULL || input == NULL || label == NULL) {
+        return ECCLESS_ERR_ARG;
+    }
+    if (index >= model->md.test_count) {
+        return ECCLESS_ERR_RANGE;
+    }
+    *input = model->md.test_x + (size_t)index * model->md.input_size;
+    *label = model->md.test_y[index];
+    return ECCLESS_OK;
+}
