@@ -117,3 +117,11 @@ def test_init_steps_take_an_optional_wait():
     assert all(len(step) == 4 and step[3] in (0, 1) for step in pico.init)
     assert (0x40024004, 0x80000000, 0x80000000, 1) in pico.init      # the crystal oscillator's STABLE bit
     assert all(step[3] == 0 for step in load_board("nucleo-f446re").init)
+
+
+@pytest.mark.parametrize("name", board_names())
+def test_every_board_is_in_the_readme_tables(name):
+    """The board table and the size table of the README's Boards section each have a row for every board file."""
+    readme = (BOARDS_DIR.parent / "README.md").read_text()
+    section = readme[readme.index("## Boards"):readme.index("\n## ", readme.index("## Boards") + 1)]
+    assert section.count(f"\n| `{name}` |") == 2, f"{name}: add it to the board table and the size table"
