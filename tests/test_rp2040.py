@@ -70,16 +70,6 @@ def test_the_built_firmware_starts_with_a_verifying_boot_block_then_the_vectors(
     assert board.image.base == board.code.end and board.image.end <= 0x10000000 + (2 << 20)   # the Pico's 2 MB
 
 
-@needs_gcc
-def test_real_board_builds_carry_no_semihosting():
-    """A bkpt without a debugger stops the core: the Pico build must have none (its faults report and reset)."""
-    fw = build_firmware(BOARD)
-    dis = subprocess.run(["arm-none-eabi-objdump", "-d", str(fw.elf)], capture_output=True, text=True,
-                         check=True).stdout
-    assert "bkpt" not in dis and "ed_fault_report" in dis
-    assert "#define ED_HAS_SEMIHOSTING 0" in (fw.elf.parent / "ed_board.h").read_text()
-
-
 def test_uf2_round_trip_and_block_layout():
     data = bytes((i * 7) & 0xFF for i in range(1000))
     blob = uf2.write_uf2(data, 0x10040000)
