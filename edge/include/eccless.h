@@ -14,7 +14,7 @@
  *     uint32_t detail;
  *     if (eccless_load(&cfg, &model, &detail) != ECCLESS_OK) { ... detail says why ... }
  *     uint16_t label;
- *     eccless_invoke(model, input, NULL, &label);      // input: eccless_input_size(model) int8 values
+ *     eccless_invoke(model, input, NULL, &label, &detail);   // eccless_input_size(model) int8 values
  *
  * Build: link the static library of edge/ for your CPU class (edge/CMakeLists.txt, or edge/sources.mk with Make;
  * examples/classify/ does both for two CPUs).
@@ -64,9 +64,10 @@ typedef struct eccless_model eccless_model_t; /* lives in the arena */
 eccless_status_t eccless_load(const eccless_config_t *config, eccless_model_t **model, uint32_t *detail);
 
 /* One inference on eccless_input_size(model) int8 inputs. logits (may be NULL) points at the last layer's
- * eccless_num_classes(model) outputs; *label (may be NULL) is the first largest of them. */
+ * eccless_num_classes(model) outputs; *label (may be NULL) is the first largest of them; *detail (may be NULL)
+ * explains a failure. */
 eccless_status_t eccless_invoke(eccless_model_t *model, const int8_t *input, const int8_t **logits,
-                                uint16_t *label);
+                                uint16_t *label, uint32_t *detail);
 
 uint32_t eccless_input_size(const eccless_model_t *model);
 uint16_t eccless_num_classes(const eccless_model_t *model);

@@ -1,16 +1,12 @@
 /*
- * ed_eccless: the public API of eccless.h over the model loader (ed_model.h). The model handle is the first
- * allocation of the caller's arena; the loader plans everything else after it.
+ * ed_eccless: the public API of eccless.h over the model loader (ed_model.h). eccless_load puts the model handle
+ * first in the caller's arena and lets the loader plan everything else after it; the protocol firmware keeps its
+ * handle itself and calls ed_eccless_load_args (ed_eccless.h).
  */
 #include <stdint.h>
 #include <string.h>
 
-#include "eccless.h"
-#include "ed_model.h"
-
-struct eccless_model {
-    ed_model_t md;
-};
+#include "ed_eccless.h"
 
 #define ECCLESS_HANDLE_SIZE ((sizeof(struct eccless_model) + 15u) & ~(size_t)15u)
 
@@ -20,7 +16,7 @@ eccless_status_t eccless_load(const eccless_config_t *config, eccless_model_t **
     uint32_t *why = detail ? detail : &scratch;
     ed_load_args_t args;
     eccless_model_t *m;
-    ed_load_status_t st;
+    eccless_status_t st;
     *why = 0;
     if (config == NULL || model == NULL || config->image == NULL || config->arena == NULL) {
         *why = 1u;
@@ -48,17 +44,25 @@ eccless_status_t eccless_load(const eccless_config_t *config, eccless_model_t **
     }
     args.flags = (config->flags & ECCLESS_DECODE_ON_THE_FLY) ? ED_MODEL_ON_THE_FLY : 0u;
     args.board = config->board;
-    st = ed_model_load(&m->md, &args, why);
-    switch (st) {
-    case ED_LOAD_OK:
+    st = ed_eccless_load_args(m, &args, why);
+    if (st == ECCLESS_OK) {
         *model = m;
+    } else if (st == ECCLESS_ERR_ARENA) {
+        *why += (uint32_t)ECCLESS_HANDLE_SIZE;
+    }
+    return st;
+}
+
+eccless_status_t ed_eccless_load_args(eccless_model_t *model, const ed_load_args_t *args, uint32_t *detail)
+{
+    switch (ed_model_load(&model->md, args, detail)) {
+    case ED_LOAD_OK:
         return ECCLESS_OK;
     case ED_LOAD_IMAGE:
         return ECCLESS_ERR_IMAGE;
     case ED_LOAD_UNSUPPORTED:
         return ECCLESS_ERR_UNSUPPORTED;
     case ED_LOAD_ARENA:
-        *why += (uint32_t)ECCLESS_HANDLE_SIZE;
         return ECCLESS_ERR_ARENA;
     default:
         return ECCLESS_ERR_ARG;
@@ -66,14 +70,17 @@ eccless_status_t eccless_load(const eccless_config_t *config, eccless_model_t **
 }
 
 eccless_status_t eccless_invoke(eccless_model_t *model, const int8_t *input, const int8_t **logits,
-                                uint16_t *label)
+                                uint16_t *label, uint32_t *detail)
 {
     const int8_t *out;
-    uint32_t detail = 0;
+    uint32_t scratch = 0;
+    uint32_t *why = detail ? detail : &scratch;
+    *why = 0;
     if (model == NULL || input == NULL || !model->md.loaded) {
+        *why = 1u;
         return ECCLESS_ERR_ARG;
     }
-    if (ed_model_infer(&model->md, input, &out, &detail) != 0) {
+    if (ed_model_infer(&model->md, input, &out, why) != 0) {
         return ECCLESS_ERR_KERNEL;
     }
     if (logits) {

@@ -60,7 +60,7 @@ int main(void)
         uint8_t y;
         uint16_t label;
         if (eccless_test_sample(model, i, &x, &y) != ECCLESS_OK ||
-            eccless_invoke(model, x, NULL, &label) != ECCLESS_OK) {
+            eccless_invoke(model, x, NULL, &label, &detail) != ECCLESS_OK) {
             example_print("classify: inference failed\n");
             return 2;
         }
