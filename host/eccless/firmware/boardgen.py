@@ -81,7 +81,7 @@ def board_header(board: Board, *, debug: bool = False, stack_size: int = DEFAULT
         f"#define ED_BOARD_INIT_COUNT {len(board.init)}u",
         "#define ED_BOARD_INIT {" + (", ".join(f"{{{_hex(a)}u, {_hex(m)}u, {_hex(v)}u, {op}u}}"
                                                for a, m, v, op in board.init) or "{0u, 0u, 0u, 0u}") + "}",
-        f"#define ED_BOOT_BLOCK_SIZE {boot_block_size(board)}u /* bytes before the vector table (a ROM's boot block) */",
+        f"#define ED_BOOT_BLOCK_SIZE {boot_block_size(board)}u /* bytes before the vector table (a ROM's) */",
         "",
         "#endif /* ED_BOARD_H */",
         "",

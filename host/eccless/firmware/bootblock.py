@@ -89,8 +89,9 @@ def build_boot_block(name: str, out_dir: Path) -> bytes:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     elf, raw = out_dir / f"boot_{name}.elf", out_dir / f"boot_{name}.raw"
-    _run([tool("arm-none-eabi-gcc"), *kind.arch_flags, "-nostdlib", "-nostartfiles", f"-Wl,-Ttext={kind.run_address:#x}",
-          "-Wl,--no-warn-rwx-segments", "-Wl,-e,ed_boot2_entry", str(kind.source), "-o", str(elf)], "assemble")
+    _run([tool("arm-none-eabi-gcc"), *kind.arch_flags, "-nostdlib", "-nostartfiles",
+          f"-Wl,-Ttext={kind.run_address:#x}", "-Wl,--no-warn-rwx-segments", "-Wl,-e,ed_boot2_entry", str(kind.source),
+          "-o", str(elf)], "assemble")
     _run([tool("arm-none-eabi-objcopy"), "-O", "binary", "-j", ".text", str(elf), str(raw)], "objcopy")
     block = seal(raw.read_bytes(), kind.size)
     if not verifies(block):         # cannot happen unless seal is wrong: the ROM would refuse to boot

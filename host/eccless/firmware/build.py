@@ -3,10 +3,10 @@
 Sources: the manifest's FIRMWARE components (eccless.firmware.manifest: portable files plus the ISA variant the
 board's capabilities select), edge/port/<cpu family>/*.c, and the drivers the board file names by kind
 (edge/drivers/ed_uart_<kind>.c, ed_timer_<kind>.c, and drivers/common/), all compiled with the manifest's flags.
-The linker script and ed_board.h are generated from the board file into the build directory, and so is the boot block
-a board's ROM needs before the vector table (firmware/bootblock.py: the RP2040's checksummed boot2). An object is rebuilt
-when the hash of its command line, its source and every header gcc reported it including (-MMD) changes; the ELF is
-relinked when any object or the linker script changes.
+The linker script and ed_board.h are generated from the board file into the build directory, and so is the boot
+block a board's ROM needs before the vector table (firmware/bootblock.py: the RP2040's checksummed boot2). An object
+is rebuilt when the hash of its command line, its source and every header gcc reported it including (-MMD) changes;
+the ELF is relinked when any object or the linker script changes.
 
     fw = build_firmware("qemu-mps2-an386")            # -> Firmware(elf=..., sizes=Sizes(text, data, bss, stack))
     fw = build_firmware(board, debug=True)            # debug commands (FAULT, SPIN) built in: build/<board>-debug/
