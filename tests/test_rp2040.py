@@ -145,3 +145,13 @@ def test_uf2_flasher_errors_are_one_line(image, tmp_path, monkeypatch):
         flash_board(BOARD, image=image, probe=str(plain))
     with pytest.raises(FlashError, match="cannot read the flash back"):
         flash_board(BOARD, image=image, probe=str(_drive(tmp_path / "d")), readback=1)
+
+
+@pytest.mark.parametrize("name, config", [("rpi-pico", "-f interface/cmsis-dap.cfg -f target/rp2040.cfg"),
+                                          ("nrf52840dk", "-f board/nordic_nrf52_dk.cfg")])
+def test_openocd_dry_run_for_the_new_real_boards(name, config, tmp_path):
+    image = tmp_path / "m.img"
+    pack_model("digits:mlp", image, testset=5, board=name)
+    res = flash_board(name, image=image, flasher="openocd", dry_run=True)
+    (cmd,) = res["commands"]
+    assert config in cmd and cmd.endswith(f"program {image} {load_board(name).image.base:#x} verify reset exit")
