@@ -35,6 +35,7 @@ ECCLESS_LIBRARY_SRCS_cortex_m4 := \
     $(ECCLESS_EDGE)/channel/ed_channel.c \
     $(ECCLESS_EDGE)/loader/ed_arena.c \
     $(ECCLESS_EDGE)/loader/ed_decode_pass.c \
+    $(ECCLESS_EDGE)/loader/ed_eccless.c \
     $(ECCLESS_EDGE)/loader/ed_flash.c \
     $(ECCLESS_EDGE)/loader/ed_infer.c \
     $(ECCLESS_EDGE)/loader/ed_inject.c \
@@ -73,6 +74,7 @@ ECCLESS_FIRMWARE_SRCS_cortex_m4 := \
     $(ECCLESS_EDGE)/channel/ed_channel.c \
     $(ECCLESS_EDGE)/loader/ed_arena.c \
     $(ECCLESS_EDGE)/loader/ed_decode_pass.c \
+    $(ECCLESS_EDGE)/loader/ed_eccless.c \
     $(ECCLESS_EDGE)/loader/ed_flash.c \
     $(ECCLESS_EDGE)/loader/ed_infer.c \
     $(ECCLESS_EDGE)/loader/ed_inject.c \
@@ -127,6 +129,7 @@ ECCLESS_LIBRARY_SRCS_reference := \
     $(ECCLESS_EDGE)/channel/ed_channel.c \
     $(ECCLESS_EDGE)/loader/ed_arena.c \
     $(ECCLESS_EDGE)/loader/ed_decode_pass.c \
+    $(ECCLESS_EDGE)/loader/ed_eccless.c \
     $(ECCLESS_EDGE)/loader/ed_flash.c \
     $(ECCLESS_EDGE)/loader/ed_infer.c \
     $(ECCLESS_EDGE)/loader/ed_inject.c \
@@ -164,6 +167,7 @@ ECCLESS_FIRMWARE_SRCS_reference := \
     $(ECCLESS_EDGE)/channel/ed_channel.c \
     $(ECCLESS_EDGE)/loader/ed_arena.c \
     $(ECCLESS_EDGE)/loader/ed_decode_pass.c \
+    $(ECCLESS_EDGE)/loader/ed_eccless.c \
     $(ECCLESS_EDGE)/loader/ed_flash.c \
     $(ECCLESS_EDGE)/loader/ed_infer.c \
     $(ECCLESS_EDGE)/loader/ed_inject.c \
