@@ -430,7 +430,8 @@ def cmd_run(args):
     fw = res["firmware"]
     size = f"firmware text {fw['text']:,} B, data {fw['data']:,} B, bss {fw['bss']:,} B, stack {fw['stack']:,} B; " \
         if fw else ""
-    where = "weights in flash" if res["weights"] == "flash" else "weights in RAM"
+    where = "weights in RAM" if res["weights"] == "ram" else "weights in flash" + (
+        f", {res['resident_layers']} layers moved to RAM" if res.get("resident_layers") else "")
     print(f"{size}model arena {ram['arena_used']:,} of {ram['arena_size']:,} B ({where})")
     if "split" in res:
         print("trials per worker: " + ", ".join(f"{w} {len(s)}" for w, s in res["split"].items()))

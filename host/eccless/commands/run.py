@@ -207,6 +207,7 @@ def _summary(path, info, firmware, rows, preds, **settings) -> dict:
         "firmware": sizes,
         "weights": "flash" if first["weights_flash"] else "ram",
         "fixes": [r["load"]["fixes"] for r in rows],
+        "resident_layers": first["resident_layers"],
         "ram": {"arena_used": max(r["load"]["arena_used"] for r in rows), "arena_size": info["arena_size"],
                 "static": None if sizes is None else sizes["data"] + sizes["bss"] + sizes["stack"]},
         "predictions": preds,

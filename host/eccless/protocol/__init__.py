@@ -152,7 +152,9 @@ COMMANDS = (
                     Field("decode_ticks", "Q", "TIMER0 ticks of decode + detect and weight packing"),
                     Field("decode_instructions", "Q", "instructions of decode + detect and weight packing"),
                     Field("weights_flash", "I", "1 when the weights stay in flash (run from flash), 0 in RAM"),
-                    Field("fixes", "I", "run from flash: corrections kept for the layers read in place")),
+                    Field("fixes", "I", "run from flash: corrections kept for the layers read in place"),
+                    Field("resident_layers", "I", "weights 'auto' run from flash: layers whose weights were decoded "
+                                                  "into RAM after all (the most MACs per weight first)")),
                    tail=Field("layers", "II", "per weighted op: (zeroed by parity, zeroed by range)")),
             implemented=True),
     Command("INJECT", 0x11, "Arm the storage channel (docs/CHANNEL.md) for one region: every later LOAD reads that "
