@@ -11,6 +11,7 @@ refused and the device keeps answering. Without --port or --standin every test h
 
 from __future__ import annotations
 
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -65,6 +66,16 @@ def test_info_names_the_board(device, hil):
     info = device.info()
     assert info["board"] == board.name
     assert (info["image_base"], info["image_size"]) == (board.image.base, board.image.size)
+
+
+def test_info_reports_the_image_it_holds(device, hil):
+    """What `eccless flash` compares before writing: INFO's length and CRC-32 of the image in flash equal the file's
+    (on a real board: unless the flash has lost bits since it was written; then flashing it again is right)."""
+    _, _, image = hil
+    data = image.read_bytes()
+    info = device.info()
+    assert (info["image_bytes"], info["image_crc"]) == (len(data), zlib.crc32(data))
+    assert info["boot_count"] >= 1
 
 
 def test_predictions_and_counts_equal_the_host_clean_and_injected(device, hil, tmp_path):

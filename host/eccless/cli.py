@@ -377,7 +377,8 @@ def cmd_flash(args):
     from .flash import flash_board
 
     res = flash_board(args.board, image=args.image, what=args.what, probe=args.probe or os.environ.get("ECCLESS_PROBE"),
-                      flasher=args.flasher, readback=args.readback, dry_run=args.dry_run)
+                      flasher=args.flasher, readback=args.readback, dry_run=args.dry_run, device=args.device,
+                      force=args.force)
     if args.json:
         print(json.dumps(res, indent=2))
         return
@@ -385,6 +386,10 @@ def cmd_flash(args):
         print(("would run: " if res["dry_run"] else "ran: ") + cmd)
     for p in res["programmed"]:
         print(f"{'would write' if res['dry_run'] else 'wrote and verified'} {p['what']}: {p['file']}")
+    if "skipped" in res:
+        print(f"skipped {res['skipped']['what']} {res['skipped']['file']}: {res['skipped']['reason']}")
+    elif "unreachable" in res.get("device", {}):
+        print(f"device not reachable, so the image was written without comparing: {res['device']['unreachable']}")
     if "readback" in res:
         r = res["readback"]
         print(f"read back {r['reads']} x: {r['errors']} bit errors in {r['bits']:,} bits: raw BER {r['ber']:.3g} "
@@ -557,6 +562,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--flasher", default=None, help="override the board's flasher: openocd or fake")
     p.add_argument("--readback", type=int, default=0, help="read the image back N times and report the raw BER")
     p.add_argument("--dry-run", action="store_true", help="print the flasher's commands, run nothing")
+    p.add_argument("--device", default=None, help="the board's serial port (/dev/ttyACM0, socket://HOST:PORT): an "
+                   "image it already holds (INFO's length and CRC-32) is not written again")
+    p.add_argument("--force", action="store_true", help="write the image even when the device already holds it")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_flash)
 

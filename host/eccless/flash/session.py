@@ -5,6 +5,7 @@ user can track it over time and temperature."""
 from __future__ import annotations
 
 import math
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -41,8 +42,31 @@ def _flasher(board: Board, kind: str | None, probe: str | None, dry_run: bool):
     return cls(entry, probe=probe, dry_run=dry_run, board=board)
 
 
+def held_image(device, timeout: float = 5.0) -> tuple[dict | None, str]:
+    """(INFO of the device, "") or (None, why it could not be asked). `device`: a spec for open_device (a port or
+    URL) or an open Device. INFO reports the length and CRC-32 of the image in the board's flash."""
+    from ..errors import DeviceError
+    from ..link import open_device
+
+    if not isinstance(device, str):
+        return device.info(), ""
+    try:
+        with open_device(device, timeout=timeout) as dev:
+            return dev.info(), ""
+    except (DeviceError, UsageError) as e:
+        return None, str(e)
+
+
+def same_image(info: dict, data: bytes) -> bool:
+    """Whether the device reports holding exactly these bytes (length and zlib CRC-32 of what it reads now)."""
+    return info.get("image_bytes") == len(data) and info.get("image_crc") == zlib.crc32(data)
+
+
 def flash_board(board: str | Board, *, image=None, what: str = "image", probe: str | None = None,
-                flasher: str | None = None, readback: int = 0, dry_run: bool = False) -> dict:
+                flasher: str | None = None, readback: int = 0, dry_run: bool = False, device=None,
+                force: bool = False) -> dict:
+    """Write what was asked. With `device` (its serial port) and without `force`, an image the device already
+    holds (same length and CRC-32 in INFO) is not written again: flash has a rated number of erase cycles."""
     board = load_board(board)
     if what not in WHAT:
         raise UsageError(f"--what {what!r}: choose one of {', '.join(WHAT)}")
@@ -69,9 +93,19 @@ def flash_board(board: str | Board, *, image=None, what: str = "image", probe: s
         tool.program(fw.elf, None)
         out["programmed"].append({"what": "firmware", "file": str(fw.elf), "text": fw.sizes.text})
     if what in ("image", "both"):
-        tool.program(path, board.image.base)
-        out["programmed"].append({"what": "image", "file": str(path), "address": board.image.base,
-                                  "bytes": path.stat().st_size})
+        skip = False
+        if device is not None and not force and not dry_run:
+            info, why = held_image(device)
+            skip = info is not None and same_image(info, path.read_bytes())
+            out["device"] = ({"image_bytes": info["image_bytes"], "image_crc": info["image_crc"],
+                              "boot_count": info["boot_count"]} if info else {"unreachable": why})
+        if skip:
+            out["skipped"] = {"what": "image", "file": str(path), "reason": "the device already holds it (same "
+                              f"length and CRC-32 {zlib.crc32(path.read_bytes()):08x}); --force writes it anyway"}
+        else:
+            tool.program(path, board.image.base)
+            out["programmed"].append({"what": "image", "file": str(path), "address": board.image.base,
+                                      "bytes": path.stat().st_size})
     if readback and not dry_run:
         if path is None:
             raise UsageError("--readback compares the image read back with its file: give the image")
