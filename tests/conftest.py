@@ -11,6 +11,8 @@ os.environ.setdefault("ECCLESS_CACHE", os.path.join(os.path.dirname(__file__), "
 # progress lines on a pipe come every 10 s: tests that compare stderr exactly must not depend on how long they run
 os.environ.setdefault("ECCLESS_PROGRESS", "0")
 
+pytest_plugins = ("hil_report",)      # a hil run's JUnit XML and JSON summary (tests/hil_report.py)
+
 
 def pytest_addoption(parser):
     group = parser.getgroup("eccless hardware in the loop (-m hil)")

@@ -4,7 +4,6 @@ user can track it over time and temperature."""
 
 from __future__ import annotations
 
-import math
 import zlib
 from pathlib import Path
 
@@ -17,15 +16,13 @@ from .base import FlashError
 WHAT = ("image", "firmware", "both")
 
 
-def readback_ber(errors: int, bits: int, z: float = 1.96) -> dict:
+def readback_ber(errors: int, bits: int) -> dict:
     """BER estimate and its 95 % Wilson score interval (sound at zero errors too: upper bound ~3.84 / bits)."""
+    from ..sweep.stats import wilson_interval
+
     if bits <= 0:
         raise UsageError("no bits were read back")
-    p = errors / bits
-    denom = 1 + z * z / bits
-    centre = (p + z * z / (2 * bits)) / denom
-    half = z * math.sqrt(p * (1 - p) / bits + z * z / (4 * bits * bits)) / denom
-    return {"errors": errors, "bits": bits, "ber": p, "ci95": (max(0.0, centre - half), min(1.0, centre + half))}
+    return {"errors": errors, "bits": bits, "ber": errors / bits, "ci95": wilson_interval(errors, bits)}
 
 
 def _flasher(board: Board, kind: str | None, probe: str | None, dry_run: bool):
