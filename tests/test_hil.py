@@ -3,6 +3,7 @@ port -- a real board, or a QEMU stand-in whose console UART is a TCP socket (how
 
     pytest -m hil --board nucleo-f446re --port /dev/ttyACM0 --image m.img   # a flashed board (image packed for it)
     pytest -m hil --standin qemu-netduinoplus2                               # CI: QEMU on a socket, image packed here
+    pytest -m hil --image m.img --flash             # board, port and probe from eccless.local.toml; flash if changed
 
 The bodies are the QEMU tests' own checks: INFO names the board; predictions and detection counts equal the host
 loader's, clean and with on-device injection; DIGEST equals the host's decode value for value; bad requests are
@@ -12,6 +13,7 @@ refused and the device keeps answering. Without --port or --standin every test h
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 import zlib
 from pathlib import Path
@@ -25,6 +27,7 @@ from eccless.boards import load_board
 from eccless.commands.image import corrupt_image, evaluate_image, pack_model
 from eccless.commands.run import ModelDevice, channel_constants
 from eccless.firmware.build import build_firmware
+from eccless.flash import flash_board
 from eccless.image.load import read_image
 from eccless.link import DeviceStatusError, open_device
 from eccless.link.qemu import missing_tools
@@ -38,9 +41,13 @@ BER = 1e-3
 
 
 @pytest.fixture(scope="module")
-def hil(request, tmp_path_factory):
-    """(serial URL, board, image file) of the device under test; a stand-in QEMU lives as long as the module."""
-    port, standin = request.config.getoption("--port"), request.config.getoption("--standin")
+def hil(request, tmp_path_factory, local_config):
+    """(serial URL, board, image file) of the device under test; a stand-in QEMU lives as long as the module.
+    --board and --port default to eccless.local.toml's; --flash writes the image first (unless it is there)."""
+    opt = request.config.getoption
+    standin = opt("--standin")
+    board_name = local_config.board(opt("--board"))
+    port = local_config.get("port", board_name, opt("--port")) if board_name else opt("--port")
     if standin:
         if missing_tools():
             pytest.skip(missing_tools())
@@ -51,12 +58,17 @@ def hil(request, tmp_path_factory):
             yield url, board, image
         return
     if not port:
-        pytest.skip("no device: give --board NAME --port /dev/ttyACM0 --image FLASHED.img for a board, or "
-                    "--standin QEMU_BOARD for a QEMU stand-in on a socket")
-    board_name, image = request.config.getoption("--board"), request.config.getoption("--image")
+        pytest.skip("no device: give --board NAME --port /dev/ttyACM0 --image FLASHED.img for a board (or put "
+                    "board and port in eccless.local.toml), or --standin QEMU_BOARD for a QEMU stand-in on a socket")
+    image = opt("--image")
     if not board_name or not image:
         pytest.fail("--port needs --board NAME and --image FILE (the image flashed on that board)")
-    yield port, load_board(board_name), Path(image)
+    board = load_board(board_name)
+    if opt("--flash"):
+        res = flash_board(board, image=image, what="image", device=port,
+                          probe=os.environ.get("ECCLESS_PROBE") or local_config.get("probe", board.name))
+        print(f"flash: {res.get('skipped', {}).get('reason') or 'image written and verified'}")
+    yield port, board, Path(image)
 
 
 @pytest.fixture(scope="module")

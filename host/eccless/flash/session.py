@@ -25,7 +25,9 @@ def readback_ber(errors: int, bits: int) -> dict:
     return {"errors": errors, "bits": bits, "ber": errors / bits, "ci95": wilson_interval(errors, bits)}
 
 
-def _flasher(board: Board, kind: str | None, probe: str | None, dry_run: bool):
+def flasher_for(board: Board, kind: str | None = None, probe: str | None = None, dry_run: bool = False):
+    """The board's flasher (its first [[flasher]], or `kind`), built: a missing tool fails here, at once, with the
+    install command."""
     from . import FLASHERS
 
     entries = {e["kind"]: e for e in board.flashers}
@@ -59,6 +61,17 @@ def same_image(info: dict, data: bytes) -> bool:
     return info.get("image_bytes") == len(data) and info.get("image_crc") == zlib.crc32(data)
 
 
+def check_flasher(board: str | Board, *, flasher: str | None = None, probe: str | None = None) -> dict:
+    """The flasher's own dry path, without a probe (OpenOCD parses the board's config and stops before init; pyOCD
+    says whether it knows the target): FlashError with the fix when the tool refuses."""
+    board = load_board(board)
+    tool = flasher_for(board, flasher, probe)
+    check = getattr(tool, "check", None)
+    command = check() if check else None
+    return {"board": board.name, "flasher": type(tool).__name__, "checked": command is not None,
+            "command": " ".join(command) if command else None}
+
+
 def flash_board(board: str | Board, *, image=None, what: str = "image", probe: str | None = None,
                 flasher: str | None = None, readback: int = 0, dry_run: bool = False, device=None,
                 force: bool = False) -> dict:
@@ -81,7 +94,7 @@ def flash_board(board: str | Board, *, image=None, what: str = "image", probe: s
         if path.stat().st_size > board.image.size:
             raise UsageError(f"{path} is {path.stat().st_size:,} bytes, larger than {board.name}'s image region "
                              f"({board.image.size:,} bytes)")
-    tool = _flasher(board, flasher, probe, dry_run)
+    tool = flasher_for(board, flasher, probe, dry_run)
     out = {"board": board.name, "flasher": type(tool).__name__, "dry_run": dry_run, "programmed": []}
     if what in ("firmware", "both"):
         from ..firmware.build import build_firmware
