@@ -16,7 +16,7 @@ from eccless.boards import boards_with, load_board
 from eccless.commands.image import pack_model
 from eccless.commands.run import run_image
 from eccless.firmware.build import build_firmware
-from eccless.flash import flash_board
+from eccless.flash import FlashError, flash_board
 from eccless.link import open_device
 from eccless.link.fake import default_info
 from eccless.link.qemu import Qemu, missing_tools
@@ -81,9 +81,10 @@ def test_flash_skips_an_image_the_device_holds(nucleo_image, tmp_path, monkeypat
         res = flash_board("nucleo-f446re", image=nucleo_image, flasher="fake", device=dev, force=True)
         assert [p["what"] for p in res["programmed"]] == ["image"] and "skipped" not in res
     other = default_info(load_board("nucleo-f446re"), image_bytes=len(data), image_crc=zlib.crc32(data) ^ 1)
-    with open_device("loop", info=other) as dev:                               # one bit off in flash: write it
-        res = flash_board("nucleo-f446re", image=nucleo_image, flasher="fake", device=dev)
-        assert [p["what"] for p in res["programmed"]] == ["image"]
+    with open_device("loop", info=other) as dev:       # one bit off in flash: written, but the device still reads
+        with pytest.raises(FlashError, match=r"^after the write, nucleo-f446re reads an image of .* the write did "
+                                             r"not take; flash again with --force.*rated 10,000 erase cycles"):
+            flash_board("nucleo-f446re", image=nucleo_image, flasher="fake", device=dev)   # the old bytes
     res = flash_board("nucleo-f446re", image=nucleo_image, flasher="fake", device="socket://127.0.0.1:9")
     assert [p["what"] for p in res["programmed"]] == ["image"] and "cannot open" in res["device"]["unreachable"]
 
@@ -142,3 +143,23 @@ def test_run_stops_with_one_line_when_the_board_resets(tmp_path, monkeypatch):
     with pytest.raises(DeviceResetError, match=r"the device reset during the run \(boot counter 1 -> 2"):
         run_image(image, device=f"qemu:{board.path}", ber=1e-3, trials=4, quiet=True)
     assert len(calls) == 2
+
+
+@pytest.mark.qemu
+@needs_qemu
+def test_flash_asks_the_firmware_over_its_port(tmp_path, monkeypatch):
+    """A stand-in on a socket holds an image: flashing the same file is skipped by INFO's CRC; another file is
+    written by the (fake) probe, and the firmware -- still holding the old bytes -- makes that a FlashError."""
+    from qemu_socket import qemu_on_socket
+
+    monkeypatch.setenv("ECCLESS_FAKE_PROBE_DIR", str(tmp_path / "probe"))
+    board = load_board("qemu-netduinoplus2")
+    held, other = tmp_path / "held.img", tmp_path / "other.img"
+    pack_model("digits:mlp", held, testset=10, board=board.name)
+    pack_model("digits:mlp", other, testset=11, board=board.name)
+    with qemu_on_socket(board, build_firmware(board).elf, held) as url:
+        res = flash_board(board, image=held, flasher="fake", device=url)
+        assert res["programmed"] == [] and "already holds it" in res["skipped"]["reason"]
+        with pytest.raises(FlashError, match=r"^after the write, qemu-netduinoplus2 reads an image of "
+                                             rf"{held.stat().st_size:,} B with CRC-32 {zlib.crc32(held.read_bytes()):08x}"):
+            flash_board(board, image=other, flasher="fake", device=url)

@@ -391,6 +391,12 @@ def cmd_flash(args):
         print(("would run: " if res["dry_run"] else "ran: ") + cmd)
     for p in res["programmed"]:
         print(f"{'would write' if res['dry_run'] else 'wrote and verified'} {p['what']}: {p['file']}")
+    if res["programmed"] and not res["dry_run"] and res.get("erase_cycles"):
+        print(f"flash wear: each write erases its sectors once, and {res['board']}'s are rated "
+              f"{res['erase_cycles']:,} erase cycles: flash once, then run trials with on-device injection")
+    if "build_id" in res.get("device_after", {}):
+        print(f"the device now runs build {res['device_after']['build_id']} and holds image CRC-32 "
+              f"{res['device_after']['image_crc']}")
     if "skipped" in res:
         print(f"skipped {res['skipped']['what']} {res['skipped']['file']}: {res['skipped']['reason']}")
     elif "unreachable" in res.get("device", {}):

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..boards import Board, load_board
 from ..errors import UsageError
-from .base import FlashError
+from .base import FlashError, fix
 
 WHAT = ("image", "firmware", "both")
 
@@ -61,6 +61,28 @@ def same_image(info: dict, data: bytes) -> bool:
     return info.get("image_bytes") == len(data) and info.get("image_crc") == zlib.crc32(data)
 
 
+def _confirm(device, board: Board, out: dict, path: Path | None) -> dict:
+    """After a write, ask the device itself (it has reset into what was written): its INFO must name the firmware
+    build just written and hold the image's bytes. A write the flasher called verified but the device does not
+    show is a FlashError: nothing half-written is reported as good."""
+    info, why = held_image(device)
+    if info is None:
+        return {"unreachable": why}
+    written = {p["what"] for p in out["programmed"]}
+    if "firmware" in written and f"{info['build_id']:08x}" != out["build_id"]:
+        raise FlashError(f"after the write, {board.name} runs firmware build {info['build_id']:08x}, not "
+                         f"{out['build_id']}: the firmware did not take (or the port is another board's); "
+                         "flash it again with --what firmware")
+    if "image" in written and not same_image(info, path.read_bytes()):
+        raise FlashError(fix(f"after the write, {{board}} reads an image of {info['image_bytes']:,} B with CRC-32 "
+                             f"{info['image_crc']:08x}, not {path.name} ({path.stat().st_size:,} B, "
+                             f"{zlib.crc32(path.read_bytes()):08x}): the write did not take; flash again with "
+                             "--force, and if it repeats the sectors may be worn (rated {cycles} erase cycles)",
+                             path.name, board))
+    return {"build_id": f"{info['build_id']:08x}", "image_crc": f"{info['image_crc']:08x}",
+            "boot_count": info["boot_count"]}
+
+
 def check_flasher(board: str | Board, *, flasher: str | None = None, probe: str | None = None) -> dict:
     """The flasher's own dry path, without a probe (OpenOCD parses the board's config and stops before init; pyOCD
     says whether it knows the target): FlashError with the fix when the tool refuses."""
@@ -95,11 +117,13 @@ def flash_board(board: str | Board, *, image=None, what: str = "image", probe: s
             raise UsageError(f"{path} is {path.stat().st_size:,} bytes, larger than {board.name}'s image region "
                              f"({board.image.size:,} bytes)")
     tool = flasher_for(board, flasher, probe, dry_run)
-    out = {"board": board.name, "flasher": type(tool).__name__, "dry_run": dry_run, "programmed": []}
+    out = {"board": board.name, "flasher": type(tool).__name__, "dry_run": dry_run, "programmed": [],
+           "erase_cycles": board.flash.get("erase_cycles")}
     if what in ("firmware", "both"):
         from ..firmware.build import build_firmware
 
         fw = build_firmware(board)
+        out["build_id"] = f"{fw.build_id:08x}"
         tool.program(fw.elf, None)
         out["programmed"].append({"what": "firmware", "file": str(fw.elf), "text": fw.sizes.text})
     if what in ("image", "both"):
@@ -116,6 +140,8 @@ def flash_board(board: str | Board, *, image=None, what: str = "image", probe: s
             tool.program(path, board.image.base)
             out["programmed"].append({"what": "image", "file": str(path), "address": board.image.base,
                                       "bytes": path.stat().st_size})
+    if device is not None and out["programmed"] and not dry_run:
+        out["device_after"] = _confirm(device, board, out, path)
     if readback and not dry_run:
         if path is None:
             raise UsageError("--readback compares the image read back with its file: give the image")
