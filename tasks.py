@@ -103,7 +103,7 @@ def _flasher_ready(board: str, flasher: str = "") -> None:
     try:
         flasher_for(load_board(board), flasher or None)
     except EcclessError as e:
-        raise Exit(str(e), code=1) from None
+        raise Exit(str(e), code=e.exit_code) from None
 
 
 @task(help={"image": "the image file (packed for the board)", "board": "board name or file (default: "
