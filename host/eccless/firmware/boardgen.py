@@ -4,7 +4,8 @@ Both are written into the build directory, never committed: the board TOML is th
 reads only these, so supporting another board with a known UART/timer kind means adding a TOML file.
 
 RAM layout, bottom up: the stack (its lowest 256 bytes an MPU no-access guard, so an overflow faults rather than
-silently corrupting .data), .data, .bss, .noinit (the boot counter: neither loaded nor zeroed), then the arena: all remaining RAM, for the model loader (no heap, no malloc).
+silently corrupting .data), .data, .bss, .noinit (the boot counter: neither loaded nor zeroed), then the arena:
+all remaining RAM, for the model loader (no heap, no malloc).
 """
 
 from __future__ import annotations
