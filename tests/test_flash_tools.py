@@ -168,3 +168,18 @@ def test_real_pyocd_knows_its_targets_and_wants_a_probe(tmp_path, image, monkeyp
     assert check_flasher(str(board))["checked"]
     with pytest.raises(FlashError, match=r"^pyocd program m.img: no probe found for nucleo-f446re"):
         flash_board(str(board), image=image)
+
+
+@needs_openocd
+@pytest.mark.cli
+def test_cli_check_runs_openocds_dry_path(tmp_path):
+    import subprocess
+
+    run = subprocess.run([sys.executable, "-m", "eccless.cli", "flash", "--board", BOARD, "--check"],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("OpenOcd check passed: ") and run.stdout.rstrip().endswith("-c shutdown")
+    board = _board_with(tmp_path, '[[flasher]]\nkind = "openocd"\nconfig = ["board/no_such_nucleo.cfg"]\n')
+    run = subprocess.run([sys.executable, "-m", "eccless.cli", "flash", "--board", str(board), "--check"],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2 and run.stderr.count("\n") == 1 and "Can't find board/no_such_nucleo.cfg" in run.stderr
