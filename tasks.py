@@ -83,6 +83,18 @@ def build(c, board="", variant="", debug=False, arena=0):
     print(f"{fw.elf}: {fw.sizes}")
 
 
+@task
+def sizes(c):
+    """Build every board's firmware and print the README's size table (text, RAM, arena, image region)."""
+    from eccless.errors import EcclessError
+    from eccless.firmware.sizes import size_table
+
+    try:
+        print(size_table())
+    except EcclessError as e:
+        raise Exit(str(e), code=1) from None
+
+
 def _local():
     """eccless.local.toml (board, port, probe, seed, repr defaults; eccless.localconfig); Exit on a bad file."""
     from eccless import localconfig
@@ -240,7 +252,7 @@ def _standins() -> list[str]:
     return sorted(b.name for b in boards if b.qemu and (b.name in named or b.errors_are_real))
 
 
-BENCHES = ("sweep", "image", "device", "cluster")
+BENCHES = ("sweep", "image", "device", "flash", "cluster")
 
 
 @task(help={"out": "output dir for the JSON results", "only": f"one of {', '.join(BENCHES)}"})

@@ -35,6 +35,8 @@ ECCLESS_LIBRARY_SRCS_cortex_m4 := \
     $(ECCLESS_EDGE)/channel/ed_channel.c \
     $(ECCLESS_EDGE)/loader/ed_arena.c \
     $(ECCLESS_EDGE)/loader/ed_decode_pass.c \
+    $(ECCLESS_EDGE)/loader/ed_eccless.c \
+    $(ECCLESS_EDGE)/loader/ed_flash.c \
     $(ECCLESS_EDGE)/loader/ed_infer.c \
     $(ECCLESS_EDGE)/loader/ed_inject.c \
     $(ECCLESS_EDGE)/loader/ed_loader.c \
@@ -47,10 +49,11 @@ ECCLESS_LIBRARY_SRCS_cortex_m4 := \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_cm4_support.c \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_conv2d_s8.c \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_depthwise_conv2d_s8.c \
+    $(ECCLESS_EDGE)/kernels/cortex_m4/ed_fully_connected_inplace_s8.c \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_fully_connected_s8.c \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_kernels_variant.c \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_max_pool_s8.c
-ECCLESS_LIBRARY_INCLUDES_cortex_m4 := -I$(ECCLESS_EDGE)/image -I$(ECCLESS_EDGE)/represent -I$(ECCLESS_EDGE)/detect/cortex_m4 -I$(ECCLESS_EDGE)/detect -I$(ECCLESS_EDGE)/channel -I$(ECCLESS_EDGE)/loader -I$(ECCLESS_EDGE)/kernels/cortex_m4 -I$(ECCLESS_EDGE)/kernels/include -I$(ECCLESS_EDGE)/kernels/common -I$(ECCLESS_EDGE)/include
+ECCLESS_LIBRARY_INCLUDES_cortex_m4 := -I$(ECCLESS_EDGE)/image -I$(ECCLESS_EDGE)/represent -I$(ECCLESS_EDGE)/detect/cortex_m4 -I$(ECCLESS_EDGE)/detect/reference -I$(ECCLESS_EDGE)/detect -I$(ECCLESS_EDGE)/channel -I$(ECCLESS_EDGE)/loader -I$(ECCLESS_EDGE)/kernels/cortex_m4 -I$(ECCLESS_EDGE)/kernels/reference -I$(ECCLESS_EDGE)/kernels/include -I$(ECCLESS_EDGE)/kernels/common -I$(ECCLESS_EDGE)/include
 ECCLESS_FIRMWARE_SRCS_cortex_m4 := \
     $(ECCLESS_EDGE)/image/ed_crc32.c \
     $(ECCLESS_EDGE)/image/ed_ecc.c \
@@ -71,6 +74,8 @@ ECCLESS_FIRMWARE_SRCS_cortex_m4 := \
     $(ECCLESS_EDGE)/channel/ed_channel.c \
     $(ECCLESS_EDGE)/loader/ed_arena.c \
     $(ECCLESS_EDGE)/loader/ed_decode_pass.c \
+    $(ECCLESS_EDGE)/loader/ed_eccless.c \
+    $(ECCLESS_EDGE)/loader/ed_flash.c \
     $(ECCLESS_EDGE)/loader/ed_infer.c \
     $(ECCLESS_EDGE)/loader/ed_inject.c \
     $(ECCLESS_EDGE)/loader/ed_loader.c \
@@ -83,6 +88,7 @@ ECCLESS_FIRMWARE_SRCS_cortex_m4 := \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_cm4_support.c \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_conv2d_s8.c \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_depthwise_conv2d_s8.c \
+    $(ECCLESS_EDGE)/kernels/cortex_m4/ed_fully_connected_inplace_s8.c \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_fully_connected_s8.c \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_kernels_variant.c \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_max_pool_s8.c \
@@ -102,7 +108,7 @@ ECCLESS_FIRMWARE_SRCS_cortex_m4 := \
     $(ECCLESS_EDGE)/firmware/ed_main.c \
     $(ECCLESS_EDGE)/firmware/ed_model_state.c \
     $(ECCLESS_EDGE)/firmware/ed_server.c
-ECCLESS_FIRMWARE_INCLUDES_cortex_m4 := -I$(ECCLESS_EDGE)/image -I$(ECCLESS_EDGE)/represent -I$(ECCLESS_EDGE)/detect/cortex_m4 -I$(ECCLESS_EDGE)/detect -I$(ECCLESS_EDGE)/channel -I$(ECCLESS_EDGE)/loader -I$(ECCLESS_EDGE)/kernels/cortex_m4 -I$(ECCLESS_EDGE)/kernels/include -I$(ECCLESS_EDGE)/kernels/common -I$(ECCLESS_EDGE)/protocol -I$(ECCLESS_EDGE)/firmware -I$(ECCLESS_EDGE)/include
+ECCLESS_FIRMWARE_INCLUDES_cortex_m4 := -I$(ECCLESS_EDGE)/image -I$(ECCLESS_EDGE)/represent -I$(ECCLESS_EDGE)/detect/cortex_m4 -I$(ECCLESS_EDGE)/detect/reference -I$(ECCLESS_EDGE)/detect -I$(ECCLESS_EDGE)/channel -I$(ECCLESS_EDGE)/loader -I$(ECCLESS_EDGE)/kernels/cortex_m4 -I$(ECCLESS_EDGE)/kernels/reference -I$(ECCLESS_EDGE)/kernels/include -I$(ECCLESS_EDGE)/kernels/common -I$(ECCLESS_EDGE)/protocol -I$(ECCLESS_EDGE)/firmware -I$(ECCLESS_EDGE)/include
 
 ECCLESS_LIBRARY_SRCS_reference := \
     $(ECCLESS_EDGE)/image/ed_crc32.c \
@@ -124,6 +130,8 @@ ECCLESS_LIBRARY_SRCS_reference := \
     $(ECCLESS_EDGE)/channel/ed_channel.c \
     $(ECCLESS_EDGE)/loader/ed_arena.c \
     $(ECCLESS_EDGE)/loader/ed_decode_pass.c \
+    $(ECCLESS_EDGE)/loader/ed_eccless.c \
+    $(ECCLESS_EDGE)/loader/ed_flash.c \
     $(ECCLESS_EDGE)/loader/ed_infer.c \
     $(ECCLESS_EDGE)/loader/ed_inject.c \
     $(ECCLESS_EDGE)/loader/ed_loader.c \
@@ -135,6 +143,7 @@ ECCLESS_LIBRARY_SRCS_reference := \
     $(ECCLESS_EDGE)/kernels/reference/ed_clamp_s8.c \
     $(ECCLESS_EDGE)/kernels/reference/ed_conv2d_s8.c \
     $(ECCLESS_EDGE)/kernels/reference/ed_depthwise_conv2d_s8.c \
+    $(ECCLESS_EDGE)/kernels/reference/ed_fully_connected_inplace_s8.c \
     $(ECCLESS_EDGE)/kernels/reference/ed_fully_connected_s8.c \
     $(ECCLESS_EDGE)/kernels/reference/ed_kernels_variant.c \
     $(ECCLESS_EDGE)/kernels/reference/ed_max_pool_s8.c
@@ -159,6 +168,8 @@ ECCLESS_FIRMWARE_SRCS_reference := \
     $(ECCLESS_EDGE)/channel/ed_channel.c \
     $(ECCLESS_EDGE)/loader/ed_arena.c \
     $(ECCLESS_EDGE)/loader/ed_decode_pass.c \
+    $(ECCLESS_EDGE)/loader/ed_eccless.c \
+    $(ECCLESS_EDGE)/loader/ed_flash.c \
     $(ECCLESS_EDGE)/loader/ed_infer.c \
     $(ECCLESS_EDGE)/loader/ed_inject.c \
     $(ECCLESS_EDGE)/loader/ed_loader.c \
@@ -170,6 +181,7 @@ ECCLESS_FIRMWARE_SRCS_reference := \
     $(ECCLESS_EDGE)/kernels/reference/ed_clamp_s8.c \
     $(ECCLESS_EDGE)/kernels/reference/ed_conv2d_s8.c \
     $(ECCLESS_EDGE)/kernels/reference/ed_depthwise_conv2d_s8.c \
+    $(ECCLESS_EDGE)/kernels/reference/ed_fully_connected_inplace_s8.c \
     $(ECCLESS_EDGE)/kernels/reference/ed_fully_connected_s8.c \
     $(ECCLESS_EDGE)/kernels/reference/ed_kernels_variant.c \
     $(ECCLESS_EDGE)/kernels/reference/ed_max_pool_s8.c \
