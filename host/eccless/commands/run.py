@@ -25,6 +25,7 @@ from eccless.commands.image import REGION_STREAMS
 from eccless.errors import DeviceError, UsageError
 from eccless.image.load import read_image, text_field
 from eccless.link.backends import Device, open_device
+from eccless.link.watch import ResetWatch
 from eccless.progress import progress
 from eccless.protocol import EVAL_MAX_PREDICTIONS, EVAL_REPORTS, INFO_FLAGS, INJECT_REGIONS, LOAD_FLAGS, WEIGHTS_MODES
 from eccless.sweep.stats import accuracy_interval, mean_ci
@@ -144,6 +145,7 @@ def run_image(image, *, board: str | None = DEFAULT_BOARD, device: str | None = 
         model = ModelDevice(dev)
         info = dev.info()
         check_board(path, image_board, info["board"])     # the firmware's own board name
+        watch = ResetWatch(info, name=spec)               # a reset mid-run ends the run with one line
         trial_rows, preds = [], []
         runs = trials if ber else 1
         bar = progress(total=None, desc="samples", quiet=quiet, unit="sample")  # its total is known after LOAD
@@ -165,6 +167,7 @@ def run_image(image, *, board: str | None = DEFAULT_BOARD, device: str | None = 
             preds.append(p)
             trial_rows.append({"seed": seed + t if ber else None, "load": load, "correct": correct,
                                "eval_instructions": instructions, "eval_ticks": model.eval_ticks})
+            watch.check(dev.info())
         bar.close()
         firmware = getattr(dev.backend, "firmware", None)
     return _summary(path, info, firmware, trial_rows, preds, ber=ber, seed=seed, channel=channel, region=region,

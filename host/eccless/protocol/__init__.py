@@ -22,8 +22,8 @@ from eccless.registry import Registry
 from eccless.image.records import LOAD_ERRORS
 from eccless.protocol.layout import Field, Layout
 
-VERSION = 3                     # bump on any incompatible change of this file
-FIRMWARE_VERSION = (0, 2, 0)    # of the firmware in edge/ (reported by INFO)
+VERSION = 4                     # bump on any incompatible change of this file
+FIRMWARE_VERSION = (0, 3, 0)    # of the firmware in edge/ (reported by INFO)
 MAX_PAYLOAD = 4096              # bytes after (code, seq): fits a 32x32x3 int8 input for INFER
 HEADER_BYTES = 2                # code, seq
 CRC_BYTES = 2
@@ -132,7 +132,13 @@ COMMANDS = (
         Field("ram_base", "I"), Field("ram_size", "I"),
         Field("arena_base", "I", "free RAM after the firmware's own data (for the model loader)"),
         Field("arena_size", "I"),
-        Field("image_head", "I", "first 32-bit word of the image region (its magic when one is loaded)")),
+        Field("image_head", "I", "first 32-bit word of the image region (its magic when one is loaded)"),
+        Field("image_bytes", "I", "image length in the first superblock copy; 0 when the region holds no image"),
+        Field("image_crc", "I", "zlib CRC-32 of those bytes as they read now (flash errors included): the host "
+                                "skips re-flashing an image whose file has the same length and CRC"),
+        Field("boot_count", "I", "boots since the RAM last lost power (a .noinit word with a magic; counts warm "
+                                 "resets: reset button, watchdog, a fault on a board without semihosting)"),
+        Field("uptime", "Q", "timer ticks since this boot (TIMER0 rate): a reset makes it go backwards")),
         tail=Field("board", "s", "board name")), implemented=True),
     Command("LOAD", 0x10, "Read the image in flash (with the armed INJECT flips), repair the protected region, parse, "
             "decode and detect every parameter; returns detection counts per layer.",
@@ -193,6 +199,9 @@ COMMANDS = (
                     Field("zeroed_parity", "I", "of these values, zeroed because their parity failed"),
                     Field("zeroed_range", "I", "of these values, zeroed by the range check"))),
             implemented=True),
+    Command("RESET", 0x7C, "Debug builds only: reset the CPU at once (AIRCR.SYSRESETREQ, a warm reset that keeps "
+            "RAM) without a reply, so tests can prove that the host notices a reset (INFO boot_count, uptime).",
+            Layout(), Layout(), implemented=True, debug=True),
     Command("SPIN", 0x7D, "Debug builds only: run a fixed busy loop of `iterations` steps and time it (checks the "
             "timer and the determinism of instruction counts).",
             Layout((Field("iterations", "I"),)), Layout(_TICKS), implemented=True, debug=True),
