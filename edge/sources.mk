@@ -96,6 +96,7 @@ ECCLESS_FIRMWARE_SRCS_cortex_m4 := \
     $(ECCLESS_EDGE)/protocol/ed_frame.c \
     $(ECCLESS_EDGE)/firmware/ed_boot.c \
     $(ECCLESS_EDGE)/firmware/ed_cmd_bench.c \
+    $(ECCLESS_EDGE)/firmware/ed_cmd_classify.c \
     $(ECCLESS_EDGE)/firmware/ed_cmd_digest.c \
     $(ECCLESS_EDGE)/firmware/ed_cmd_echo.c \
     $(ECCLESS_EDGE)/firmware/ed_cmd_eval.c \
@@ -189,6 +190,7 @@ ECCLESS_FIRMWARE_SRCS_reference := \
     $(ECCLESS_EDGE)/protocol/ed_frame.c \
     $(ECCLESS_EDGE)/firmware/ed_boot.c \
     $(ECCLESS_EDGE)/firmware/ed_cmd_bench.c \
+    $(ECCLESS_EDGE)/firmware/ed_cmd_classify.c \
     $(ECCLESS_EDGE)/firmware/ed_cmd_digest.c \
     $(ECCLESS_EDGE)/firmware/ed_cmd_echo.c \
     $(ECCLESS_EDGE)/firmware/ed_cmd_eval.c \

@@ -74,6 +74,7 @@ typedef enum {
     ED_CMD_INFER = 0x13,
     ED_CMD_BENCH = 0x14,
     ED_CMD_DIGEST = 0x15,
+    ED_CMD_CLASSIFY = 0x16,
     ED_CMD_RESET = 0x7C, /* debug builds only */
     ED_CMD_SPIN = 0x7D, /* debug builds only */
     ED_CMD_FAULT = 0x7E, /* debug builds only */
@@ -208,6 +209,16 @@ typedef enum {
 #define ED_DIGEST_RSP_SIZE 24u
 #define ED_DIGEST_RSP_TAIL 0u
 
+/* CLASSIFY (0x16): Classify samples sent in the request -- a test set the board's flash cannot hold, streamed in batches: only the model's bits are exposed to errors, the inputs cross a CRC-checked link. */
+#define ED_CLASSIFY_REQ_COUNT 0u /* uint16_t: samples in the tail, back to back, the model's input size each */
+#define ED_CLASSIFY_REQ_SIZE 2u /* then req tail of uint8_t inputs: quantized input tensors */
+#define ED_CLASSIFY_REQ_TAIL 1u
+#define ED_CLASSIFY_RSP_COUNT 0u /* uint16_t */
+#define ED_CLASSIFY_RSP_TICKS 2u /* uint64_t: timer ticks spent (CPU cycles when INFO flags bit 2 is set) */
+#define ED_CLASSIFY_RSP_INSTRUCTIONS 10u /* uint64_t: instructions (QEMU icount); 0 when the board cannot count them */
+#define ED_CLASSIFY_RSP_SIZE 18u /* then rsp tail of uint16_t predictions: per sample the predicted class */
+#define ED_CLASSIFY_RSP_TAIL 2u
+
 /* RESET (0x7C): Debug builds only: reset the CPU at once (AIRCR.SYSRESETREQ, a warm reset that keeps RAM) without a reply, so tests can prove that the host notices a reset (INFO boot_count, uptime). */
 #define ED_RESET_REQ_SIZE 0u
 #define ED_RESET_REQ_TAIL 0u
@@ -242,6 +253,7 @@ typedef enum {
     X(ED_CMD_INFER, ed_cmd_infer, ED_INFER_REQ_SIZE, ED_INFER_REQ_TAIL, ED_INFER_RSP_SIZE, ED_INFER_RSP_TAIL) \
     X(ED_CMD_BENCH, ed_cmd_bench, ED_BENCH_REQ_SIZE, ED_BENCH_REQ_TAIL, ED_BENCH_RSP_SIZE, ED_BENCH_RSP_TAIL) \
     X(ED_CMD_DIGEST, ed_cmd_digest, ED_DIGEST_REQ_SIZE, ED_DIGEST_REQ_TAIL, ED_DIGEST_RSP_SIZE, ED_DIGEST_RSP_TAIL) \
+    X(ED_CMD_CLASSIFY, ed_cmd_classify, ED_CLASSIFY_REQ_SIZE, ED_CLASSIFY_REQ_TAIL, ED_CLASSIFY_RSP_SIZE, ED_CLASSIFY_RSP_TAIL) \
     X(ED_CMD_RESET, ed_cmd_reset, ED_RESET_REQ_SIZE, ED_RESET_REQ_TAIL, ED_RESET_RSP_SIZE, ED_RESET_RSP_TAIL) \
     X(ED_CMD_SPIN, ed_cmd_spin, ED_SPIN_REQ_SIZE, ED_SPIN_REQ_TAIL, ED_SPIN_RSP_SIZE, ED_SPIN_RSP_TAIL) \
     X(ED_CMD_FAULT, ed_cmd_fault, ED_FAULT_REQ_SIZE, ED_FAULT_REQ_TAIL, ED_FAULT_RSP_SIZE, ED_FAULT_RSP_TAIL) \

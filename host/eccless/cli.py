@@ -419,7 +419,8 @@ def cmd_run(args):
         run_image = partial(run_on_farm, args.farm)
     res = run_image(args.image, board=args.board, device=args.device, ber=check_ber(args.ber), seed=args.seed,
                     trials=args.trials, channel=args.channel, region=args.region, on_the_fly=args.on_the_fly,
-                    weights=args.weights, variant=args.variant, quiet=args.json)
+                    weights=args.weights, variant=args.variant, stream=args.stream, samples=args.samples,
+                    quiet=args.json)
     res["predictions"] = [p.tolist() for p in res["predictions"]] if args.predictions else None
     if args.json:
         print(json.dumps(res, indent=2))
@@ -430,7 +431,7 @@ def cmd_run(args):
     noise = f"BER {res['ber']:g} ({res['channel']}, {res['region']}), {res['trials']} trials from seed " \
             f"{res['seed']}" if res["ber"] else "no injected errors"
     print(f"{res['image']} on {res['board']} ({res['device']}): accuracy {interval_text(acc['per_trial'])} "
-          f"on {res['samples']} stored samples, {noise}")
+          f"on {res['samples']} {'streamed' if res.get('stream') else 'stored'} samples, {noise}")
     print(f"detection per trial (mean): zeroed {np.mean(det['zeroed_parity']):.1f} by parity, "
           f"{np.mean(det['zeroed_range']):.1f} by range; flips {np.mean(det['flips_weights']):.1f} in the weights, "
           f"{np.mean(det['flips_protected']):.1f} in the protected region "
@@ -439,6 +440,10 @@ def cmd_run(args):
     print(f"{unit}: {ins['per_inference']:,.0f} per inference; load pass {ins['load_pass']:,.0f} "
           f"(decode + detect {ins['decode_pass']:,.0f} = {ins['decode_per_weight']:.1f} per parameter, "
           f"{res['parameters']:,} parameters{', decoded on the fly' if res['on_the_fly'] else ''})")
+    if res.get("stream"):
+        st = res["stream"]
+        print(f"streamed {st['samples']:,} samples of {st['dataset']} per trial over the link: {st['bytes']:,} bytes "
+              f"in {st['seconds']:.1f} s ({(st['throughput'] or 0) / 1024:.1f} KiB/s, inference included)")
     if res["cycles"] is not None:
         cyc = res["cycles"]
         print(f"CPU cycles (DWT): {cyc['per_inference']:,.0f} per inference; load pass {cyc['load_pass']:,.0f} "
@@ -559,6 +564,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--channel", default="bsc", help="bsc, or asym:R (0->1 rate = R x 1->0 rate)")
     p.add_argument("--region", default="weights", choices=["weights", "protected", "all"])
     p.add_argument("--on-the-fly", action="store_true", help="decode each layer per inference instead of once")
+    p.add_argument("--stream", default=None, metavar="DATASET",
+                   help="send DATASET's test split over the link in batches instead of the samples stored in the "
+                        "image (a test set the board's flash cannot hold)")
+    p.add_argument("--samples", type=int, default=None, help="with --stream: the first N test samples (default all)")
     p.add_argument("--weights", choices=["auto", "ram", "flash"], default="auto",
                    help="decode the weights into RAM, leave them in flash (run from flash), or RAM when they fit "
                         "(default)")

@@ -52,7 +52,7 @@ class FakeDevice:
         self._handlers = {"PING": lambda p: ("OK", b"", 0), "ECHO": lambda p: ("OK", bytes(p), 0),
                           "INFO": self._info, "FAULT": self._fault, "SPIN": self._spin, "LOAD": self._load,
                           "INJECT": self._inject, "EVAL": self._no_model, "INFER": self._no_model,
-                          "BENCH": self._bench, "DIGEST": self._no_model,
+                          "BENCH": self._bench, "DIGEST": self._no_model, "CLASSIFY": self._no_model,
                           "RESET": self._reset}
 
     def feed(self, data: bytes) -> bytes:

@@ -199,6 +199,12 @@ COMMANDS = (
                     Field("zeroed_parity", "I", "of these values, zeroed because their parity failed"),
                     Field("zeroed_range", "I", "of these values, zeroed by the range check"))),
             implemented=True),
+    Command("CLASSIFY", 0x16, "Classify samples sent in the request -- a test set the board's flash cannot hold, "
+            "streamed in batches: only the model's bits are exposed to errors, the inputs cross a CRC-checked link.",
+            Layout((Field("count", "H", "samples in the tail, back to back, the model's input size each"),),
+                   tail=Field("inputs", "B", "quantized input tensors")),
+            Layout((Field("count", "H"), *_TICKS), tail=Field("predictions", "H", "per sample the predicted class")),
+            implemented=True),
     Command("RESET", 0x7C, "Debug builds only: reset the CPU at once (AIRCR.SYSRESETREQ, a warm reset that keeps "
             "RAM) without a reply, so tests can prove that the host notices a reset (INFO boot_count, uptime).",
             Layout(), Layout(), implemented=True, debug=True),
