@@ -11,6 +11,7 @@
 #include "ed_board.h"
 #include "ed_cortex_m.h"
 #include "ed_platform.h"
+#include "ed_timer_wraps.h"
 
 #define ED_TIMER_CTRL ED_REG(ED_TIMER_BASE + 0x00u)
 #define ED_TIMER_VALUE ED_REG(ED_TIMER_BASE + 0x04u)
@@ -20,26 +21,26 @@
 #define ED_TIMER_ENABLE (1u << 0)
 #define ED_TIMER_IRQ_ENABLE (1u << 3)
 
-static uint32_t ed_timer_wraps;
+static ed_timer_wraps_t ed_timer_wraps;
 
 void ed_timer_init(void)
 {
     ED_TIMER_CTRL = 0;
     ED_TIMER_RELOAD = 0xFFFFFFFFu; /* also loads VALUE */
     ED_TIMER_INTSTATUS = 1u;
-    ed_timer_wraps = 0;
+    ed_timer_wraps.wraps = ed_timer_wraps.last = ed_timer_wraps.credit = 0;
     ED_TIMER_CTRL = ED_TIMER_ENABLE | ED_TIMER_IRQ_ENABLE;
 }
 
 uint64_t ed_timer_ticks(void)
 {
     uint32_t value = ED_TIMER_VALUE;
-    if (ED_TIMER_INTSTATUS & 1u) {
+    const int flagged = (ED_TIMER_INTSTATUS & 1u) != 0u;
+    if (flagged) {
         ED_TIMER_INTSTATUS = 1u;
-        ed_timer_wraps++;
         value = ED_TIMER_VALUE; /* the wrap may have come after the first read */
     }
-    return ((uint64_t)ed_timer_wraps << 32) | (0xFFFFFFFFu - value);
+    return ed_timer_extend(&ed_timer_wraps, 0xFFFFFFFFu - value, flagged, 32u); /* it counts down */
 }
 
 uint64_t ed_timer_instructions(uint64_t ticks)

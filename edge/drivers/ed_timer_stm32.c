@@ -9,6 +9,7 @@
 #include "ed_board.h"
 #include "ed_cortex_m.h"
 #include "ed_platform.h"
+#include "ed_timer_wraps.h"
 
 #define ED_TIM_CR1 ED_REG(ED_TIMER_BASE + 0x00u)
 #define ED_TIM_SR ED_REG(ED_TIMER_BASE + 0x10u)
@@ -21,7 +22,7 @@
 #define ED_TIM_UIF (1u << 0)
 #define ED_TIM_UG (1u << 0)
 
-static uint32_t ed_timer_wraps;
+static ed_timer_wraps_t ed_timer_wraps;
 
 void ed_timer_init(void)
 {
@@ -30,19 +31,19 @@ void ed_timer_init(void)
     ED_TIM_ARR = 0xFFFFFFFFu;
     ED_TIM_EGR = ED_TIM_UG; /* load PSC and ARR, CNT = 0 */
     ED_TIM_SR = 0;
-    ed_timer_wraps = 0;
+    ed_timer_wraps.wraps = ed_timer_wraps.last = ed_timer_wraps.credit = 0;
     ED_TIM_CR1 = ED_TIM_CEN;
 }
 
 uint64_t ed_timer_ticks(void)
 {
     uint32_t value = ED_TIM_CNT;
-    if (ED_TIM_SR & ED_TIM_UIF) {
-        ED_TIM_SR = 0; /* rc_w0 */
-        ed_timer_wraps++;
+    const int flagged = (ED_TIM_SR & ED_TIM_UIF) != 0u;
+    if (flagged) {
+        ED_TIM_SR = 0;      /* rc_w0 */
         value = ED_TIM_CNT; /* the wrap may have come after the first read */
     }
-    return ((uint64_t)ed_timer_wraps << 32) | value;
+    return ed_timer_extend(&ed_timer_wraps, value, flagged, 32u);
 }
 
 uint64_t ed_timer_instructions(uint64_t ticks)

@@ -10,6 +10,7 @@
 #include "ed_board.h"
 #include "ed_cortex_m.h"
 #include "ed_platform.h"
+#include "ed_timer_wraps.h"
 
 #define ED_SYST_CSR ED_REG(0xE000E010u)
 #define ED_SYST_RVR ED_REG(0xE000E014u)
@@ -20,25 +21,25 @@
 #define ED_SYST_COUNTFLAG (1u << 16)
 #define ED_SYST_MAX 0x00FFFFFFu
 
-static uint32_t ed_timer_wraps;
+static ed_timer_wraps_t ed_timer_wraps;
 
 void ed_timer_init(void)
 {
     ED_SYST_CSR = 0;
     ED_SYST_RVR = ED_SYST_MAX;
     ED_SYST_CVR = 0; /* any write clears the counter and COUNTFLAG */
-    ed_timer_wraps = 0;
+    ed_timer_wraps.wraps = ed_timer_wraps.last = ed_timer_wraps.credit = 0;
     ED_SYST_CSR = ED_SYST_ENABLE | ED_SYST_CORE_CLOCK;
 }
 
 uint64_t ed_timer_ticks(void)
 {
     uint32_t value = ED_SYST_CVR;
-    if (ED_SYST_CSR & ED_SYST_COUNTFLAG) {
-        ed_timer_wraps++;
+    const int flagged = (ED_SYST_CSR & ED_SYST_COUNTFLAG) != 0u; /* reading CSR clears it */
+    if (flagged) {
         value = ED_SYST_CVR; /* the wrap may have come after the first read */
     }
-    return ((uint64_t)ed_timer_wraps << 24) | (ED_SYST_MAX - value);
+    return ed_timer_extend(&ed_timer_wraps, ED_SYST_MAX - value, flagged, 24u); /* it counts down */
 }
 
 uint64_t ed_timer_instructions(uint64_t ticks)

@@ -173,7 +173,7 @@ def _build(board: Board, gcc: str, out: Path, debug: bool, stack_size: int, vari
     _write_if_changed(out / "link.ld", linker_script(board, stack_size=stack_size))
     srcs = sources(board, variant)
     flags = [*manifest.compile_flags("arm", manifest.FIRMWARE, variant, board.arch_flags),
-             f"-I{EDGE / 'port' / _family(board)}", f"-I{out}"]
+             f"-I{EDGE / 'port' / _family(board)}", f"-I{EDGE / 'drivers' / 'common'}", f"-I{out}"]
     inputs = sorted({*srcs, *EDGE.rglob("*.h")})
     build_id = int(_digest(" ".join(flags).encode(), (out / "ed_board.h").read_bytes(),
                            (out / "link.ld").read_bytes(),
