@@ -52,6 +52,7 @@ def _default_quant(model: str) -> str:
 
 def _configs(args) -> list:
     from . import represent
+    from .storage.ecc import EccSpec
     from .sweep.experiment import Config
     from .sweep.grid import parse_list
 
@@ -75,7 +76,9 @@ def _configs(args) -> list:
                     for det in parse_list(args.detect, "detection rule"):
                         if det.startswith("parity-exp") and quant != "float32":
                             continue  # bit 30 is free only in float32 words
-                        configs.append(Config(model, quant, bits, rep, det, args.channel, args.dataset, args.samples))
+                        for ecc in parse_list(args.ecc, "ECC scheme"):
+                            configs.append(Config(model, quant, bits, rep, det, args.channel, args.dataset,
+                                                  args.samples, str(EccSpec.parse(ecc))))
     if not configs:
         raise UsageError("no valid (quantization, representation, detection) combination in the arguments")
     _validate(configs)
@@ -105,6 +108,8 @@ def _add_config_args(p):
     p.add_argument("--repr", default="twos", help="integer representation(s) for int8/uniform (comma list)")
     p.add_argument("--detect", default="none", help="detection rule(s) (comma list); see `eccless list`")
     p.add_argument("--channel", default="bsc", help="error model: bsc, or asym:R (0->1 rate = R x 1->0 rate)")
+    p.add_argument("--ecc", default="none", help="ECC baseline(s) over the region (comma list): none, secded72, "
+                   "secded39, bch512t4, bch512t8, each with :asread (default) or :zero for uncorrectable blocks")
     p.add_argument("--samples", type=int, default=0, help="evaluate on the first N test samples (0: all)")
     p.add_argument("--seed", type=int, default=0, help="trial t uses seed SEED+t")
     p.add_argument("--jobs", type=int, default=1, help="worker processes")

@@ -84,6 +84,12 @@ class Decoded:
     values: list[np.ndarray]  # per tensor, after detection
     zeroed_parity: int = 0
     zeroed_range: int = 0
+    # ECC baselines (storage/ecc/): blocks the decoder corrected / detected as uncorrectable / decoded to a wrong
+    # codeword (known only when the error pattern is), and parameters zeroed by the `zero` policy
+    ecc_corrected: int = 0
+    ecc_failed: int = 0
+    ecc_miscorrected: int = 0
+    zeroed_ecc: int = 0
 
     @property
     def zeroed(self) -> int:
@@ -236,4 +242,5 @@ class StoredModel:
             "parameters": int(sum(t.count for t in self.tensors)),
             "stored_bits": int(sum(t.bits for t in self.tensors)),
             "region_bytes": self.total_bits // 8,
+            "bits_per_parameter": self.total_bits / max(1, sum(t.count for t in self.tensors)),
         }
