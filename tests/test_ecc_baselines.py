@@ -158,3 +158,41 @@ def test_overhead_and_padding(stored, capsys):
 def test_bad_ecc_spec_is_one_usage_error(spec):
     with pytest.raises(UsageError):
         EccSpec.parse(spec)
+
+
+@pytest.mark.parametrize("ecc", ["secded72", "secded39:zero", "bch512t4", "bch512t8:zero"])
+def test_image_eval_equals_sweep_trial(tmp_path, digits_mlp, ecc):
+    """pack --ecc, corrupt, eval: the accuracy and counts of the in-memory sweep trial of the same seed."""
+    from eccless.commands.image import corrupt_image, evaluate_image, inspect_image, pack_model
+
+    clean, noisy = tmp_path / "m.img", tmp_path / "n.img"
+    info = pack_model("digits:mlp", clean, quant="int8", repr_name="twos", detect="range", testset=100, ecc=ecc)
+    assert inspect_image(clean)["ecc"] == ecc and inspect_image(clean)["version"] == 3
+    exp = Experiment(Config("digits:mlp", "int8", 8, "twos", "range", samples=100, ecc=ecc))
+    assert info["region_bytes"] == exp.region.size
+    for ber, seed in ((0.0, 0), (1e-3, 3), (1e-2, 4)):
+        corrupt_image(clean, noisy, ber=ber, seed=seed, region="weights")
+        res = evaluate_image(noisy)
+        trial = exp.trial(ber, seed)
+        assert res["accuracy"] == trial.accuracy
+        assert (res["zeroed_range"], res["ecc_failed_blocks"], res["zeroed_ecc"]) == \
+               (trial.zeroed_range, trial.ecc_failed, trial.zeroed_ecc)
+
+
+def test_image_with_an_unknown_ecc_scheme_is_refused(tmp_path, digits_mlp):
+    from eccless.commands.image import pack_model
+    from eccless.errors import ImageError
+    from eccless.image.ecc import crc32
+    from eccless.image.load import parse_image
+    from eccless.image.records import FLAG_ECC_SHIFT, PROTECTED_OFFSET, SUPER_COPIES, SUPERBLOCK
+
+    path = tmp_path / "m.img"
+    pack_model("digits:mlp", path, quant="int8", ecc="secded72")
+    image = bytearray(path.read_bytes())
+    sb = SUPERBLOCK.unpack(bytes(image))
+    sb["flags"] = (sb["flags"] & 0xFF) | 15 << FLAG_ECC_SHIFT
+    head = SUPERBLOCK.pack(**sb)
+    head = head[:-4] + crc32(head[:-4]).to_bytes(4, "little")
+    image[:PROTECTED_OFFSET] = head * SUPER_COPIES
+    with pytest.raises(ImageError, match="ECC scheme 15 unknown"):
+        parse_image(bytes(image))

@@ -310,10 +310,12 @@ def cmd_pack(args):
     from .commands.image import pack_model
 
     info = pack_model(args.model, args.output, quant=args.quant, repr_name=args.repr, detect=args.detect,
-                      bits=args.bits, board=args.board, testset=args.testset, dataset=args.dataset)
+                      bits=args.bits, board=args.board, testset=args.testset, dataset=args.dataset, ecc=args.ecc)
     print(f"wrote {args.output}: {info['bytes']:,} bytes, {info['parameters']:,} parameters as "
-          f"{info['format']}/{info['representation']}/{info['detection']} "
-          f"({info['region_bytes']:,}-byte weight region), test set {info['testset']} samples")
+          f"{info['format']}/{info['representation']}/{info['detection']}"
+          + (f"+{info['ecc']}" + (":zero" if info["ecc_policy"] == "zero" else "") if "ecc" in info else "")
+          + f" ({info['region_bytes']:,}-byte weight region, {info['bits_per_parameter']:.3f} bits/parameter), "
+          f"test set {info['testset']} samples")
 
 
 def cmd_inspect(args):
@@ -326,7 +328,7 @@ def cmd_inspect(args):
     r, o = info["regions"], info["overhead_pct"]
     print(f"{info['path']}: eccless image v{info['version']} for board {info['board']} (page {info['page']} B)")
     print(f"model {info['name']}: {info['parameters']:,} parameters, {info['format']} n={info['n']}, "
-          f"detection {info['detection']}, test set {info['testset_samples']} samples")
+          f"detection {info['detection']}, weight-region ECC {info['ecc']}, test set {info['testset_samples']} samples")
     print(f"regions: protected {r['superblock_and_protected']:,} B (payload {r['protected_payload']:,} B, "
           f"ECC blob {r['protected_blob']:,} B), weights {r['weights']:,} B, test set {r['testset']:,} B, "
           f"total {r['total']:,} B")
@@ -374,6 +376,9 @@ def cmd_eval(args):
         print(f"accuracy {res['accuracy'] * 100:.2f} % on {res['samples']} samples; zeroed {res['zeroed_parity']} "
               f"by parity, {res['zeroed_range']} by range; protected region: {res['protected_bits_corrected']} bit "
               f"errors repaired; weights {'intact' if res['weights_intact'] else 'corrupted'}")
+        if "ecc" in res:
+            print(f"weight-region ECC {res['ecc']}: {res['ecc_corrected_blocks']} blocks corrected, "
+                  f"{res['ecc_failed_blocks']} uncorrectable, {res['zeroed_ecc']} parameters zeroed by the policy")
     if args.predictions:
         print("predictions: " + " ".join(map(str, res["predictions"])))
 
@@ -503,6 +508,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--repr", default=None, help="representation; default: float32 with --quant float32, else twos")
     p.add_argument("--bits", type=int, default=8, help="n for uniform quantization")
     p.add_argument("--detect", default="none", help="detection rule; see `eccless list`")
+    p.add_argument("--ecc", default="none", help="ECC baseline over the weight region: none, secded72, secded39, "
+                   "bch512t4, bch512t8, with :asread (default) or :zero for uncorrectable blocks")
     p.add_argument("--board", default=DEFAULT_BOARD, help="board name (boards/NAME.toml) or a .toml path")
     p.add_argument("--testset", type=int, default=None, help="store the first N test samples in the image (0: none); "
                    "default: as many as fit, at most 1000")

@@ -22,34 +22,39 @@ from ..stored import Decoded, StoredModel
 from . import EccSpec
 
 
-class EccStored:
-    def __init__(self, inner: StoredModel, spec: EccSpec, *, quiet: bool = True):
-        self.inner, self.spec, self.code = inner, spec, spec.code
-        k, slot = self.code.k, self.code.slot
-        self.blocks = max(1, -(-inner.total_bits // k))
-        self.data_bits = self.blocks * k
-        self.pad_bits = self.data_bits - inner.total_bits
-        self.check_bits = self.blocks * slot
-        self.total_bits = -(-(self.data_bits + self.check_bits) // 8) * 8
-        self.model, self.clean_model, self.tensors = inner.model, inner.clean_model, inner.tensors
-        if self.pad_bits and not quiet:
-            print(f"ECC {spec.scheme}: the region's {inner.total_bits // 8} bytes do not fill whole {k // 8}-byte "
-                  f"blocks; padded with {self.pad_bits // 8} zero bytes (counted in the overhead)", file=sys.stderr)
+class EccLayout:
+    """Where the bits of a coded region of `blocks` blocks lie, and its decoder (shared by the sweep and loaders)."""
 
-    # -- encoding -----------------------------------------------------------------------------------------------
-    def region(self) -> np.ndarray:
-        data = np.zeros(self.data_bits // 8, dtype=np.uint8)
-        inner = self.inner.region()
-        data[: inner.size] = inner
-        bits = np.unpackbits(data, bitorder="little").reshape(self.blocks, self.code.k)
+    def __init__(self, code, blocks: int):
+        self.code, self.blocks = code, blocks
+        self.data_bits = blocks * code.k
+        self.check_bits = blocks * code.slot
+        self.total_bits = -(-(self.data_bits + self.check_bits) // 8) * 8
+
+    @classmethod
+    def for_data(cls, code, data_bits: int) -> "EccLayout":
+        return cls(code, max(1, -(-data_bits // code.k)))
+
+    @classmethod
+    def for_stored_bytes(cls, code, nbytes: int) -> "EccLayout":
+        """The layout whose coded region is `nbytes` long (an image's weights_len); None when no block count
+        gives that length (a corrupted header)."""
+        blocks = nbytes * 8 // code.n
+        lay = cls(code, blocks)
+        return lay if blocks >= 1 and lay.total_bits == nbytes * 8 else None
+
+    def encode(self, data: np.ndarray) -> np.ndarray:
+        """Data bytes (at most data_bits / 8, zero padded) -> the coded region."""
+        padded = np.zeros(self.data_bits // 8, dtype=np.uint8)
+        padded[: data.size] = data
+        bits = np.unpackbits(padded, bitorder="little").reshape(self.blocks, self.code.k)
         check = self.code.check_bits(bits).reshape(-1)
         out = np.zeros(self.total_bits, dtype=np.uint8)
         out[: self.data_bits] = bits.reshape(-1)
         out[self.data_bits: self.data_bits + check.size] = check
         return np.packbits(out, bitorder="little")
 
-    # -- decoding -----------------------------------------------------------------------------------------------
-    def _locate(self, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def locate(self, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(block, local position) of coded-region bits; bits after the check fields are dropped."""
         k, slot = self.code.k, self.code.slot
         positions = positions[positions < self.data_bits + self.check_bits]
@@ -59,19 +64,43 @@ class EccStored:
         local = np.where(in_data, q % k, k + q % slot)
         return block.astype(np.int64), local.astype(np.int64)
 
-    def _decode(self, block: np.ndarray, local: np.ndarray):
-        """Decode the words whose set bits (or error bits) are (block, local): (keys of bits to flip as
+    def decode(self, block: np.ndarray, local: np.ndarray):
+        """Decode the words whose set bits (or error bits) are (block, local): (keys of the bits to flip as
         block * n + local, failed blocks, count of corrected blocks)."""
         blocks, synd = self.code.syndromes(block, local)
         ok, fixes = self.code.correct(synd)
         keys = blocks[fixes[:, 0]] * self.code.n + fixes[:, 1]
-        corrected = int(np.unique(fixes[:, 0]).size)
-        return keys, blocks[~ok], corrected
+        return keys, blocks[~ok], int(np.unique(fixes[:, 0]).size)
+
+    def correct(self, received: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+        """A received coded region (uint8) -> (its data bytes as corrected, failed blocks, corrected blocks)."""
+        bits = np.unpackbits(np.asarray(received, dtype=np.uint8), bitorder="little")[: self.total_bits].copy()
+        keys, failed, corrected = self.decode(*self.locate(np.flatnonzero(bits)))
+        fb, fl = np.divmod(keys, self.code.n)
+        data = fl < self.code.k
+        bits[fb[data] * self.code.k + fl[data]] ^= 1
+        return np.packbits(bits[: self.data_bits], bitorder="little"), failed, corrected
+
+
+class EccStored:
+    def __init__(self, inner: StoredModel, spec: EccSpec, *, quiet: bool = True):
+        self.inner, self.spec, self.code = inner, spec, spec.code
+        self.layout = lay = EccLayout.for_data(self.code, inner.total_bits)
+        self.blocks, self.total_bits = lay.blocks, lay.total_bits
+        self.pad_bits = lay.data_bits - inner.total_bits
+        self.model, self.clean_model, self.tensors = inner.model, inner.clean_model, inner.tensors
+        if self.pad_bits and not quiet:
+            print(f"ECC {spec.scheme}: the region's {inner.total_bits // 8} bytes do not fill whole "
+                  f"{self.code.k // 8}-byte blocks; padded with {self.pad_bits // 8} zero bytes (counted in the "
+                  f"overhead)", file=sys.stderr)
+
+    def region(self) -> np.ndarray:
+        return self.layout.encode(self.inner.region())
 
     def apply_flips(self, positions: np.ndarray) -> Decoded:
         n, k = self.code.n, self.code.k
-        block, local = self._locate(np.asarray(positions, dtype=np.int64))
-        fix_keys, failed, corrected = self._decode(block, local)
+        block, local = self.layout.locate(np.asarray(positions, dtype=np.int64))
+        fix_keys, failed, corrected = self.layout.decode(block, local)
         residual = np.setxor1d(block * n + local, fix_keys)  # errors left after the decoder's flips
         rb, rl = np.divmod(residual, n)
         miscorrected = int(np.setdiff1d(np.unique(rb), failed).size)
@@ -79,25 +108,13 @@ class EccStored:
         inner_pos = rb[data] * k + rl[data]
         inner_pos = np.sort(inner_pos[inner_pos < self.inner.total_bits])
         out = self.inner.apply_flips(inner_pos)
-        return self._finish(out, failed, corrected, miscorrected)
+        return finish(out, self.spec.policy, self.inner.tensors, failed, corrected, miscorrected, k)
 
     def decode_region(self, received: np.ndarray) -> Decoded:
         """Decode a received coded region (uint8, as region() laid it out) as a loader does."""
-        bits = np.unpackbits(np.asarray(received, dtype=np.uint8), bitorder="little")[: self.total_bits].copy()
-        block, local = self._locate(np.flatnonzero(bits))
-        fix_keys, failed, corrected = self._decode(block, local)
-        fb, fl = np.divmod(fix_keys, self.code.n)
-        data = fl < self.code.k
-        bits[fb[data] * self.code.k + fl[data]] ^= 1
-        region = np.packbits(bits[: self.inner.total_bits], bitorder="little")
-        return self._finish(self.inner.decode_region(region), failed, corrected, None)
-
-    def _finish(self, out: Decoded, failed: np.ndarray, corrected: int, miscorrected: int | None) -> Decoded:
-        out.ecc_corrected, out.ecc_failed = corrected, int(failed.size)
-        out.ecc_miscorrected = miscorrected or 0
-        if self.spec.policy == "zero" and failed.size:
-            out.zeroed_ecc = zero_blocks(out.values, self.inner.tensors, failed, self.code.k)
-        return out
+        data, failed, corrected = self.layout.correct(received)
+        out = self.inner.decode_region(data[: self.inner.total_bits // 8])
+        return finish(out, self.spec.policy, self.inner.tensors, failed, corrected, 0, self.code.k)
 
     # -- the StoredModel interface --------------------------------------------------------------------------------
     def rebuild(self, decoded: Decoded):
@@ -112,6 +129,15 @@ class EccStored:
             "ecc_pad_bytes": self.pad_bits // 8, "region_bytes": self.total_bits // 8,
             "bits_per_parameter": self.total_bits / max(1, sum(t.count for t in self.inner.tensors)),
         }
+
+
+def finish(out: Decoded, policy: str, tensors, failed: np.ndarray, corrected: int, miscorrected: int,
+           k: int) -> Decoded:
+    """Record the decoder's counts in `out` and apply the policy for failed blocks."""
+    out.ecc_corrected, out.ecc_failed, out.ecc_miscorrected = corrected, int(failed.size), miscorrected
+    if policy == "zero" and failed.size:
+        out.zeroed_ecc = zero_blocks(out.values, tensors, failed, k)
+    return out
 
 
 def zero_blocks(values: list[np.ndarray], tensors, failed: np.ndarray, k: int) -> int:
