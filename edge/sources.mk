@@ -35,6 +35,7 @@ ECCLESS_LIBRARY_SRCS_cortex_m4 := \
     $(ECCLESS_EDGE)/channel/ed_channel.c \
     $(ECCLESS_EDGE)/loader/ed_arena.c \
     $(ECCLESS_EDGE)/loader/ed_decode_pass.c \
+    $(ECCLESS_EDGE)/loader/ed_ecc_weights.c \
     $(ECCLESS_EDGE)/loader/ed_infer.c \
     $(ECCLESS_EDGE)/loader/ed_inject.c \
     $(ECCLESS_EDGE)/loader/ed_loader.c \
@@ -71,6 +72,7 @@ ECCLESS_FIRMWARE_SRCS_cortex_m4 := \
     $(ECCLESS_EDGE)/channel/ed_channel.c \
     $(ECCLESS_EDGE)/loader/ed_arena.c \
     $(ECCLESS_EDGE)/loader/ed_decode_pass.c \
+    $(ECCLESS_EDGE)/loader/ed_ecc_weights.c \
     $(ECCLESS_EDGE)/loader/ed_infer.c \
     $(ECCLESS_EDGE)/loader/ed_inject.c \
     $(ECCLESS_EDGE)/loader/ed_loader.c \
@@ -123,6 +125,7 @@ ECCLESS_LIBRARY_SRCS_reference := \
     $(ECCLESS_EDGE)/channel/ed_channel.c \
     $(ECCLESS_EDGE)/loader/ed_arena.c \
     $(ECCLESS_EDGE)/loader/ed_decode_pass.c \
+    $(ECCLESS_EDGE)/loader/ed_ecc_weights.c \
     $(ECCLESS_EDGE)/loader/ed_infer.c \
     $(ECCLESS_EDGE)/loader/ed_inject.c \
     $(ECCLESS_EDGE)/loader/ed_loader.c \
@@ -158,6 +161,7 @@ ECCLESS_FIRMWARE_SRCS_reference := \
     $(ECCLESS_EDGE)/channel/ed_channel.c \
     $(ECCLESS_EDGE)/loader/ed_arena.c \
     $(ECCLESS_EDGE)/loader/ed_decode_pass.c \
+    $(ECCLESS_EDGE)/loader/ed_ecc_weights.c \
     $(ECCLESS_EDGE)/loader/ed_infer.c \
     $(ECCLESS_EDGE)/loader/ed_inject.c \
     $(ECCLESS_EDGE)/loader/ed_loader.c \

@@ -22,6 +22,7 @@ from ..quant.int8 import QOp
 from ..storage.formats import FORMATS as FORMAT_IMPLS
 from ..storage.formats import TensorCode, out_channel
 from ..storage.ecc import EccSpec, scheme_from_id
+from ..storage.ecc import code as ecc_code
 from ..storage.ecc.protected import EccLayout, finish
 from ..storage.stored import Decoded, RegionCodec, StoredTensor, _Identity
 from . import ecc
@@ -69,6 +70,8 @@ def read_superblock(image: bytes) -> dict:
     scheme = ecc_scheme_from_flags(sb["version"], sb["flags"])
     _check(scheme is not None, f"weight-region ECC scheme {(sb['flags'] & FLAG_ECC_MASK) >> FLAG_ECC_SHIFT} unknown "
                                f"to this loader (image version {sb['version']})")
+    _check(scheme == "none" or EccLayout.for_stored_bytes(ecc_code(scheme), sb["weights_len"]) is not None,
+           f"corrupted header: a weight region of {sb['weights_len']} bytes is no whole number of {scheme} blocks")
     return sb
 
 
@@ -192,10 +195,8 @@ def _parse(image: bytes) -> LoadedImage:
     spec = EccSpec(ecc_scheme_from_flags(sb["version"], sb["flags"]),
                    "zero" if sb["flags"] & FLAG_ECC_ZERO else "asread")
     lay, data_bits = None, 8 * sb["weights_len"]
-    if spec.enabled:
+    if spec.enabled:  # read_superblock checked that the length fits
         lay = EccLayout.for_stored_bytes(spec.code, sb["weights_len"])
-        _check(lay is not None, f"corrupted header: a weight region of {sb['weights_len']} bytes is no whole number "
-                                f"of {spec.scheme} blocks")
         data_bits = lay.data_bits
     limits = board_limits(text_field(meta["board"]))
     check_image_size(sb["image_len"], limits)
