@@ -188,6 +188,28 @@ def cmd_critical(args):
     write_json(Path(args.out) / "critical.json", {"margin_pp": args.margin, "results": results}, make_parents=True)
 
 
+TRADEOFF_DEFAULTS = {"quant": "int8", "repr": "twos,signmag", "detect": "none,range,parity-lsb+range",
+                     "ecc": "none,secded72,secded39,bch512t4,bch512t8,bch512t8:zero"}
+
+
+def cmd_tradeoff(args):
+    from .fileio import output_dir
+    from .report.tradeoff import run_tradeoff
+
+    if args.margin < 0:
+        raise UsageError(f"--margin {args.margin:g}: give percentage points >= 0")
+    if args.max_trials < 1:
+        raise UsageError("--max-trials must be at least 1")
+    configs = _configs(args)
+    summary = run_tradeoff(configs, output_dir(args.out), margin=args.margin / 100, max_trials=args.max_trials,
+                           seed=args.seed, jobs=args.jobs, quiet=args.quiet, cluster=args.farm)
+    for r in sorted(summary["rows"], key=lambda r: r["overhead_pct"]):
+        crit = f"{r['critical_ber']:.3g}" if r["critical_ber"] is not None else f"< {r['first_failing_ber']:.3g}"
+        print(f"{'*' if r['pareto'] else ' '} {r['label']:<58} {r['bits_per_parameter']:7.3f} bits/param  "
+              f"overhead {r['overhead_pct']:6.2f} %  critical BER {crit}")
+    print(f"wrote {args.out}/tradeoff.json, tradeoff.md, tradeoff.png (* on the Pareto frontier)")
+
+
 def cmd_distortion(args):
     from .analysis.distortion import distortion_table, gaussian_pmf, pmf_from_weights
     from .sweep.grid import parse_list
@@ -484,6 +506,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-trials", type=int, default=200)
     p.add_argument("--out", default="out/critical")
     p.set_defaults(func=cmd_critical)
+
+    p = sub.add_parser("tradeoff", help="storage overhead vs critical BER of every (representation, detection, ECC) "
+                       "configuration, with the Pareto frontier")
+    _add_config_args(p)
+    p.set_defaults(**TRADEOFF_DEFAULTS)
+    p.add_argument("--margin", type=float, default=1.0, help="percentage points")
+    p.add_argument("--max-trials", type=int, default=100)
+    p.add_argument("--out", default="out/tradeoff")
+    p.set_defaults(func=cmd_tradeoff)
 
     p = sub.add_parser("distortion", help="exhaustive single-flip distortion of representations")
     p.add_argument("--repr", default=",".join(n for n in represent.names() if not represent.is_data_derived(n)),

@@ -1,0 +1,54 @@
+"""`eccless tradeoff`: storage overhead and critical BER of every configuration, the Pareto frontier, and the files
+it writes; bad --ecc specs are one-line errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from eccless.report.tradeoff import mark_frontier
+
+
+@pytest.mark.unit
+def test_frontier_keeps_exactly_the_undominated_points():
+    rows = [{"overhead_pct": o, "critical_ber": c} for o, c in
+            [(0, 1e-3), (0, 2e-3), (5, 2e-3), (12.5, 5e-3), (20, 4e-3), (25, None), (30, 1e-2)]]
+    mark_frontier(rows)
+    assert [r["pareto"] for r in rows] == [False, True, False, True, False, False, True]
+
+
+def eccless(*args):
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    return subprocess.run([sys.executable, "-m", "eccless.cli", *args], capture_output=True, text=True, env=env,
+                          timeout=600)
+
+
+@pytest.mark.cli
+def test_tradeoff_command_writes_the_table_json_and_plot(tmp_path, digits_mlp):
+    out = tmp_path / "t"
+    res = eccless("tradeoff", "--model", "digits:mlp", "--repr", "signmag", "--detect", "none,range",
+                  "--ecc", "none,secded72", "--samples", "100", "--max-trials", "10", "--out", str(out), "--quiet")
+    assert res.returncode == 0, res.stderr
+    summary = json.loads((out / "tradeoff.json").read_text())
+    rows = {(r["config"]["detect"], r["config"]["ecc"]): r for r in summary["rows"]}
+    assert set(rows) == {("none", "none"), ("range", "none"), ("none", "secded72"), ("range", "secded72")}
+    assert rows[("none", "none")]["overhead_pct"] == 0 == rows[("range", "none")]["overhead_pct"]
+    # (72,64): 8 check bits per 64 data bits, plus the padding of the last word
+    assert 12.5 <= rows[("none", "secded72")]["overhead_pct"] < 12.6
+    assert any(r["pareto"] for r in summary["rows"])
+    for r in summary["rows"]:
+        assert r["trials"] >= 10 and r["probes"]
+    assert (out / "tradeoff.png").stat().st_size > 0 and "| configuration |" in (out / "tradeoff.md").read_text()
+    assert "Pareto" in res.stdout
+
+
+@pytest.mark.cli
+@pytest.mark.parametrize("ecc,needle", [("secded64", "unknown ECC scheme 'secded64'"),
+                                        ("bch512t8:drop", "policy 'drop'")])
+def test_bad_ecc_is_one_line(tmp_path, ecc, needle):
+    res = eccless("tradeoff", "--ecc", ecc, "--out", str(tmp_path / "t"))
+    assert res.returncode != 0 and needle in res.stderr and len(res.stderr.strip().splitlines()) == 1, res.stderr
