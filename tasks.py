@@ -159,7 +159,7 @@ def _standins() -> list[str]:
     return sorted(b.name for b in boards if b.qemu and (b.name in named or b.errors_are_real))
 
 
-BENCHES = ("sweep", "image", "device", "cluster")
+BENCHES = ("sweep", "image", "device", "cluster", "ecc")
 
 
 @task(help={"out": "output dir for the JSON results", "only": f"one of {', '.join(BENCHES)}"})

@@ -18,9 +18,10 @@
 ed_load_status_t ed_ecc_weights_check(ed_model_t *md, uint32_t version, uint32_t flags, uint32_t weights_len,
                                       uint32_t *detail);
 
-/* The decode step, after INJECT's flips are drawn and before the decode + detect pass: copies the coded region to
- * the arena, applies md->flips to it, corrects every block in place, then points md->weights at the corrected data
- * (md->weights_len = md->weights_data_len) and consumes the flips. No ECC: nothing. */
+/* The decode step, after INJECT's flips are drawn and before the decode + detect pass: computes every block's
+ * syndrome from the region in place with md->flips folded in, and replaces md->flips by the data-bit flips XOR the
+ * decoder's corrections (a new sorted list in the arena), so the pass reads the corrected data; md->weights_len
+ * becomes md->weights_data_len. No ECC: nothing. */
 ed_load_status_t ed_ecc_weights_decode(ed_model_t *md, uint32_t *detail);
 
 #endif /* ED_ECC_WEIGHTS_H */

@@ -108,7 +108,7 @@ typedef struct {
     const uint8_t *payload; /* the repaired protected payload (arena) */
     uint32_t payload_len;
     uint32_t weights_offset;
-    const uint8_t *weights; /* the weight region, in flash (ECC-coded: the corrected copy in the arena) */
+    const uint8_t *weights; /* the weight region, in flash (ECC-coded: its corrections join the flips) */
     uint32_t weights_len;
     uint32_t weights_data_len; /* bytes the tensors may occupy (ECC-coded: before the check bits) */
     uint8_t ecc_scheme;        /* the weight region's ECC scheme (ed_ecc_weights.h), 0: none */
