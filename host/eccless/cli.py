@@ -107,7 +107,8 @@ def _add_config_args(p):
     p.add_argument("--bits", default="8", help="n for uniform quantization: 8, or 4:16, or 4,8,12")
     p.add_argument("--repr", default="twos", help="integer representation(s) for int8/uniform (comma list)")
     p.add_argument("--detect", default="none", help="detection rule(s) (comma list); see `eccless list`")
-    p.add_argument("--channel", default="bsc", help="error model: bsc, or asym:R (0->1 rate = R x 1->0 rate)")
+    p.add_argument("--channel", default="bsc", help="error model: bsc, asym:R (0->1 rate = R x 1->0 rate), burst:L "
+                   "(runs of L bits), stuck:F (the stuck-at map of device seed F)")
     p.add_argument("--ecc", default="none", help="ECC baseline(s) over the region (comma list): none, secded72, "
                    "secded39, bch512t4, bch512t8, each with :asread (default) or :zero for uncorrectable blocks")
     p.add_argument("--samples", type=int, default=0, help="evaluate on the first N test samples (0: all)")
