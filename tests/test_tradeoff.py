@@ -52,3 +52,24 @@ def test_tradeoff_command_writes_the_table_json_and_plot(tmp_path, digits_mlp):
 def test_bad_ecc_is_one_line(tmp_path, ecc, needle):
     res = eccless("tradeoff", "--ecc", ecc, "--out", str(tmp_path / "t"))
     assert res.returncode != 0 and needle in res.stderr and len(res.stderr.strip().splitlines()) == 1, res.stderr
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("free_crit,verdict", [(2e-3, "not reached"), (9e-3, "reached")])
+def test_paper_finding4_states_the_target_from_the_numbers(free_crit, verdict):
+    from pathlib import Path
+
+    from eccless.report.paper_text import finding4
+
+    def row(rep, det, ecc, overhead, crit):
+        return {"config": {"model": "digits:mlp", "repr": rep, "detect": det, "ecc": ecc}, "ecc_on": ecc != "none",
+                "overhead_pct": overhead, "critical_ber": crit, "clean_accuracy": 0.98}
+
+    rows = [row("twos", "none", "none", 0.0, 1e-4), row("signmag", "range", "none", 0.0, free_crit),
+            row("twos", "none", "secded72", 12.5, 6e-3)]
+    mark_frontier(rows)
+    lines, disagreements = finding4({"tradeoff": {"rows": rows}}, None, [Path(f"f{i}.png") for i in range(5)])
+    text = "\n".join(lines)
+    assert "## Finding 4" in text and "| * signmag/range | none | 0.00 |" in text and "f4.png" in text
+    assert f"-- {verdict}." in text
+    assert bool(disagreements) == (verdict == "not reached")

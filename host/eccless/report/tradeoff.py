@@ -29,17 +29,27 @@ def run_tradeoff(configs: list[Config], out: Path, *, margin: float, max_trials:
                  quiet: bool = False, cluster=None) -> dict:
     out = Path(out)
     experiments = {c.key(): Experiment(c) for c in configs}
-    # the plain baseline of each (model, quant, bits, channel): no detection bits, no ECC
-    baselines = {}
-    for c in configs:
-        base = replace(c, repr=c.repr if c.quant == "float32" else "twos", detect="none", ecc="none")
-        group = (c.model, c.quant, c.bits, c.channel)
-        if group not in baselines:
-            exp = experiments.get(base.key()) or Experiment(base)
-            baselines[group] = storage_bits(exp)
     executor = TrialExecutor(experiments, out / "trials.jsonl", jobs=jobs, quiet=quiet, cluster=cluster)
     found = critical_bers([experiments[c.key()] for c in configs], executor, margin=margin, max_trials=max_trials,
                           seed=seed)
+    rows = tradeoff_rows(configs, experiments, found)
+    summary = {"margin_pp": 100 * margin, "max_trials": max_trials, "seed": seed,
+               "samples": configs[0].samples, "command": " ".join(sys.argv), "rows": rows}
+    write_json(out / "tradeoff.json", summary, make_parents=True)
+    write_text(out / "tradeoff.md", to_markdown(summary))
+    plot_tradeoff(summary, out / "tradeoff.png")
+    return summary
+
+
+def tradeoff_rows(configs: list[Config], experiments: dict, found: list) -> list[dict]:
+    """One row per configuration (its storage, overhead and critical BER), the frontier marked. `found`: the
+    CriticalBER of each config, in order; `experiments` by key (the plain baselines are built when missing)."""
+    baselines = {}  # (model, quant, bits, channel) -> bits of the plain words: no detection bits, no ECC
+    for c in configs:
+        group = (c.model, c.quant, c.bits, c.channel)
+        if group not in baselines:
+            base = replace(c, repr=c.repr if c.quant == "float32" else "twos", detect="none", ecc="none")
+            baselines[group] = storage_bits(experiments.get(base.key()) or Experiment(base))
     rows = []
     for c, r in zip(configs, found):
         exp = experiments[c.key()]
@@ -53,12 +63,7 @@ def run_tradeoff(configs: list[Config], out: Path, *, margin: float, max_trials:
             "trials": sum(p.trials for p in r.probes),
         })
     mark_frontier(rows)
-    summary = {"margin_pp": 100 * margin, "max_trials": max_trials, "seed": seed,
-               "samples": configs[0].samples, "command": " ".join(sys.argv), "rows": rows}
-    write_json(out / "tradeoff.json", summary, make_parents=True)
-    write_text(out / "tradeoff.md", to_markdown(summary))
-    plot_tradeoff(summary, out / "tradeoff.png")
-    return summary
+    return rows
 
 
 def mark_frontier(rows: list[dict]) -> None:
