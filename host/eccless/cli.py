@@ -256,7 +256,13 @@ def cmd_list(args):
     print("detection rules:")
     for name in RULES:
         print(f"  {name:<20} {RULES.get(name).summary}")
-    print("error models:    bsc (binary symmetric), asym:R (0->1 rate = R x the 1->0 rate)")
+    print("error models:    bsc (binary symmetric), asym:R (0->1 rate = R x the 1->0 rate), burst:L (runs of L "
+          "bits), stuck:F (stuck-at cells of device seed F); burst and stuck on the host only")
+    from .storage.ecc import SCHEMES, code
+
+    print("ECC schemes (--ecc NAME[:asread|zero]):")
+    for name in SCHEMES:
+        print(f"  {name:<20} {code(name).summary}")
 
 
 def cmd_train(args):
