@@ -272,7 +272,8 @@ def cmd_train(args):
 
     if args.output is not None:
         check_output(args.output)
-    graph = trained_model(args.dataset, args.arch, epochs=args.epochs, seed=args.seed)
+    graph = trained_model(args.dataset, args.arch, epochs=args.epochs, seed=args.seed, bit_errors=args.bit_errors,
+                          clip=args.clip)
     acc = graph.meta.get("test_accuracy")
     acc_text = f"  test accuracy {acc * 100:.2f}%" if acc is not None else ""
     print(f"{args.dataset}:{args.arch}  {graph.num_params()} parameters{acc_text}")
@@ -491,6 +492,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("arch")
     p.add_argument("--epochs", type=int, default=None)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--bit-errors", type=float, default=0.0, metavar="P", help="train for stored int8 bit errors: "
+                   "each step also runs the weights with every bit flipped with probability P (RandBET; 0: off)")
+    p.add_argument("--clip", type=float, default=0.0, metavar="W", help="clamp weights to [-W, W] after every step "
+                   "(0: off)")
     p.add_argument("-o", "--output", help="also save the float graph as .npz")
     p.set_defaults(func=cmd_train)
 
