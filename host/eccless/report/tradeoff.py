@@ -80,15 +80,17 @@ def mark_frontier(rows: list[dict]) -> None:
 
 def to_markdown(summary: dict) -> str:
     rows = sorted(summary["rows"], key=lambda r: (r["overhead_pct"], -(r["critical_ber"] or 0)))
-    lines = [f"critical BER: the largest p with mean accuracy within {summary['margin_pp']:g} points of the clean "
+    channel = summary["rows"][0]["config"]["channel"] if summary["rows"] else "bsc"
+    lines = [f"error model {channel}; critical BER: the largest p with mean accuracy within {summary['margin_pp']:g} points of the clean "
              f"accuracy ({summary['samples'] or 'all'} test samples, up to {summary['max_trials']} trials per probe, "
              f"seed {summary['seed']}); overhead over the plain int8/float words; * on the Pareto frontier", "",
-             "| configuration | ECC | bits/param | overhead % | clean acc % | critical BER | trials |",
-             "|---|---|---|---|---|---|---|"]
+             "| model | configuration | ECC | bits/param | overhead % | clean acc % | critical BER | trials |",
+             "|---|---|---|---|---|---|---|---|"]
     for r in rows:
         c = r["config"]
         crit = f"{r['critical_ber']:.3g}" if r["critical_ber"] is not None else f"< {r['first_failing_ber']:.3g}"
-        lines.append(f"| {'* ' if r['pareto'] else ''}{c['quant']}/{c['repr']}/{c['detect']} | {c['ecc']} | "
+        lines.append(f"| {Path(c['model']).stem if c['model'].endswith('.npz') else c['model']} | "
+                     f"{'* ' if r['pareto'] else ''}{c['quant']}/{c['repr']}/{c['detect']} | {c['ecc']} | "
                      f"{r['bits_per_parameter']:.3f} | {r['overhead_pct']:.2f} | {100 * r['clean_accuracy']:.2f} | "
                      f"{crit} | {r['trials']} |")
     return "\n".join(lines) + "\n"
@@ -119,14 +121,19 @@ def plot_tradeoff(summary: dict, path: Path) -> Path | None:
     for r in front:  # only the frontier is named: the rest would overlap at the same overheads
         c = r["config"]
         text = f"{c['repr']}/{c['detect']}" + ("" if c["ecc"] == "none" else f"+{c['ecc']}")
+        if len({r["config"]["model"] for r in rows}) > 1:
+            text = f"{Path(c['model']).stem}: {text}"
         ax.annotate(text, (r["overhead_pct"], r["critical_ber"] or floor), fontsize=6, xytext=(3, 2),
                     textcoords="offset points")
     ax.set_yscale("log")
     ax.set_xlabel("storage overhead over the plain words (%)")
     ax.set_ylabel("critical BER")
     ax.grid(True, which="both", alpha=0.3)
-    model = rows[0]["config"]["model"] if rows else ""
-    ax.set_title(f"{model}: overhead vs critical BER (accuracy within {summary['margin_pp']:g} pt)")
+    model = ", ".join(sorted({Path(r["config"]["model"]).stem if r["config"]["model"].endswith(".npz")
+                              else r["config"]["model"] for r in rows}))
+    channel = rows[0]["config"]["channel"] if rows else "bsc"
+    ax.set_title(f"[{channel}] " if channel != "bsc" else "", loc="left", fontsize=8)
+    ax.set_title(f"{model}: overhead vs critical BER (accuracy within {summary['margin_pp']:g} pt)", fontsize=9)
     ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
     with atomic_path(path) as tmp:
