@@ -53,6 +53,7 @@ def _default_quant(model: str) -> str:
 def _configs(args) -> list:
     from . import represent
     from .storage.ecc import EccSpec
+    from .sweep.experiment import BIAS_PLACEMENTS
     from .sweep.experiment import Config
     from .sweep.grid import parse_list
 
@@ -77,8 +78,11 @@ def _configs(args) -> list:
                         if det.startswith("parity-exp") and quant != "float32":
                             continue  # bit 30 is free only in float32 words
                         for ecc in parse_list(args.ecc, "ECC scheme"):
-                            configs.append(Config(model, quant, bits, rep, det, args.channel, args.dataset,
-                                                  args.samples, str(EccSpec.parse(ecc))))
+                            for biases in parse_list(args.biases, "bias placement"):
+                                if biases not in BIAS_PLACEMENTS:
+                                    raise UsageError(f"--biases {biases!r}: give {' or '.join(BIAS_PLACEMENTS)}")
+                                configs.append(Config(model, quant, bits, rep, det, args.channel, args.dataset,
+                                                      args.samples, str(EccSpec.parse(ecc)), biases))
     if not configs:
         raise UsageError("no valid (quantization, representation, detection) combination in the arguments")
     _validate(configs)
@@ -111,6 +115,8 @@ def _add_config_args(p):
                    "(runs of L bits), stuck:F (the stuck-at map of device seed F)")
     p.add_argument("--ecc", default="none", help="ECC baseline(s) over the region (comma list): none, secded72, "
                    "secded39, bch512t4, bch512t8, each with :asread (default) or :zero for uncorrectable blocks")
+    p.add_argument("--biases", default="exposed", help="where biases are stored (comma list): exposed (in the raw "
+                   "region) or protected (in the BCH-protected metadata: read exactly, costs its parity)")
     p.add_argument("--samples", type=int, default=0, help="evaluate on the first N test samples (0: all)")
     p.add_argument("--seed", type=int, default=0, help="trial t uses seed SEED+t")
     p.add_argument("--jobs", type=int, default=1, help="worker processes")

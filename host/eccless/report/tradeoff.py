@@ -22,7 +22,10 @@ from ..sweep.experiment import Config, Experiment
 
 
 def storage_bits(exp: Experiment) -> int:
-    return int(exp.stored.total_bits)
+    """Bits the configuration stores for its parameters: the (coded) region, plus what biases kept in the protected
+    region cost there (their bytes and the BCH parity they add)."""
+    inner = getattr(exp.stored, "inner", exp.stored)
+    return int(exp.stored.total_bits + inner.protected_bits)
 
 
 def run_tradeoff(configs: list[Config], out: Path, *, margin: float, max_trials: int, seed: int = 0, jobs: int = 1,
@@ -48,7 +51,8 @@ def tradeoff_rows(configs: list[Config], experiments: dict, found: list) -> list
     for c in configs:
         group = (c.model, c.quant, c.bits, c.channel)
         if group not in baselines:
-            base = replace(c, repr=c.repr if c.quant == "float32" else "twos", detect="none", ecc="none")
+            base = replace(c, repr=c.repr if c.quant == "float32" else "twos", detect="none", ecc="none",
+                           biases="exposed")
             baselines[group] = storage_bits(experiments.get(base.key()) or Experiment(base))
     rows = []
     for c, r in zip(configs, found):

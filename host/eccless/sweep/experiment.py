@@ -15,8 +15,12 @@ import numpy as np
 from ..storage.prepare import bits_for, store_model
 from ..modelsource import load_model_and_data
 from ..channel.spec import NoiseSpec
+from ..errors import UsageError
 from ..storage.ecc import EccSpec
 from ..storage.ecc.protected import EccStored
+
+
+BIAS_PLACEMENTS = ("exposed", "protected")
 
 
 @dataclass(frozen=True)
@@ -30,14 +34,17 @@ class Config:
     dataset: str | None = None  # evaluation dataset when the model is a file
     samples: int = 0  # evaluate on the first N test samples (0: all)
     ecc: str = "none"  # ECC baseline over the region: NAME[:asread|zero] (storage/ecc/)
+    biases: str = "exposed"  # exposed (in the raw region) | protected (in the BCH-protected metadata)
 
     def key(self) -> str:
         key = f"{self.model}|{self.quant}|{bits_for(self.quant, self.bits)}|{self.repr}|{self.detect}|{self.channel}"
-        return key if self.ecc == "none" else f"{key}|ecc={self.ecc}"  # keys of ECC-less runs stay as they were
+        key += "" if self.ecc == "none" else f"|ecc={self.ecc}"  # keys of earlier runs stay as they were
+        return key + ("" if self.biases == "exposed" else f"|biases={self.biases}")
 
     def label(self) -> str:
         q = f"uniform{self.bits}" if self.quant == "uniform" else self.quant
         return (f"{self.model} {q}/{self.repr}/{self.detect}" + ("" if self.ecc == "none" else f"+{self.ecc}")
+                + ("" if self.biases == "exposed" else " +protected-biases")
                 + ("" if self.channel == "bsc" else f" [{self.channel}]"))
 
     def as_dict(self) -> dict:
@@ -59,7 +66,10 @@ class Experiment:
     def __init__(self, config: Config):
         self.config = config
         model, data = load_model_and_data(config.model, config.dataset)
-        self.stored = store_model(model, config.quant, config.repr, config.detect, config.bits, data.x_train)
+        if config.biases not in BIAS_PLACEMENTS:
+            raise UsageError(f"--biases {config.biases!r}: give one of {', '.join(BIAS_PLACEMENTS)}")
+        self.stored = store_model(model, config.quant, config.repr, config.detect, config.bits, data.x_train,
+                                  protect_biases=config.biases == "protected")
         ecc = EccSpec.parse(config.ecc)
         if ecc.enabled:
             self.stored = EccStored(self.stored, ecc)

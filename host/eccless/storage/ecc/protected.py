@@ -127,7 +127,8 @@ class EccStored:
         return self.inner.summary() | {
             "ecc": self.spec.scheme, "ecc_policy": self.spec.policy, "ecc_blocks": self.blocks,
             "ecc_pad_bytes": self.pad_bits // 8, "region_bytes": self.total_bits // 8,
-            "bits_per_parameter": self.total_bits / max(1, sum(t.count for t in self.inner.tensors)),
+            "bits_per_parameter": (self.total_bits + self.inner.protected_bits)
+            / max(1, sum(t.count for t in self.inner.tensors)),
         }
 
 
