@@ -88,13 +88,14 @@ def to_markdown(summary: dict) -> str:
     lines = [f"error model {channel}; critical BER: the largest p with mean accuracy within {summary['margin_pp']:g} points of the clean "
              f"accuracy ({summary['samples'] or 'all'} test samples, up to {summary['max_trials']} trials per probe, "
              f"seed {summary['seed']}); overhead over the plain int8/float words; * on the Pareto frontier", "",
-             "| model | configuration | ECC | bits/param | overhead % | clean acc % | critical BER | trials |",
-             "|---|---|---|---|---|---|---|---|"]
+             "| model | configuration | biases | ECC | bits/param | overhead % | clean acc % | critical BER | trials |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         c = r["config"]
         crit = f"{r['critical_ber']:.3g}" if r["critical_ber"] is not None else f"< {r['first_failing_ber']:.3g}"
         lines.append(f"| {Path(c['model']).stem if c['model'].endswith('.npz') else c['model']} | "
-                     f"{'* ' if r['pareto'] else ''}{c['quant']}/{c['repr']}/{c['detect']} | {c['ecc']} | "
+                     f"{'* ' if r['pareto'] else ''}{c['quant']}/{c['repr']}/{c['detect']} | "
+                     f"{c.get('biases', 'exposed')} | {c['ecc']} | "
                      f"{r['bits_per_parameter']:.3f} | {r['overhead_pct']:.2f} | {100 * r['clean_accuracy']:.2f} | "
                      f"{crit} | {r['trials']} |")
     return "\n".join(lines) + "\n"
@@ -125,6 +126,7 @@ def plot_tradeoff(summary: dict, path: Path) -> Path | None:
     for r in front:  # only the frontier is named: the rest would overlap at the same overheads
         c = r["config"]
         text = f"{c['repr']}/{c['detect']}" + ("" if c["ecc"] == "none" else f"+{c['ecc']}")
+        text += "" if c.get("biases", "exposed") == "exposed" else " (biases protected)"
         if len({r["config"]["model"] for r in rows}) > 1:
             text = f"{Path(c['model']).stem}: {text}"
         ax.annotate(text, (r["overhead_pct"], r["critical_ber"] or floor), fontsize=6, xytext=(3, 2),
