@@ -97,6 +97,18 @@ def build(c, board="", variant="", debug=False, arena=0):
     print(f"{fw.elf}: {fw.sizes}")
 
 
+@task
+def sizes(c):
+    """Build every board's firmware and print the README's size table (text, RAM, arena, image region)."""
+    from eccless.errors import EcclessError
+    from eccless.firmware.sizes import size_table
+
+    try:
+        print(size_table())
+    except EcclessError as e:
+        raise Exit(str(e), code=1) from None
+
+
 @task(help={"image": "the image file (packed for the board)", "board": "board name or file",
             "what": "image, firmware or both", "probe": "probe serial (default: ECCLESS_PROBE)",
             "readback": "read back N times and report the raw BER", "dry_run": "print the commands only"})
@@ -160,7 +172,7 @@ def _standins() -> list[str]:
     return sorted(b.name for b in boards if b.qemu and (b.name in named or b.errors_are_real))
 
 
-BENCHES = ("sweep", "image", "device", "cluster", "ecc")
+BENCHES = ("sweep", "image", "device", "flash", "cluster", "ecc")
 
 
 @task(help={"out": "output dir for the JSON results", "only": f"one of {', '.join(BENCHES)}"})

@@ -36,6 +36,8 @@ ECCLESS_LIBRARY_SRCS_cortex_m4 := \
     $(ECCLESS_EDGE)/loader/ed_arena.c \
     $(ECCLESS_EDGE)/loader/ed_decode_pass.c \
     $(ECCLESS_EDGE)/loader/ed_ecc_weights.c \
+    $(ECCLESS_EDGE)/loader/ed_eccless.c \
+    $(ECCLESS_EDGE)/loader/ed_flash.c \
     $(ECCLESS_EDGE)/loader/ed_infer.c \
     $(ECCLESS_EDGE)/loader/ed_inject.c \
     $(ECCLESS_EDGE)/loader/ed_loader.c \
@@ -48,10 +50,11 @@ ECCLESS_LIBRARY_SRCS_cortex_m4 := \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_cm4_support.c \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_conv2d_s8.c \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_depthwise_conv2d_s8.c \
+    $(ECCLESS_EDGE)/kernels/cortex_m4/ed_fully_connected_inplace_s8.c \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_fully_connected_s8.c \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_kernels_variant.c \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_max_pool_s8.c
-ECCLESS_LIBRARY_INCLUDES_cortex_m4 := -I$(ECCLESS_EDGE)/image -I$(ECCLESS_EDGE)/represent -I$(ECCLESS_EDGE)/detect/cortex_m4 -I$(ECCLESS_EDGE)/detect -I$(ECCLESS_EDGE)/channel -I$(ECCLESS_EDGE)/loader -I$(ECCLESS_EDGE)/kernels/cortex_m4 -I$(ECCLESS_EDGE)/kernels/include -I$(ECCLESS_EDGE)/kernels/common -I$(ECCLESS_EDGE)/include
+ECCLESS_LIBRARY_INCLUDES_cortex_m4 := -I$(ECCLESS_EDGE)/image -I$(ECCLESS_EDGE)/represent -I$(ECCLESS_EDGE)/detect/cortex_m4 -I$(ECCLESS_EDGE)/detect/reference -I$(ECCLESS_EDGE)/detect -I$(ECCLESS_EDGE)/channel -I$(ECCLESS_EDGE)/loader -I$(ECCLESS_EDGE)/kernels/cortex_m4 -I$(ECCLESS_EDGE)/kernels/reference -I$(ECCLESS_EDGE)/kernels/include -I$(ECCLESS_EDGE)/kernels/common -I$(ECCLESS_EDGE)/include
 ECCLESS_FIRMWARE_SRCS_cortex_m4 := \
     $(ECCLESS_EDGE)/image/ed_crc32.c \
     $(ECCLESS_EDGE)/image/ed_ecc.c \
@@ -73,6 +76,8 @@ ECCLESS_FIRMWARE_SRCS_cortex_m4 := \
     $(ECCLESS_EDGE)/loader/ed_arena.c \
     $(ECCLESS_EDGE)/loader/ed_decode_pass.c \
     $(ECCLESS_EDGE)/loader/ed_ecc_weights.c \
+    $(ECCLESS_EDGE)/loader/ed_eccless.c \
+    $(ECCLESS_EDGE)/loader/ed_flash.c \
     $(ECCLESS_EDGE)/loader/ed_infer.c \
     $(ECCLESS_EDGE)/loader/ed_inject.c \
     $(ECCLESS_EDGE)/loader/ed_loader.c \
@@ -85,6 +90,7 @@ ECCLESS_FIRMWARE_SRCS_cortex_m4 := \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_cm4_support.c \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_conv2d_s8.c \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_depthwise_conv2d_s8.c \
+    $(ECCLESS_EDGE)/kernels/cortex_m4/ed_fully_connected_inplace_s8.c \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_fully_connected_s8.c \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_kernels_variant.c \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_max_pool_s8.c \
@@ -103,7 +109,7 @@ ECCLESS_FIRMWARE_SRCS_cortex_m4 := \
     $(ECCLESS_EDGE)/firmware/ed_main.c \
     $(ECCLESS_EDGE)/firmware/ed_model_state.c \
     $(ECCLESS_EDGE)/firmware/ed_server.c
-ECCLESS_FIRMWARE_INCLUDES_cortex_m4 := -I$(ECCLESS_EDGE)/image -I$(ECCLESS_EDGE)/represent -I$(ECCLESS_EDGE)/detect/cortex_m4 -I$(ECCLESS_EDGE)/detect -I$(ECCLESS_EDGE)/channel -I$(ECCLESS_EDGE)/loader -I$(ECCLESS_EDGE)/kernels/cortex_m4 -I$(ECCLESS_EDGE)/kernels/include -I$(ECCLESS_EDGE)/kernels/common -I$(ECCLESS_EDGE)/protocol -I$(ECCLESS_EDGE)/firmware -I$(ECCLESS_EDGE)/include
+ECCLESS_FIRMWARE_INCLUDES_cortex_m4 := -I$(ECCLESS_EDGE)/image -I$(ECCLESS_EDGE)/represent -I$(ECCLESS_EDGE)/detect/cortex_m4 -I$(ECCLESS_EDGE)/detect/reference -I$(ECCLESS_EDGE)/detect -I$(ECCLESS_EDGE)/channel -I$(ECCLESS_EDGE)/loader -I$(ECCLESS_EDGE)/kernels/cortex_m4 -I$(ECCLESS_EDGE)/kernels/reference -I$(ECCLESS_EDGE)/kernels/include -I$(ECCLESS_EDGE)/kernels/common -I$(ECCLESS_EDGE)/protocol -I$(ECCLESS_EDGE)/firmware -I$(ECCLESS_EDGE)/include
 
 ECCLESS_LIBRARY_SRCS_reference := \
     $(ECCLESS_EDGE)/image/ed_crc32.c \
@@ -126,6 +132,8 @@ ECCLESS_LIBRARY_SRCS_reference := \
     $(ECCLESS_EDGE)/loader/ed_arena.c \
     $(ECCLESS_EDGE)/loader/ed_decode_pass.c \
     $(ECCLESS_EDGE)/loader/ed_ecc_weights.c \
+    $(ECCLESS_EDGE)/loader/ed_eccless.c \
+    $(ECCLESS_EDGE)/loader/ed_flash.c \
     $(ECCLESS_EDGE)/loader/ed_infer.c \
     $(ECCLESS_EDGE)/loader/ed_inject.c \
     $(ECCLESS_EDGE)/loader/ed_loader.c \
@@ -137,6 +145,7 @@ ECCLESS_LIBRARY_SRCS_reference := \
     $(ECCLESS_EDGE)/kernels/reference/ed_clamp_s8.c \
     $(ECCLESS_EDGE)/kernels/reference/ed_conv2d_s8.c \
     $(ECCLESS_EDGE)/kernels/reference/ed_depthwise_conv2d_s8.c \
+    $(ECCLESS_EDGE)/kernels/reference/ed_fully_connected_inplace_s8.c \
     $(ECCLESS_EDGE)/kernels/reference/ed_fully_connected_s8.c \
     $(ECCLESS_EDGE)/kernels/reference/ed_kernels_variant.c \
     $(ECCLESS_EDGE)/kernels/reference/ed_max_pool_s8.c
@@ -162,6 +171,8 @@ ECCLESS_FIRMWARE_SRCS_reference := \
     $(ECCLESS_EDGE)/loader/ed_arena.c \
     $(ECCLESS_EDGE)/loader/ed_decode_pass.c \
     $(ECCLESS_EDGE)/loader/ed_ecc_weights.c \
+    $(ECCLESS_EDGE)/loader/ed_eccless.c \
+    $(ECCLESS_EDGE)/loader/ed_flash.c \
     $(ECCLESS_EDGE)/loader/ed_infer.c \
     $(ECCLESS_EDGE)/loader/ed_inject.c \
     $(ECCLESS_EDGE)/loader/ed_loader.c \
@@ -173,6 +184,7 @@ ECCLESS_FIRMWARE_SRCS_reference := \
     $(ECCLESS_EDGE)/kernels/reference/ed_clamp_s8.c \
     $(ECCLESS_EDGE)/kernels/reference/ed_conv2d_s8.c \
     $(ECCLESS_EDGE)/kernels/reference/ed_depthwise_conv2d_s8.c \
+    $(ECCLESS_EDGE)/kernels/reference/ed_fully_connected_inplace_s8.c \
     $(ECCLESS_EDGE)/kernels/reference/ed_fully_connected_s8.c \
     $(ECCLESS_EDGE)/kernels/reference/ed_kernels_variant.c \
     $(ECCLESS_EDGE)/kernels/reference/ed_max_pool_s8.c \

@@ -1,6 +1,7 @@
 """The device's decode step for ECC-coded weight regions (edge/loader/ed_ecc_weights.c) is bit-exact with the host:
 for SEC-DED images, INJECT(seed) -> LOAD -> EVAL on the device gives the predictions and zeroed counts the host
-loader gives on `eccless corrupt`'s file of the same seed, from no errors to rates where many blocks fail; the
+loader gives on `eccless corrupt`'s file of the same seed, from no errors to rates where many blocks fail, with the
+weights decoded into RAM and run from flash; the
 schemes and policy the device lacks are refused with ED_LOAD_ERR_ECC_SCHEME. Skipped without the ARM tools."""
 
 from __future__ import annotations
@@ -41,12 +42,14 @@ def test_device_corrects_as_the_host_does(firmware, tmp_path, digits_mlp, ecc, r
                 dev.inject("weights", channel_constants("bsc", ber), seed)
                 target = tmp_path / "c.img"
                 corrupt_image(image, target, ber=ber, seed=seed)
-            load = dev.load()
-            pred, _, _ = dev.evaluate(load["samples"])
             host = evaluate_image(target)
-            bad = np.flatnonzero(pred != host["predictions"])
-            assert bad.size == 0, f"{ecc} BER {ber:g}: predictions differ at {bad[:20].tolist()}"
-            assert (load["zeroed_parity"], load["zeroed_range"]) == (host["zeroed_parity"], host["zeroed_range"])
+            for weights in ("ram", "flash"):  # decoded into RAM, or run from flash with LOAD's corrections
+                load = dev.load(weights=weights)
+                pred, _, _ = dev.evaluate(load["samples"])
+                bad = np.flatnonzero(pred != host["predictions"])
+                assert bad.size == 0, f"{ecc} BER {ber:g} {weights}: predictions differ at {bad[:20].tolist()}"
+                assert (load["zeroed_parity"], load["zeroed_range"]) == (host["zeroed_parity"],
+                                                                         host["zeroed_range"]), weights
             failed += host["ecc_failed_blocks"]
     assert failed > 0  # the rates reach blocks the code cannot correct (used as read on both sides)
 

@@ -7,7 +7,7 @@
 #ifndef ED_PROTOCOL_H
 #define ED_PROTOCOL_H
 
-#define ED_PROTOCOL_VERSION 2u
+#define ED_PROTOCOL_VERSION 3u
 #define ED_FIRMWARE_VERSION ((0u << 16) | (2u << 8) | 0u)
 #define ED_MAX_PAYLOAD 4096u
 #define ED_FRAME_HEADER 2u /* code, seq */
@@ -30,6 +30,8 @@
 #define ED_FAULT_KIND_STACK_OVERFLOW 3u
 #define ED_LOAD_FLAG_ON_THE_FLY (1u << 0)
 #define ED_LOAD_FLAG_NO_LUT (1u << 1)
+#define ED_LOAD_FLAG_WEIGHTS_FLASH (1u << 2)
+#define ED_LOAD_FLAG_WEIGHTS_AUTO (1u << 3)
 #define ED_INJECT_REGION_CLEAR 0u
 #define ED_INJECT_REGION_WEIGHTS 1u
 #define ED_INJECT_REGION_PROTECTED 2u
@@ -116,7 +118,7 @@ typedef enum {
 #define ED_INFO_RSP_TAIL 1u
 
 /* LOAD (0x10): Read the image in flash (with the armed INJECT flips), repair the protected region, parse, decode and detect every parameter; returns detection counts per layer. */
-#define ED_LOAD_REQ_FLAGS 0u /* uint32_t: LOAD_FLAGS bits: 0 decode on the fly (per inference), 1 no lookup tables */
+#define ED_LOAD_REQ_FLAGS 0u /* uint32_t: LOAD_FLAGS bits: 0 decode on the fly (per inference), 1 no lookup tables, 2 weights stay in flash, 3 in RAM if they fit, else in flash */
 #define ED_LOAD_REQ_SIZE 4u
 #define ED_LOAD_REQ_TAIL 0u
 #define ED_LOAD_RSP_IMAGE_BYTES 0u /* uint32_t: image length from the superblock */
@@ -133,7 +135,9 @@ typedef enum {
 #define ED_LOAD_RSP_INSTRUCTIONS 48u /* uint64_t: instructions (QEMU icount); 0 when the board cannot count them */
 #define ED_LOAD_RSP_DECODE_TICKS 56u /* uint64_t: TIMER0 ticks of decode + detect and weight packing */
 #define ED_LOAD_RSP_DECODE_INSTRUCTIONS 64u /* uint64_t: instructions of decode + detect and weight packing */
-#define ED_LOAD_RSP_SIZE 72u /* then rsp tail of {uint32_t, uint32_t} layers: per weighted op: (zeroed by parity, zeroed by range) */
+#define ED_LOAD_RSP_WEIGHTS_FLASH 72u /* uint32_t: 1 when the weights stay in flash (run from flash), 0 in RAM */
+#define ED_LOAD_RSP_FIXES 76u /* uint32_t: run from flash: corrections kept for the layers read in place */
+#define ED_LOAD_RSP_SIZE 80u /* then rsp tail of {uint32_t, uint32_t} layers: per weighted op: (zeroed by parity, zeroed by range) */
 #define ED_LOAD_RSP_TAIL 8u
 
 /* INJECT (0x11): Arm the storage channel (docs/CHANNEL.md) for one region: every later LOAD reads that region with these flips applied; flash is never written. Region 0 disarms every region. */

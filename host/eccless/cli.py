@@ -449,7 +449,7 @@ def cmd_run(args):
         run_image = partial(run_on_farm, args.farm)
     res = run_image(args.image, board=args.board, device=args.device, ber=check_ber(args.ber), seed=args.seed,
                     trials=args.trials, channel=args.channel, region=args.region, on_the_fly=args.on_the_fly,
-                    variant=args.variant, quiet=args.json)
+                    weights=args.weights, variant=args.variant, quiet=args.json)
     res["predictions"] = [p.tolist() for p in res["predictions"]] if args.predictions else None
     if args.json:
         print(json.dumps(res, indent=2))
@@ -476,7 +476,8 @@ def cmd_run(args):
     fw = res["firmware"]
     size = f"firmware text {fw['text']:,} B, data {fw['data']:,} B, bss {fw['bss']:,} B, stack {fw['stack']:,} B; " \
         if fw else ""
-    print(f"{size}model arena {ram['arena_used']:,} of {ram['arena_size']:,} B")
+    where = "weights in flash" if res["weights"] == "flash" else "weights in RAM"
+    print(f"{size}model arena {ram['arena_used']:,} of {ram['arena_size']:,} B ({where})")
     if "split" in res:
         print("trials per worker: " + ", ".join(f"{w} {len(s)}" for w, s in res["split"].items()))
 
@@ -602,6 +603,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--channel", default="bsc", help="bsc, or asym:R (0->1 rate = R x 1->0 rate)")
     p.add_argument("--region", default="weights", choices=["weights", "protected", "all"])
     p.add_argument("--on-the-fly", action="store_true", help="decode each layer per inference instead of once")
+    p.add_argument("--weights", choices=["auto", "ram", "flash"], default="auto",
+                   help="decode the weights into RAM, leave them in flash (run from flash), or RAM when they fit "
+                        "(default)")
     p.add_argument("--variant", default=None, choices=list(VARIANT_ORDER),
                    help="ISA variant of the kernels and word loops (default: the board's capabilities choose)")
     p.add_argument("--predictions", action="store_true", help="with --json: every trial's predictions")

@@ -26,7 +26,7 @@ from eccless.errors import DeviceError, UsageError
 from eccless.image.load import read_image, text_field
 from eccless.link.backends import Device, open_device
 from eccless.progress import progress
-from eccless.protocol import EVAL_MAX_PREDICTIONS, EVAL_REPORTS, INFO_FLAGS, INJECT_REGIONS, LOAD_FLAGS
+from eccless.protocol import EVAL_MAX_PREDICTIONS, EVAL_REPORTS, INFO_FLAGS, INJECT_REGIONS, LOAD_FLAGS, WEIGHTS_MODES
 from eccless.sweep.stats import accuracy_interval, mean_ci
 
 EVAL_CHUNK = 500          # samples per EVAL request: bounded time per reply even for a CNN
@@ -60,8 +60,10 @@ class ModelDevice:
                           keep_1to0=constants.keep_1to0, keep_0to1=constants.keep_0to1)
         return self.device.request("INJECT", region=INJECT_REGIONS[region], **fields)["armed"]
 
-    def load(self, *, on_the_fly: bool = False, no_lut: bool = False) -> dict:
-        flags = (on_the_fly << LOAD_FLAGS["on_the_fly"]) | (no_lut << LOAD_FLAGS["no_lut"])
+    def load(self, *, on_the_fly: bool = False, no_lut: bool = False, weights: str = "ram") -> dict:
+        """LOAD; weights 'ram' (decoded into RAM), 'flash' (left in flash, run from there) or 'auto' (RAM when the
+        model fits the arena that way): the reply's weights_flash says which it became."""
+        flags = (on_the_fly << LOAD_FLAGS["on_the_fly"]) | (no_lut << LOAD_FLAGS["no_lut"]) | WEIGHTS_MODES[weights]
         return self.device.request("LOAD", flags=flags, timeout=LOAD_TIMEOUT)
 
     def digest(self, op: int) -> tuple[int, int, int, int, int, int]:
@@ -122,11 +124,14 @@ def check_board(path: Path, image_board: str, board: str) -> None:
 
 def run_image(image, *, board: str | None = DEFAULT_BOARD, device: str | None = None, ber: float = 0.0,
               seed: int = 0, trials: int = 1, channel: str = "bsc", region: str = "weights",
-              on_the_fly: bool = False, variant: str | None = None, quiet: bool = False) -> dict:
+              on_the_fly: bool = False, weights: str = "auto", variant: str | None = None,
+              quiet: bool = False) -> dict:
     """Run the image's test set on the device for `trials` trials (seed + t each); see the module docstring."""
     path = Path(image)
     if not path.is_file():
         raise UsageError(f"image file not found: {path}")
+    if weights not in WEIGHTS_MODES:
+        raise UsageError(f"unknown --weights {weights!r} (known: {', '.join(WEIGHTS_MODES)})")
     if region not in REGIONS:
         raise UsageError(f"unknown region {region!r} (known: {', '.join(REGIONS)})")
     if trials < 1:
@@ -153,7 +158,7 @@ def run_image(image, *, board: str | None = DEFAULT_BOARD, device: str | None = 
                     model.inject("weights", constants, seed + t)
                 if region in ("protected", "all"):
                     model.inject("protected", constants, seed + t)
-            load = model.load(on_the_fly=on_the_fly)
+            load = model.load(on_the_fly=on_the_fly, weights=weights)
             if load["image_bytes"] != path.stat().st_size:
                 raise DeviceError(f"the device holds an image of {load['image_bytes']:,} bytes, not {path} "
                                   f"({path.stat().st_size:,} bytes): flash it first")
@@ -204,6 +209,8 @@ def _summary(path, info, firmware, rows, preds, **settings) -> dict:
                          "counted": bool(info["flags"] & (1 << INFO_FLAGS["icount"]))},
         "cycles": _cycles(rows, samples) if info["flags"] & (1 << INFO_FLAGS["cycles"]) else None,
         "firmware": sizes,
+        "weights": "flash" if first["weights_flash"] else "ram",
+        "fixes": [r["load"]["fixes"] for r in rows],
         "ram": {"arena_used": max(r["load"]["arena_used"] for r in rows), "arena_size": info["arena_size"],
                 "static": None if sizes is None else sizes["data"] + sizes["bss"] + sizes["stack"]},
         "predictions": preds,

@@ -22,7 +22,7 @@ from eccless.registry import Registry
 from eccless.image.records import LOAD_ERRORS
 from eccless.protocol.layout import Field, Layout
 
-VERSION = 2                     # bump on any incompatible change of this file
+VERSION = 3                     # bump on any incompatible change of this file
 FIRMWARE_VERSION = (0, 2, 0)    # of the firmware in edge/ (reported by INFO)
 MAX_PAYLOAD = 4096              # bytes after (code, seq): fits a 32x32x3 int8 input for INFER
 HEADER_BYTES = 2                # code, seq
@@ -36,7 +36,10 @@ CRC16_POLY, CRC16_INIT = 0x1021, 0xFFFF
 FAULT_MARKER = "ED FAULT"       # first words of the plain-text line the fault handler prints
 NO_INDEX = 0xFFFFFFFF           # INFER: the input travels in the request instead of coming from the stored test set
 INFO_FLAGS = {"debug": 0, "icount": 1, "cycles": 2}  # INFO.flags bits: debug commands; instructions; cycles counted
-LOAD_FLAGS = {"on_the_fly": 0, "no_lut": 1}   # LOAD.flags bit numbers (docs/FIRMWARE.md: model loader)
+# LOAD.flags bit numbers (docs/FIRMWARE.md: model loader): weights_flash leaves the weights in flash (run from
+# flash); weights_auto keeps them in RAM when the model fits the arena that way, else in flash
+LOAD_FLAGS = {"on_the_fly": 0, "no_lut": 1, "weights_flash": 2, "weights_auto": 3}
+WEIGHTS_MODES = {"ram": 0, "flash": 1 << LOAD_FLAGS["weights_flash"], "auto": 1 << LOAD_FLAGS["weights_auto"]}
 INJECT_REGIONS = {"clear": 0, "weights": 1, "protected": 2}
 EVAL_REPORTS = {"per_class": 0, "predictions": 1}
 BENCH_KINDS = {"load": 0, "decode": 1, "infer": 2, "layer": 3}
@@ -133,7 +136,8 @@ COMMANDS = (
         tail=Field("board", "s", "board name")), implemented=True),
     Command("LOAD", 0x10, "Read the image in flash (with the armed INJECT flips), repair the protected region, parse, "
             "decode and detect every parameter; returns detection counts per layer.",
-            Layout((Field("flags", "I", "LOAD_FLAGS bits: 0 decode on the fly (per inference), 1 no lookup tables"),)),
+            Layout((Field("flags", "I", "LOAD_FLAGS bits: 0 decode on the fly (per inference), 1 no lookup tables, "
+                                        "2 weights stay in flash, 3 in RAM if they fit, else in flash"),)),
             Layout((Field("image_bytes", "I", "image length from the superblock"),
                     Field("params", "I", "parameters decoded"),
                     Field("zeroed_parity", "I", "parameters zeroed because their parity failed"),
@@ -146,7 +150,9 @@ COMMANDS = (
                     Field("classes", "I", "outputs of the model"),
                     *_TICKS,
                     Field("decode_ticks", "Q", "TIMER0 ticks of decode + detect and weight packing"),
-                    Field("decode_instructions", "Q", "instructions of decode + detect and weight packing")),
+                    Field("decode_instructions", "Q", "instructions of decode + detect and weight packing"),
+                    Field("weights_flash", "I", "1 when the weights stay in flash (run from flash), 0 in RAM"),
+                    Field("fixes", "I", "run from flash: corrections kept for the layers read in place")),
                    tail=Field("layers", "II", "per weighted op: (zeroed by parity, zeroed by range)")),
             implemented=True),
     Command("INJECT", 0x11, "Arm the storage channel (docs/CHANNEL.md) for one region: every later LOAD reads that "
