@@ -58,3 +58,36 @@ def test_keys_of_models_cached_before_the_option_are_unchanged(digits):
     assert rec.key_fields() == {"epochs": 40, "batch_size": 32, "lr": 2e-3, "train_subset": None}
     robust = Recipe(40, batch_size=32, bit_errors=0.01, clip=0.25)
     assert model_key(digits, "mlp", rec, 0) != model_key(digits, "mlp", robust, 0)
+
+
+@pytest.mark.parametrize("arch", ["mlp", "lenet"])
+def test_graph_to_torch_is_the_inverse_of_the_converter(digits, arch):
+    from eccless.models import trained_model
+    from eccless.models.convert import torch_to_graph
+    from eccless.models.finetune import graph_to_torch
+    from eccless.models.training import torch_logits
+
+    graph = trained_model("digits", arch)
+    module = graph_to_torch(graph)
+    back = torch_to_graph(module, graph.input_shape, graph.num_classes)
+    for a, b in zip(graph.weighted_ops(), back.weighted_ops()):
+        assert np.array_equal(a.weight, b.weight) and np.array_equal(a.bias, b.bias) and a.act == b.act
+    x = digits.x_test[:64]
+    assert np.allclose(torch_logits(module, x), graph.forward(x), atol=1e-4)
+
+
+def test_finetuning_is_cached_and_deterministic(digits, monkeypatch, tmp_path):
+    from eccless.models import finetuned_model, trained_model
+
+    monkeypatch.setattr("eccless.models.cache.cache_dir", lambda: tmp_path)
+    source = trained_model("digits", "mlp")
+    before = [op.weight.copy() for op in source.weighted_ops()]
+    a = finetuned_model(source, "digits", epochs=1, bit_errors=0.01, clip=0.25)
+    assert all(np.array_equal(w, op.weight) for w, op in zip(before, source.weighted_ops()))  # source untouched
+    assert len(list((tmp_path / "models").glob("finetune-*.npz"))) == 1
+    b = finetuned_model(source, "digits", epochs=1, bit_errors=0.01, clip=0.25, cache=False)
+    for x, y in zip(a.weighted_ops(), b.weighted_ops()):
+        assert np.array_equal(x.weight, y.weight)
+        assert np.abs(x.weight).max() <= 0.25 + 1e-6
+    with pytest.raises(UsageError):
+        finetuned_model(source, "digits", bit_errors=0.9)

@@ -288,6 +288,26 @@ def cmd_train(args):
         print(f"wrote {args.output}")
 
 
+def cmd_finetune(args):
+    from .fileio import check_output
+    from .graph import Graph
+    from .graph_io import save_graph
+    from .modelsource import load_model_and_data
+    from .models import finetuned_model
+
+    check_output(args.output)
+    source, data = load_model_and_data(args.model, args.dataset)
+    if not isinstance(source, Graph):
+        raise UsageError(f"{args.model}: only float models fine-tune (an int8 .tflite has no float weights); give "
+                         "DATASET:ARCH, an .npz or an .onnx")
+    graph = finetuned_model(source, args.dataset or args.model.rsplit(":", 1)[0], epochs=args.epochs,
+                            seed=args.seed, lr=args.lr, bit_errors=args.bit_errors, clip=args.clip)
+    print(f"{args.model} fine-tuned ({args.epochs} epochs, bit errors {args.bit_errors:g}, clip {args.clip:g}): "
+          f"test accuracy {graph.meta['test_accuracy'] * 100:.2f}%")
+    save_graph(graph, args.output)
+    print(f"wrote {args.output}")
+
+
 def cmd_data(args):
     from . import data
 
@@ -505,6 +525,18 @@ def build_parser() -> argparse.ArgumentParser:
                    "(0: off)")
     p.add_argument("-o", "--output", help="also save the float graph as .npz")
     p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("finetune", help="train an existing float model further, for bit errors (--bit-errors, --clip)")
+    p.add_argument("model", help="DATASET:ARCH (the cached model) or a .npz/.onnx model file")
+    p.add_argument("--dataset", default=None, help="training dataset (default: the model's)")
+    p.add_argument("--epochs", type=int, default=2)
+    p.add_argument("--lr", type=float, default=5e-4)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--bit-errors", type=float, default=0.01, metavar="P", help="bit error probability of the "
+                   "stored int8 words during training (0: plain fine-tuning)")
+    p.add_argument("--clip", type=float, default=0.0, metavar="W", help="clamp weights to [-W, W] (0: off)")
+    p.add_argument("-o", "--output", required=True, help="the fine-tuned float graph (.npz)")
+    p.set_defaults(func=cmd_finetune)
 
     p = sub.add_parser("export-tflite", help="quantize to int8 (TFLite scheme) and write a .tflite file")
     p.add_argument("model", help="DATASET:ARCH or a model file")

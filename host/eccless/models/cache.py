@@ -15,9 +15,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import time
 import warnings
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+
+import numpy as np
 
 from ..data import SPLIT_SEED, Dataset, cache_dir, load, split_spec
 from ..errors import ModelError, UsageError
@@ -161,6 +164,50 @@ def trained_model(
         clip=rec.clip,
     )
     graph.meta.update(dataset_spec=spec, cache_key=key, code_version=CODE_VERSION)
+    if cache:
+        save_graph(graph, path)
+    return graph
+
+
+def finetuned_model(source: Graph, dataset_name: str, *, epochs: int = 2, seed: int = 0, lr: float = 5e-4,
+                    batch_size: int = 64, bit_errors: float = 0.0, clip: float = 0.0, cache: bool = True,
+                    progress: bool | None = None) -> Graph:
+    """`source` (a float Graph) trained further on a dataset, for bit errors when asked (models/finetune.py);
+    cached by the source's parameters and this recipe."""
+    check_bit_errors(float(bit_errors), float(clip))
+    if int(epochs) < 1:
+        raise UsageError(f"epochs must be >= 1, got {epochs}")
+    dataset = load(dataset_name)
+    if tuple(source.input_shape) != tuple(dataset.input_shape) or source.num_classes != dataset.num_classes:
+        raise UsageError(f"model {source.name} takes {tuple(source.input_shape)} -> {source.num_classes} classes, "
+                         f"dataset {dataset.name} has {tuple(dataset.input_shape)} -> {dataset.num_classes}")
+    try:
+        from .finetune import graph_fingerprint, graph_to_torch
+        from .training import fit
+    except ImportError as e:
+        raise ModelError(f"fine-tuning needs torch ({e.name} missing): pip install 'eccless[train]'") from None
+    from .convert import torch_to_graph
+
+    rec = Recipe(int(epochs), batch_size=batch_size, lr=lr, bit_errors=float(bit_errors), clip=float(clip))
+    what = {"source": graph_fingerprint(source), "dataset": dataset.fingerprint(), "split_seed": SPLIT_SEED,
+            "recipe": rec.key_fields(), "seed": int(seed), "code": CODE_VERSION, "finetune": 1}
+    key = hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", source.name)
+    path = cache_dir() / "models" / (f"finetune-{stem}-e{rec.epochs}-s{seed}-be{rec.bit_errors:g}-c{rec.clip:g}-"
+                                     f"{key[:16]}.npz")
+    if cache and path.exists():
+        try:
+            return load_graph(path)
+        except ModelError as e:
+            warnings.warn(f"fine-tuning again: cached model unusable: {e}", stacklevel=2)
+    t0 = time.perf_counter()
+    model = fit(dataset, "", epochs=rec.epochs, seed=seed, batch_size=rec.batch_size, lr=rec.lr, progress=progress,
+                bit_errors=rec.bit_errors, clip=rec.clip, init=graph_to_torch(source))
+    graph = torch_to_graph(model, dataset.input_shape, dataset.num_classes, name=f"{source.name}-ft",
+                           meta={**source.meta, "finetune": {**rec.key_fields(), "seed": int(seed),
+                                                             "seconds": round(time.perf_counter() - t0, 2)},
+                                 "cache_key": key})
+    graph.meta["test_accuracy"] = float(np.mean(graph.predict(dataset.x_test) == dataset.y_test))
     if cache:
         save_graph(graph, path)
     return graph

@@ -62,8 +62,9 @@ def fit(
     progress: bool | None = None,
     bit_errors: float = 0.0,
     clip: float = 0.0,
+    init: nn.Sequential | None = None,
 ) -> nn.Sequential:
-    """Train a fresh `arch` model on dataset (or on a seeded stratified subset of train_subset samples); with
+    """Train a fresh `arch` model (or, given `init`, that model further: fine-tuning) on dataset (or on a seeded stratified subset of train_subset samples); with
     bit_errors P > 0 for stored int8 bit errors (biterrors.py), with clip W > 0 clamping weights to [-W, W]."""
     if epochs < 1 or batch_size < 1 or not lr > 0:
         raise UsageError(f"need epochs >= 1, batch_size >= 1, lr > 0 (got {epochs}, {batch_size}, {lr})")
@@ -81,7 +82,7 @@ def fit(
     steps_per_epoch = -(-len(y) // batch_size)
     with _threads(threads), torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        model = build(arch, dataset.input_shape, dataset.num_classes)
+        model = build(arch, dataset.input_shape, dataset.num_classes) if init is None else init
         opt = torch.optim.Adam(model.parameters(), lr=lr)
         sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=epochs * steps_per_epoch)
         loss_fn = nn.CrossEntropyLoss()
