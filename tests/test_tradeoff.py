@@ -73,3 +73,15 @@ def test_paper_finding4_states_the_target_from_the_numbers(free_crit, verdict):
     assert "## Finding 4" in text and "| * signmag/range | none | 0.00 |" in text and "f4.png" in text
     assert f"-- {verdict}." in text
     assert bool(disagreements) == (verdict == "not reached")
+
+
+@pytest.mark.cli
+@pytest.mark.parametrize("cmd,needle", [
+    (["train", "digits", "mlp", "--bit-errors", "0.9"], "--bit-errors 0.9"),
+    (["train", "digits", "mlp", "--clip", "-1"], "--clip -1"),
+    (["finetune", "digits:mlp", "--bit-errors", "-0.1", "-o", "{out}"], "--bit-errors -0.1"),
+    (["finetune", "digits:mlp", "--dataset", "fashion-mnist", "-o", "{out}"], "takes (8, 8, 1)"),
+])
+def test_bad_training_options_are_one_line(tmp_path, cmd, needle):
+    res = eccless(*[c.replace("{out}", str(tmp_path / "m.npz")) for c in cmd])
+    assert res.returncode != 0 and needle in res.stderr and len(res.stderr.strip().splitlines()) == 1, res.stderr
