@@ -18,7 +18,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 from threadpoolctl import threadpool_limits
 
 from eccless.boards import DEFAULT_BOARD
@@ -109,7 +108,8 @@ def main(argv=None):
               f"inferences")
     host = host_shares()
     for r in host:
-        print(f"{r['model']:<20} {r['ecc']:<9} trial {r['trial_ms']:.1f} ms  injection {100 * r['inject_share']:.2f} %  "
+        print(f"{r['model']:<20} {r['ecc']:<9} trial {r['trial_ms']:.1f} ms  "
+              f"injection {100 * r['inject_share']:.2f} %  "
               f"decode {100 * r['decode_share']:.1f} %")
     targets = {"injection_below_5pct_of_a_trial": all(r["inject_share"] < 0.05 for r in host)}
     out = Path(args.out) / "ecc.json"

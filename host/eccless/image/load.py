@@ -27,7 +27,8 @@ from ..storage.ecc.protected import EccLayout, finish
 from ..storage.stored import Decoded, RegionCodec, StoredTensor, _Identity
 from . import ecc
 from .limits import board_limits, check_image_size, check_model
-from .records import (FLAG_ECC_MASK, FLAG_ECC_SHIFT, FLAG_ECC_ZERO, VERSION_ECC, FLAG_TESTSET, FORMATS, KINDS, KNOWN_VERSIONS, MAGIC, MAX_CHANNELS, MAX_META_BYTES, MAX_OPS,
+from .records import (FLAG_ECC_MASK, FLAG_ECC_SHIFT, FLAG_ECC_ZERO, VERSION_ECC, FLAG_TESTSET, FORMATS, KINDS,
+                      KNOWN_VERSIONS, MAGIC, MAX_CHANNELS, MAX_META_BYTES, MAX_OPS,
                       MAX_TENSORS, META, OP, PROTECTED_OFFSET, ROLES, SUPER_COPIES, SUPERBLOCK, TENSOR, ACTS)
 
 MAX_IMAGE_BYTES = 256 << 20

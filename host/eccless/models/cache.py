@@ -201,7 +201,8 @@ def finetuned_model(source: Graph, dataset_name: str, *, epochs: int = 2, seed: 
         except ModelError as e:
             warnings.warn(f"fine-tuning again: cached model unusable: {e}", stacklevel=2)
     t0 = time.perf_counter()
-    model = fit(dataset, "finetune", epochs=rec.epochs, seed=seed, batch_size=rec.batch_size, lr=rec.lr, progress=progress,
+    model = fit(dataset, "finetune", epochs=rec.epochs, seed=seed, batch_size=rec.batch_size, lr=rec.lr,
+                progress=progress,
                 bit_errors=rec.bit_errors, clip=rec.clip, init=graph_to_torch(source))
     graph = torch_to_graph(model, dataset.input_shape, dataset.num_classes, name=f"{source.name}-ft",
                            meta={**source.meta, "finetune": {**rec.key_fields(), "seed": int(seed),

@@ -64,7 +64,8 @@ def fit(
     clip: float = 0.0,
     init: nn.Sequential | None = None,
 ) -> nn.Sequential:
-    """Train a fresh `arch` model (or, given `init`, that model further: fine-tuning) on dataset (or on a seeded stratified subset of train_subset samples); with
+    """Train a fresh `arch` model (or, given `init`, that model further: fine-tuning) on dataset (or on a seeded
+    stratified subset of train_subset samples); with
     bit_errors P > 0 for stored int8 bit errors (biterrors.py), with clip W > 0 clamping weights to [-W, W]."""
     if epochs < 1 or batch_size < 1 or not lr > 0:
         raise UsageError(f"need epochs >= 1, batch_size >= 1, lr > 0 (got {epochs}, {batch_size}, {lr})")

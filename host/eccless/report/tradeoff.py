@@ -85,7 +85,8 @@ def mark_frontier(rows: list[dict]) -> None:
 def to_markdown(summary: dict) -> str:
     rows = sorted(summary["rows"], key=lambda r: (r["overhead_pct"], -(r["critical_ber"] or 0)))
     channel = summary["rows"][0]["config"]["channel"] if summary["rows"] else "bsc"
-    lines = [f"error model {channel}; critical BER: the largest p with mean accuracy within {summary['margin_pp']:g} points of the clean "
+    lines = [f"error model {channel}; critical BER: the largest p with mean accuracy within "
+             f"{summary['margin_pp']:g} points of the clean "
              f"accuracy ({summary['samples'] or 'all'} test samples, up to {summary['max_trials']} trials per probe, "
              f"seed {summary['seed']}); overhead over the plain int8/float words; * on the Pareto frontier", "",
              "| model | configuration | biases | ECC | bits/param | overhead % | clean acc % | critical BER | trials |",

@@ -67,7 +67,8 @@ def to_csv(summary: dict) -> str:
     for curve in summary["curves"]:
         c = curve["config"]
         for p in curve["points"]:
-            row = [c["model"], c["quant"], c["bits"], c["repr"], c["detect"], c.get("ecc", "none"), c["channel"], p["ber"], p["trials"],
+            row = [c["model"], c["quant"], c["bits"], c["repr"], c["detect"], c.get("ecc", "none"), c["channel"],
+                   p["ber"], p["trials"],
                    p["accuracy"], p["ci95"] if p["ci95"] is not None else "", p["flips"], p["zeroed_parity"],
                    p["zeroed_range"], curve["clean_accuracy"]]
             lines.append(",".join(str(v) for v in row))
