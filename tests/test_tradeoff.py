@@ -85,3 +85,23 @@ def test_paper_finding4_states_the_target_from_the_numbers(free_crit, verdict):
 def test_bad_training_options_are_one_line(tmp_path, cmd, needle):
     res = eccless(*[c.replace("{out}", str(tmp_path / "m.npz")) for c in cmd])
     assert res.returncode != 0 and needle in res.stderr and len(res.stderr.strip().splitlines()) == 1, res.stderr
+
+
+@pytest.mark.unit
+def test_paper_runs_finding4_end_to_end(tmp_path, monkeypatch, digits_mlp):
+    """A one-model plan through run_paper: the trade-off configurations are searched with the rest, the figure
+    and the section are written."""
+    from dataclasses import replace
+
+    from eccless.report import paper
+
+    plan = replace(paper.QUICK, models=("digits:mlp",), rules=("none",), repr_models=("digits:mlp",),
+                   reprs=("twos",), samples=100, max_trials=10, curve_bers=(1e-3,), curve_trials=2,
+                   tradeoff=(("twos", "none", "none"), ("signmag", "range", "none"), ("twos", "none", "secded72")))
+    monkeypatch.setattr(paper, "QUICK", plan)
+    report = paper.run_paper(tmp_path, quick=True, quiet=True)
+    text = report.read_text()
+    assert "## Finding 4" in text and "| twos/none | secded72 | 12.5" in text
+    assert (tmp_path / "fig4_tradeoff.png").stat().st_size > 0
+    rows = json.loads((tmp_path / "paper.json").read_text())["tradeoff"]["rows"]
+    assert len(rows) == 3 and all(r["critical_ber"] for r in rows)
