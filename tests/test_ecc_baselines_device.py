@@ -28,7 +28,8 @@ def firmware(qemu_board):
     return build_firmware(qemu_board)
 
 
-@pytest.mark.parametrize("ecc,rep,rule", [("secded72", "twos", "none"), ("secded39", "hamming", "parity-lsb+range")])
+@pytest.mark.parametrize("ecc,rep,rule", [("secded72", "twos", "none"), ("secded39", "hamming", "parity-lsb+range"),
+                                          ("bch512t4", "twos", "range"), ("bch512t8", "signmag", "none")])
 def test_device_corrects_as_the_host_does(firmware, tmp_path, digits_mlp, ecc, rep, rule):
     image = tmp_path / "m.img"
     pack_model("digits:mlp", image, repr_name=rep, detect=rule, testset=200, ecc=ecc, board=firmware.board.name)
@@ -54,7 +55,7 @@ def test_device_corrects_as_the_host_does(firmware, tmp_path, digits_mlp, ecc, r
     assert failed > 0  # the rates reach blocks the code cannot correct (used as read on both sides)
 
 
-@pytest.mark.parametrize("ecc", ["bch512t8", "secded72:zero"])
+@pytest.mark.parametrize("ecc", ["bch512t8:zero", "secded72:zero"])
 def test_device_refuses_what_it_does_not_implement(firmware, tmp_path, digits_mlp, ecc):
     image = tmp_path / "m.img"
     pack_model("digits:mlp", image, testset=10, ecc=ecc, board=firmware.board.name)

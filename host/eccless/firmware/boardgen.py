@@ -166,7 +166,8 @@ SECTIONS
         *(.bss .bss.* COMMON)
         . = ALIGN(4);
         _ed_bss_end = .;
-    }} > RAM
+    }} > RAM AT > RAM               /* else it inherits a load address after .data in CODE: a ROM range QEMU
+                                       loads, which reaches the image region once the code nears its end */
 
     _ed_arena_start = ALIGN(_ed_bss_end, 16);
     _ed_arena_end = ORIGIN(RAM) + LENGTH(RAM);
