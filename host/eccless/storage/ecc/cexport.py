@@ -53,6 +53,11 @@ def alpha(e: int) -> int:
     return int(GF13.EXP[e % GF13.n])
 
 
+def byte_value(v: int, j: int) -> int:
+    """T_j[v] = sum of alpha^(b j) over the set bits b of the byte v."""
+    return int(np.bitwise_xor.reduce([alpha(b * j) for b in range(8) if v >> b & 1] or [0]))
+
+
 def _array(ctype: str, name: str, values, decl: str = "") -> list[str]:
     values = list(values)
     return [f"static const {ctype} {name}[{decl or len(values)}] = {{", *_rows(values), "};"]
@@ -78,10 +83,7 @@ def render() -> str:
     for jj in range(BCH_T_MAX):
         j = 2 * jj + 1
 
-        def t_of(v):
-            return int(np.bitwise_xor.reduce([alpha(b * j) for b in range(8) if v >> b & 1] or [0]))
-
-        t_rows += [t_of(v) for v in range(16)] + [t_of(v << 4) for v in range(16)]
+        t_rows += [byte_value(v, j) for v in range(16)] + [byte_value(v << 4, j) for v in range(16)]
         m8_rows += split_table(alpha(8 * j))
     chien = [v for k in range(1, BCH_T_MAX + 1) for v in split_table(alpha(-k))]
     out += [f"#define ED_WECC_SPLIT {SPLIT}u /* entries of a nibble-split multiplication table */"]
