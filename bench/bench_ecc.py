@@ -30,7 +30,7 @@ from eccless.link.qemu import Qemu
 from eccless.sweep.experiment import Config, Experiment
 
 DEVICE_MODELS = ("digits:mlp", "digits:lenet")
-DEVICE_SCHEMES = ("secded72", "secded39")
+DEVICE_SCHEMES = ("secded72", "secded39", "bch512t4", "bch512t8")
 HOST_MODELS = (("digits:mlp", 0), ("fashion-mnist:lenet", 500))
 HOST_SCHEMES = ("none", "secded72", "secded39", "bch512t4", "bch512t8")
 TRIALS = 20

@@ -2,8 +2,8 @@
  * ed_ecc_weights: the weight region under an ECC baseline (host: storage/ecc/protected.py, EccLayout).
  *
  * Coded region: the data (the tensors' words) in place, zero padded to B blocks of k bits, then each block's r check
- * bits back to back, then zeros up to a whole byte. The device implements the SEC-DED codes with the `asread`
- * policy; the sector BCH codes and the `zero` policy are refused (ED_LOAD_ERR_ECC_SCHEME).
+ * bits back to back, then zeros up to a whole byte. The device implements every scheme of the host (SEC-DED and
+ * the sector BCH codes) with the `asread` policy; the `zero` policy is refused (ED_LOAD_ERR_ECC_SCHEME).
  */
 #ifndef ED_ECC_WEIGHTS_H
 #define ED_ECC_WEIGHTS_H
