@@ -96,7 +96,9 @@ ECCLESS_FIRMWARE_SRCS_cortex_m4 := \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_max_pool_s8.c \
     $(ECCLESS_EDGE)/protocol/ed_dispatch.c \
     $(ECCLESS_EDGE)/protocol/ed_frame.c \
+    $(ECCLESS_EDGE)/firmware/ed_boot.c \
     $(ECCLESS_EDGE)/firmware/ed_cmd_bench.c \
+    $(ECCLESS_EDGE)/firmware/ed_cmd_classify.c \
     $(ECCLESS_EDGE)/firmware/ed_cmd_digest.c \
     $(ECCLESS_EDGE)/firmware/ed_cmd_echo.c \
     $(ECCLESS_EDGE)/firmware/ed_cmd_eval.c \
@@ -190,7 +192,9 @@ ECCLESS_FIRMWARE_SRCS_reference := \
     $(ECCLESS_EDGE)/kernels/reference/ed_max_pool_s8.c \
     $(ECCLESS_EDGE)/protocol/ed_dispatch.c \
     $(ECCLESS_EDGE)/protocol/ed_frame.c \
+    $(ECCLESS_EDGE)/firmware/ed_boot.c \
     $(ECCLESS_EDGE)/firmware/ed_cmd_bench.c \
+    $(ECCLESS_EDGE)/firmware/ed_cmd_classify.c \
     $(ECCLESS_EDGE)/firmware/ed_cmd_digest.c \
     $(ECCLESS_EDGE)/firmware/ed_cmd_echo.c \
     $(ECCLESS_EDGE)/firmware/ed_cmd_eval.c \
