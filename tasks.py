@@ -48,6 +48,20 @@ def sweep(c, model="digits:mlp", quant="float32,int8", repr="twos,hamming", dete
                 f"--ber {ber} --trials {trials} --out {out} {_parallel(jobs, cluster)}")
 
 
+@task(help={"model": "DATASET:ARCH or a model file", "repr": "representations", "detect": "detection rules",
+            "ecc": "ECC baselines (none, secded72, secded39, bch512t4, bch512t8, each :asread or :zero)",
+            "biases": "exposed,protected (where the int32 biases are stored)",
+            "channel": "error model", "samples": "test samples (0: all)", "max_trials": "trials per probe at most",
+            "out": "output dir", "jobs": "worker processes", "cluster": "a Dask cluster instead"})
+def tradeoff(c, model="fashion-mnist:lenet", repr="twos,signmag", detect="none,range,parity-lsb+range",
+             ecc="none,secded72,secded39,bch512t4,bch512t8,bch512t8:zero", biases="exposed,protected", channel="bsc",
+             samples=1000, max_trials=50, out="out/tradeoff", jobs=2, cluster=""):
+    """Storage overhead vs critical BER, ECC on and off, with the Pareto frontier (JSON, Markdown table, PNG)."""
+    _eccless(c, f"tradeoff --model {model} --quant int8 --repr {repr} --detect {detect} --ecc {ecc} "
+                f"--biases {biases} --channel {channel} --samples {samples} --max-trials {max_trials} --out {out} "
+                f"{_parallel(jobs, cluster)}")
+
+
 @task(help={"sweep_dir": "directory written by `invoke sweep`"})
 def report(c, sweep_dir="out/sweep"):
     """Markdown report (tables and the plot) from a sweep directory."""
@@ -252,7 +266,7 @@ def _standins() -> list[str]:
     return sorted(b.name for b in boards if b.qemu and (b.name in named or b.errors_are_real))
 
 
-BENCHES = ("sweep", "image", "device", "flash", "cluster")
+BENCHES = ("sweep", "image", "device", "flash", "cluster", "ecc")
 
 
 @task(help={"out": "output dir for the JSON results", "only": f"one of {', '.join(BENCHES)}"})

@@ -25,6 +25,7 @@ set(ECCLESS_LIBRARY_SRCS_cortex_m4
     ${ECCLESS_EDGE}/channel/ed_channel.c
     ${ECCLESS_EDGE}/loader/ed_arena.c
     ${ECCLESS_EDGE}/loader/ed_decode_pass.c
+    ${ECCLESS_EDGE}/loader/ed_ecc_weights.c
     ${ECCLESS_EDGE}/loader/ed_eccless.c
     ${ECCLESS_EDGE}/loader/ed_flash.c
     ${ECCLESS_EDGE}/loader/ed_infer.c
@@ -77,6 +78,7 @@ set(ECCLESS_LIBRARY_SRCS_reference
     ${ECCLESS_EDGE}/channel/ed_channel.c
     ${ECCLESS_EDGE}/loader/ed_arena.c
     ${ECCLESS_EDGE}/loader/ed_decode_pass.c
+    ${ECCLESS_EDGE}/loader/ed_ecc_weights.c
     ${ECCLESS_EDGE}/loader/ed_eccless.c
     ${ECCLESS_EDGE}/loader/ed_flash.c
     ${ECCLESS_EDGE}/loader/ed_infer.c

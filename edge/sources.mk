@@ -35,6 +35,7 @@ ECCLESS_LIBRARY_SRCS_cortex_m4 := \
     $(ECCLESS_EDGE)/channel/ed_channel.c \
     $(ECCLESS_EDGE)/loader/ed_arena.c \
     $(ECCLESS_EDGE)/loader/ed_decode_pass.c \
+    $(ECCLESS_EDGE)/loader/ed_ecc_weights.c \
     $(ECCLESS_EDGE)/loader/ed_eccless.c \
     $(ECCLESS_EDGE)/loader/ed_flash.c \
     $(ECCLESS_EDGE)/loader/ed_infer.c \
@@ -74,6 +75,7 @@ ECCLESS_FIRMWARE_SRCS_cortex_m4 := \
     $(ECCLESS_EDGE)/channel/ed_channel.c \
     $(ECCLESS_EDGE)/loader/ed_arena.c \
     $(ECCLESS_EDGE)/loader/ed_decode_pass.c \
+    $(ECCLESS_EDGE)/loader/ed_ecc_weights.c \
     $(ECCLESS_EDGE)/loader/ed_eccless.c \
     $(ECCLESS_EDGE)/loader/ed_flash.c \
     $(ECCLESS_EDGE)/loader/ed_infer.c \
@@ -131,6 +133,7 @@ ECCLESS_LIBRARY_SRCS_reference := \
     $(ECCLESS_EDGE)/channel/ed_channel.c \
     $(ECCLESS_EDGE)/loader/ed_arena.c \
     $(ECCLESS_EDGE)/loader/ed_decode_pass.c \
+    $(ECCLESS_EDGE)/loader/ed_ecc_weights.c \
     $(ECCLESS_EDGE)/loader/ed_eccless.c \
     $(ECCLESS_EDGE)/loader/ed_flash.c \
     $(ECCLESS_EDGE)/loader/ed_infer.c \
@@ -169,6 +172,7 @@ ECCLESS_FIRMWARE_SRCS_reference := \
     $(ECCLESS_EDGE)/channel/ed_channel.c \
     $(ECCLESS_EDGE)/loader/ed_arena.c \
     $(ECCLESS_EDGE)/loader/ed_decode_pass.c \
+    $(ECCLESS_EDGE)/loader/ed_ecc_weights.c \
     $(ECCLESS_EDGE)/loader/ed_eccless.c \
     $(ECCLESS_EDGE)/loader/ed_flash.c \
     $(ECCLESS_EDGE)/loader/ed_infer.c \

@@ -61,15 +61,15 @@ def test_bad_buffers_and_names_are_usage_errors():
     with pytest.raises(UsageError):
         flip_bytes([1, 2, 3], 1e-2, 1)
     with pytest.raises(UsageError, match="unknown error model"):
-        make_model("burst", ber=1e-3)
+        make_model("gilbert", ber=1e-3)
     with pytest.raises(UsageError, match="takes rates"):
         make_model("bsc", p10=1e-3)
     with pytest.raises(UsageError):
         flip_positions(-5, 1e-3, 1)
 
 
-def test_registry_lists_both_models():
-    assert ERROR_MODELS.names() == ["asym", "bsc"]
+def test_registry_lists_every_model():
+    assert ERROR_MODELS.names() == ["asym", "bsc", "burst", "stuck"]
     assert isinstance(make_model("bsc", ber=1e-3), BSC)
     assert isinstance(make_model("asym", p10=1e-3, p01=0), Asym)
 

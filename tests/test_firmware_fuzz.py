@@ -114,11 +114,12 @@ def seeds_images(tmp_path_factory):
     conv.write_bytes(zlib.decompress(base64.b64decode("".join(CONVERTER_CNN))))
     specs = [("digits:mlp", None, "hamming", "parity-lsb+range"), ("digits:mlp", None, "optimized", "range"),
              (str(conv), "digits", "gray", "parity-extra"), (str(conv), "digits", "signmag", "parity-extra+range"),
-             ("digits:lenet", None, "offset", "none")]
+             ("digits:lenet", None, "offset", "none"), ("digits:mlp", None, "twos", "range", "secded72"),
+             ("digits:mlp", None, "signmag", "parity-lsb", "secded39")]  # ECC-coded weight regions (version 3)
     paths = []
-    for i, (model, dataset, rep, rule) in enumerate(specs):
+    for i, (model, dataset, rep, rule, *ecc) in enumerate(specs):
         p = out / f"seed{i}.img"
-        pack_model(model, p, repr_name=rep, detect=rule, testset=12, dataset=dataset)
+        pack_model(model, p, repr_name=rep, detect=rule, testset=12, dataset=dataset, ecc=ecc[0] if ecc else "none")
         paths.append(p.read_bytes())
     return paths
 

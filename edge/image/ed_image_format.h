@@ -5,7 +5,7 @@
 #define ED_IMG_MAGIC 0x4C434345u /* 'ECCL' little-endian */
 #define ED_IMG_VERSION 2u
 #define ED_IMG_VERSION_MIN 2u
-#define ED_IMG_VERSION_MAX 2u
+#define ED_IMG_VERSION_MAX 3u
 #define ED_IMG_SUPER_COPIES 11u
 #define ED_IMG_PROTECTED_OFFSET 352u
 #define ED_IMG_MAX_OPS 256u
@@ -13,6 +13,10 @@
 #define ED_IMG_MAX_CHANNELS 4096u
 #define ED_IMG_MAX_META_BYTES 4194304u
 #define ED_IMG_FLAG_TESTSET 1u
+#define ED_IMG_VERSION_ECC 3u
+#define ED_IMG_FLAG_ECC_SHIFT 8u
+#define ED_IMG_FLAG_ECC_MASK 0x0F00u
+#define ED_IMG_FLAG_ECC_ZERO 0x1000u
 
 #define ED_IMG_FORMAT_FLOAT32 0u
 #define ED_IMG_FORMAT_INT8 1u
@@ -33,6 +37,11 @@
 
 #define ED_IMG_ROLE_WEIGHT 0u
 #define ED_IMG_ROLE_BIAS 1u
+
+#define ED_IMG_ECC_BCH512T4 3u
+#define ED_IMG_ECC_BCH512T8 4u
+#define ED_IMG_ECC_SECDED39 2u
+#define ED_IMG_ECC_SECDED72 1u
 
 /* why a loader refuses an image: (record index << 8) | reason */
 #define ED_LOAD_ERR_TRUNCATED 1u /* image region smaller than the superblock */
@@ -69,13 +78,15 @@
 #define ED_LOAD_ERR_QUANT 32u /* opN: quantization parameters out of range (zero point, clamp or shift) */
 #define ED_LOAD_ERR_CLASSES 33u /* corrupted metadata: the last op's outputs differ from num_classes */
 #define ED_LOAD_ERR_BOARD 34u /* image packed for another board (META.board differs from the firmware's board) */
+#define ED_LOAD_ERR_ECC_SCHEME 35u /* weight-region ECC scheme unknown, or not implemented by this loader */
+#define ED_LOAD_ERR_ECC_LAYOUT 36u /* corrupted header: weight region length is no whole number of ECC blocks */
 
 /* superblock: Where everything is; stored SUPER_COPIES times, read by bitwise majority. */
 #define ED_IMG_SUPERBLOCK_SIZE 32u
 #define ED_IMG_SUPERBLOCK_MAGIC 0u /* 4s   b'ECCL' */
 #define ED_IMG_SUPERBLOCK_MAGIC_LEN 4u
 #define ED_IMG_SUPERBLOCK_VERSION 4u /* H    format version (KNOWN_VERSIONS) */
-#define ED_IMG_SUPERBLOCK_FLAGS 6u /* H    bit 0: a test set region is present */
+#define ED_IMG_SUPERBLOCK_FLAGS 6u /* H    bit 0: a test set region is present; bits 8-11: weight-region ECC scheme (0: none); bit 12: zero the parameters of ECC blocks found uncorrectable */
 #define ED_IMG_SUPERBLOCK_META_LEN 8u /* I    bytes of protected payload (before ECC) */
 #define ED_IMG_SUPERBLOCK_META_BLOB_LEN 12u /* I    bytes of the ECC-protected blob at PROTECTED_OFFSET */
 #define ED_IMG_SUPERBLOCK_WEIGHTS_OFFSET 16u /* I    byte offset of the weight region (page-aligned) */

@@ -9,6 +9,7 @@
 #include "ed_crc32.h"
 #include "ed_decode.h"
 #include "ed_ecc.h"
+#include "ed_ecc_weights.h"
 #include "ed_image_format.h"
 #include "ed_loader.h"
 
@@ -115,6 +116,10 @@ static ed_load_status_t read_superblock(ed_model_t *md, const ed_load_args_t *a,
     }
     if (woff + wlen > image_len) {
         return FAIL(0, ED_LOAD_ERR_WEIGHTS_END);
+    }
+    if (ed_ecc_weights_check(md, ed_get_u16(head + ED_IMG_SUPERBLOCK_VERSION),
+                             ed_get_u16(head + ED_IMG_SUPERBLOCK_FLAGS), (uint32_t)wlen, detail) != ED_LOAD_OK) {
+        return ED_LOAD_IMAGE;
     }
     md->image_len = (uint32_t)image_len;
     md->weights_offset = (uint32_t)woff;
@@ -345,7 +350,7 @@ static ed_load_status_t read_tensors(ed_model_t *md, uint32_t *detail)
         if (t->m < 2u || t->m > 32u || t->width != t->m + extra) {
             return FAIL(i, ED_LOAD_ERR_TENSOR_WIDTH);
         }
-        if ((uint64_t)t->bit_offset + (uint64_t)t->count * t->width > 8u * (uint64_t)md->weights_len) {
+        if ((uint64_t)t->bit_offset + (uint64_t)t->count * t->width > 8u * (uint64_t)md->weights_data_len) {
             return FAIL(i, ED_LOAD_ERR_TENSOR_BOUNDS);
         }
         if (t->repr == 0u || t->repr > ED_REPR_MAX) {

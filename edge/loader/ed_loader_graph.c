@@ -10,6 +10,7 @@
 #include "ed_detect.h"
 #include "ed_flash.h"
 #include "ed_image_format.h"
+#include "ed_ecc_weights.h"
 #include "ed_inject.h"
 #include "ed_loader.h"
 #include "ed_weight_pack.h"
@@ -343,6 +344,9 @@ ed_load_status_t ed_loader_plan(ed_model_t *md, const ed_load_args_t *args, uint
     uint16_t i;
 
     st = ed_inject_flips(md, args->flip_weights, md->weights_offset, detail);
+    if (st == ED_LOAD_OK) {
+        st = ed_ecc_weights_decode(md, detail); /* an ECC-coded region: corrected into the arena first */
+    }
     if (st != ED_LOAD_OK) {
         return st;
     }

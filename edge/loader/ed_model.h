@@ -118,8 +118,11 @@ typedef struct {
     const uint8_t *payload; /* the repaired protected payload (arena) */
     uint32_t payload_len;
     uint32_t weights_offset;
-    const uint8_t *weights; /* the weight region, in flash */
+    const uint8_t *weights; /* the weight region, in flash (ECC-coded: its corrections join the flips) */
     uint32_t weights_len;
+    uint32_t weights_data_len; /* bytes the tensors may occupy (ECC-coded: before the check bits) */
+    uint8_t ecc_scheme;        /* the weight region's ECC scheme (ed_ecc_weights.h), 0: none */
+    uint32_t ecc_blocks_corrected, ecc_blocks_failed;
     const uint32_t *flips;  /* sorted weight-region bit positions INJECT flips */
     uint32_t num_flips;
     const int8_t *test_x;   /* stored test set, in flash */

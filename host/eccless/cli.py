@@ -52,6 +52,8 @@ def _default_quant(model: str) -> str:
 
 def _configs(args) -> list:
     from . import represent
+    from .storage.ecc import EccSpec
+    from .sweep.experiment import BIAS_PLACEMENTS
     from .sweep.experiment import Config
     from .sweep.grid import parse_list
 
@@ -75,7 +77,12 @@ def _configs(args) -> list:
                     for det in parse_list(args.detect, "detection rule"):
                         if det.startswith("parity-exp") and quant != "float32":
                             continue  # bit 30 is free only in float32 words
-                        configs.append(Config(model, quant, bits, rep, det, args.channel, args.dataset, args.samples))
+                        for ecc in parse_list(args.ecc, "ECC scheme"):
+                            for biases in parse_list(args.biases, "bias placement"):
+                                if biases not in BIAS_PLACEMENTS:
+                                    raise UsageError(f"--biases {biases!r}: give {' or '.join(BIAS_PLACEMENTS)}")
+                                configs.append(Config(model, quant, bits, rep, det, args.channel, args.dataset,
+                                                      args.samples, str(EccSpec.parse(ecc)), biases))
     if not configs:
         raise UsageError("no valid (quantization, representation, detection) combination in the arguments")
     _validate(configs)
@@ -104,7 +111,12 @@ def _add_config_args(p):
     p.add_argument("--bits", default="8", help="n for uniform quantization: 8, or 4:16, or 4,8,12")
     p.add_argument("--repr", default="twos", help="integer representation(s) for int8/uniform (comma list)")
     p.add_argument("--detect", default="none", help="detection rule(s) (comma list); see `eccless list`")
-    p.add_argument("--channel", default="bsc", help="error model: bsc, or asym:R (0->1 rate = R x 1->0 rate)")
+    p.add_argument("--channel", default="bsc", help="error model: bsc, asym:R (0->1 rate = R x 1->0 rate), burst:L "
+                   "(runs of L bits), stuck:F (the stuck-at map of device seed F)")
+    p.add_argument("--ecc", default="none", help="ECC baseline(s) over the region (comma list): none, secded72, "
+                   "secded39, bch512t4, bch512t8, each with :asread (default) or :zero for uncorrectable blocks")
+    p.add_argument("--biases", default="exposed", help="where biases are stored (comma list): exposed (in the raw "
+                   "region) or protected (in the BCH-protected metadata: read exactly, costs its parity)")
     p.add_argument("--samples", type=int, default=0, help="evaluate on the first N test samples (0: all)")
     p.add_argument("--seed", type=int, default=0, help="trial t uses seed SEED+t")
     p.add_argument("--jobs", type=int, default=1, help="worker processes")
@@ -183,6 +195,28 @@ def cmd_critical(args):
     write_json(Path(args.out) / "critical.json", {"margin_pp": args.margin, "results": results}, make_parents=True)
 
 
+TRADEOFF_DEFAULTS = {"quant": "int8", "repr": "twos,signmag", "detect": "none,range,parity-lsb+range",
+                     "ecc": "none,secded72,secded39,bch512t4,bch512t8,bch512t8:zero"}
+
+
+def cmd_tradeoff(args):
+    from .fileio import output_dir
+    from .report.tradeoff import run_tradeoff
+
+    if args.margin < 0:
+        raise UsageError(f"--margin {args.margin:g}: give percentage points >= 0")
+    if args.max_trials < 1:
+        raise UsageError("--max-trials must be at least 1")
+    configs = _configs(args)
+    summary = run_tradeoff(configs, output_dir(args.out), margin=args.margin / 100, max_trials=args.max_trials,
+                           seed=args.seed, jobs=args.jobs, quiet=args.quiet, cluster=args.farm)
+    for r in sorted(summary["rows"], key=lambda r: r["overhead_pct"]):
+        crit = f"{r['critical_ber']:.3g}" if r["critical_ber"] is not None else f"< {r['first_failing_ber']:.3g}"
+        print(f"{'*' if r['pareto'] else ' '} {r['label']:<58} {r['bits_per_parameter']:7.3f} bits/param  "
+              f"overhead {r['overhead_pct']:6.2f} %  critical BER {crit}")
+    print(f"wrote {args.out}/tradeoff.json, tradeoff.md, tradeoff.png (* on the Pareto frontier)")
+
+
 def cmd_distortion(args):
     from .analysis.distortion import distortion_table, gaussian_pmf, pmf_from_weights
     from .sweep.grid import parse_list
@@ -228,7 +262,13 @@ def cmd_list(args):
     print("detection rules:")
     for name in RULES:
         print(f"  {name:<20} {RULES.get(name).summary}")
-    print("error models:    bsc (binary symmetric), asym:R (0->1 rate = R x the 1->0 rate)")
+    print("error models:    bsc (binary symmetric), asym:R (0->1 rate = R x the 1->0 rate), burst:L (runs of L "
+          "bits), stuck:F (stuck-at cells of device seed F); burst and stuck on the host only")
+    from .storage.ecc import SCHEMES, code
+
+    print("ECC schemes (--ecc NAME[:asread|zero]):")
+    for name in SCHEMES:
+        print(f"  {name:<20} {code(name).summary}")
 
 
 def cmd_train(args):
@@ -238,13 +278,34 @@ def cmd_train(args):
 
     if args.output is not None:
         check_output(args.output)
-    graph = trained_model(args.dataset, args.arch, epochs=args.epochs, seed=args.seed)
+    graph = trained_model(args.dataset, args.arch, epochs=args.epochs, seed=args.seed, bit_errors=args.bit_errors,
+                          clip=args.clip)
     acc = graph.meta.get("test_accuracy")
     acc_text = f"  test accuracy {acc * 100:.2f}%" if acc is not None else ""
     print(f"{args.dataset}:{args.arch}  {graph.num_params()} parameters{acc_text}")
     if args.output is not None:
         save_graph(graph, args.output)
         print(f"wrote {args.output}")
+
+
+def cmd_finetune(args):
+    from .fileio import check_output
+    from .graph import Graph
+    from .graph_io import save_graph
+    from .modelsource import load_model_and_data
+    from .models import finetuned_model
+
+    check_output(args.output)
+    source, data = load_model_and_data(args.model, args.dataset)
+    if not isinstance(source, Graph):
+        raise UsageError(f"{args.model}: only float models fine-tune (an int8 .tflite has no float weights); give "
+                         "DATASET:ARCH, an .npz or an .onnx")
+    graph = finetuned_model(source, args.dataset or args.model.rsplit(":", 1)[0], epochs=args.epochs,
+                            seed=args.seed, lr=args.lr, bit_errors=args.bit_errors, clip=args.clip)
+    print(f"{args.model} fine-tuned ({args.epochs} epochs, bit errors {args.bit_errors:g}, clip {args.clip:g}): "
+          f"test accuracy {graph.meta['test_accuracy'] * 100:.2f}%")
+    save_graph(graph, args.output)
+    print(f"wrote {args.output}")
 
 
 def cmd_data(args):
@@ -305,10 +366,12 @@ def cmd_pack(args):
     from .commands.image import pack_model
 
     info = pack_model(args.model, args.output, quant=args.quant, repr_name=args.repr, detect=args.detect,
-                      bits=args.bits, board=args.board, testset=args.testset, dataset=args.dataset)
+                      bits=args.bits, board=args.board, testset=args.testset, dataset=args.dataset, ecc=args.ecc)
     print(f"wrote {args.output}: {info['bytes']:,} bytes, {info['parameters']:,} parameters as "
-          f"{info['format']}/{info['representation']}/{info['detection']} "
-          f"({info['region_bytes']:,}-byte weight region), test set {info['testset']} samples")
+          f"{info['format']}/{info['representation']}/{info['detection']}"
+          + (f"+{info['ecc']}" + (":zero" if info["ecc_policy"] == "zero" else "") if "ecc" in info else "")
+          + f" ({info['region_bytes']:,}-byte weight region, {info['bits_per_parameter']:.3f} bits/parameter), "
+          f"test set {info['testset']} samples")
 
 
 def cmd_inspect(args):
@@ -321,7 +384,7 @@ def cmd_inspect(args):
     r, o = info["regions"], info["overhead_pct"]
     print(f"{info['path']}: eccless image v{info['version']} for board {info['board']} (page {info['page']} B)")
     print(f"model {info['name']}: {info['parameters']:,} parameters, {info['format']} n={info['n']}, "
-          f"detection {info['detection']}, test set {info['testset_samples']} samples")
+          f"detection {info['detection']}, weight-region ECC {info['ecc']}, test set {info['testset_samples']} samples")
     print(f"regions: protected {r['superblock_and_protected']:,} B (payload {r['protected_payload']:,} B, "
           f"ECC blob {r['protected_blob']:,} B), weights {r['weights']:,} B, test set {r['testset']:,} B, "
           f"total {r['total']:,} B")
@@ -369,6 +432,9 @@ def cmd_eval(args):
         print(f"accuracy {res['accuracy'] * 100:.2f} % on {res['samples']} samples; zeroed {res['zeroed_parity']} "
               f"by parity, {res['zeroed_range']} by range; protected region: {res['protected_bits_corrected']} bit "
               f"errors repaired; weights {'intact' if res['weights_intact'] else 'corrupted'}")
+        if "ecc" in res:
+            print(f"weight-region ECC {res['ecc']}: {res['ecc_corrected_blocks']} blocks corrected, "
+                  f"{res['ecc_failed_blocks']} uncorrectable, {res['zeroed_ecc']} parameters zeroed by the policy")
     if args.predictions:
         print("predictions: " + " ".join(map(str, res["predictions"])))
 
@@ -475,8 +541,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("arch")
     p.add_argument("--epochs", type=int, default=None)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--bit-errors", type=float, default=0.0, metavar="P", help="train for stored int8 bit errors: "
+                   "each step also runs the weights with every bit flipped with probability P (RandBET; 0: off)")
+    p.add_argument("--clip", type=float, default=0.0, metavar="W", help="clamp weights to [-W, W] after every step "
+                   "(0: off)")
     p.add_argument("-o", "--output", help="also save the float graph as .npz")
     p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("finetune", help="train an existing float model further, for bit errors (--bit-errors, --clip)")
+    p.add_argument("model", help="DATASET:ARCH (the cached model) or a .npz/.onnx model file")
+    p.add_argument("--dataset", default=None, help="training dataset (default: the model's)")
+    p.add_argument("--epochs", type=int, default=2)
+    p.add_argument("--lr", type=float, default=5e-4)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--bit-errors", type=float, default=0.01, metavar="P", help="bit error probability of the "
+                   "stored int8 words during training (0: plain fine-tuning)")
+    p.add_argument("--clip", type=float, default=0.0, metavar="W", help="clamp weights to [-W, W] (0: off)")
+    p.add_argument("-o", "--output", required=True, help="the fine-tuned float graph (.npz)")
+    p.set_defaults(func=cmd_finetune)
 
     p = sub.add_parser("export-tflite", help="quantize to int8 (TFLite scheme) and write a .tflite file")
     p.add_argument("model", help="DATASET:ARCH or a model file")
@@ -497,6 +579,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-trials", type=int, default=200)
     p.add_argument("--out", default="out/critical")
     p.set_defaults(func=cmd_critical)
+
+    p = sub.add_parser("tradeoff", help="storage overhead vs critical BER of every (representation, detection, ECC) "
+                       "configuration, with the Pareto frontier")
+    _add_config_args(p)
+    p.set_defaults(**TRADEOFF_DEFAULTS)
+    p.add_argument("--margin", type=float, default=1.0, help="percentage points")
+    p.add_argument("--max-trials", type=int, default=100)
+    p.add_argument("--out", default="out/tradeoff")
+    p.set_defaults(func=cmd_tradeoff)
 
     p = sub.add_parser("distortion", help="exhaustive single-flip distortion of representations")
     p.add_argument("--repr", default=",".join(n for n in represent.names() if not represent.is_data_derived(n)),
@@ -521,6 +612,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--repr", default=None, help="representation; default: float32 with --quant float32, else twos")
     p.add_argument("--bits", type=int, default=8, help="n for uniform quantization")
     p.add_argument("--detect", default="none", help="detection rule; see `eccless list`")
+    p.add_argument("--ecc", default="none", help="ECC baseline over the weight region: none, secded72, secded39, "
+                   "bch512t4, bch512t8, with :asread (default) or :zero for uncorrectable blocks")
     p.add_argument("--board", default=DEFAULT_BOARD, help="board name (boards/NAME.toml) or a .toml path")
     p.add_argument("--testset", type=int, default=None, help="store the first N test samples in the image (0: none); "
                    "default: as many as fit, at most 1000")

@@ -26,6 +26,8 @@ class ErrorModel:
     # a swept error model is named on the command line as "name[:a[:b]]": the numbers after the name, in order
     spec_args: ClassVar[tuple[str, ...]] = ()
     spec_usage: ClassVar[str] = ""
+    # False: the device's INJECT cannot replay this model (not an i.i.d. thinning of one candidate process)
+    device: ClassVar[bool] = True
 
     @classmethod
     def at_ber(cls, ber: float, *args: float) -> "ErrorModel":

@@ -13,10 +13,14 @@ from ..registry import Registry
 from .asym import Asym
 from .base import ErrorModel
 from .bsc import BSC
+from .burst import Burst
+from .stuck import StuckAt
 
 ERROR_MODELS: Registry[type[ErrorModel]] = Registry("error model")
 ERROR_MODELS.add(BSC.name, BSC)
 ERROR_MODELS.add(Asym.name, Asym)
+ERROR_MODELS.add(Burst.name, Burst)      # host only (no device twin yet): see ErrorModel.device
+ERROR_MODELS.add(StuckAt.name, StuckAt)  # host only
 
 
 def make_model(name: str, **rates) -> ErrorModel:

@@ -22,6 +22,8 @@ from eccless.image.load import LoadedImage, read_image, text_field
 from eccless.image.pack import _align, pack_image
 from eccless.image.records import PROTECTED_OFFSET
 from eccless.modelsource import load_model_and_data
+from eccless.storage.ecc import EccSpec
+from eccless.storage.ecc.protected import EccStored
 from eccless.storage.prepare import store_model
 
 REGION_STREAMS = {"weights": 0, "protected": 1}
@@ -32,7 +34,7 @@ DEFAULT_TESTSET = 1000  # pack without --testset: this many test samples, or as 
 
 def pack_model(model_spec: str, output, *, quant: str = "int8", repr_name: str | None = None, detect: str = "none",
                bits: int = 8, board: str = DEFAULT_BOARD, testset: int | None = 0,
-               dataset: str | None = None) -> dict:
+               dataset: str | None = None, ecc: str = "none") -> dict:
     """Pack a model into an image file. repr_name None: float32 for float32, else twos. testset None: up to
     DEFAULT_TESTSET test samples, as many as fit the board's image region."""
     check_output(output)  # before any training: a bad -o fails at once
@@ -44,8 +46,11 @@ def pack_model(model_spec: str, output, *, quant: str = "int8", repr_name: str |
         repr_name = "float32" if quant == "float32" else "twos"
     if testset is not None and testset < 0:
         raise UsageError(f"--testset {testset}: give a number of samples >= 0")
+    spec = EccSpec.parse(ecc)
     model, data = load_model_and_data(model_spec, dataset)
     stored = store_model(model, quant, repr_name, detect, bits, data.x_train)
+    if spec.enabled:
+        stored = EccStored(stored, spec, quiet=False)
     if testset is None:
         testset = _fitting_testset(stored, board_, data)
     if testset > len(data.x_test):
@@ -115,7 +120,9 @@ def evaluate_image(path, *, dataset: str | None = None, samples: int = 0) -> dic
     pred = img.predict(model, x)
     return {"accuracy": float(np.mean(pred == y)), "samples": int(len(y)), "predictions": pred,
             "zeroed_parity": decoded.zeroed_parity, "zeroed_range": decoded.zeroed_range,
-            "protected_bits_corrected": img.corrected_bits, "weights_intact": img.weights_intact()}
+            "protected_bits_corrected": img.corrected_bits, "weights_intact": img.weights_intact(),
+            **({"ecc": str(img.ecc), "ecc_corrected_blocks": decoded.ecc_corrected,
+                "ecc_failed_blocks": decoded.ecc_failed, "zeroed_ecc": decoded.zeroed_ecc} if img.ecc.enabled else {})}
 
 
 def evaluate_model(path, *, dataset: str | None = None, samples: int = 0) -> dict:
@@ -145,7 +152,7 @@ def inspect_image(path) -> dict:
                        "bits": sorted({t.width for t in mine})})
     return {
         "path": str(path), "name": img.model.name, "version": sb["version"],
-        "format": img.format.name, "n": meta["n"], "detection": img.rule.name,
+        "format": img.format.name, "n": meta["n"], "detection": img.rule.name, "ecc": str(img.ecc),
         "board": text_field(meta["board"]), "page": meta["page"],
         "parameters": int(sum(t.count for t in tensors)),
         "regions": {"superblock_and_protected": protected, "protected_payload": sb["meta_len"],

@@ -40,7 +40,11 @@ REGIONS = ("weights", "protected", "all")
 
 def channel_constants(channel: str, ber: float) -> ChannelConstants:
     """The integers the device's channel runs on for an error model spec (bsc, asym:R) at this BER."""
-    return NoiseSpec.parse(channel).model(ber).constants
+    model = NoiseSpec.parse(channel).model(ber)
+    if not model.device:
+        raise UsageError(f"error model {channel!r} has no device twin (the device injects bsc and asym only); "
+                         f"measure it on the host with sweep/critical/tradeoff, or corrupt an image with it")
+    return model.constants
 
 
 class ModelDevice:

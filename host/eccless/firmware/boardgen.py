@@ -167,7 +167,8 @@ SECTIONS
         *(.bss .bss.* COMMON)
         . = ALIGN(4);
         _ed_bss_end = .;
-    }} > RAM
+    }} > RAM AT > RAM               /* else it inherits a load address after .data in CODE: a ROM range QEMU
+                                       loads, which reaches the image region once the code nears its end */
 
     .noinit (NOLOAD) :
     {{

@@ -19,6 +19,7 @@ from typing import Callable
 from eccless.firmware import c_tables, manifest, protocol_header
 from eccless.image import generated as image_generated
 from eccless.image.ecc import cexport
+from eccless.storage.ecc import cexport as weights_ecc_cexport
 
 ROOT = manifest.EDGE.parent
 
@@ -36,6 +37,7 @@ GENERATED = [
     Generated(protocol_header.HEADER_PATH, lambda _: protocol_header.c_header(), "protocol/__init__.py"),
     Generated(protocol_header.DOC_PATH, protocol_header.render_doc, "protocol/__init__.py"),
     Generated(cexport.TABLES_C, lambda _: cexport.render(), "image/ecc/gf.py, bch.py"),
+    Generated(weights_ecc_cexport.TABLES_H, lambda _: weights_ecc_cexport.render(), "storage/ecc/hamming.py"),
     Generated(c_tables.REPRESENT_H, lambda _: c_tables.represent_header(), "represent/__init__.py"),
     Generated(c_tables.RULES_H, lambda _: c_tables.rules_header(), "detect/__init__.py, detect/parity.py"),
     Generated(c_tables.SOURCES_MK, lambda _: c_tables.sources_mk(), "firmware/manifest.py"),

@@ -7,7 +7,8 @@ import struct
 from pathlib import Path
 
 from ..detect import RULES, get_rule, rule_code
-from .records import (ACTS, FLAG_TESTSET, FORMATS, KINDS, KNOWN_VERSIONS, LOAD_ERRORS, MAGIC, MAX_CHANNELS,
+from .records import (ACTS, ECC_SCHEMES, FLAG_ECC_MASK, FLAG_ECC_SHIFT, FLAG_ECC_ZERO, FLAG_TESTSET, VERSION_ECC,
+                      FORMATS, KINDS, KNOWN_VERSIONS, LOAD_ERRORS, MAGIC, MAX_CHANNELS,
                       MAX_META_BYTES, MAX_OPS, MAX_TENSORS, PROTECTED_OFFSET, RECORDS, ROLES, SUPER_COPIES, VERSION)
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -34,8 +35,13 @@ def c_header() -> str:
              f"#define ED_IMG_MAX_TENSORS {MAX_TENSORS}u",
              f"#define ED_IMG_MAX_CHANNELS {MAX_CHANNELS}u",
              f"#define ED_IMG_MAX_META_BYTES {MAX_META_BYTES}u",
-             f"#define ED_IMG_FLAG_TESTSET {FLAG_TESTSET}u", ""]
-    for prefix, table in (("FORMAT", FORMATS), ("KIND", KINDS), ("ACT", ACTS), ("ROLE", ROLES)):
+             f"#define ED_IMG_FLAG_TESTSET {FLAG_TESTSET}u",
+             f"#define ED_IMG_VERSION_ECC {VERSION_ECC}u",
+             f"#define ED_IMG_FLAG_ECC_SHIFT {FLAG_ECC_SHIFT}u",
+             f"#define ED_IMG_FLAG_ECC_MASK 0x{FLAG_ECC_MASK:04X}u",
+             f"#define ED_IMG_FLAG_ECC_ZERO 0x{FLAG_ECC_ZERO:04X}u", ""]
+    for prefix, table in (("FORMAT", FORMATS), ("KIND", KINDS), ("ACT", ACTS), ("ROLE", ROLES),
+                          ("ECC", ECC_SCHEMES)):
         for name, value in table.items():
             lines.append(f"#define ED_IMG_{prefix}_{c_ident(name)} {value}u")
         lines.append("")
@@ -70,6 +76,7 @@ def doc_tables() -> str:
             out.append(f"| {off} | {size} | {kind} | `{f.name}` | {f.doc} |")
         out.append("")
     codes = [("number formats", FORMATS), ("op kinds", KINDS), ("activations", ACTS), ("roles", ROLES),
+             ("weight-region ECC schemes (superblock flags bits 8-11, version 3)", ECC_SCHEMES),
              ("detection rules (placement id | 0x10 range)", {n: rule_code(get_rule(n)) for n in RULES})]
     for title, table in codes:
         out.append(f"**{title}**: " + ", ".join(f"{v} = `{k}`" for k, v in table.items()) + "  ")

@@ -21,10 +21,14 @@ from ..graph import Op
 from ..quant.int8 import QOp
 from ..storage.formats import FORMATS as FORMAT_IMPLS
 from ..storage.formats import TensorCode, out_channel
+from ..storage.ecc import EccSpec, scheme_from_id
+from ..storage.ecc import code as ecc_code
+from ..storage.ecc.protected import EccLayout, finish
 from ..storage.stored import Decoded, RegionCodec, StoredTensor, _Identity
 from . import ecc
 from .limits import board_limits, check_image_size, check_model
-from .records import (FLAG_TESTSET, FORMATS, KINDS, KNOWN_VERSIONS, MAGIC, MAX_CHANNELS, MAX_META_BYTES, MAX_OPS,
+from .records import (FLAG_ECC_MASK, FLAG_ECC_SHIFT, FLAG_ECC_ZERO, VERSION_ECC, FLAG_TESTSET, FORMATS, KINDS,
+                      KNOWN_VERSIONS, MAGIC, MAX_CHANNELS, MAX_META_BYTES, MAX_OPS,
                       MAX_TENSORS, META, OP, PROTECTED_OFFSET, ROLES, SUPER_COPIES, SUPERBLOCK, TENSOR, ACTS)
 
 MAX_IMAGE_BYTES = 256 << 20
@@ -64,7 +68,22 @@ def read_superblock(image: bytes) -> dict:
            f"corrupted header: protected blob of {sb['meta_blob_len']} bytes for {sb['meta_len']} bytes of data")
     _check(PROTECTED_OFFSET + sb["meta_blob_len"] <= sb["weights_offset"], "corrupted header: regions overlap")
     _check(sb["weights_offset"] + sb["weights_len"] <= sb["image_len"], "corrupted header: weights beyond the end")
+    scheme = ecc_scheme_from_flags(sb["version"], sb["flags"])
+    _check(scheme is not None, f"weight-region ECC scheme {(sb['flags'] & FLAG_ECC_MASK) >> FLAG_ECC_SHIFT} unknown "
+                               f"to this loader (image version {sb['version']})")
+    _check(scheme == "none" or EccLayout.for_stored_bytes(ecc_code(scheme), sb["weights_len"]) is not None,
+           f"corrupted header: a weight region of {sb['weights_len']} bytes is no whole number of {scheme} blocks")
     return sb
+
+
+def ecc_scheme_from_flags(version: int, flags: int) -> str | None:
+    """The weight region's ECC scheme name ("none" for a version-2 image), None for a scheme this loader lacks
+    or one that does not fit the version."""
+    sid = (flags & FLAG_ECC_MASK) >> FLAG_ECC_SHIFT
+    if version != VERSION_ECC:
+        return "none" if sid == 0 and not flags & FLAG_ECC_ZERO else None
+    name = scheme_from_id(sid)
+    return name if name not in (None, "none") else None
 
 
 def _array(payload: bytes, offset: int, count: int, dtype: str, what: str) -> np.ndarray:
@@ -84,6 +103,8 @@ class LoadedImage:
     weights: np.ndarray  # the raw weight region
     corrected_bits: int  # bit errors the ECC repaired in the protected region
     testset: tuple[np.ndarray, np.ndarray] | None
+    ecc: EccSpec = EccSpec("none")  # the weight region's ECC baseline (version 3)
+    ecc_layout: EccLayout | None = None
 
     @property
     def rule(self):
@@ -93,8 +114,13 @@ class LoadedImage:
         return ecc.crc32(self.weights.tobytes()) == self.meta["weights_crc32"]
 
     def decode(self) -> tuple[object, Decoded]:
-        """The model with its decoded, detection-filtered parameters."""
-        decoded = self.codec.decode_region(self.weights)
+        """The model with its decoded, detection-filtered parameters (ECC-corrected first, for version 3)."""
+        if self.ecc_layout is None:
+            decoded = self.codec.decode_region(self.weights)
+        else:
+            data, failed, corrected = self.ecc_layout.correct(self.weights)
+            decoded = finish(self.codec.decode_region(data), self.ecc.policy, self.codec.tensors, failed, corrected,
+                             0, self.ecc_layout.code.k)
         return self.format.rebuild(self.model, decoded.values), decoded
 
     def predict(self, model, x: np.ndarray) -> np.ndarray:
@@ -167,6 +193,12 @@ def _parse(image: bytes) -> LoadedImage:
     _check(meta["input_rank"] in (1, 3), f"corrupted metadata: input rank {meta['input_rank']}")
     _check(min(meta["input_shape"][: meta["input_rank"]]) >= 1, f"corrupted metadata: input shape "
                                                                 f"{meta['input_shape'][: meta['input_rank']]}")
+    spec = EccSpec(ecc_scheme_from_flags(sb["version"], sb["flags"]),
+                   "zero" if sb["flags"] & FLAG_ECC_ZERO else "asread")
+    lay, data_bits = None, 8 * sb["weights_len"]
+    if spec.enabled:  # read_superblock checked that the length fits
+        lay = EccLayout.for_stored_bytes(spec.code, sb["weights_len"])
+        data_bits = lay.data_bits
     limits = board_limits(text_field(meta["board"]))
     check_image_size(sb["image_len"], limits)
     ops_at = META.size
@@ -188,7 +220,7 @@ def _parse(image: bytes) -> LoadedImage:
                f"corrupted tensor record {i}: shape {shape} vs {r['count']} words")
         _check(2 <= r["m"] <= 32 and r["width"] == r["m"] + (rule.placement.extra_bits if rule.placement else 0),
                f"corrupted tensor record {i}: {r['width']}-bit words for {r['m']}-bit indices")
-        _check(r["bit_offset"] + r["count"] * r["width"] <= 8 * sb["weights_len"],
+        _check(r["bit_offset"] + r["count"] * r["width"] <= data_bits,
                f"corrupted tensor record {i}: words beyond the weight region")
         kind = _NAMES[op_recs[weighted[r["op"]]]["kind"]]
         # the layout the kernels take (dense (out, in), conv2d OHWI, dwconv2d 1HWO, bias (out,)), checked before
@@ -245,7 +277,7 @@ def _parse(image: bytes) -> LoadedImage:
     _smoke(model, fi)
     weights = np.frombuffer(image, np.uint8, sb["weights_len"], sb["weights_offset"])
     testset = _testset(image, sb, meta, input_shape, fi) if sb["flags"] & FLAG_TESTSET else None
-    return LoadedImage(sb, meta, model, fi, RegionCodec(tensors, rule), weights, corrected, testset)
+    return LoadedImage(sb, meta, model, fi, RegionCodec(tensors, rule), weights, corrected, testset, spec, lay)
 
 
 def _smoke(model, fi):

@@ -16,7 +16,8 @@ from ..errors import ImageError
 from ..storage.stored import FLOAT_REPR, StoredModel
 from . import ecc
 from .limits import check_fits_run_from_flash
-from .records import (FLAG_TESTSET, FORMATS, KINDS, META, OP, PROTECTED_OFFSET, ROLES, SUPER_COPIES,
+from .records import (FLAG_ECC_SHIFT, FLAG_ECC_ZERO, FLAG_TESTSET, VERSION_ECC, FORMATS, KINDS, META, OP,
+                      PROTECTED_OFFSET, ROLES, SUPER_COPIES,
                       SUPERBLOCK, TENSOR, ACTS, MAGIC, VERSION)
 
 
@@ -104,8 +105,14 @@ def testset_bytes(stored: StoredModel, x: np.ndarray, y: np.ndarray) -> bytes:
 
 
 def pack_image(stored: StoredModel, board: Board, testset: tuple[np.ndarray, np.ndarray] | None = None) -> bytes:
+    """`stored` may be an EccStored (storage/ecc/): its coded region is the weight region, version 3."""
     page = board.image.page
     weights = stored.region().tobytes()
+    spec = getattr(stored, "spec", None)
+    ecc_flags = 0
+    if spec is not None and spec.enabled:
+        ecc_flags = spec.stable_id << FLAG_ECC_SHIFT | (FLAG_ECC_ZERO if spec.policy == "zero" else 0)
+        stored = stored.inner
     tests = testset_bytes(stored, *testset) if testset is not None else b""
     # the payload's size does not depend on the offsets inside it, so lay out with a first pass
     draft = build_payload(stored, board=board)
@@ -122,7 +129,8 @@ def pack_image(stored: StoredModel, board: Board, testset: tuple[np.ndarray, np.
                             weights_crc=ecc.crc32(weights))
     assert len(payload) == len(draft)
     blob = ecc.protect(payload)
-    head = SUPERBLOCK.pack(magic=MAGIC, version=VERSION, flags=FLAG_TESTSET if tests else 0, meta_len=len(payload),
+    head = SUPERBLOCK.pack(magic=MAGIC, version=VERSION_ECC if ecc_flags else VERSION,
+                           flags=(FLAG_TESTSET if tests else 0) | ecc_flags, meta_len=len(payload),
                            meta_blob_len=len(blob), weights_offset=weights_offset, weights_len=len(weights),
                            image_len=total, crc32=0)
     head = head[:-4] + ecc.crc32(head[:-4]).to_bytes(4, "little")

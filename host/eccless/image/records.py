@@ -7,7 +7,10 @@ Image layout (offsets in bytes):
 
     0                SUPERBLOCK x SUPER_COPIES   32-byte superblock, repeated; read by bitwise majority + CRC-32
     PROTECTED_OFFSET protected blob              ECC-protected: META header, OP and TENSOR records, arrays
-    weights_offset   weight region               page-aligned; unprotected words of every parameter tensor
+    weights_offset   weight region               page-aligned; unprotected words of every parameter tensor, or
+                                                 (version 3) those words under an ECC baseline: the data in place,
+                                                 zero padded to whole blocks, then every block's check bits
+                                                 (storage/ecc/protected.py), scheme in the superblock flags
     testset_offset   test set region             page-aligned, optional; int8 inputs then uint8 labels, CRC-checked
 """
 
@@ -17,11 +20,13 @@ import struct
 from dataclasses import dataclass
 
 from ..errors import ImageError
+from ..storage.ecc import SCHEMES as ECC_REGISTRY
 from ..storage.formats import FORMATS as NUMBER_FORMATS
 
 MAGIC = b"ECCL"
 VERSION = 2  # 2: the rule byte encodes (parity placement id | range flag) instead of an ordered list of rules
-KNOWN_VERSIONS = (2,)  # a loader accepts exactly the versions it knows; a new layout bumps VERSION
+VERSION_ECC = 3  # 3: the weight region is ECC-coded (flags bits 8-12); images without ECC stay version 2
+KNOWN_VERSIONS = (2, 3)  # a loader accepts exactly the versions it knows; a new layout bumps VERSION
 SUPER_COPIES = 11  # majority of 11 copies: P(bit wrong) ~ 462 p^6 = 5e-10 at p = 1e-2
 PROTECTED_OFFSET = 32 * SUPER_COPIES
 MAX_OPS = 256
@@ -35,6 +40,10 @@ KINDS = {"dense": 1, "conv2d": 2, "dwconv2d": 3, "maxpool": 4, "avgpool": 5, "re
 ACTS = {"none": 0, "relu": 1, "relu6": 2}
 ROLES = {"weight": 0, "bias": 1}
 FLAG_TESTSET = 1
+FLAG_ECC_SHIFT = 8  # flags bits 8-11: the weight region's ECC scheme (storage/ecc/ stable id; 0: none)
+FLAG_ECC_MASK = 0x0F00
+FLAG_ECC_ZERO = 0x1000  # the policy for uncorrectable blocks: zero their parameters (else use them as read)
+ECC_SCHEMES = {name: ECC_REGISTRY.get(name).stable_id for name in ECC_REGISTRY}
 
 # Why a loader refuses an image, one code per check (a device reports (record index << 8) | reason). The reasons
 # follow the checks of the host loader (eccless.image.load), in the order the firmware makes them.
@@ -73,6 +82,8 @@ LOAD_ERRORS = {
     32: ("QUANT", "op{index}: quantization parameters out of range (zero point, clamp or shift)"),
     33: ("CLASSES", "corrupted metadata: the last op's outputs differ from num_classes"),
     34: ("BOARD", "image packed for another board (META.board differs from the firmware's board)"),
+    35: ("ECC_SCHEME", "weight-region ECC scheme unknown, or not implemented by this loader"),
+    36: ("ECC_LAYOUT", "corrupted header: weight region length is no whole number of ECC blocks"),
 }
 
 
@@ -129,7 +140,8 @@ class Record:
 SUPERBLOCK = Record("superblock", "Where everything is; stored SUPER_COPIES times, read by bitwise majority.", [
     ("magic", "4s", "b'ECCL'"),
     ("version", "H", "format version (KNOWN_VERSIONS)"),
-    ("flags", "H", "bit 0: a test set region is present"),
+    ("flags", "H", "bit 0: a test set region is present; bits 8-11: weight-region ECC scheme (0: none); "
+                   "bit 12: zero the parameters of ECC blocks found uncorrectable"),
     ("meta_len", "I", "bytes of protected payload (before ECC)"),
     ("meta_blob_len", "I", "bytes of the ECC-protected blob at PROTECTED_OFFSET"),
     ("weights_offset", "I", "byte offset of the weight region (page-aligned)"),

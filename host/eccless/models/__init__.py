@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import importlib
 
-from .cache import ARCH_NAMES, CODE_VERSION, RECIPES, Recipe, model_key, recipe, trained_model
+from .cache import ARCH_NAMES, CODE_VERSION, RECIPES, Recipe, finetuned_model, model_key, recipe, trained_model
 
 _LAZY = {
     "ARCHS": "archs",
@@ -42,6 +42,7 @@ __all__ = [
     "torch_to_graph",
     "train",
     "trained_model",
+    "finetuned_model",
 ]
 
 

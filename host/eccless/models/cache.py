@@ -15,9 +15,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import time
 import warnings
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+
+import numpy as np
 
 from ..data import SPLIT_SEED, Dataset, cache_dir, load, split_spec
 from ..errors import ModelError, UsageError
@@ -36,6 +39,17 @@ class Recipe:
     batch_size: int = 128
     lr: float = 2e-3
     train_subset: int | None = None  # a seeded stratified subset of the training set, or all of it
+    bit_errors: float = 0.0  # training for stored int8 bit errors at this rate (models/biterrors.py); 0: off
+    clip: float = 0.0  # clamp weights to [-clip, clip] after every step; 0: off
+
+    def key_fields(self) -> dict:
+        """The fields that decide the weights; the bit-error fields only when set, so the keys of models trained
+        before they existed stay valid."""
+        fields = asdict(self)
+        for name in ("bit_errors", "clip"):
+            if not fields[name]:
+                del fields[name]
+        return fields
 
 
 # Small data gets small batches so it sees enough optimizer steps. Measured with seed 0, 1 torch thread, on 2
@@ -65,6 +79,14 @@ FALLBACK = {
 }
 
 
+def check_bit_errors(bit_errors: float, clip: float) -> None:
+    """One-line errors for a bit error rate or clip out of range (before any work)."""
+    if not 0.0 <= bit_errors <= 0.5:  # also NaN
+        raise UsageError(f"--bit-errors {bit_errors:g}: give a bit error probability in [0, 0.5]")
+    if not 0.0 <= clip < float("inf"):
+        raise UsageError(f"--clip {clip:g}: give a weight bound W > 0 (0: no clipping)")
+
+
 def recipe(dataset_name: str, arch: str) -> Recipe:
     """The default Recipe for a dataset spec ("fashion-mnist:DIR" counts as "fashion-mnist") and arch."""
     if arch not in ARCH_NAMES:
@@ -80,16 +102,17 @@ def model_key(dataset: Dataset, arch: str, rec: Recipe, seed: int) -> str:
         "dataset": dataset.fingerprint(),
         "split_seed": SPLIT_SEED,
         "arch": arch,
-        "recipe": asdict(rec),
+        "recipe": rec.key_fields(),
         "seed": int(seed),
         "code": CODE_VERSION,
     }
     return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()
 
 
-def model_path(dataset: Dataset, arch: str, epochs: int, seed: int, key: str) -> Path:
+def model_path(dataset: Dataset, arch: str, epochs: int, seed: int, key: str, rec: Recipe | None = None) -> Path:
     stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", dataset.name)
-    return cache_dir() / "models" / f"{stem}-{arch}-e{epochs}-s{seed}-{key[:16]}.npz"
+    robust = f"-be{rec.bit_errors:g}-c{rec.clip:g}" if rec is not None and (rec.bit_errors or rec.clip) else ""
+    return cache_dir() / "models" / f"{stem}-{arch}-e{epochs}-s{seed}{robust}-{key[:16]}.npz"
 
 
 def trained_model(
@@ -100,8 +123,11 @@ def trained_model(
     seed: int = 0,
     cache: bool = True,
     progress: bool | None = None,
+    bit_errors: float = 0.0,
+    clip: float = 0.0,
 ) -> Graph:
-    """The Graph of `arch` trained on a dataset (spec or Dataset), from the cache if it was trained before."""
+    """The Graph of `arch` trained on a dataset (spec or Dataset), from the cache if it was trained before;
+    bit_errors / clip: trained for stored int8 bit errors (models/biterrors.py), cached under their own key."""
     spec = dataset_name if isinstance(dataset_name, str) else dataset_name.name
     dataset = load(dataset_name) if isinstance(dataset_name, str) else dataset_name
     rec = recipe(spec, arch)
@@ -109,8 +135,11 @@ def trained_model(
         if int(epochs) < 1:
             raise UsageError(f"epochs must be >= 1, got {epochs}")
         rec = replace(rec, epochs=int(epochs))
+    if bit_errors or clip:
+        check_bit_errors(float(bit_errors), float(clip))
+        rec = replace(rec, bit_errors=float(bit_errors), clip=float(clip))
     key = model_key(dataset, arch, rec, seed)
-    path = model_path(dataset, arch, rec.epochs, seed, key)
+    path = model_path(dataset, arch, rec.epochs, seed, key, rec)
     if cache and path.exists():
         try:
             return load_graph(path)
@@ -131,8 +160,55 @@ def trained_model(
         lr=rec.lr,
         train_subset=rec.train_subset,
         progress=progress,
+        bit_errors=rec.bit_errors,
+        clip=rec.clip,
     )
     graph.meta.update(dataset_spec=spec, cache_key=key, code_version=CODE_VERSION)
+    if cache:
+        save_graph(graph, path)
+    return graph
+
+
+def finetuned_model(source: Graph, dataset_name: str, *, epochs: int = 2, seed: int = 0, lr: float = 5e-4,
+                    batch_size: int = 64, bit_errors: float = 0.0, clip: float = 0.0, cache: bool = True,
+                    progress: bool | None = None) -> Graph:
+    """`source` (a float Graph) trained further on a dataset, for bit errors when asked (models/finetune.py);
+    cached by the source's parameters and this recipe."""
+    check_bit_errors(float(bit_errors), float(clip))
+    if int(epochs) < 1:
+        raise UsageError(f"epochs must be >= 1, got {epochs}")
+    dataset = load(dataset_name)
+    if tuple(source.input_shape) != tuple(dataset.input_shape) or source.num_classes != dataset.num_classes:
+        raise UsageError(f"model {source.name} takes {tuple(source.input_shape)} -> {source.num_classes} classes, "
+                         f"dataset {dataset.name} has {tuple(dataset.input_shape)} -> {dataset.num_classes}")
+    try:
+        from .finetune import graph_fingerprint, graph_to_torch
+        from .training import fit
+    except ImportError as e:
+        raise ModelError(f"fine-tuning needs torch ({e.name} missing): pip install 'eccless[train]'") from None
+    from .convert import torch_to_graph
+
+    rec = Recipe(int(epochs), batch_size=batch_size, lr=lr, bit_errors=float(bit_errors), clip=float(clip))
+    what = {"source": graph_fingerprint(source), "dataset": dataset.fingerprint(), "split_seed": SPLIT_SEED,
+            "recipe": rec.key_fields(), "seed": int(seed), "code": CODE_VERSION, "finetune": 1}
+    key = hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", source.name)
+    path = cache_dir() / "models" / (f"finetune-{stem}-e{rec.epochs}-s{seed}-be{rec.bit_errors:g}-c{rec.clip:g}-"
+                                     f"{key[:16]}.npz")
+    if cache and path.exists():
+        try:
+            return load_graph(path)
+        except ModelError as e:
+            warnings.warn(f"fine-tuning again: cached model unusable: {e}", stacklevel=2)
+    t0 = time.perf_counter()
+    model = fit(dataset, "finetune", epochs=rec.epochs, seed=seed, batch_size=rec.batch_size, lr=rec.lr,
+                progress=progress,
+                bit_errors=rec.bit_errors, clip=rec.clip, init=graph_to_torch(source))
+    graph = torch_to_graph(model, dataset.input_shape, dataset.num_classes, name=f"{source.name}-ft",
+                           meta={**source.meta, "finetune": {**rec.key_fields(), "seed": int(seed),
+                                                             "seconds": round(time.perf_counter() - t0, 2)},
+                                 "cache_key": key})
+    graph.meta["test_accuracy"] = float(np.mean(graph.predict(dataset.x_test) == dataset.y_test))
     if cache:
         save_graph(graph, path)
     return graph

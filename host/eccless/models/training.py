@@ -20,6 +20,8 @@ from ..errors import UsageError
 from ..graph import Graph
 from ..progress import progress as show_progress
 from .archs import build
+from .biterrors import bit_error_loss, clip_weights
+from .cache import check_bit_errors
 from .convert import torch_to_graph
 
 
@@ -58,10 +60,16 @@ def fit(
     train_subset: int | None = None,
     threads: int | None = None,
     progress: bool | None = None,
+    bit_errors: float = 0.0,
+    clip: float = 0.0,
+    init: nn.Sequential | None = None,
 ) -> nn.Sequential:
-    """Train a fresh `arch` model on dataset (or on a seeded stratified subset of train_subset samples)."""
+    """Train a fresh `arch` model (or, given `init`, that model further: fine-tuning) on dataset (or on a seeded
+    stratified subset of train_subset samples); with
+    bit_errors P > 0 for stored int8 bit errors (biterrors.py), with clip W > 0 clamping weights to [-W, W]."""
     if epochs < 1 or batch_size < 1 or not lr > 0:
         raise UsageError(f"need epochs >= 1, batch_size >= 1, lr > 0 (got {epochs}, {batch_size}, {lr})")
+    check_bit_errors(bit_errors, clip)
     x, y = dataset.x_train, dataset.y_train
     if train_subset is not None and train_subset < len(y):
         _, keep = stratified_split(y, train_subset, seed=seed)  # the "test" side of the split is what we keep
@@ -75,7 +83,7 @@ def fit(
     steps_per_epoch = -(-len(y) // batch_size)
     with _threads(threads), torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        model = build(arch, dataset.input_shape, dataset.num_classes)
+        model = build(arch, dataset.input_shape, dataset.num_classes) if init is None else init
         opt = torch.optim.Adam(model.parameters(), lr=lr)
         sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=epochs * steps_per_epoch)
         loss_fn = nn.CrossEntropyLoss()
@@ -87,10 +95,15 @@ def fit(
                 for start in range(0, len(y), batch_size):
                     idx = order[start : start + batch_size]
                     opt.zero_grad(set_to_none=True)
-                    loss = loss_fn(model(xt[idx]), yt[idx])
+                    if bit_errors > 0:
+                        loss = bit_error_loss(model, loss_fn, xt[idx], yt[idx], bit_errors)
+                    else:
+                        loss = loss_fn(model(xt[idx]), yt[idx])
                     loss.backward()
                     opt.step()
                     sched.step()
+                    if clip > 0:
+                        clip_weights(model, clip)
                     bar.update(1)
                 bar.set_postfix(epoch=epoch + 1, loss=f"{loss.item():.3f}")
     model.eval()
@@ -108,6 +121,8 @@ def train(
     train_subset: int | None = None,
     threads: int | None = None,
     progress: bool | None = None,
+    bit_errors: float = 0.0,
+    clip: float = 0.0,
 ) -> Graph:
     """fit(), then convert to a Graph whose meta records the recipe, test accuracy and training time."""
     t0 = time.perf_counter()
@@ -121,6 +136,8 @@ def train(
         train_subset=train_subset,
         threads=threads,
         progress=progress,
+        bit_errors=bit_errors,
+        clip=clip,
     )
     seconds = time.perf_counter() - t0
     meta = {
@@ -134,6 +151,8 @@ def train(
         "train_seconds": round(seconds, 2),
         "torch": torch.__version__,
     }
+    if bit_errors or clip:
+        meta.update(bit_errors=float(bit_errors), clip=float(clip))
     graph = torch_to_graph(
         model, dataset.input_shape, dataset.num_classes, name=f"{dataset.name}-{arch}", meta=meta
     )

@@ -21,6 +21,7 @@ from ..sweep.experiment import Config, Experiment
 from ..sweep.runner import summarize
 from . import paper_plots as plots
 from .paper_text import render
+from .tradeoff import tradeoff_rows
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,11 @@ class Plan:
     max_trials: int
     curve_bers: tuple[float, ...]
     curve_trials: int
+    tradeoff_model: str = "digits:mlp"  # finding 4: int8, (representation, detection, ECC) configurations
+    tradeoff: tuple[tuple[str, str, str], ...] = (
+        ("twos", "none", "none"), ("signmag", "range", "none"), ("signmag", "parity-lsb+range", "none"),
+        ("twos", "none", "secded72"), ("signmag", "parity-lsb+range", "secded72"), ("twos", "none", "bch512t8"),
+        ("signmag", "parity-lsb+range", "bch512t8"))
 
 
 QUICK = Plan(models=("digits:mlp", "digits:lenet", "digits:deepcnn"),
@@ -46,7 +52,8 @@ FULL = Plan(models=("digits:mlp", "digits:lenet", "digits:deepcnn", "mnist:mlp",
             repr_models=("digits:lenet", "fashion-mnist:lenet"),
             reprs=("offset", "twos", "signmag", "gray", "hamming", "optimized"),
             repr_bits=8, samples=2000, max_trials=100,
-            curve_bers=(1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1), curve_trials=20)
+            curve_bers=(1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1), curve_trials=20,
+            tradeoff_model="fashion-mnist:lenet")
 
 
 def _available(models, quiet) -> list[str]:
@@ -76,11 +83,14 @@ def run_paper(out: Path, *, quick: bool = False, jobs: int = 1, quiet: bool = Fa
     repr_models = [m for m in plan.repr_models if m in models]
     repr_configs = [Config(m, "uniform", plan.repr_bits, r, "none", samples=plan.samples)
                     for m in repr_models for r in plan.reprs]
-    experiments = {c.key(): Experiment(c) for c in crit_configs + repr_configs}
+    # finding 4: the trade-off, int8 words with and without ECC
+    trade_configs = [Config(plan.tradeoff_model, "int8", 8, r, d, samples=plan.samples, ecc=e)
+                     for r, d, e in plan.tradeoff] if plan.tradeoff_model in models else []
+    experiments = {c.key(): Experiment(c) for c in crit_configs + repr_configs + trade_configs}
     executor = TrialExecutor(experiments, out / "trials.jsonl", jobs=jobs, quiet=quiet, cluster=cluster)
 
     critical = {}
-    searched = crit_configs + repr_configs
+    searched = crit_configs + repr_configs + trade_configs
     found = critical_bers([experiments[c.key()] for c in searched], executor, max_trials=plan.max_trials)
     for c, r in zip(searched, found):
         critical[c.key()] = r.as_dict() | {"label": c.label(), "params": experiments[c.key()].stored.summary()}
@@ -93,8 +103,11 @@ def run_paper(out: Path, *, quick: bool = False, jobs: int = 1, quiet: bool = Fa
     curves = summarize(repr_configs, experiments, bers, plan.curve_trials, 0, executor.done)
 
     distortion = plots.distortion_rows(experiments, repr_configs, plan.reprs)
+    trade = tradeoff_rows(trade_configs, experiments, found[len(crit_configs) + len(repr_configs):])
     results = {"plan": plan.__dict__, "quick": quick, "skipped": skipped, "critical": critical, "repr_curves": curves,
-               "distortion": distortion, "models": {m: _model_facts(experiments, m) for m in models}}
+               "distortion": distortion, "models": {m: _model_facts(experiments, m) for m in models},
+               "tradeoff": {"margin_pp": 1.0, "max_trials": plan.max_trials, "seed": 0, "samples": plan.samples,
+                            "rows": trade}}
     write_json(out / "paper.json", results, make_parents=True)
     figures = plots.make_all(results, plan, out)
     report = out / "paper.md"

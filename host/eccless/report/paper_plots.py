@@ -127,4 +127,9 @@ def make_all(results, plan, out: Path) -> list[Path]:
     fig_distortion(results, figs[2])
     plot_sweep(results["repr_curves"], figs[3],
                title=f"uniform {plan.repr_bits}-bit weights, no detection: accuracy per representation")
+    if results.get("tradeoff", {}).get("rows"):
+        from .tradeoff import plot_tradeoff
+
+        figs.append(out / "fig4_tradeoff.png")
+        plot_tradeoff(results["tradeoff"], figs[4])
     return figs

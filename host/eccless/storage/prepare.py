@@ -19,7 +19,9 @@ def bits_for(quant: str, bits: int) -> int:
     return FORMATS.get(quant).stored_bits(bits)
 
 
-def store_model(model, quant: str, repr_name: str, detect: str, bits: int, calib_x: np.ndarray):
-    """The StoredModel of a loaded model: quantized as the format asks, laid out in `repr_name` with `detect`."""
+def store_model(model, quant: str, repr_name: str, detect: str, bits: int, calib_x: np.ndarray,
+                protect_biases: bool = False):
+    """The StoredModel of a loaded model: quantized as the format asks, laid out in `repr_name` with `detect`;
+    protect_biases: the biases kept in the (BCH-protected) metadata instead of the raw region."""
     return StoredModel(prepare_model(model, quant, detect, calib_x), quant, repr_name, detect,
-                       n=bits_for(quant, bits))
+                       n=bits_for(quant, bits), protect_biases=protect_biases)

@@ -22,6 +22,7 @@ from ..detect.range_check import clean_ranges, out_of_range
 from ..errors import UsageError
 from .bits import pack_words, unpack_words
 from .formats import FORMATS, TensorCode
+from ..image.ecc.layout import CRC_BYTES, protected_size
 
 ALIGN_BITS = 32
 FLOAT_REPR = "float32"
@@ -69,6 +70,7 @@ class StoredTensor:
     clean: np.ndarray = field(repr=False, default=None)  # clean decoded values
     lo: np.ndarray | None = field(repr=False, default=None)
     hi: np.ndarray | None = field(repr=False, default=None)
+    protected: bool = False  # kept out of the region (biases in the protected region): always read clean
 
     @property
     def count(self) -> int:
@@ -84,6 +86,12 @@ class Decoded:
     values: list[np.ndarray]  # per tensor, after detection
     zeroed_parity: int = 0
     zeroed_range: int = 0
+    # ECC baselines (storage/ecc/): blocks the decoder corrected / detected as uncorrectable / decoded to a wrong
+    # codeword (known only when the error pattern is), and parameters zeroed by the `zero` policy
+    ecc_corrected: int = 0
+    ecc_failed: int = 0
+    ecc_miscorrected: int = 0
+    zeroed_ecc: int = 0
 
     @property
     def zeroed(self) -> int:
@@ -125,6 +133,9 @@ class RegionCodec:
         """Full read of a packed region (what an image loader does)."""
         out = Decoded([])
         for t in self.tensors:
+            if t.protected:
+                out.values.append(t.clean)
+                continue
             words = unpack_words(region, t.width, t.count, t.offset)
             values, zp, zr = self.decode_words(t, words, t.code.channel)
             out.values.append(values)
@@ -138,11 +149,13 @@ class RegionCodec:
         out = Decoded([t.clean for t in self.tensors])
         if positions.size == 0:
             return out
-        starts = np.array([t.offset for t in self.tensors], dtype=np.int64)
+        inside = [i for i, t in enumerate(self.tensors) if not t.protected]  # in region order
+        starts = np.array([self.tensors[i].offset for i in inside], dtype=np.int64)
         owner = np.searchsorted(starts, positions, side="right") - 1
-        for k in np.unique(owner):
+        for j in np.unique(owner):
+            k = inside[j]
             t = self.tensors[k]
-            rel = positions[owner == k] - t.offset
+            rel = positions[owner == j] - t.offset
             rel = rel[rel < t.bits]  # alignment padding is never read
             if rel.size == 0:
                 continue
@@ -162,7 +175,8 @@ class RegionCodec:
 class StoredModel:
     """Encode `model`'s parameters for storage: number format, representation, detection rule, bits n."""
 
-    def __init__(self, model, fmt: str, repr_name: str, rule: str | DetectionRule = "none", n: int = 8):
+    def __init__(self, model, fmt: str, repr_name: str, rule: str | DetectionRule = "none", n: int = 8,
+                 protect_biases: bool = False):
         self.model = model
         self.format = FORMATS.get(fmt)
         self.rule = get_rule(rule) if isinstance(rule, str) else rule
@@ -183,10 +197,14 @@ class StoredModel:
             width = code.m
             if placement is not None:
                 words, width = placement.encode(words, code.m), placement.width(code.m)
-            t = StoredTensor(code, rep, width, offset, words)
-            offset += -(-t.bits // ALIGN_BITS) * ALIGN_BITS
+            t = StoredTensor(code, rep, width, offset, words, protected=protect_biases and code.role == "bias")
+            if not t.protected:
+                offset += -(-t.bits // ALIGN_BITS) * ALIGN_BITS
             self.tensors.append(t)
         self.total_bits = offset
+        # biases in the protected region: their bytes there, plus the BCH parity they add (image/ecc/layout.py)
+        self.protected_bytes = sum(-(-t.bits // 8) for t in self.tensors if t.protected)
+        self.protected_bits = 8 * (protected_size(self.protected_bytes) - CRC_BYTES) if self.protected_bytes else 0
         self.codec = RegionCodec(self.tensors, self.rule)
         for t in self.tensors:  # clean values go through the very decoder a reader uses
             t.clean = self.codec.decode_values(t, t.words)
@@ -218,7 +236,8 @@ class StoredModel:
         """The packed weight region: all tensors' words, bit-exact as they sit in storage."""
         buf = np.zeros(self.total_bits // 8, dtype=np.uint8)
         for t in self.tensors:
-            pack_words(t.words, t.width, out=buf, start=t.offset)
+            if not t.protected:
+                pack_words(t.words, t.width, out=buf, start=t.offset)
         return buf
 
     def rebuild(self, decoded: Decoded):
@@ -236,4 +255,7 @@ class StoredModel:
             "parameters": int(sum(t.count for t in self.tensors)),
             "stored_bits": int(sum(t.bits for t in self.tensors)),
             "region_bytes": self.total_bits // 8,
+            "bits_per_parameter": (self.total_bits + self.protected_bits) / max(1, sum(t.count for t in self.tensors)),
+            **({"protected_bias_bytes": self.protected_bytes, "protected_bias_bits_stored": self.protected_bits}
+               if self.protected_bytes else {}),
         }

@@ -18,6 +18,7 @@ from ..progress import progress
 from .stats import mean_ci
 
 TRIALS_FILE = "trials.jsonl"
+ECC_FIELDS = ("ecc_failed", "ecc_miscorrected", "zeroed_ecc")  # per-point means, for ECC curves only
 
 
 def run_sweep(configs: list[Config], bers: list[float], trials: int, out: Path, *, seed: int = 0, jobs: int = 1,
@@ -51,6 +52,7 @@ def summarize(configs, experiments, bers, trials, seed, done) -> dict:
                 "flips": sum(r["flips"] for r in recs) / len(recs),
                 "zeroed_parity": sum(r["zeroed_parity"] for r in recs) / len(recs),
                 "zeroed_range": sum(r["zeroed_range"] for r in recs) / len(recs),
+                **({f: sum(r.get(f, 0) for r in recs) / len(recs) for f in ECC_FIELDS} if c.ecc != "none" else {}),
             })
         curves.append({"config": c.as_dict(), "key": c.key(), "label": c.label(),
                        "clean_accuracy": exp.clean_accuracy, "storage": exp.stored.summary(), "points": points})
@@ -59,13 +61,14 @@ def summarize(configs, experiments, bers, trials, seed, done) -> dict:
 
 
 def to_csv(summary: dict) -> str:
-    cols = ["model", "quant", "bits", "repr", "detect", "channel", "ber", "trials", "accuracy", "ci95", "flips",
+    cols = ["model", "quant", "bits", "repr", "detect", "ecc", "channel", "ber", "trials", "accuracy", "ci95", "flips",
             "zeroed_parity", "zeroed_range", "clean_accuracy"]
     lines = [",".join(cols)]
     for curve in summary["curves"]:
         c = curve["config"]
         for p in curve["points"]:
-            row = [c["model"], c["quant"], c["bits"], c["repr"], c["detect"], c["channel"], p["ber"], p["trials"],
+            row = [c["model"], c["quant"], c["bits"], c["repr"], c["detect"], c.get("ecc", "none"), c["channel"],
+                   p["ber"], p["trials"],
                    p["accuracy"], p["ci95"] if p["ci95"] is not None else "", p["flips"], p["zeroed_parity"],
                    p["zeroed_range"], curve["clean_accuracy"]]
             lines.append(",".join(str(v) for v in row))

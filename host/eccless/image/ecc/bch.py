@@ -86,22 +86,24 @@ def syndromes(codewords: np.ndarray) -> np.ndarray:
     return synd
 
 
-def berlekamp_massey(synd: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Error locators (B, 2T + 2) (coefficient d in column d) and register lengths L (B,) for syndromes (B, 2T+1)."""
-    nblk, width = synd.shape[0], 2 * T + 2
+def berlekamp_massey(synd: np.ndarray, t: int = T, field: gf.Field = gf.GF11) -> tuple[np.ndarray, np.ndarray]:
+    """Error locators (B, 2t + 2) (coefficient d in column d) and register lengths L (B,) for syndromes (B, 2t+1)
+    of a binary BCH code over `field` designed for t errors (by default this module's code; storage/ecc/ reuses it
+    for the sector codes over GF(2^13))."""
+    nblk, width = synd.shape[0], 2 * t + 2
     lam = np.zeros((nblk, width), dtype=np.int64)
     lam[:, 0] = 1
     bpoly = lam.copy()
     length = np.zeros(nblk, dtype=np.int64)
-    for r in range(1, 2 * T, 2):
+    for r in range(1, 2 * t, 2):
         # Discrepancy: sum_{d=0}^{L} lam_d S_{r-d}; lam_d = 0 above L <= r - 1, so d in [0, r) covers it.
-        delta = np.bitwise_xor.reduce(gf.mul(lam[:, :r], synd[:, r:0:-1]), axis=1)
+        delta = np.bitwise_xor.reduce(field.mul(lam[:, :r], synd[:, r:0:-1]), axis=1)
         xb = np.zeros_like(bpoly)
         xb[:, 1:] = bpoly[:, :-1]
         nonzero = delta != 0
         grow = nonzero & (2 * length <= r - 1)
-        new_lam = lam ^ gf.mul(delta[:, None], xb)
-        bpoly = np.where(grow[:, None], gf.mul(gf.inv(delta)[:, None], lam), xb)
+        new_lam = lam ^ field.mul(delta[:, None], xb)
+        bpoly = np.where(grow[:, None], field.mul(field.inv(delta)[:, None], lam), xb)
         lam = np.where(nonzero[:, None], new_lam, lam)
         length = np.where(grow, r - length, length)
         # Step r + 1 has a zero discrepancy (binary code): B <- x B.
@@ -110,21 +112,28 @@ def berlekamp_massey(synd: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return lam, length
 
 
-def chien_roots(lam: np.ndarray, length: np.ndarray, nbits: np.ndarray) -> np.ndarray:
-    """(B, NBITS_MAX) bool: exponent i is a root position (lam(alpha^-i) = 0) inside the block's nbits.
+def chien_roots(lam: np.ndarray, length: np.ndarray, nbits: np.ndarray, *, t: int = T, field: gf.Field = gf.GF11,
+                neg_ik: np.ndarray | None = None) -> np.ndarray:
+    """(B, W) bool: exponent i is a root position (lam(alpha^-i) = 0) inside the block's nbits, W = NBITS_MAX.
 
-    lam (B, >= T + 1) must have degree <= length <= T in every row.
+    lam (B, >= t + 1) must have degree <= length <= t in every row. Another code passes its t, field and
+    neg_ik[k, i] = -(i k) mod N (k <= t, i < its W) (storage/ecc/bch_sector.py).
     """
+    if neg_ik is None:
+        neg_ik, expz16 = _NEG_IK32, _EXPZ16
+    else:
+        expz16 = field.EXPZ.astype(np.uint16)
     # Sorted by length, the rows with a coefficient k form a suffix: each pass touches only those rows.
     order = np.argsort(length, kind="stable")
     lens = length[order]
-    logs = gf.LOGZ[lam[order, : T + 1]].astype(np.int32)
-    acc = np.zeros((lam.shape[0], NBITS_MAX), dtype=np.uint16)
+    logs = field.LOGZ[lam[order, : t + 1]].astype(np.int32)
+    width = neg_ik.shape[1]
+    acc = np.zeros((lam.shape[0], width), dtype=np.uint16)
     for k in range(int(lens[-1]) + 1 if lens.size else 0):
         first = int(np.searchsorted(lens, k))
-        acc[first:] ^= _EXPZ16[logs[first:, k, None] + _NEG_IK32[k][None, :]]
+        acc[first:] ^= expz16[logs[first:, k, None] + neg_ik[k][None, :]]
     roots = np.empty_like(acc, dtype=bool)
-    roots[order] = (acc == 0) & (np.arange(NBITS_MAX)[None, :] < nbits[order, None])
+    roots[order] = (acc == 0) & (np.arange(width)[None, :] < nbits[order, None])
     return roots
 
 

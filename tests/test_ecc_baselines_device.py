@@ -1,0 +1,84 @@
+"""The device's decode step for ECC-coded weight regions (edge/loader/ed_ecc_weights.c) is bit-exact with the host:
+for SEC-DED images, INJECT(seed) -> LOAD -> EVAL on the device gives the predictions and zeroed counts the host
+loader gives on `eccless corrupt`'s file of the same seed, from no errors to rates where many blocks fail, with the
+weights decoded into RAM and run from flash; the
+schemes and policy the device lacks are refused with ED_LOAD_ERR_ECC_SCHEME. Skipped without the ARM tools."""
+
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+import pytest
+
+from eccless.commands.image import corrupt_image, evaluate_image, pack_model
+from eccless.commands.run import ModelDevice, channel_constants
+from eccless.firmware.build import build_firmware
+from eccless.image.load import read_image
+from eccless.image.records import LOAD_ERRORS
+from eccless.link.client import DeviceStatusError
+from eccless.link.qemu import Qemu, missing_tools
+
+pytestmark = pytest.mark.qemu
+if missing_tools():
+    pytest.skip(missing_tools(), allow_module_level=True)
+
+ECC_SCHEME = next(code for code, (name, _) in LOAD_ERRORS.items() if name == "ECC_SCHEME")
+
+
+def host_weight_digests(path) -> list[tuple[int, int, int, int]]:
+    """Per weighted op, the (count, CRC-32) of its int8 weights and int32 biases as the host loader decodes them,
+    ECC correction included: what DIGEST answers."""
+    img = read_image(path)
+    _, decoded = img.decode()
+    ops: dict[int, list] = {}
+    for t, values in zip(img.codec.tensors, decoded.values):
+        raw = np.asarray(values).astype(np.int8 if t.code.role == "weight" else "<i4").tobytes()
+        ops.setdefault(t.code.op, []).extend([t.count, zlib.crc32(raw)])
+    return [tuple(v) for _, v in sorted(ops.items())]
+
+
+@pytest.fixture(scope="module")
+def firmware(qemu_board):
+    return build_firmware(qemu_board)
+
+
+@pytest.mark.parametrize("ecc,rep,rule", [("secded72", "twos", "none"), ("secded39", "hamming", "parity-lsb+range"),
+                                          ("bch512t4", "twos", "range"), ("bch512t8", "signmag", "none")])
+def test_device_corrects_as_the_host_does(firmware, tmp_path, digits_mlp, ecc, rep, rule):
+    image = tmp_path / "m.img"
+    pack_model("digits:mlp", image, repr_name=rep, detect=rule, testset=200, ecc=ecc, board=firmware.board.name)
+    failed = 0
+    with Qemu(firmware.board, firmware.elf, image=image, timeout=60) as q:
+        dev = ModelDevice(q.client)
+        for ber, seed in ((0.0, 0), (1e-3, 1), (5e-3, 2), (2e-2, 3)):
+            dev.inject("clear")
+            target = image
+            if ber:
+                dev.inject("weights", channel_constants("bsc", ber), seed)
+                target = tmp_path / "c.img"
+                corrupt_image(image, target, ber=ber, seed=seed)
+            host = evaluate_image(target)
+            for weights in ("ram", "flash"):  # decoded into RAM, or run from flash with LOAD's corrections
+                load = dev.load(weights=weights)
+                pred, _, _ = dev.evaluate(load["samples"])
+                bad = np.flatnonzero(pred != host["predictions"])
+                assert bad.size == 0, f"{ecc} BER {ber:g} {weights}: predictions differ at {bad[:20].tolist()}"
+                assert (load["zeroed_parity"], load["zeroed_range"]) == (host["zeroed_parity"],
+                                                                         host["zeroed_range"]), weights
+                if weights == "ram":  # every decoded weight and bias, value for value
+                    digests = host_weight_digests(target)
+                    assert [dev.digest(op)[:4] for op in range(len(digests))] == digests, f"{ecc} BER {ber:g}"
+            failed += host["ecc_failed_blocks"]
+    assert failed > 0  # the rates reach blocks the code cannot correct (used as read on both sides)
+
+
+@pytest.mark.parametrize("ecc", ["bch512t8:zero", "secded72:zero"])
+def test_device_refuses_what_it_does_not_implement(firmware, tmp_path, digits_mlp, ecc):
+    image = tmp_path / "m.img"
+    pack_model("digits:mlp", image, testset=10, ecc=ecc, board=firmware.board.name)
+    with Qemu(firmware.board, firmware.elf, image=image, timeout=60) as q:
+        with pytest.raises(DeviceStatusError) as err:
+            ModelDevice(q.client).load()
+    print(err.value)
+    assert "ECC scheme" in str(err.value)
