@@ -25,7 +25,7 @@ from ..graph import Graph
 from ..graph_io import load_graph, save_graph
 
 CODE_VERSION = "models-1"
-ARCH_NAMES = ("mlp", "widemlp", "lenet", "deepcnn")
+ARCH_NAMES = ("mlp", "widemlp", "lenet", "deepcnn", "actmlp")
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,7 @@ RECIPES: dict[tuple[str, str], Recipe] = {
     ("digits", "mlp"): Recipe(40, batch_size=32),
     ("digits", "lenet"): Recipe(40, batch_size=32),
     ("digits", "deepcnn"): Recipe(40, batch_size=32),
+    ("digits", "actmlp"): Recipe(60, batch_size=32),
     ("mnist", "mlp"): Recipe(20, batch_size=64),
     ("mnist", "lenet"): Recipe(15, batch_size=64),
     ("mnist", "deepcnn"): Recipe(15, batch_size=64),
@@ -62,6 +63,7 @@ FALLBACK = {
     "lenet": Recipe(10, batch_size=64),
     "deepcnn": Recipe(10, batch_size=64),
     "widemlp": Recipe(10, batch_size=64),
+    "actmlp": Recipe(20, batch_size=64),
 }
 
 

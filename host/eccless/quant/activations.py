@@ -12,8 +12,8 @@ Both follow TFLite Micro's reference kernels and their Prepare functions, in the
 
 An int8 input has 256 values, so each op is evaluated once per value with Python integers (every C int32 or
 int16 wrap made explicit) and applied as a table; the device computes the same arithmetic element by element.
-The two integer parameters of each op live in QOp.out_mult / out_shift (two entries, see `PARAM_SLOTS`), so a
-loaded image's integers, not its scales, drive both halves.
+The integer parameters of each op live in QOp.out_mult / out_shift (two entries each, the slots
+eccless.image.records.OP_PARAMS names), so a loaded image's integers, not its scales, drive both halves.
 """
 
 from __future__ import annotations
@@ -29,13 +29,6 @@ from .fixedpoint import quantize_multiplier, round_half_away
 INT32_MIN, INT32_MAX = -(1 << 31), (1 << 31) - 1
 INT16_MIN, INT16_MAX = -(1 << 15), (1 << 15) - 1
 SIGMOID_OUT_SCALE, SIGMOID_OUT_ZP = 1.0 / 256.0, -128  # TFLite's fixed int8 LOGISTIC output quantization
-
-# What the two (out_mult, out_shift) entries of each op hold; docs/FORMAT.md shows the same table.
-PARAM_SLOTS = {
-    "sigmoid": (("input multiplier", "input left shift"), ("input range radius", "0")),
-    "hardswish": (("output multiplier (int16)", "output exponent (<= 0)"),
-                  ("reluish multiplier (int16)", "reluish exponent")),
-}
 
 
 def _i32(x: int) -> int:
