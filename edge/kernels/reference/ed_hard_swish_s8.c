@@ -3,7 +3,8 @@
  * (reference_ops::HardSwish, int16 arithmetic); twin of eccless.quant.activations.hardswish_value. The input,
  * centered and scaled by 2^7, is multiplied once by the output multiplier and once, through the "reluish" path,
  * into a [0, 1) gate; their product is shifted to the output scale. Each int16 narrowing of the reference is an
- * explicit ed_s16 here (the values are held in int32). Element-wise: may run in place.
+ * explicit ed_s16 here (the values are held in int32). Element-wise: may run in place; above
+ * ED_ELEMENTWISE_TABLE_MIN elements it tabulates the 256 int8 inputs first, then looks up.
  */
 #include "ed_fixedpoint.h"
 #include "ed_kernels_check.h"
@@ -35,34 +36,49 @@ static int32_t rdbpot16(int32_t x, int32_t e)
     return ed_s16((uint32_t)(ed_asr32(x, e) + (remainder > threshold ? 1 : 0)));
 }
 
+static int8_t hard_swish_one(const ed_hard_swish_params_t *params, int32_t q)
+{
+    const int32_t rel_e = params->reluish_exponent;
+    const int32_t hires = (q - params->input_zp) * 128; /* |.| <= 255 * 128: fits int16 */
+    const int32_t pre_out = srdhm16(hires, params->output_multiplier);
+    int32_t reluish = hires, pre_shift, y;
+    if (rel_e > 0) {
+        reluish = sat_shl16(reluish, rel_e - 1);
+    }
+    reluish = srdhm16(reluish, params->reluish_multiplier);
+    if (rel_e > 0) {
+        reluish = sat_shl16(reluish, 1);
+    } else if (rel_e < 0) {
+        reluish = rdbpot16(reluish, -rel_e);
+    }
+    reluish = (reluish + (1 << 15)) >> 1; /* [0, 32767] */
+    pre_shift = (reluish == INT16_MIN && pre_out == INT16_MIN) ? INT16_MAX
+                                                               : ed_s16((uint32_t)((reluish * pre_out) / (1 << 15)));
+    y = ed_s16((uint32_t)(rdbpot16(pre_shift, -params->output_exponent) + params->output_zp));
+    return (int8_t)(y < -128 ? -128 : (y > 127 ? 127 : y));
+}
+
 ed_kernel_status_t ed_hard_swish_s8(const ed_hard_swish_params_t *params, int32_t size, const int8_t *input,
                                     int8_t *output)
 {
     const ed_kernel_status_t status = ed_kc_hard_swish(params, size, input, output);
-    const int32_t rel_e = params->reluish_exponent;
     int32_t i;
 
     if (status != ED_OK) {
         return status;
     }
+    if (size > ED_ELEMENTWISE_TABLE_MIN) { /* more elements than int8 values: tabulate once, then look up */
+        int8_t table[256];
+        for (i = 0; i < 256; i++) {
+            table[i] = hard_swish_one(params, i - 128);
+        }
+        for (i = 0; i < size; i++) {
+            output[i] = table[input[i] + 128];
+        }
+        return ED_OK;
+    }
     for (i = 0; i < size; i++) {
-        const int32_t hires = ((int32_t)input[i] - params->input_zp) * 128; /* |.| <= 255 * 128: fits int16 */
-        const int32_t pre_out = srdhm16(hires, params->output_multiplier);
-        int32_t reluish = hires, pre_shift, y;
-        if (rel_e > 0) {
-            reluish = sat_shl16(reluish, rel_e - 1);
-        }
-        reluish = srdhm16(reluish, params->reluish_multiplier);
-        if (rel_e > 0) {
-            reluish = sat_shl16(reluish, 1);
-        } else if (rel_e < 0) {
-            reluish = rdbpot16(reluish, -rel_e);
-        }
-        reluish = (reluish + (1 << 15)) >> 1; /* [0, 32767] */
-        pre_shift = (reluish == INT16_MIN && pre_out == INT16_MIN) ? INT16_MAX
-                                                                   : ed_s16((uint32_t)((reluish * pre_out) / (1 << 15)));
-        y = ed_s16((uint32_t)(rdbpot16(pre_shift, -params->output_exponent) + params->output_zp));
-        output[i] = (int8_t)(y < -128 ? -128 : (y > 127 ? 127 : y));
+        output[i] = hard_swish_one(params, input[i]);
     }
     return ED_OK;
 }
