@@ -4,7 +4,8 @@ pass per weight against one inference.
 
 Targets (issue 4): <= 1.5 instructions per MAC for int8 fully connected and conv layers; a decode + detect pass
 cheaper than one inference. Element-wise activations (relu, sigmoid, hardswish) are reported per output element
-(`digits:actmlp` has TFLite's int8 LOGISTIC and HARD_SWISH; no target). Instruction counts are deterministic up to one timer tick (40 instructions).
+(`digits:actmlp` has TFLite's int8 LOGISTIC and HARD_SWISH; no target). Instruction counts are deterministic up to
+one timer tick (40 instructions).
 Run: `invoke bench --only device` (or `python bench/bench_device.py --out bench/results`).
 """
 
@@ -33,12 +34,12 @@ def summarize(r: dict) -> dict:
         "layers_per_mac": [{"op": a["op"], "kind": a["kind"], "macs": a["macs"],
                             "reference": a["instructions"] / a["macs"], "cortex_m4": b["instructions"] / b["macs"]}
                            for a, b in weighted],
-        "fc_conv_per_mac": fc_conv,
+        "fc_conv_per_mac": fc_conv,  # all fully connected and conv layers together: the 1.5 target
         "elementwise_per_element": [{"op": a["op"], "kind": a["kind"], "elements": a["elements"],
                                      "reference": a["instructions"] / a["elements"],
                                      "cortex_m4": b["instructions"] / b["elements"],
                                      "share_of_inference_cortex_m4": b["instructions"] / m4["per_inference"]}
-                                    for a, b in zip(ref["layers"], m4["layers"]) if a["kind"] in ELEMENTWISE],  # all fully connected and conv layers together: the 1.5 target
+                                    for a, b in zip(ref["layers"], m4["layers"]) if a["kind"] in ELEMENTWISE],
         "decode_detect_per_weight": m4["decode_per_parameter"],
         "pack_per_weight": m4["pack_per_weight"],
         "decode_pass_vs_inference": m4["decode_pass"] / m4["per_inference"],
