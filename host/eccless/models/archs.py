@@ -1,8 +1,8 @@
 """The model architectures eccless trains, as torch nn.Sequential builders over NCHW input.
 
 Only layers the Graph IR can hold are used (Conv2d, Linear, ReLU, Sigmoid, Hardswish, MaxPool2d, Flatten), so
-every model converts without approximation. Each builder adapts its padding to the input size, so the same name works on 8x8 digits
-and 28x28 MNIST-like images:
+every model converts without approximation. Each builder adapts its padding to the input size, so the same name
+works on 8x8 digits and 28x28 MNIST-like images:
 
     mlp      flatten -> 64 -> 32 -> classes                         (6.6k params on digits, 53k on 28x28)
     widemlp  flatten -> 320 -> 64 -> classes                        (272k params on 28x28: more weights than a
