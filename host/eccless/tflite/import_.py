@@ -1,11 +1,11 @@
 """Load an int8 .tflite model (ours or the TFLite converter's) into a QGraph.
 
 Supported, in one sequential chain: FULLY_CONNECTED, CONV_2D, DEPTHWISE_CONV_2D, MAX_POOL_2D, AVERAGE_POOL_2D,
-RESHAPE, RELU, RELU6, fused RELU/RELU6, LOGISTIC and HARD_SWISH (their integer parameters derived as TFLite
-Micro's Prepare derives them; LOGISTIC needs TFLite's output zero point -128); a QUANTIZE from a float input, a
-DEQUANTIZE at the output and a final SOFTMAX are dropped (QGraph.forward returns the int8 logits before softmax;
-argmax is the same up to ties of the quantized softmax). The converter's dynamic-batch Flatten arithmetic (SHAPE -> STRIDED_SLICE -> PACK
-feeding RESHAPE's shape input) is folded: RESHAPE takes its per-sample shape from its output tensor. Our
+RESHAPE, RELU, RELU6, fused RELU/RELU6, LOGISTIC and HARD_SWISH (their integer parameters derived as TFLite Micro's
+Prepare derives them; LOGISTIC needs TFLite's output zero point -128); a QUANTIZE from a float input, a DEQUANTIZE
+at the output and a final SOFTMAX are dropped (QGraph.forward returns the int8 logits before softmax; argmax is the
+same up to ties of the quantized softmax). The converter's dynamic-batch Flatten arithmetic (SHAPE -> STRIDED_SLICE
+-> PACK feeding RESHAPE's shape input) is folded: RESHAPE takes its per-sample shape from its output tensor. Our
 exporter's "dense as 1x1 conv" pattern (RESHAPE -> CONV_2D 1x1 -> RESHAPE) is folded back into one dense op.
 
 Anything else raises ModelError naming the op ("unsupported TFLite op ADD in node 7"); a missing, truncated or
