@@ -92,3 +92,22 @@ def test_mlp_with_both_equals_tflm_and_round_trips(seed):
     assert [op.kind for op in back.ops] == ["dense", "sigmoid", "dense", "hardswish", "dense"]
     assert np.array_equal(back.forward(xq), ours)
     assert len(np.unique(ours)) > 20
+
+
+def test_logistic_needs_tflites_output_zero_point():
+    """TFLM's LOGISTIC Prepare insists on output zero point -128: the exporter refuses another, and so does the
+    importer on a file that carries one."""
+    from dataclasses import replace
+
+    from eccless.tflite.common import require_schema
+    from eccless.tflite.export import pack_model
+
+    qg = activation_model("sigmoid", np.random.default_rng(9))
+    with pytest.raises(ModelError, match="zero point"):
+        to_tflite_bytes(replace(qg, ops=[replace(qg.ops[0], out_zp=-100)]))
+    s = require_schema()
+    model = s.ModelT.InitFromPackedBuf(to_tflite_bytes(qg), 0)
+    sg = model.subgraphs[0]
+    sg.tensors[sg.operators[0].outputs[0]].quantization.zeroPoint = [-100]
+    with pytest.raises(ModelError, match="LOGISTIC has output zero point -100"):
+        read_tflite(pack_model(model))
