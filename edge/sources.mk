@@ -98,7 +98,9 @@ ECCLESS_FIRMWARE_SRCS_cortex_m4 := \
     $(ECCLESS_EDGE)/kernels/reference/ed_logistic_s8.c \
     $(ECCLESS_EDGE)/protocol/ed_dispatch.c \
     $(ECCLESS_EDGE)/protocol/ed_frame.c \
+    $(ECCLESS_EDGE)/firmware/ed_boot.c \
     $(ECCLESS_EDGE)/firmware/ed_cmd_bench.c \
+    $(ECCLESS_EDGE)/firmware/ed_cmd_classify.c \
     $(ECCLESS_EDGE)/firmware/ed_cmd_digest.c \
     $(ECCLESS_EDGE)/firmware/ed_cmd_echo.c \
     $(ECCLESS_EDGE)/firmware/ed_cmd_eval.c \
@@ -194,7 +196,9 @@ ECCLESS_FIRMWARE_SRCS_reference := \
     $(ECCLESS_EDGE)/kernels/reference/ed_max_pool_s8.c \
     $(ECCLESS_EDGE)/protocol/ed_dispatch.c \
     $(ECCLESS_EDGE)/protocol/ed_frame.c \
+    $(ECCLESS_EDGE)/firmware/ed_boot.c \
     $(ECCLESS_EDGE)/firmware/ed_cmd_bench.c \
+    $(ECCLESS_EDGE)/firmware/ed_cmd_classify.c \
     $(ECCLESS_EDGE)/firmware/ed_cmd_digest.c \
     $(ECCLESS_EDGE)/firmware/ed_cmd_echo.c \
     $(ECCLESS_EDGE)/firmware/ed_cmd_eval.c \

@@ -92,8 +92,9 @@ def test_flash_mode_equals_host_and_ram_on_the_lenet(firmware, tmp_path, rep):
 
 def test_auto_mode_falls_back_to_flash_only_when_ram_is_short(tmp_path):
     """weights_auto keeps the weights in RAM when they fit and leaves them in flash when the arena is too small:
-    a firmware linked with a 24 KB arena cannot hold the LeNet's decoded weights, refuses them with
-    weights='ram' (ERR_ARENA naming the bytes), and runs them from flash under 'auto' with the host's answers."""
+    a firmware linked with a 40 KB arena cannot hold the LeNet's decoded weights, refuses them with
+    weights='ram' (ERR_ARENA naming the bytes), and runs them from flash under 'auto' with the host's answers,
+    the layers that fit the RAM left (the most MACs per weight first) decoded into RAM after all."""
     board = BOARDS[0]
     fw = build_firmware(board, arena_size=40 * 1024)
     image = tmp_path / "lenet.img"
@@ -106,7 +107,11 @@ def test_auto_mode_falls_back_to_flash_only_when_ram_is_short(tmp_path):
         assert e.value.status == "ERR_ARENA" and e.value.detail > 40 * 1024
         auto = dev.load(weights="auto")
         assert auto["weights_flash"] == 1 and auto["arena_used"] <= 40 * 1024
+        assert auto["resident_layers"] >= 1          # the RAM left took the first conv's weights at least
         assert np.array_equal(dev.evaluate(auto["samples"])[0], host["predictions"])
+        flash = dev.load(weights="flash")              # every layer from flash: the same answers, less arena
+        assert flash["resident_layers"] == 0 and flash["arena_used"] < auto["arena_used"]
+        assert np.array_equal(dev.evaluate(flash["samples"])[0], host["predictions"])
     mlp = tmp_path / "mlp.img"
     pack_model("digits:mlp", mlp, repr_name="twos", detect="range", testset=10, board=board.name)
     with Qemu(fw.board, fw.elf, image=mlp, timeout=60) as q:

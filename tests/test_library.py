@@ -19,12 +19,12 @@ pytestmark = pytest.mark.golden
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "classify"
 IMAGE_BASE = 0x18000            # examples/classify/link.ld
-# CPU -> (ISA variant of the library, QEMU machine and cpu that run it)
-KERNELS = Path(__file__).resolve().parents[1] / "edge" / "kernels"
+KERNELS = ROOT / "edge" / "kernels"
 # per variant: the kernels it takes from reference/ (the files its own folder does not have)
 BASE_ONLY = {v: {p.stem for p in (KERNELS / "reference").glob("*.c")} - {p.stem for p in (KERNELS / v).glob("*.c")}
              for v in ("reference", "cortex_m4")}
 BASE_ONLY["reference"] = set()
+# CPU -> (ISA variant of the library, QEMU machine and cpu that run it)
 CPUS = {"cortex-m4": ("cortex_m4", "mps2-an386", "cortex-m4"), "cortex-m0": ("reference", "lm3s6965evb", "cortex-m0")}
 needs_tools = pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None or shutil.which("make") is None,
                                  reason="arm-none-eabi-gcc or make not found: apt-get install gcc-arm-none-eabi make")

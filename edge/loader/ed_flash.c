@@ -217,6 +217,89 @@ ed_load_status_t ed_flash_scan(ed_model_t *md, uint16_t k, ed_zeroed_t *z, int k
     return ED_LOAD_OK;
 }
 
+/* Multiply-accumulates per weight of the k-th weighted op: how often each weight is used per inference. */
+static uint32_t reuse(const ed_model_t *md, uint16_t k)
+{
+    const ed_op_t *op = &md->ops[ed_loader_weighted_op(md, k)];
+    return op->kind == ED_IMG_KIND_DENSE ? 1u : out_pixels(op);
+}
+
+/* Scratch bytes the k-th weighted op's kernel needs with all its weights packed in RAM. */
+static size_t ram_scratch(const ed_model_t *md, uint16_t k)
+{
+    const ed_op_t *op = &md->ops[ed_loader_weighted_op(md, k)];
+    ed_dims_t f;
+    if (op->kind == ED_IMG_KIND_DENSE) {
+        return ed_fully_connected_s8_get_buffer_size(op->in.c);
+    }
+    if (op->kind == ED_IMG_KIND_CONV2D) {
+        conv_filter(&md->tensors[2u * k], rows_of(&md->tensors[2u * k]), &f);
+        return ed_conv2d_s8_get_buffer_size(&op->in, &f);
+    }
+    return 0;
+}
+
+/* Layer a goes to RAM before layer b: more reuse, or as much and fewer weights. */
+static int better(const ed_model_t *md, uint16_t a, uint16_t b)
+{
+    const uint32_t ra = reuse(md, a), rb = reuse(md, b);
+    return ra > rb || (ra == rb && md->tensors[2u * a].count < md->tensors[2u * b].count);
+}
+
+uint16_t ed_flash_promote(ed_model_t *md)
+{
+    uint16_t moved = 0, k, best;
+    uint8_t done[64] = {0}; /* at most 64 layers are considered */
+    const uint16_t n = md->num_weighted < 64u ? md->num_weighted : 64u;
+    for (;;) {
+        best = 0xFFFFu;
+        for (k = 0; k < n; k++) { /* the unconsidered layer with the most reuse, the smaller on a tie */
+            if (!done[k] && (best == 0xFFFFu || better(md, k, best))) {
+                best = k;
+            }
+        }
+        if (best == 0xFFFFu) {
+            return moved;
+        }
+        done[best] = 1;
+        {
+            ed_tensor_t *w = &md->tensors[2u * best];
+            const size_t packed = ed_model_packed_size(md, best), mark = md->arena.used;
+            void *values;
+            int8_t *staging;
+            ed_zeroed_t again = {0, 0};
+            if (packed == 0u || packed > 0x7FFFFFFFu) {
+                continue;
+            }
+            const size_t need = ram_scratch(md, best);
+            void *scratch = NULL;
+            if (need > md->scratch.size) { /* the RAM kernel's scratch, when larger than the tiles' */
+                scratch = ed_arena_alloc(&md->arena, need, 8);
+                if (scratch == NULL) {
+                    md->arena.used = mark;
+                    continue;
+                }
+            }
+            values = ed_arena_alloc(&md->arena, packed, 4);
+            staging = values != NULL ? (int8_t *)ed_arena_alloc(&md->arena, w->count, 4) : NULL;
+            if (staging == NULL) { /* does not fit: give back what was taken, try the next */
+                md->arena.used = mark;
+                continue;
+            }
+            if (scratch != NULL) {
+                md->scratch.buf = scratch;
+                md->scratch.size = need;
+            }
+            ed_detect_tensor(md, w, staging, &again); /* the values LOAD's pass judged: its counts stand */
+            w->packed_size = (uint32_t)packed;
+            ed_model_pack(md, best, staging, values);
+            md->arena.used = (size_t)((uint8_t *)staging - md->arena.base); /* the staging is free again */
+            w->values = values;
+            moved++;
+        }
+    }
+}
+
 ed_kernel_status_t ed_flash_run(ed_model_t *md, const ed_op_t *op, const int8_t *in, int8_t *out)
 {
     const ed_tensor_t *w = &md->tensors[2u * (uint32_t)op->windex];

@@ -33,7 +33,13 @@ ed_load_status_t ed_flash_plan(ed_model_t *md, uint32_t *scratch);
  * corrections go to the arena (ED_LOAD_ARENA when they do not fit). */
 ed_load_status_t ed_flash_scan(ed_model_t *md, uint16_t k, ed_zeroed_t *z, int keep);
 
-/* One weighted op run from flash (ed_infer.c). */
+/* Weights 'auto' when the model did not fit with every layer decoded into RAM: after LOAD's pass from flash, the
+ * layers whose decoded weights fit what the arena has left are decoded into RAM after all, the most MACs per
+ * weight first (convolutions before fully connected layers) -- near RAM speed where it matters, RAM only where it
+ * is free. Returns how many layers were moved to RAM. */
+uint16_t ed_flash_promote(ed_model_t *md);
+
+/* One weighted op whose weights stayed in flash (ed_infer.c). */
 ed_kernel_status_t ed_flash_run(ed_model_t *md, const ed_op_t *op, const int8_t *in, int8_t *out);
 
 /* CRC-32 of the k-th weighted op's int8 weights as the kernels use them (DIGEST); counts into *z. */

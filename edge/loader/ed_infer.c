@@ -30,7 +30,8 @@ static ed_kernel_status_t run(ed_model_t *md, const ed_op_t *op, const int8_t *i
     const void *w = 0;
     const int32_t *b = 0;
     ed_requant_t rq;
-    if (op->windex >= 0 && (md->flags & ED_MODEL_WEIGHTS_FLASH)) {
+    if (op->windex >= 0 && (md->flags & ED_MODEL_WEIGHTS_FLASH) &&
+        md->tensors[2u * (uint32_t)op->windex].values == NULL) { /* left in flash (not moved to RAM by 'auto') */
         return ed_flash_run(md, op, in, out);
     }
     if (op->windex >= 0) {

@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "ed_flash.h"
 #include "ed_loader.h"
 
 /* One attempt with these flags (weights in RAM, or from flash). */
@@ -54,6 +55,11 @@ ed_load_status_t ed_model_load(ed_model_t *md, const ed_load_args_t *args, uint3
             return status;
         }
     }
-    return load_once(md, args, (args->flags & ~ED_MODEL_WEIGHTS_AUTO) |
-                                   ((args->flags & ED_MODEL_WEIGHTS_AUTO) ? ED_MODEL_WEIGHTS_FLASH : 0u), detail);
+    status = load_once(md, args, (args->flags & ~ED_MODEL_WEIGHTS_AUTO) |
+                                     ((args->flags & ED_MODEL_WEIGHTS_AUTO) ? ED_MODEL_WEIGHTS_FLASH : 0u), detail);
+    if (status == ED_LOAD_OK && (args->flags & ED_MODEL_WEIGHTS_AUTO)) {
+        md->resident = ed_flash_promote(md); /* what RAM is left takes the layers that reuse their weights most */
+        md->arena_used = md->arena.used;
+    }
+    return status;
 }

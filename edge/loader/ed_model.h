@@ -134,6 +134,7 @@ typedef struct {
     /* results of the load pass */
     uint32_t params, zeroed_parity, zeroed_range, ecc_corrected, flips_weights, flips_protected;
     uint32_t fixes;         /* run from flash: corrections kept for the in-place layers */
+    uint16_t resident;      /* weights 'auto' run from flash: layers decoded into RAM after all (ed_flash_promote) */
     size_t arena_used;
     uint64_t decode_ticks;
     ed_arena_t arena;

@@ -4,7 +4,8 @@ Both are written into the build directory, never committed: the board TOML is th
 reads only these, so supporting another board with a known UART/timer kind means adding a TOML file.
 
 RAM layout, bottom up: the stack (its lowest 256 bytes an MPU no-access guard, so an overflow faults rather than
-silently corrupting .data), .data, .bss, then the arena: all remaining RAM, for the model loader (no heap, no malloc).
+silently corrupting .data), .data, .bss, .noinit (the boot counter: neither loaded nor zeroed), then the arena:
+all remaining RAM, for the model loader (no heap, no malloc).
 """
 
 from __future__ import annotations
@@ -168,7 +169,15 @@ SECTIONS
         _ed_bss_end = .;
     }} > RAM
 
-    _ed_arena_start = ALIGN(_ed_bss_end, 16);
+    .noinit (NOLOAD) :
+    {{
+        . = ALIGN(4);
+        *(.noinit .noinit.*)        /* neither loaded nor zeroed: the boot counter survives a warm reset */
+        . = ALIGN(4);
+        _ed_noinit_end = .;
+    }} > RAM
+
+    _ed_arena_start = ALIGN(_ed_noinit_end, 16);
     _ed_arena_end = ORIGIN(RAM) + LENGTH(RAM);
     _ed_image_base = ORIGIN(IMAGE);
     _ed_image_end = ORIGIN(IMAGE) + LENGTH(IMAGE);
