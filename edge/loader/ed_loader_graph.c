@@ -157,10 +157,14 @@ static int in_i8(int32_t v)
     return v >= -128 && v <= 127;
 }
 
-/* sigmoid / hardswish: two channels of the integers the image format's OP_PARAMS table names, in the ranges
- * ed_logistic_s8 / ed_hard_swish_s8 take (the host loader's rule, load._activation_params_ok). */
-static int activation_params_ok(const ed_op_t *op)
+/* relu, relu6, sigmoid, hardswish: exactly the channels the image format's OP_PARAMS table names (one
+ * requantization; two parameter channels), in the ranges ed_clamp_s8 / ed_logistic_s8 / ed_hard_swish_s8 take (the
+ * host loader's rule, load._params_ok). */
+static int params_ok(const ed_op_t *op)
 {
+    if (op->kind == ED_IMG_KIND_RELU || op->kind == ED_IMG_KIND_RELU6) {
+        return op->channels == 1u;
+    }
     if (op->channels != 2u) {
         return 0;
     }
@@ -199,7 +203,7 @@ ed_load_status_t ed_loader_quant(ed_model_t *md, uint32_t *detail)
                 return FAIL(i, ED_LOAD_ERR_QUANT);
             }
         }
-        if (activation && !activation_params_ok(op)) {
+        if (op->windex < 0 && !params_ok(op)) {
             return FAIL(i, ED_LOAD_ERR_QUANT);
         }
     }

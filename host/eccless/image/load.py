@@ -104,15 +104,17 @@ class LoadedImage:
         return self.format.predict(model, x)
 
 
-def _activation_params_ok(kind: str, rec: dict, mult: np.ndarray, shift: np.ndarray) -> bool:
-    """sigmoid / hardswish: two channels of the integers records.OP_PARAMS names, in the ranges the kernels take
+def _params_ok(kind: str, rec: dict, mult: np.ndarray, shift: np.ndarray) -> bool:
+    """relu/relu6/sigmoid/hardswish: exactly the channels records.OP_PARAMS names, in the ranges the kernels take
     (the device loader's rule, ed_loader_quant)."""
-    if rec["channels"] != 2:
+    if rec["channels"] != len(OP_PARAMS[kind]):
         return False
     m, s = [int(v) for v in mult], [int(v) for v in shift]
     if kind == "sigmoid":
         return rec["out_zp"] == -128 and m[1] >= 0 and s[1] == 0
-    return 0 <= min(m) and max(m) <= 32767 and s[0] <= 0
+    if kind == "hardswish":
+        return 0 <= min(m) and max(m) <= 32767 and s[0] <= 0
+    return True
 
 
 def _op(rec: dict, meta: dict, payload: bytes, fi, name: str):
@@ -154,7 +156,7 @@ def _op(rec: dict, meta: dict, payload: bytes, fi, name: str):
         _check(np.all(np.abs(extra["out_shift"].astype(np.int64)) <= 31),
                f"corrupted metadata: {name} has a shift beyond 31")
         if kind in OP_PARAMS:
-            _check(_activation_params_ok(kind, rec, extra["out_mult"], extra["out_shift"]),
+            _check(_params_ok(kind, rec, extra["out_mult"], extra["out_shift"]),
                    f"corrupted metadata: {name} ({kind}) has invalid quantization parameters")
     return QOp(**common, in_scale=rec["in_scale"], in_zp=rec["in_zp"], out_scale=rec["out_scale"],
                out_zp=rec["out_zp"], act_min=rec["act_min"], act_max=rec["act_max"], **extra)
