@@ -3,7 +3,9 @@ the plain reference C loops and the Cortex-M4 DSP kernels (their ratio), per lay
 pass per weight against one inference.
 
 Targets (issue 4): <= 1.5 instructions per MAC for int8 fully connected and conv layers; a decode + detect pass
-cheaper than one inference. Instruction counts are deterministic up to one timer tick (40 instructions).
+cheaper than one inference. Element-wise activations (relu, sigmoid, hardswish) are reported per output element
+(`digits:actmlp` has TFLite's int8 LOGISTIC and HARD_SWISH; no target). Instruction counts are deterministic up to
+one timer tick (40 instructions).
 Run: `invoke bench --only device` (or `python bench/bench_device.py --out bench/results`).
 """
 
@@ -16,7 +18,8 @@ from pathlib import Path
 from eccless.firmware.measure import measure_model
 from eccless.fileio import write_json
 
-MODELS = "digits:mlp,digits:lenet,fashion-mnist:lenet"
+MODELS = "digits:mlp,digits:lenet,fashion-mnist:lenet,digits:actmlp"
+ELEMENTWISE = ("relu", "relu6", "sigmoid", "hardswish")
 
 
 def summarize(r: dict) -> dict:
@@ -32,6 +35,11 @@ def summarize(r: dict) -> dict:
                             "reference": a["instructions"] / a["macs"], "cortex_m4": b["instructions"] / b["macs"]}
                            for a, b in weighted],
         "fc_conv_per_mac": fc_conv,  # all fully connected and conv layers together: the 1.5 target
+        "elementwise_per_element": [{"op": a["op"], "kind": a["kind"], "elements": a["elements"],
+                                     "reference": a["instructions"] / a["elements"],
+                                     "cortex_m4": b["instructions"] / b["elements"],
+                                     "share_of_inference_cortex_m4": b["instructions"] / m4["per_inference"]}
+                                    for a, b in zip(ref["layers"], m4["layers"]) if a["kind"] in ELEMENTWISE],
         "decode_detect_per_weight": m4["decode_per_parameter"],
         "pack_per_weight": m4["pack_per_weight"],
         "decode_pass_vs_inference": m4["decode_pass"] / m4["per_inference"],
@@ -63,6 +71,10 @@ def main(argv=None):
         for layer in s["layers_per_mac"]:
             print(f"    op{layer['op']:<2} {layer['kind']:<8} {layer['macs']:>9,} MACs  reference "
                   f"{layer['reference']:6.2f}  cortex_m4 {layer['cortex_m4']:6.2f} instr/MAC")
+        for layer in s["elementwise_per_element"]:
+            print(f"    op{layer['op']:<2} {layer['kind']:<9} {layer['elements']:>6,} elements  reference "
+                  f"{layer['reference']:6.1f}  cortex_m4 {layer['cortex_m4']:6.1f} instr/element "
+                  f"({100 * layer['share_of_inference_cortex_m4']:.0f} % of an inference)")
     out = Path(args.out) / "device.json"
     targets = {"fc_conv_at_most_1.5_instr_per_mac": all(r["fc_conv_per_mac"]["cortex_m4"] <= 1.5 for r in rows),
                "decode_detect_below_one_inference": {

@@ -43,7 +43,9 @@ set(ECCLESS_LIBRARY_SRCS_cortex_m4
     ${ECCLESS_EDGE}/kernels/cortex_m4/ed_fully_connected_inplace_s8.c
     ${ECCLESS_EDGE}/kernels/cortex_m4/ed_fully_connected_s8.c
     ${ECCLESS_EDGE}/kernels/cortex_m4/ed_kernels_variant.c
-    ${ECCLESS_EDGE}/kernels/cortex_m4/ed_max_pool_s8.c)
+    ${ECCLESS_EDGE}/kernels/cortex_m4/ed_max_pool_s8.c
+    ${ECCLESS_EDGE}/kernels/reference/ed_hard_swish_s8.c
+    ${ECCLESS_EDGE}/kernels/reference/ed_logistic_s8.c)
 set(ECCLESS_LIBRARY_INCLUDES_cortex_m4
     ${ECCLESS_EDGE}/image
     ${ECCLESS_EDGE}/represent
@@ -94,7 +96,9 @@ set(ECCLESS_LIBRARY_SRCS_reference
     ${ECCLESS_EDGE}/kernels/reference/ed_depthwise_conv2d_s8.c
     ${ECCLESS_EDGE}/kernels/reference/ed_fully_connected_inplace_s8.c
     ${ECCLESS_EDGE}/kernels/reference/ed_fully_connected_s8.c
+    ${ECCLESS_EDGE}/kernels/reference/ed_hard_swish_s8.c
     ${ECCLESS_EDGE}/kernels/reference/ed_kernels_variant.c
+    ${ECCLESS_EDGE}/kernels/reference/ed_logistic_s8.c
     ${ECCLESS_EDGE}/kernels/reference/ed_max_pool_s8.c)
 set(ECCLESS_LIBRARY_INCLUDES_reference
     ${ECCLESS_EDGE}/image

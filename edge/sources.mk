@@ -53,7 +53,9 @@ ECCLESS_LIBRARY_SRCS_cortex_m4 := \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_fully_connected_inplace_s8.c \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_fully_connected_s8.c \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_kernels_variant.c \
-    $(ECCLESS_EDGE)/kernels/cortex_m4/ed_max_pool_s8.c
+    $(ECCLESS_EDGE)/kernels/cortex_m4/ed_max_pool_s8.c \
+    $(ECCLESS_EDGE)/kernels/reference/ed_hard_swish_s8.c \
+    $(ECCLESS_EDGE)/kernels/reference/ed_logistic_s8.c
 ECCLESS_LIBRARY_INCLUDES_cortex_m4 := -I$(ECCLESS_EDGE)/image -I$(ECCLESS_EDGE)/represent -I$(ECCLESS_EDGE)/detect/cortex_m4 -I$(ECCLESS_EDGE)/detect/reference -I$(ECCLESS_EDGE)/detect -I$(ECCLESS_EDGE)/channel -I$(ECCLESS_EDGE)/loader -I$(ECCLESS_EDGE)/kernels/cortex_m4 -I$(ECCLESS_EDGE)/kernels/reference -I$(ECCLESS_EDGE)/kernels/include -I$(ECCLESS_EDGE)/kernels/common -I$(ECCLESS_EDGE)/include
 ECCLESS_FIRMWARE_SRCS_cortex_m4 := \
     $(ECCLESS_EDGE)/image/ed_crc32.c \
@@ -94,6 +96,8 @@ ECCLESS_FIRMWARE_SRCS_cortex_m4 := \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_fully_connected_s8.c \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_kernels_variant.c \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_max_pool_s8.c \
+    $(ECCLESS_EDGE)/kernels/reference/ed_hard_swish_s8.c \
+    $(ECCLESS_EDGE)/kernels/reference/ed_logistic_s8.c \
     $(ECCLESS_EDGE)/protocol/ed_dispatch.c \
     $(ECCLESS_EDGE)/protocol/ed_frame.c \
     $(ECCLESS_EDGE)/firmware/ed_boot.c \
@@ -149,7 +153,9 @@ ECCLESS_LIBRARY_SRCS_reference := \
     $(ECCLESS_EDGE)/kernels/reference/ed_depthwise_conv2d_s8.c \
     $(ECCLESS_EDGE)/kernels/reference/ed_fully_connected_inplace_s8.c \
     $(ECCLESS_EDGE)/kernels/reference/ed_fully_connected_s8.c \
+    $(ECCLESS_EDGE)/kernels/reference/ed_hard_swish_s8.c \
     $(ECCLESS_EDGE)/kernels/reference/ed_kernels_variant.c \
+    $(ECCLESS_EDGE)/kernels/reference/ed_logistic_s8.c \
     $(ECCLESS_EDGE)/kernels/reference/ed_max_pool_s8.c
 ECCLESS_LIBRARY_INCLUDES_reference := -I$(ECCLESS_EDGE)/image -I$(ECCLESS_EDGE)/represent -I$(ECCLESS_EDGE)/detect/reference -I$(ECCLESS_EDGE)/detect -I$(ECCLESS_EDGE)/channel -I$(ECCLESS_EDGE)/loader -I$(ECCLESS_EDGE)/kernels/reference -I$(ECCLESS_EDGE)/kernels/include -I$(ECCLESS_EDGE)/kernels/common -I$(ECCLESS_EDGE)/include
 ECCLESS_FIRMWARE_SRCS_reference := \
@@ -188,7 +194,9 @@ ECCLESS_FIRMWARE_SRCS_reference := \
     $(ECCLESS_EDGE)/kernels/reference/ed_depthwise_conv2d_s8.c \
     $(ECCLESS_EDGE)/kernels/reference/ed_fully_connected_inplace_s8.c \
     $(ECCLESS_EDGE)/kernels/reference/ed_fully_connected_s8.c \
+    $(ECCLESS_EDGE)/kernels/reference/ed_hard_swish_s8.c \
     $(ECCLESS_EDGE)/kernels/reference/ed_kernels_variant.c \
+    $(ECCLESS_EDGE)/kernels/reference/ed_logistic_s8.c \
     $(ECCLESS_EDGE)/kernels/reference/ed_max_pool_s8.c \
     $(ECCLESS_EDGE)/protocol/ed_dispatch.c \
     $(ECCLESS_EDGE)/protocol/ed_frame.c \

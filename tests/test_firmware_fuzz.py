@@ -115,7 +115,8 @@ def seeds_images(tmp_path_factory):
     specs = [("digits:mlp", None, "hamming", "parity-lsb+range"), ("digits:mlp", None, "optimized", "range"),
              (str(conv), "digits", "gray", "parity-extra"), (str(conv), "digits", "signmag", "parity-extra+range"),
              ("digits:lenet", None, "offset", "none"), ("digits:mlp", None, "twos", "range", "secded72"),
-             ("digits:mlp", None, "signmag", "parity-lsb", "secded39")]  # ECC-coded weight regions (version 3)
+             ("digits:mlp", None, "signmag", "parity-lsb", "secded39"),  # ECC-coded weight regions (version 3)
+             ("digits:actmlp", None, "zigzag", "parity-lsb+range")]   # sigmoid and hardswish
     paths = []
     for i, (model, dataset, rep, rule, *ecc) in enumerate(specs):
         p = out / f"seed{i}.img"
@@ -185,3 +186,40 @@ def test_fuzz_host_harness_seeded_subset(harness, tmp_path, seeds_images):
 def test_fuzz_host_harness_5000(harness, tmp_path, seeds_images):
     for part in range(5):
         _run(harness, tmp_path, seeds_images, 1000, seed=31 + part)
+
+
+def test_fuzz_activation_parameters_one_rule_set(harness, tmp_path, seeds_images):
+    """Targeted: the sigmoid/hardswish parameters (and zero points, channel counts) of the actmlp seed set to
+    boundary values; the device and the host loader accept and refuse the same images and, loaded, predict
+    the same."""
+    from eccless.image.records import KINDS, OP
+    from eccless.testing.image_fuzz import _op_params, payload
+    from eccless.image.records import META
+
+    base = seeds_images[-1]
+    meta = META.unpack(payload(base))
+    kinds = {OP.unpack(payload(base), META.size + i * OP.size)["kind"] for i in range(meta["num_ops"])}
+    assert {KINDS["sigmoid"], KINDS["hardswish"]} <= kinds
+    rng = random.Random(77)
+    jobs, images = [], []
+    for n in range(200):
+        bad = _op_params(rng, base)
+        path = tmp_path / f"a{n}.img"
+        path.write_bytes(bad)
+        jobs.append(f"{path} 0 {ARENA} 0 0 0 0 0")
+        images.append(bad)
+    res = subprocess.run([str(harness)], input="\n".join(jobs) + "\n", capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr[-4000:]
+    statuses = []
+    for line, bad, job in zip(res.stdout.splitlines(), images, jobs):
+        status = int(line.split()[0])
+        statuses.append(status)
+        host = _host(bad)
+        assert "kernel-error" not in line, f"{job}: {line}"
+        if status == 0:
+            head, _, tail = line.partition(" :")
+            assert host is not None, f"{job}: the device accepted an image the host loader rejects"
+            assert (int(head.split()[2]), int(head.split()[3]), [int(p) for p in tail.split()]) == host, job
+        else:
+            assert host is None, f"{job}: the host loader accepts an image the device rejects: {line}"
+    assert statuses.count(0) > 20 and statuses.count(1) > 20   # both sides of the rules exercised

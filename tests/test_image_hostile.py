@@ -193,7 +193,7 @@ def test_new_mutation_classes_against_the_host_parser(images, kind):
                 outcomes["loaded"] += 1
             except ImageError:
                 outcomes["refused"] += 1
-    loaded = {"zero_dim": 0, "op_kind": 1, "board_name": 80, "huge_shape": 0}[kind]
+    loaded = {"zero_dim": 0, "op_kind": 2, "board_name": 80, "huge_shape": 0}[kind]  # op_kind: 2 maxpool -> avgpool
     assert outcomes == {"loaded": loaded, "refused": 80 - loaded}
 
 

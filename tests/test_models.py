@@ -32,7 +32,7 @@ def digits():
 @pytest.fixture(scope="module")
 def trained(digits):
     """Each architecture briefly trained on digits (enough to be far from chance, cheap enough for CI)."""
-    epochs = {"mlp": 8, "lenet": 5, "deepcnn": 8}
+    epochs = {"mlp": 8, "lenet": 5, "deepcnn": 8, "actmlp": 12}
     return {
         a: models.fit(digits, a, epochs=e, seed=0, batch_size=32, lr=3e-3, threads=1, progress=False)
         for a, e in epochs.items()
@@ -46,7 +46,7 @@ def weight_layers(model: nn.Module) -> int:
 def test_architecture_sizes():
     big = {a: models.build(a, (28, 28, 1), 10) for a in models.ARCH_NAMES}
     n = {a: sum(p.numel() for p in m.parameters()) for a, m in big.items()}
-    assert n == {"mlp": 52650, "widemlp": 272394, "lenet": 61706, "deepcnn": 541314}
+    assert n == {"mlp": 52650, "widemlp": 272394, "lenet": 61706, "deepcnn": 541314, "actmlp": 52650}
     assert weight_layers(big["deepcnn"]) >= 8 and n["deepcnn"] >= 500_000
     first_dense = next(m for m in big["deepcnn"] if isinstance(m, nn.Linear))
     assert first_dense.weight.numel() > 0.9 * n["deepcnn"]  # most parameters sit in the first dense layer
@@ -59,7 +59,7 @@ def test_architecture_sizes():
         models.build("lenet", (64,), 10)
 
 
-@pytest.mark.parametrize("arch", ["mlp", "lenet", "deepcnn"])
+@pytest.mark.parametrize("arch", ["mlp", "lenet", "deepcnn", "actmlp"])
 def test_graph_matches_torch_on_digits(digits, trained, arch):
     model = trained[arch]
     graph = models.torch_to_graph(model, digits.input_shape, digits.num_classes)
@@ -211,3 +211,13 @@ def test_progress_bar_goes_to_stderr_only_when_asked(digits, capsys):
     assert "digits/mlp" in out.err and out.out == ""
     models.fit(digits, "mlp", epochs=1, seed=0, threads=1)  # stderr is not a terminal under pytest
     assert capsys.readouterr().err == ""
+
+
+def test_sigmoid_and_hardswish_convert_to_their_ops():
+    torch.manual_seed(6)
+    model = nn.Sequential(nn.Conv2d(2, 4, 3, padding=1), nn.Hardswish(), nn.Flatten(), nn.Linear(4 * 6 * 6, 5),
+                          nn.Sigmoid(), nn.Linear(5, 3)).eval()
+    graph = models.torch_to_graph(model, (6, 6, 2), 3)
+    assert [op.kind for op in graph.ops] == ["conv2d", "hardswish", "reshape", "dense", "sigmoid", "dense"]
+    x = (np.random.default_rng(2).standard_normal((6, 6, 6, 2)) * 3).astype(np.float32)
+    np.testing.assert_allclose(graph.forward(x), models.torch_logits(model, x), rtol=0, atol=1e-5)

@@ -41,7 +41,7 @@ def assert_bytes_equal(ours: np.ndarray, theirs: np.ndarray):
     assert bad.size == 0, f"{len(bad)} outputs differ, first (sample, logit): {bad[:10].tolist()}"
 
 
-@pytest.mark.parametrize("arch", ["mlp", "lenet"])
+@pytest.mark.parametrize("arch", ["mlp", "lenet", "actmlp"])
 def test_exported_model_equals_tflm_on_the_whole_test_set(arch, digits, tmp_path):
     path = tmp_path / f"{arch}.tflite"
     res = subprocess.run([sys.executable, "-m", "eccless.cli", "export-tflite", f"digits:{arch}", "-o", str(path)],

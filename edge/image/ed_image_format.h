@@ -30,6 +30,8 @@
 #define ED_IMG_KIND_RESHAPE 6u
 #define ED_IMG_KIND_RELU 7u
 #define ED_IMG_KIND_RELU6 8u
+#define ED_IMG_KIND_SIGMOID 9u
+#define ED_IMG_KIND_HARDSWISH 10u
 
 #define ED_IMG_ACT_NONE 0u
 #define ED_IMG_ACT_RELU 1u

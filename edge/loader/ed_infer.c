@@ -87,6 +87,24 @@ static ed_kernel_status_t run(ed_model_t *md, const ed_op_t *op, const int8_t *i
         return op->kind == ED_IMG_KIND_MAXPOOL ? ed_max_pool_s8(&p, &op->in, in, &op->out, out)
                                                : ed_avg_pool_s8(&p, &op->in, in, &op->out, out);
     }
+    case ED_IMG_KIND_SIGMOID: {
+        ed_logistic_params_t p;
+        p.input_zp = op->act.input_zp;
+        p.input_multiplier = op->multiplier[0];
+        p.input_left_shift = op->shift[0];
+        p.input_range_radius = op->multiplier[1];
+        return ed_logistic_s8(&p, (int32_t)op->out_size, in, out);
+    }
+    case ED_IMG_KIND_HARDSWISH: {
+        ed_hard_swish_params_t p;
+        p.input_zp = op->act.input_zp;
+        p.output_zp = op->act.output_zp;
+        p.output_multiplier = op->multiplier[0];
+        p.output_exponent = op->shift[0];
+        p.reluish_multiplier = op->multiplier[1];
+        p.reluish_exponent = op->shift[1];
+        return ed_hard_swish_s8(&p, (int32_t)op->out_size, in, out);
+    }
     default: { /* relu, relu6: requantizing clamp with the op's single multiplier */
         ed_clamp_params_t p;
         p.input_zp = op->act.input_zp;

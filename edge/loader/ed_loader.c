@@ -175,7 +175,7 @@ static ed_load_status_t read_ops(ed_model_t *md, uint32_t *detail)
         const uint32_t arrays = ed_get_u32(rec + ED_IMG_OP_ARRAYS);
         op->kind = rec[ED_IMG_OP_KIND];
         op->channels = ed_get_u16(rec + ED_IMG_OP_CHANNELS);
-        if (op->kind < ED_IMG_KIND_DENSE || op->kind > ED_IMG_KIND_RELU6) {
+        if (op->kind < ED_IMG_KIND_DENSE || op->kind > ED_IMG_KIND_HARDSWISH) {
             return FAIL(i, ED_LOAD_ERR_OP_KIND);
         }
         if (rec[ED_IMG_OP_ACT] > ED_IMG_ACT_RELU6) {

@@ -88,6 +88,8 @@ ed_load_status_t ed_loader_shapes(ed_model_t *md, const uint8_t *payload, const 
             break;
         case ED_IMG_KIND_RELU:
         case ED_IMG_KIND_RELU6:
+        case ED_IMG_KIND_SIGMOID:
+        case ED_IMG_KIND_HARDSWISH:
             break;
         default: /* windowed ops on (H, W, C) */
             if (rank != 3u) {
@@ -156,12 +158,32 @@ static int in_i8(int32_t v)
     return v >= -128 && v <= 127;
 }
 
+/* relu, relu6, sigmoid, hardswish: exactly the channels the image format's OP_PARAMS table names (one
+ * requantization; two parameter channels), in the ranges ed_clamp_s8 / ed_logistic_s8 / ed_hard_swish_s8 take (the
+ * host loader's rule, load._params_ok). */
+static int params_ok(const ed_op_t *op)
+{
+    if (op->kind == ED_IMG_KIND_RELU || op->kind == ED_IMG_KIND_RELU6) {
+        return op->channels == 1u;
+    }
+    if (op->channels != 2u) {
+        return 0;
+    }
+    if (op->kind == ED_IMG_KIND_SIGMOID) {
+        return op->act.output_zp == -128 && op->multiplier[1] >= 0 && op->shift[1] == 0;
+    }
+    return op->multiplier[0] >= 0 && op->multiplier[0] <= 32767 && op->multiplier[1] >= 0 &&
+           op->multiplier[1] <= 32767 && op->shift[0] <= 0;
+}
+
 ed_load_status_t ed_loader_quant(ed_model_t *md, uint32_t *detail)
 {
     uint16_t i, c;
     for (i = 0; i < md->num_ops; i++) {
         const ed_op_t *op = &md->ops[i];
-        const int requant = op->windex >= 0 || op->kind == ED_IMG_KIND_RELU || op->kind == ED_IMG_KIND_RELU6;
+        const int activation = op->kind == ED_IMG_KIND_SIGMOID || op->kind == ED_IMG_KIND_HARDSWISH;
+        const int requant = op->windex >= 0 || op->kind == ED_IMG_KIND_RELU || op->kind == ED_IMG_KIND_RELU6 ||
+                            activation;
         if (op->kind == ED_IMG_KIND_RESHAPE) {
             continue;
         }
@@ -181,6 +203,9 @@ ed_load_status_t ed_loader_quant(ed_model_t *md, uint32_t *detail)
             if (op->shift[c] < -31 || op->shift[c] > 31) {
                 return FAIL(i, ED_LOAD_ERR_QUANT);
             }
+        }
+        if (op->windex < 0 && !params_ok(op)) {
+            return FAIL(i, ED_LOAD_ERR_QUANT);
         }
     }
     return ED_LOAD_OK;

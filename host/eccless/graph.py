@@ -22,7 +22,8 @@ from .errors import ModelError
 
 ACTIVATIONS = ("none", "relu", "relu6")
 WEIGHTED_KINDS = ("dense", "conv2d", "dwconv2d")
-KINDS = WEIGHTED_KINDS + ("maxpool", "avgpool", "reshape", "relu", "relu6")
+ELEMENTWISE_KINDS = ("relu", "relu6", "sigmoid", "hardswish")  # one output per input element, same shape
+KINDS = WEIGHTED_KINDS + ("maxpool", "avgpool", "reshape") + ELEMENTWISE_KINDS
 
 
 @dataclass
@@ -134,7 +135,7 @@ def output_shape(op: Op, shape: tuple[int, ...]) -> tuple[int, ...]:
         if int(np.prod(op.shape)) != int(np.prod(shape)):
             raise ModelError(f"{op.name or 'reshape'}: cannot reshape {shape} to {op.shape}")
         return tuple(op.shape)
-    if op.kind in ("relu", "relu6"):
+    if op.kind in ELEMENTWISE_KINDS:
         return shape
     if len(shape) != 3:
         raise ModelError(f"{op.name or op.kind}: needs an HWC input, got shape {shape}")
@@ -231,6 +232,8 @@ FLOAT_KERNELS = {
     "reshape": _reshape,
     "relu": lambda op, x: np.maximum(x, 0),
     "relu6": lambda op, x: np.clip(x, 0, 6),
+    "sigmoid": lambda op, x: (1.0 / (1.0 + np.exp(-x.astype(np.float64)))).astype(np.float32),
+    "hardswish": lambda op, x: x * np.clip(x + 3, 0, 6) / np.float32(6),
 }
 
 

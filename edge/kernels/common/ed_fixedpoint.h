@@ -11,6 +11,10 @@
 
 #include <stdint.h>
 
+/* Element-wise kernels with a costly per-value function (sigmoid, hardswish) tabulate all 256 int8 inputs first
+ * when a call has more elements than this; either way every output is the same function of its input. */
+#define ED_ELEMENTWISE_TABLE_MIN 256
+
 /* The int32 whose two's-complement bits are u. */
 static inline int32_t ed_s32(uint32_t u)
 {

@@ -168,6 +168,34 @@ ed_kernel_status_t ed_kc_clamp(const ed_clamp_params_t *params, int32_t size, co
     return ED_OK;
 }
 
+ed_kernel_status_t ed_kc_logistic(const ed_logistic_params_t *params, int32_t size, const int8_t *input,
+                                  const int8_t *output)
+{
+    if (params == NULL || input == NULL || output == NULL || size < 1) {
+        return ED_ERR_ARG;
+    }
+    if (!in_i8(params->input_zp) || params->input_range_radius < 0 || params->input_left_shift < -31 ||
+        params->input_left_shift > 31) {
+        return ED_ERR_QUANT;
+    }
+    return ED_OK;
+}
+
+ed_kernel_status_t ed_kc_hard_swish(const ed_hard_swish_params_t *params, int32_t size, const int8_t *input,
+                                    const int8_t *output)
+{
+    if (params == NULL || input == NULL || output == NULL || size < 1) {
+        return ED_ERR_ARG;
+    }
+    if (!in_i8(params->input_zp) || !in_i8(params->output_zp) || params->output_multiplier < 0 ||
+        params->output_multiplier > 32767 || params->reluish_multiplier < 0 || params->reluish_multiplier > 32767 ||
+        params->output_exponent < -31 || params->output_exponent > 0 || params->reluish_exponent < -31 ||
+        params->reluish_exponent > 31) {
+        return ED_ERR_QUANT;
+    }
+    return ED_OK;
+}
+
 ed_kernel_status_t ed_kc_scratch(const ed_scratch_t *scratch, size_t needed)
 {
     if (needed == 0) {

@@ -29,6 +29,12 @@ ed_kernel_status_t ed_kc_pool(const ed_pool_params_t *params, const ed_dims_t *i
 ed_kernel_status_t ed_kc_clamp(const ed_clamp_params_t *params, int32_t size, const int8_t *input,
                                const int8_t *output);
 
+ed_kernel_status_t ed_kc_logistic(const ed_logistic_params_t *params, int32_t size, const int8_t *input,
+                                  const int8_t *output);
+
+ed_kernel_status_t ed_kc_hard_swish(const ed_hard_swish_params_t *params, int32_t size, const int8_t *input,
+                                    const int8_t *output);
+
 /* Packing rows x depth int8 weights into dst: pointers set, dimensions >= 1 with rows * depth below 2^31
  * (ED_ERR_ARG), dst 4-byte aligned and at least `needed` bytes (ED_ERR_BUFFER; needed == 0: bad dims). */
 ed_kernel_status_t ed_kc_pack(int32_t rows, int32_t depth, const int8_t *src, const void *dst, size_t dst_size,

@@ -24,7 +24,8 @@
  * - Memory is the caller's: no allocation, no globals. Kernels whose optimized variant needs scratch memory
  *   have a *_get_buffer_size query; pass a buffer of at least that size, 4-byte aligned (declare it as a uint32_t
  *   array or take it from an allocator), or NULL when the size is 0. The size depends on the variant built.
- * - Input, weights and output must not overlap, except ed_clamp_s8, which may run in place.
+ * - Input, weights and output must not overlap, except the element-wise ed_clamp_s8, ed_logistic_s8 and
+ *   ed_hard_swish_s8, which may run in place.
  * - Valid ranges (anything else returns an error and writes nothing): every dimension >= 1, each tensor and
  *   weight array below 2^31 elements; input_zp, output_zp in [-128, 127]; -128 <= act_min <= act_max <= 127;
  *   shift in [-31, 31]; stride >= 1, pads >= 0 (pooling: pad < filter size, so no window is empty).
@@ -101,6 +102,22 @@ typedef struct {
     int32_t multiplier, shift;
     int32_t act_min, act_max;
 } ed_clamp_params_t;
+
+/* Sigmoid in TFLite's int8 scheme (LOGISTIC): the output quantization is fixed (scale 1/256, zero point -128).
+ * Inputs with |x - input_zp| >= input_range_radius saturate; the others go through MBQM(x - input_zp,
+ * input_multiplier, input_left_shift) into Q4.27 and gemmlowp's fixed-point logistic. */
+typedef struct {
+    int32_t input_zp;
+    int32_t input_multiplier, input_left_shift; /* shift in [-31, 31] */
+    int32_t input_range_radius;                 /* >= 0 */
+} ed_logistic_params_t;
+
+/* HardSwish in TFLite's int8 scheme (HARD_SWISH): int16 multipliers in [0, 32767] with their exponents. */
+typedef struct {
+    int32_t input_zp, output_zp;
+    int32_t output_multiplier, output_exponent;   /* exponent in [-31, 0] */
+    int32_t reluish_multiplier, reluish_exponent; /* exponent in [-31, 31] */
+} ed_hard_swish_params_t;
 
 /* Caller-owned scratch memory (see *_get_buffer_size). */
 typedef struct {
@@ -188,6 +205,12 @@ ed_kernel_status_t ed_avg_pool_s8(const ed_pool_params_t *params, const ed_dims_
 /* Standalone relu/relu6 (and any requantizing clamp) over size elements; output may equal input. */
 ed_kernel_status_t ed_clamp_s8(const ed_clamp_params_t *params, int32_t size, const int8_t *input,
                                int8_t *output);
+
+/* Sigmoid and HardSwish over size elements (TFLite Micro's int8 reference kernels); output may equal input. */
+ed_kernel_status_t ed_logistic_s8(const ed_logistic_params_t *params, int32_t size, const int8_t *input,
+                                  int8_t *output);
+ed_kernel_status_t ed_hard_swish_s8(const ed_hard_swish_params_t *params, int32_t size, const int8_t *input,
+                                    int8_t *output);
 
 /* Reshape is a view: the NHWC bytes of a tensor are its flattened (batch, H*W*C) bytes, nothing to run. */
 

@@ -66,8 +66,9 @@ def measure_model(model: str, work: Path, kernels=("reference", "cortex_m4")) ->
             load = c.request("LOAD", flags=0, timeout=300)
             decode = _bench(c, "decode")  # decode + detect alone; LOAD's count adds the kernels' weight packing
             infer = _bench(c, "infer")
-            layers = [{"op": i, "kind": op.kind, "macs": m, "instructions": _bench(c, "layer", arg=i)}
-                      for i, (op, m) in enumerate(zip(img.model.ops, per_op))]
+            layers = [{"op": i, "kind": op.kind, "macs": m, "elements": int(np.prod(shape)),
+                       "instructions": _bench(c, "layer", arg=i)}
+                      for i, (op, m, shape) in enumerate(zip(img.model.ops, per_op, img.model.shapes()))]
             fly = c.request("LOAD", flags=1 << LOAD_FLAGS["on_the_fly"], timeout=300)
             infer_fly = _bench(c, "infer")
         res["kernels"][variant] = {

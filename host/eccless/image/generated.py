@@ -7,7 +7,7 @@ import struct
 from pathlib import Path
 
 from ..detect import RULES, get_rule, rule_code
-from .records import (ACTS, ECC_SCHEMES, FLAG_ECC_MASK, FLAG_ECC_SHIFT, FLAG_ECC_ZERO, FLAG_TESTSET, VERSION_ECC,
+from .records import (OP_PARAMS, ACTS, ECC_SCHEMES, FLAG_ECC_MASK, FLAG_ECC_SHIFT, FLAG_ECC_ZERO, FLAG_TESTSET, VERSION_ECC,
                       FORMATS, KINDS, KNOWN_VERSIONS, LOAD_ERRORS, MAGIC, MAX_CHANNELS,
                       MAX_META_BYTES, MAX_OPS, MAX_TENSORS, PROTECTED_OFFSET, RECORDS, ROLES, SUPER_COPIES, VERSION)
 
@@ -80,6 +80,10 @@ def doc_tables() -> str:
              ("detection rules (placement id | 0x10 range)", {n: rule_code(get_rule(n)) for n in RULES})]
     for title, table in codes:
         out.append(f"**{title}**: " + ", ".join(f"{v} = `{k}`" for k, v in table.items()) + "  ")
+    out += ["", "**per-channel arrays of the activation ops** (`out_mult[i]` / `out_shift[i]`):", "",
+            "| kind | channel | out_mult | out_shift |", "|---|---|---|---|"]
+    for kind, slots in OP_PARAMS.items():
+        out += [f"| `{kind}` | {i} | {m} | {s} |" for i, (m, s) in enumerate(slots)]
     out += ["", END]
     return "\n".join(out)
 

@@ -29,11 +29,12 @@ from . import ecc
 from .limits import board_limits, check_image_size, check_model
 from .records import (FLAG_ECC_MASK, FLAG_ECC_SHIFT, FLAG_ECC_ZERO, VERSION_ECC, FLAG_TESTSET, FORMATS, KINDS,
                       KNOWN_VERSIONS, MAGIC, MAX_CHANNELS, MAX_META_BYTES, MAX_OPS,
-                      MAX_TENSORS, META, OP, PROTECTED_OFFSET, ROLES, SUPER_COPIES, SUPERBLOCK, TENSOR, ACTS)
+                      MAX_TENSORS, META, OP, OP_PARAMS, PROTECTED_OFFSET, ROLES, SUPER_COPIES, SUPERBLOCK, TENSOR, ACTS)
 
 MAX_IMAGE_BYTES = 256 << 20
 WEIGHTED = ("dense", "conv2d", "dwconv2d")
 WEIGHT_RANK = {"dense": 2, "conv2d": 4, "dwconv2d": 4}
+REQUANT_KINDS = ("relu", "relu6", "sigmoid", "hardswish")  # parameter-free ops that carry per-channel arrays
 _NAMES = {v: k for k, v in KINDS.items()}
 _ACTS = {v: k for k, v in ACTS.items()}
 _ROLES = {v: k for k, v in ROLES.items()}
@@ -129,6 +130,19 @@ class LoadedImage:
         return self.format.predict(model, x)
 
 
+def _params_ok(kind: str, rec: dict, mult: np.ndarray, shift: np.ndarray) -> bool:
+    """relu/relu6/sigmoid/hardswish: exactly the channels records.OP_PARAMS names, in the ranges the kernels take
+    (the device loader's rule, ed_loader_quant)."""
+    if rec["channels"] != len(OP_PARAMS[kind]):
+        return False
+    m, s = [int(v) for v in mult], [int(v) for v in shift]
+    if kind == "sigmoid":
+        return rec["out_zp"] == -128 and m[1] >= 0 and s[1] == 0
+    if kind == "hardswish":
+        return 0 <= min(m) and max(m) <= 32767 and s[0] <= 0
+    return True
+
+
 def _op(rec: dict, meta: dict, payload: bytes, fi, name: str):
     kind = _NAMES.get(rec["kind"])
     _check(kind is not None, f"corrupted metadata: unknown op kind {rec['kind']} in {name}")
@@ -148,7 +162,7 @@ def _op(rec: dict, meta: dict, payload: bytes, fi, name: str):
     if fi.quantized and kind != "reshape":  # every int8 kernel but reshape clamps its output
         _check(-128 <= rec["act_min"] <= rec["act_max"] <= 127,
                f"corrupted metadata: {name} has invalid quantization parameters")
-    if fi.quantized and (weighted or kind in ("relu", "relu6")):
+    if fi.quantized and (weighted or kind in REQUANT_KINDS):
         _check(-128 <= rec["out_zp"] <= 127 and -128 <= rec["in_zp"] <= 127 and rec["arrays"] > 0
                and rec["channels"] >= 1, f"corrupted metadata: {name} has invalid quantization parameters")
     common = dict(kind=kind, name=name, act=act, stride=tuple(rec["stride"]), pads=tuple(rec["pads"]),
@@ -167,6 +181,9 @@ def _op(rec: dict, meta: dict, payload: bytes, fi, name: str):
         # in int64: np.abs of an int32 -2^31 is -2^31, which would pass
         _check(np.all(np.abs(extra["out_shift"].astype(np.int64)) <= 31),
                f"corrupted metadata: {name} has a shift beyond 31")
+        if kind in OP_PARAMS:
+            _check(_params_ok(kind, rec, extra["out_mult"], extra["out_shift"]),
+                   f"corrupted metadata: {name} ({kind}) has invalid quantization parameters")
     return QOp(**common, in_scale=rec["in_scale"], in_zp=rec["in_zp"], out_scale=rec["out_scale"],
                out_zp=rec["out_zp"], act_min=rec["act_min"], act_max=rec["act_max"], **extra)
 

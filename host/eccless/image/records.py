@@ -36,7 +36,20 @@ MAX_META_BYTES = 4 << 20  # a length field can never make a reader allocate more
 
 # codes stored in records (never renumber); number formats come from their registry (storage/formats.py)
 FORMATS = {name: NUMBER_FORMATS.get(name).stable_id for name in NUMBER_FORMATS}
-KINDS = {"dense": 1, "conv2d": 2, "dwconv2d": 3, "maxpool": 4, "avgpool": 5, "reshape": 6, "relu": 7, "relu6": 8}
+KINDS = {"dense": 1, "conv2d": 2, "dwconv2d": 3, "maxpool": 4, "avgpool": 5, "reshape": 6, "relu": 7, "relu6": 8,
+         "sigmoid": 9, "hardswish": 10}
+# What an int8 op's per-channel arrays hold (out_mult[i], out_shift[i] for each i < channels). Weighted ops: one
+# requantization per output channel. The parameter-free ops below store exactly as many channels as they have rows
+# here (a loader refuses another count): relu/relu6 one requantization, sigmoid and hardswish (TFLite's int8
+# LOGISTIC and HARD_SWISH) two channels of the integers TFLite Micro's Prepare derives (w_scale unused, 0; their
+# act_min/act_max are -128/127 and unused, sigmoid's out_zp is -128).
+OP_PARAMS = {
+    "relu": (("multiplier", "shift, [-31, 31]"),),
+    "relu6": (("multiplier", "shift, [-31, 31]"),),
+    "sigmoid": (("input multiplier", "input left shift, [-31, 31]"), ("input range radius, >= 0", "0")),
+    "hardswish": (("output multiplier, int16 in [0, 32767]", "output exponent, [-31, 0]"),
+                  ("reluish multiplier, int16 in [0, 32767]", "reluish exponent, [-31, 31]")),
+}
 ACTS = {"none": 0, "relu": 1, "relu6": 2}
 ROLES = {"weight": 0, "bias": 1}
 FLAG_TESTSET = 1

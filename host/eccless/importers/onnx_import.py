@@ -4,7 +4,8 @@ ONNX tensors are NCHW with OIHW weights; the Graph is NHWC with TFLite layouts. 
 walks the nodes in their (topological) file order, following the single data tensor from the model input to
 the output; it refuses branches, dynamic weights, unknown ops and attributes by name, and hands each node to
 its translator in onnx_ops (weights transposed, pads made explicit, Relu/Clip(0,6) as activations for
-`fuse_activations`, constant Adds as biases, Pad merged into the next Conv, the CHW -> HWC permutation after a
+`fuse_activations`, Sigmoid and HardSwish (also spelled x * HardSigmoid(x), the one branch allowed), constant
+Adds as biases, Pad merged into the next Conv, the CHW -> HWC permutation after a
 flatten). Nodes whose inputs are all constant (Constant, and the Shape -> Gather -> Concat arithmetic a
 dynamic-batch export puts before Reshape) are folded with onnx's reference evaluator, Shape answering with
 batch 1.
@@ -90,6 +91,7 @@ class _Importer:
         self.pad_where = ""
         self.pending_affine = None  # (scale, shift) of a BatchNormalization, for the Conv/Gemm/MatMul that follows
         self.affine_where = ""
+        self.hardswish_mul: str | None = None  # the Mul of an x * HardSigmoid(x) being imported as HardSwish
 
     # ---- the walk ------------------------------------------------------------------------------------------
     def run(self) -> Graph:
@@ -200,7 +202,27 @@ class _Importer:
         self.current = node.output[0]
         self.chain_shapes[self.current] = self.onnx_shape()
 
+    def _hardswish_mul(self, node) -> str | None:
+        """The Mul that completes x * HardSigmoid(x) when `node` is that HardSigmoid on the current tensor x and
+        x is read by exactly these two nodes, else None."""
+        if node.op_type != "HardSigmoid" or node.input[0] != self.current:
+            return None
+        for other in self.model.graph.node:
+            if other.op_type == "Mul" and sorted(other.input) == sorted([self.current, node.output[0]]):
+                name = other.name or other.output[0]
+                readers = self.readers.get(self.current, [])
+                if sorted(readers) == sorted([node.name or node.output[0], name]) and \
+                        self.readers.get(node.output[0]) == [name]:
+                    return name
+        return None
+
     def _check_chain(self, node, where: str) -> None:
+        if node.op_type == "Mul" and self.hardswish_mul == (node.name or node.output[0]):
+            return  # x * HardSigmoid(x): the branch hardsigmoid() accepted
+        if node.op_type == "HardSigmoid":
+            self.hardswish_mul = self._hardswish_mul(node)
+            if self.hardswish_mul is not None:
+                return
         dynamic = [(i, t) for i, t in enumerate(node.input) if t and t not in self.consts]
         for i, t in dynamic:
             if t == self.current and (i == 0 or node.op_type == "Add"):

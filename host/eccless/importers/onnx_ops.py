@@ -232,6 +232,33 @@ def relu(st, node, attrs, where):
     st.emit(Op("relu", name=node.name))
 
 
+def sigmoid(st, node, attrs, where):
+    st.emit(Op("sigmoid", name=node.name))
+
+
+def hardswish(st, node, attrs, where):
+    st.emit(Op("hardswish", name=node.name))
+
+
+HARDSWISH_ALPHA, HARDSWISH_BETA = 1.0 / 6.0, 0.5
+
+
+def hardsigmoid(st, node, attrs, where):
+    """x * HardSigmoid(x, alpha=1/6, beta=1/2) is HardSwish, as torch exports nn.Hardswish below opset 14; the
+    importer lets x branch into exactly this pair (onnx_import._hardswish_mul) and skips the Mul."""
+    alpha, beta = attrs.get("alpha", 0.2), attrs.get("beta", 0.5)
+    if st.hardswish_mul is None or not (np.isclose(alpha, HARDSWISH_ALPHA, rtol=1e-6) and beta == HARDSWISH_BETA):
+        raise ModelError(f"ONNX op {where} is supported only as x * HardSigmoid(x, alpha=1/6, beta=1/2) "
+                         f"(HardSwish); got alpha={alpha:g}, beta={beta:g}")
+    st.emit(Op("hardswish", name=node.name))
+
+
+def mul(st, node, attrs, where):
+    if st.hardswish_mul != (node.name or node.output[0]):
+        raise ModelError(f"ONNX op {where} is supported only as the x * HardSigmoid(x) of a HardSwish")
+    st.hardswish_mul = None
+
+
 def clip(st, node, attrs, where):
     lo, hi = (attrs.get("min"), attrs.get("max")) if st.opset < 11 else (st.const(node, 1), st.const(node, 2))
     lo = -np.inf if lo is None else float(lo)
@@ -305,6 +332,10 @@ HANDLERS = {
     "GlobalAveragePool": (global_pool, set()),
     "GlobalMaxPool": (global_pool, set()),
     "Relu": (relu, set()),
+    "Sigmoid": (sigmoid, set()),
+    "HardSwish": (hardswish, set()),
+    "HardSigmoid": (hardsigmoid, {"alpha", "beta"}),
+    "Mul": (mul, set()),
     "Clip": (clip, {"min", "max"}),
     "Flatten": (flatten, {"axis"}),
     "Reshape": (reshape, {"allowzero"}),

@@ -5,7 +5,8 @@ Rules, so that Graph.forward reproduces the torch logits:
   "same" padding becomes explicit (top, bottom, left, right) pads. Dilation and other groupings are refused.
 - Flatten becomes a reshape. torch flattens (C, H, W) but the Graph flattens (H, W, C), so the first Linear
   after a Flatten of a feature map gets its input columns permuted from CHW to HWC order.
-- ReLU/ReLU6 become ops and are then fused into the weighted op before them (graph.fuse_activations).
+- ReLU/ReLU6 become ops and are then fused into the weighted op before them (graph.fuse_activations);
+  Sigmoid and Hardswish become sigmoid / hardswish ops (TFLite's LOGISTIC / HARD_SWISH once quantized).
 - MaxPool2d/AvgPool2d keep window, stride and pads; AvgPool2d with padding must use count_include_pad=False,
   which is TFLite's (and the Graph's) rule for padded cells. Dropout and Identity are no-ops at inference and
   are dropped. Anything else raises ModelError naming the layer.
@@ -102,6 +103,8 @@ def torch_to_graph(
             op = Op("dense", name=where, weight=w, bias=b)
         elif isinstance(m, (nn.ReLU, nn.ReLU6)):
             op = Op("relu" if isinstance(m, nn.ReLU) else "relu6", name=where)
+        elif isinstance(m, (nn.Sigmoid, nn.Hardswish)):
+            op = Op("sigmoid" if isinstance(m, nn.Sigmoid) else "hardswish", name=where)
         elif isinstance(m, nn.MaxPool2d):
             op = _pool(m, "maxpool", where)
         elif isinstance(m, nn.AvgPool2d):

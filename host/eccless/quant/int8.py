@@ -9,6 +9,8 @@ Choices worth knowing:
 - standalone relu/relu6 after a weighted op are fused into it (as the TFLite converter does);
 - maxpool, avgpool, reshape and standalone relu/relu6 keep their input's quantization (for relu/relu6 the
   requantization multiplier is then exactly 1 and the op is a clamp);
+- sigmoid and hardswish are TFLite's int8 LOGISTIC / HARD_SWISH (quant.activations): sigmoid's output is fixed at
+  scale 1/256, zero point -128; hardswish's is calibrated. Their integer parameters sit in out_mult / out_shift;
 - `weight_bits < 8` narrows the level range to +-(2^(b-1)-1) with a larger scale, still stored as int8.
 """
 
@@ -20,6 +22,7 @@ import numpy as np
 
 from ..errors import UsageError
 from ..graph import FLOAT_KERNELS, Graph, fit_batch, fuse_activations, output_shape
+from .activations import SIGMOID_OUT_SCALE, SIGMOID_OUT_ZP, hardswish_params, sigmoid_params
 from .fixedpoint import quantize_float
 from .kernels import INT8_KERNELS
 from .qparams import (
@@ -217,6 +220,8 @@ def quantize(graph: Graph, calib_x: np.ndarray, *, weight_bits: int = 8) -> QGra
             qop = QOp(
                 **common, out_scale=scale, out_zp=zp, out_mult=mult, out_shift=shift, act_min=lo, act_max=hi
             )
+        elif op.kind in ("sigmoid", "hardswish"):
+            qop = activation_op(common, ranges[k])
         else:  # maxpool, avgpool, reshape: same quantization in and out
             qop = QOp(**common, out_scale=scale, out_zp=zp)
         qops.append(qop)
@@ -230,6 +235,19 @@ def quantize(graph: Graph, calib_x: np.ndarray, *, weight_bits: int = 8) -> QGra
         ops=qops,
         weight_bits=weight_bits,
     )
+
+
+def activation_op(common: dict, out_range: tuple[float, float] | None = None, out_qparams=None) -> QOp:
+    """A sigmoid/hardswish QOp: its output quantization (sigmoid's fixed one, else `out_qparams` or the calibrated
+    `out_range`'s) and the integer parameters TFLM's Prepare derives from the scales."""
+    if common["kind"] == "sigmoid":
+        out_scale, out_zp = SIGMOID_OUT_SCALE, SIGMOID_OUT_ZP
+        mult, shift = sigmoid_params(common["in_scale"])
+    else:
+        out_scale, out_zp = out_qparams or activation_qparams(*out_range)
+        mult, shift = hardswish_params(common["in_scale"], out_scale)
+    return QOp(**common, out_scale=out_scale, out_zp=out_zp, out_mult=np.array(mult, np.int32),
+               out_shift=np.array(shift, np.int32))
 
 
 def narrow_weights(qgraph: QGraph, weight_bits: int) -> QGraph:

@@ -5,6 +5,7 @@ Each kernel follows one TFLite reference kernel (LiteRT `tflite/kernels/internal
     dense     fully_connected.h  FullyConnected(PerChannel)   conv2d  conv.h  ConvPerChannel
     dwconv2d  depthwise_conv.h   DepthwiseConvPerChannel      pools   pooling.h  MaxPool / AveragePool
     relu/6    reference_ops.h    ReluX                        reshape a no-op on the bytes
+    sigmoid   integer_ops/logistic.h  Logistic                hardswish  hard_swish.h  HardSwish (quant.activations)
 
 Accumulation: acc = sum w * (x - in_zp) over the window, then acc += bias, both in an int32 with
 two's-complement wrap-around. Padding cells are skipped by the reference kernels, which is the same as padding
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..graph import conv_blocks, patches
+from .activations import hardswish_table, sigmoid_table
 from .fixedpoint import multiply_by_quantized_multiplier, wrap_int32
 
 _IM2COL_BYTES = 32 << 20  # conv2d builds its patch matrix in blocks of at most this size
@@ -120,6 +122,19 @@ def relu(op: QOp, x: np.ndarray) -> np.ndarray:
     return _requantize(op, x.astype(np.int64) - op.in_zp)
 
 
+def sigmoid(op: QOp, x: np.ndarray) -> np.ndarray:
+    """TFLite's int8 LOGISTIC; out_mult = (multiplier, range radius), out_shift = (left shift, 0)."""
+    m, s = op.out_mult, op.out_shift
+    return sigmoid_table(int(op.in_zp), int(m[0]), int(m[1]), int(s[0]))[x.astype(np.int64) + 128]
+
+
+def hardswish(op: QOp, x: np.ndarray) -> np.ndarray:
+    """TFLite's int8 HARD_SWISH; out_mult = int16 (output, reluish) multipliers, out_shift their exponents."""
+    m, s = op.out_mult, op.out_shift
+    table = hardswish_table(int(op.in_zp), int(op.out_zp), int(m[0]), int(s[0]), int(m[1]), int(s[1]))
+    return table[x.astype(np.int64) + 128]
+
+
 def reshape(op: QOp, x: np.ndarray) -> np.ndarray:
     return x.reshape((x.shape[0],) + tuple(op.shape))
 
@@ -133,4 +148,6 @@ INT8_KERNELS = {
     "reshape": reshape,
     "relu": relu,
     "relu6": relu,
+    "sigmoid": sigmoid,
+    "hardswish": hardswish,
 }

@@ -158,6 +158,35 @@ def _op_kind(rng: random.Random, image: bytes) -> bytes:
     return reseal(image, data)
 
 
+PARAM_VALUES = (-(1 << 31), -32768, -129, -128, -32, -31, -1, 0, 1, 2, 7, 31, 32, 127, 128, 32767, 32768, 1 << 30,
+                (1 << 31) - 1)
+
+
+def _op_params(rng: random.Random, image: bytes) -> bytes:
+    """One integer of an op's per-channel arrays (multiplier or shift; for sigmoid/hardswish the parameters of
+    records.OP_PARAMS), its zero points or its channel count set to a boundary value, activation ops first."""
+    data, meta, op_at, _ = _records(image)
+    recs = [(op_at(i), OP.unpack(bytes(data), op_at(i))) for i in range(meta["num_ops"])]
+    with_arrays = [(at, r) for at, r in recs if r["arrays"] and r["channels"]]
+    if not with_arrays:
+        return _field(rng, image)
+    act = [(at, r) for at, r in with_arrays if r["kind"] in (OP_KINDS["sigmoid"], OP_KINDS["hardswish"])]
+    at, r = rng.choice(act if act and rng.random() < 0.8 else with_arrays)
+    value = rng.choice(PARAM_VALUES) if rng.random() < 0.7 else rng.randrange(-64, 64)
+    what = rng.choice(("mult", "shift", "shift", "zp", "channels"))
+    if what == "zp":
+        _put(data, OP, at, **{rng.choice(("in_zp", "out_zp")): max(-(1 << 31), min(value, (1 << 31) - 1))})
+    elif what == "channels":
+        _put(data, OP, at, channels=rng.choice((0, 1, 2, 3)))
+    else:
+        c = r["channels"]
+        pos = r["arrays"] + (8 if what == "mult" else 12) * c + 4 * rng.randrange(c)
+        if pos + 4 > len(data):
+            return _field(rng, image)
+        data[pos:pos + 4] = (value & 0xFFFFFFFF).to_bytes(4, "little")
+    return reseal(image, data)
+
+
 def _board_name(rng: random.Random, image: bytes) -> bytes:
     """Model and board names that are not UTF-8."""
     data, _, _, _ = _records(image)
@@ -190,7 +219,7 @@ def _huge_shape(rng: random.Random, image: bytes) -> bytes:
 KINDS = (("field", _field, 40), ("payload_bits", _payload_bits, 15), ("payload_length", _payload_length, 10),
          ("superblock", _superblock_field, 15), ("truncate", _truncate, 8), ("raw_bits", _raw_bits, 12),
          ("zero_dim", _zero_dim, 6), ("op_kind", _op_kind, 6), ("board_name", _board_name, 3),
-         ("huge_shape", _huge_shape, 3))
+         ("huge_shape", _huge_shape, 3), ("op_params", _op_params, 8))
 
 
 def mutate(image: bytes, rng: random.Random) -> tuple[str, bytes]:

@@ -93,6 +93,15 @@ class ClampParams(ctypes.Structure):
                 ("act_max", i32)]
 
 
+class LogisticParams(ctypes.Structure):
+    _fields_ = [("input_zp", i32), ("input_multiplier", i32), ("input_left_shift", i32), ("input_range_radius", i32)]
+
+
+class HardSwishParams(ctypes.Structure):
+    _fields_ = [("input_zp", i32), ("output_zp", i32), ("output_multiplier", i32), ("output_exponent", i32),
+                ("reluish_multiplier", i32), ("reluish_exponent", i32)]
+
+
 class Scratch(ctypes.Structure):
     _fields_ = [("buf", ctypes.c_void_p), ("size", ctypes.c_size_t)]
 
@@ -122,6 +131,8 @@ _PROTOS = {
     "ed_avg_pool_s8": (ctypes.c_int, [ctypes.POINTER(PoolParams), ctypes.POINTER(Dims), P8, ctypes.POINTER(Dims),
                                       P8]),
     "ed_clamp_s8": (ctypes.c_int, [ctypes.POINTER(ClampParams), i32, P8, P8]),
+    "ed_logistic_s8": (ctypes.c_int, [ctypes.POINTER(LogisticParams), i32, P8, P8]),
+    "ed_hard_swish_s8": (ctypes.c_int, [ctypes.POINTER(HardSwishParams), i32, P8, P8]),
 }
 
 
@@ -244,6 +255,19 @@ class HostKernels:
                                       _ptr(x, P8), _ptr(y, P8))
         return status, y
 
+    def logistic(self, x, in_zp: int, mult: int, shift: int, radius: int):
+        x = _c(x, np.int8)
+        y = np.zeros_like(x)
+        status = self.lib.ed_logistic_s8(LogisticParams(in_zp, mult, shift, radius), x.size, _ptr(x, P8), _ptr(y, P8))
+        return status, y
+
+    def hard_swish(self, x, in_zp: int, out_zp: int, out_m: int, out_e: int, rel_m: int, rel_e: int):
+        x = _c(x, np.int8)
+        y = np.zeros_like(x)
+        status = self.lib.ed_hard_swish_s8(HardSwishParams(in_zp, out_zp, out_m, out_e, rel_m, rel_e), x.size,
+                                           _ptr(x, P8), _ptr(y, P8))
+        return status, y
+
     def run(self, op, x: np.ndarray) -> np.ndarray:
         """One QOp (eccless.quant.QOp) on an int8 batch, in C; the twin of INT8_KERNELS[op.kind](op, x)."""
         act = (op.in_zp, op.out_zp, op.act_min, op.act_max)
@@ -261,6 +285,13 @@ class HostKernels:
         elif op.kind in ("relu", "relu6"):
             status, y = self.clamp(x, op.in_zp, op.out_zp, int(op.out_mult[0]), int(op.out_shift[0]), op.act_min,
                                    op.act_max)
+        elif op.kind == "sigmoid":
+            m, sh = (int(v) for v in op.out_mult), (int(v) for v in op.out_shift)
+            (mult, radius), (shift, _) = m, sh
+            status, y = self.logistic(x, op.in_zp, mult, shift, radius)
+        elif op.kind == "hardswish":
+            (out_m, rel_m), (out_e, rel_e) = (int(v) for v in op.out_mult), (int(v) for v in op.out_shift)
+            status, y = self.hard_swish(x, op.in_zp, op.out_zp, out_m, out_e, rel_m, rel_e)
         else:
             raise UsageError(f"{op.name or op.kind}: no C kernel for op kind {op.kind!r}")
         if status != 0:

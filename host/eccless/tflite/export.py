@@ -16,7 +16,7 @@ Layout of what we write (subgraph 0, sequential):
     per op         weight int8 + bias int32 constants (weighted ops), RESHAPE's int32 shape constant,
                    and the int8 output tensor with the op's out_scale/out_zp
     ops            CONV_2D (also dense), FULLY_CONNECTED, DEPTHWISE_CONV_2D (per-channel weights, fused acts),
-                   MAX_POOL_2D / AVERAGE_POOL_2D, RESHAPE, RELU / RELU6
+                   MAX_POOL_2D / AVERAGE_POOL_2D, RESHAPE, RELU / RELU6, LOGISTIC, HARD_SWISH
     buffer 0       the empty sentinel; every constant has its own 16-byte aligned buffer
 """
 
@@ -29,6 +29,7 @@ import numpy as np
 
 from ..errors import ModelError, UsageError
 from ..quant.int8 import QGraph, QOp
+from ..quant.activations import SIGMOID_OUT_ZP, hardswish_params, sigmoid_params
 from ..quant.qparams import activation_range, relu_requant_params, requant_params
 from .common import ACT_TO_TFLITE, FILE_IDENTIFIER, padding_code, require_schema
 
@@ -42,6 +43,8 @@ OP_VERSIONS = {
     "RESHAPE": 1,
     "RELU": 2,
     "RELU6": 2,
+    "LOGISTIC": 2,
+    "HARD_SWISH": 1,
     "QUANTIZE": 2,
     "DEQUANTIZE": 2,
 }
@@ -153,6 +156,11 @@ def _check_requant(op: QOp):
     if op.kind in ("relu", "relu6"):
         expect = relu_requant_params(op.in_scale, op.out_scale)
         lo, hi = activation_range(op.kind, op.out_scale, op.out_zp)
+    elif op.kind in ("sigmoid", "hardswish"):
+        expect = sigmoid_params(op.in_scale) if op.kind == "sigmoid" else hardswish_params(op.in_scale, op.out_scale)
+        lo, hi = -128, 127
+        if op.kind == "sigmoid" and op.out_zp != SIGMOID_OUT_ZP:
+            raise ModelError(f"{op.name}: sigmoid output zero point {op.out_zp} is not TFLite's {SIGMOID_OUT_ZP}")
     else:
         expect = None
         lo, hi = activation_range(op.act, op.out_scale, op.out_zp)
@@ -286,6 +294,8 @@ def to_tflite_bytes(qgraph: QGraph, *, dense_as: str = "conv", float_io: bool = 
             _reshape(w, op.name, x, out, op.shape)
         elif op.kind in ("relu", "relu6"):
             w.op(op.kind.upper(), [x], [out])
+        elif op.kind in ("sigmoid", "hardswish"):
+            w.op("LOGISTIC" if op.kind == "sigmoid" else "HARD_SWISH", [x], [out])
         else:
             raise ModelError(f"{op.name}: op kind {op.kind!r} has no TFLite export")
         x, in_shape = out, tuple(out_shape)

@@ -1,10 +1,11 @@
 """Load an int8 .tflite model (ours or the TFLite converter's) into a QGraph.
 
 Supported, in one sequential chain: FULLY_CONNECTED, CONV_2D, DEPTHWISE_CONV_2D, MAX_POOL_2D, AVERAGE_POOL_2D,
-RESHAPE, RELU, RELU6, fused RELU/RELU6; a QUANTIZE from a float input, a DEQUANTIZE at the output and a final
-SOFTMAX are dropped (QGraph.forward returns the int8 logits before softmax; argmax is the same up to ties of
-the quantized softmax). The converter's dynamic-batch Flatten arithmetic (SHAPE -> STRIDED_SLICE -> PACK
-feeding RESHAPE's shape input) is folded: RESHAPE takes its per-sample shape from its output tensor. Our
+RESHAPE, RELU, RELU6, fused RELU/RELU6, LOGISTIC and HARD_SWISH (their integer parameters derived as TFLite Micro's
+Prepare derives them; LOGISTIC needs TFLite's output zero point -128); a QUANTIZE from a float input, a DEQUANTIZE
+at the output and a final SOFTMAX are dropped (QGraph.forward returns the int8 logits before softmax; argmax is the
+same up to ties of the quantized softmax). The converter's dynamic-batch Flatten arithmetic (SHAPE -> STRIDED_SLICE
+-> PACK feeding RESHAPE's shape input) is folded: RESHAPE takes its per-sample shape from its output tensor. Our
 exporter's "dense as 1x1 conv" pattern (RESHAPE -> CONV_2D 1x1 -> RESHAPE) is folded back into one dense op.
 
 Anything else raises ModelError naming the op ("unsupported TFLite op ADD in node 7"); a missing, truncated or
@@ -21,7 +22,8 @@ import numpy as np
 
 from ..errors import ModelError
 from ..graph import output_shape
-from ..quant.int8 import QGraph, QOp
+from ..quant.activations import SIGMOID_OUT_ZP
+from ..quant.int8 import QGraph, QOp, activation_op
 from ..quant.qparams import activation_range, relu_requant_params, requant_params
 from .common import FILE_IDENTIFIER, TFLITE_TO_ACT, builtin_names, explicit_pads, require_schema
 from .reader import TFLiteFile, fold_dense_as_conv, one_line
@@ -248,6 +250,21 @@ class _Importer:
     def _relu6(self, op, node, shape):
         return self._relu_x(op, node, "relu6")
 
+    def _activation(self, op, node, kind):
+        c = self._common(op, node, kind)
+        if kind == "sigmoid" and c["out_zp"] != SIGMOID_OUT_ZP:
+            raise ModelError(f"{self.f.source}: node {node} LOGISTIC has output zero point {c['out_zp']}, "
+                             f"TFLite's int8 kernel needs {SIGMOID_OUT_ZP}")
+        q = activation_op({k: v for k, v in c.items() if k not in ("out_scale", "out_zp")},
+                          out_qparams=(c["out_scale"], c["out_zp"]))
+        return [replace(q, out_scale=c["out_scale"], out_zp=c["out_zp"], act_min=c["act_min"], act_max=c["act_max"])]
+
+    def _logistic(self, op, node, shape):
+        return self._activation(op, node, "sigmoid")
+
+    def _hard_swish(self, op, node, shape):
+        return self._activation(op, node, "hardswish")
+
     HANDLERS: ClassVar[dict] = {
         "FULLY_CONNECTED": _fully_connected,
         "CONV_2D": _conv_2d,
@@ -257,6 +274,8 @@ class _Importer:
         "RESHAPE": _reshape,
         "RELU": _relu,
         "RELU6": _relu6,
+        "LOGISTIC": _logistic,
+        "HARD_SWISH": _hard_swish,
         "SOFTMAX": None,  # dropped at the end of the chain (handled in run)
         "DEQUANTIZE": None,
     }
