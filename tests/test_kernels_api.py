@@ -234,6 +234,21 @@ def _unpack_cm4(packed: np.ndarray, rows: int, depth: int, height: int, natural:
     return vals.reshape(blocks * height, groups * 4)[:rows, :depth]
 
 
+def _unpack_v6m(packed: np.ndarray, rows: int, depth: int) -> np.ndarray:
+    """Inverse of the armv6m packed layout documented in ed_v6m_support.h: blocks of 4 rows, their 4 weight sums,
+    then per pair of inputs the words W(r0,r1;i) W(r2,r3;i) W(r0,r1;i+1) W(r2,r3;i+1), W = -w_a + (-w_b) 2^16."""
+    pairs, blocks = (depth + 1) // 2, -(-rows // 4)
+    b = packed[: blocks * (4 + 4 * pairs)].astype(np.int64).reshape(blocks, 4 + 4 * pairs)
+    sums = b[:, :4].astype(np.uint32).view(np.int32)
+    words = b[:, 4:].reshape(blocks, pairs, 2, 2)              # [block, pair, which input, row pair]
+    lo = ((words & 0xFFFF) ^ 0x8000) - 0x8000                  # -w of rows 0 and 2, as int16
+    hi = (((words - lo) >> 16) & 0xFFFF ^ 0x8000) - 0x8000      # -w of rows 1 and 3
+    rowsw = -np.stack([lo[..., 0], hi[..., 0], lo[..., 1], hi[..., 1]], axis=1)  # [block, row, pair, input]
+    w = rowsw.reshape(blocks * 4, pairs * 2)[:rows, :depth]
+    assert np.array_equal(sums.reshape(-1)[:rows], w.sum(axis=1).astype(np.int32))
+    return w
+
+
 @pytest.mark.parametrize("rows,depth", [(1, 1), (3, 5), (4, 8), (10, 33), (7, 150)])
 def test_packed_weights_hold_the_int8_weights(libs, rows, depth):
     rng = np.random.default_rng(rows * 1000 + depth)
@@ -244,6 +259,10 @@ def test_packed_weights_hold_the_int8_weights(libs, rows, depth):
         if variant == "reference":
             assert np.array_equal(fc.view(np.int8)[: w.size].reshape(w.shape), w)
             assert np.array_equal(conv.view(np.int8)[: w.size].reshape(w.shape), w)
+        elif variant == "armv6m":  # fully connected and conv alike: 4-row blocks of negated int16 lane pairs
+            assert np.array_equal(_unpack_v6m(fc, rows, depth), w)
+            assert np.array_equal(_unpack_v6m(conv, rows, depth), w)
+            assert lib.lib.ed_fully_connected_s8_weights_size(rows, depth) == -(-rows // 4) * (16 + 16 * -(-depth // 2))
         else:  # fully connected in 4-row blocks, conv in 2-row blocks, zero padded
             assert np.array_equal(_unpack_cm4(fc, rows, depth, 4), w)
             assert np.array_equal(_unpack_cm4(conv, rows, depth, 2, natural=True), w)
