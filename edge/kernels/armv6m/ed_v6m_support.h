@@ -6,7 +6,7 @@
  * two multiply-accumulates. A packed word holds two rows' weights of one input, *negated*, as int16 lanes:
  * W = -w_a + (-w_b) * 2^16 (mod 2^32). W * x = -w_a x + (-w_b x) * 2^16, and the sum of two such products keeps
  * each lane exact: -w x lies in [-16384, 16256] for int8 w and x (w = -128 included), so two of them lie in
- * [-32768, 32512], an int16. SXTH takes the low lane, subtracting it and shifting right by 16 the high one.
+ * [-32768, 32512], an int16. The dot-product core sums A and (A + 2^15) >> 16 = the high lane, and recovers the low lane from both at the end.
  *
  * Layout (ed_v6m_pack): blocks of 4 rows (the last padded with zero rows); a block is the 4 rows' weight sums
  * (int32) and then, per pair of inputs (depth rounded up to even, the pad weight 0), four words:
@@ -38,7 +38,7 @@ int32_t ed_v6m_col_words(int32_t depth);
 /* col[i] = src[i] for i < depth, and 0 in the pad word of an odd depth. */
 void ed_v6m_widen(const int8_t *src, int32_t depth, int32_t *col);
 
-/* acc[0..3] += the negated dot products of one block's 4 rows with col over pairs = depth_even / 2 (>= 1). */
+/* acc[0..3] = the negated dot products of one block's 4 rows with col over pairs = depth_even / 2 (>= 1). */
 void ed_v6m_dot4(const uint32_t *w, const int32_t *col, int32_t pairs, int32_t *acc);
 
 /* Everything after the dot products of one column against every block: out[r] for r < rows. */
