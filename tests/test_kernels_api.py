@@ -249,6 +249,18 @@ def _unpack_v6m(packed: np.ndarray, rows: int, depth: int) -> np.ndarray:
     return w
 
 
+def _unpack_mve(packed: np.ndarray, rows: int, depth: int) -> np.ndarray:
+    """Inverse of the mve packed layout documented in ed_mve_support.h: blocks of 4 rows, their 4 weight sums, then
+    per 16 inputs the 16 int8 weights of each of the 4 rows."""
+    d16, blocks = -(-depth // 16) * 16, -(-rows // 4)
+    b = packed[: blocks * (4 + d16)].reshape(blocks, 4 + d16)
+    sums = b[:, :4].view(np.int32)
+    w = b[:, 4:].copy().view(np.int8).reshape(blocks, d16 // 16, 4, 16).transpose(0, 2, 1, 3)
+    w = w.reshape(blocks * 4, d16)[:rows, :depth]
+    assert np.array_equal(sums.reshape(-1)[:rows], w.astype(np.int32).sum(axis=1))
+    return w
+
+
 @pytest.mark.parametrize("rows,depth", [(1, 1), (3, 5), (4, 8), (10, 33), (7, 150)])
 def test_packed_weights_hold_the_int8_weights(libs, rows, depth):
     rng = np.random.default_rng(rows * 1000 + depth)
@@ -263,6 +275,10 @@ def test_packed_weights_hold_the_int8_weights(libs, rows, depth):
             assert np.array_equal(_unpack_v6m(fc, rows, depth), w)
             assert np.array_equal(_unpack_v6m(conv, rows, depth), w)
             assert lib.lib.ed_fully_connected_s8_weights_size(rows, depth) == -(-rows // 4) * (16 + 16 * -(-depth // 2))
+        elif variant == "mve":  # fully connected and conv alike: 4-row blocks of int8 in 16-input steps
+            assert np.array_equal(_unpack_mve(fc, rows, depth), w)
+            assert np.array_equal(_unpack_mve(conv, rows, depth), w)
+            assert lib.lib.ed_fully_connected_s8_weights_size(rows, depth) == -(-rows // 4) * (16 + 4 * -(-depth // 16) * 16)
         else:  # fully connected in 4-row blocks, conv in 2-row blocks, zero padded
             assert np.array_equal(_unpack_cm4(fc, rows, depth, 4), w)
             assert np.array_equal(_unpack_cm4(conv, rows, depth, 2, natural=True), w)
