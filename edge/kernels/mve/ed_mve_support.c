@@ -57,10 +57,25 @@ void ed_mve_pack(const int8_t *w, int32_t rows, int32_t depth, uint32_t *dst)
     }
 }
 
+void ed_mve_copy(int8_t *dst, const int8_t *src, int32_t n)
+{
+#if ED_MVE
+    for (; n > 0; n -= 16, dst += 16, src += 16) {
+        const mve_pred16_t p = vctp8q((uint32_t)n);
+        vstrbq_p_s8(dst, vldrbq_z_s8(src, p), p);
+    }
+#else
+    memcpy(dst, src, (size_t)n);
+#endif
+}
+
 void ed_mve_column(const int8_t *src, int32_t depth, int8_t *col)
 {
-    memcpy(col, src, (size_t)depth);
-    memset(col + depth, 0, (size_t)(ed_mve_depth16(depth) - depth));
+    int32_t i;
+    ed_mve_copy(col, src, depth);
+    for (i = depth; i < ed_mve_depth16(depth); i++) {
+        col[i] = 0;
+    }
 }
 
 /* The 4 rows' dot products with the column over steps of 16 inputs. */
@@ -144,4 +159,57 @@ void ed_mve_mat_vec(const uint32_t *packed, int32_t rows, int32_t depth, const i
         }
 #endif
     }
+}
+
+size_t ed_mve_table_size(int32_t rows)
+{
+    return rows < 1 ? 0u : (size_t)(rows / ED_MVE_BLOCK + (rows % ED_MVE_BLOCK != 0)) * sizeof(ed_mve_block_t);
+}
+
+void ed_mve_table(const uint32_t *packed, int32_t rows, int32_t depth, const ed_mve_out_t *q, ed_mve_block_t *t)
+{
+    const int32_t d16 = ed_mve_depth16(depth);
+    int32_t r0, k;
+    for (r0 = 0; r0 < rows; r0 += ED_MVE_BLOCK, t++, packed += ED_MVE_BLOCK + ED_MVE_BLOCK * d16 / 4) {
+        for (k = 0; k < ED_MVE_BLOCK; k++) {
+            const int32_t r = r0 + k;
+            const int real = r < rows;
+            t->bias[k] = ed_s32((real && q->bias != NULL ? (uint32_t)q->bias[r] : 0u) -
+                                (uint32_t)q->input_zp * packed[k]);
+            t->multiplier[k] = real ? q->multiplier[r] : 0;
+            t->shift[k] = real ? q->shift[r] : 0;
+        }
+    }
+}
+
+void ed_mve_mat_vec_table(const uint32_t *packed, int32_t rows, int32_t depth, const int8_t *col,
+                          const ed_mve_block_t *t, const ed_mve_out_t *q, int8_t *out)
+{
+    const int32_t d16 = ed_mve_depth16(depth);
+    int32_t r0;
+#if ED_MVE
+    const int32x4_t zero = vdupq_n_s32(0), lo = vdupq_n_s32(q->act_min), hi = vdupq_n_s32(q->act_max);
+    for (r0 = 0; r0 < rows; r0 += ED_MVE_BLOCK, t++, packed += ED_MVE_BLOCK + ED_MVE_BLOCK * d16 / 4) {
+        int32_t acc[ED_MVE_BLOCK];
+        const int32x4_t shift = vldrwq_s32(t->shift);
+        const int32x4_t right = vminq_s32(shift, zero);
+        int32x4_t x;
+        dot4((const int8_t *)(packed + ED_MVE_BLOCK), col, d16 / 16, acc);
+        x = vaddq_s32(vldrwq_s32(acc), vldrwq_s32(t->bias));
+        x = vqrdmulhq_s32(vshlq_s32(x, vmaxq_s32(shift, zero)), vldrwq_s32(t->multiplier));
+        x = vqaddq_s32(x, vshrq_n_s32(vandq_s32(x, right), 31));
+        x = vaddq_n_s32(vrshlq_s32(x, right), q->output_zp);
+        x = vminq_s32(vmaxq_s32(x, lo), hi);
+        vstrbq_p_s32(out + r0, x, vctp32q((uint32_t)(rows - r0)));
+    }
+#else
+    for (r0 = 0; r0 < rows; r0 += ED_MVE_BLOCK, t++, packed += ED_MVE_BLOCK + ED_MVE_BLOCK * d16 / 4) {
+        int32_t acc[ED_MVE_BLOCK], k;
+        dot4((const int8_t *)(packed + ED_MVE_BLOCK), col, d16 / 16, acc);
+        for (k = 0; k < ED_MVE_BLOCK && r0 + k < rows; k++) {
+            out[r0 + k] = ed_requantize((uint32_t)acc[k] + (uint32_t)t->bias[k], t->multiplier[k], t->shift[k],
+                                        q->output_zp, q->act_min, q->act_max);
+        }
+    }
+#endif
 }

@@ -42,6 +42,27 @@ typedef struct {
 void ed_mve_mat_vec(const uint32_t *packed, int32_t rows, int32_t depth, const int8_t *col, const ed_mve_out_t *q,
                     int8_t *out);
 
+/* A block's requantization constants, made once per call for a conv (every pixel uses them): per row the bias with
+ * the zero point folded in (bias - input_zp * sum w, modulo 2^32), multiplier and shift (0 for pad rows). */
+typedef struct {
+    int32_t bias[ED_MVE_BLOCK];
+    int32_t multiplier[ED_MVE_BLOCK];
+    int32_t shift[ED_MVE_BLOCK];
+} ed_mve_block_t;
+
+/* Bytes of the table for rows rows (one ed_mve_block_t per block). */
+size_t ed_mve_table_size(int32_t rows);
+
+/* The table of a packed rows x depth matrix for q. */
+void ed_mve_table(const uint32_t *packed, int32_t rows, int32_t depth, const ed_mve_out_t *q, ed_mve_block_t *t);
+
+/* ed_mve_mat_vec with the constants from the table (q gives the output zero point and the clamp). */
+void ed_mve_mat_vec_table(const uint32_t *packed, int32_t rows, int32_t depth, const int8_t *col,
+                          const ed_mve_block_t *t, const ed_mve_out_t *q, int8_t *out);
+
+/* dst[0..n) = src[0..n) (n >= 0), by predicated 16-byte vectors with MVE. */
+void ed_mve_copy(int8_t *dst, const int8_t *src, int32_t n);
+
 /* col = src[0..depth) and zeros up to ed_mve_depth16(depth). */
 void ed_mve_column(const int8_t *src, int32_t depth, int8_t *col);
 
