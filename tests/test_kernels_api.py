@@ -278,7 +278,8 @@ def test_packed_weights_hold_the_int8_weights(libs, rows, depth):
         elif variant == "mve":  # fully connected and conv alike: 4-row blocks of int8 in 16-input steps
             assert np.array_equal(_unpack_mve(fc, rows, depth), w)
             assert np.array_equal(_unpack_mve(conv, rows, depth), w)
-            assert lib.lib.ed_fully_connected_s8_weights_size(rows, depth) == -(-rows // 4) * (16 + 4 * -(-depth // 16) * 16)
+            blocks, steps = -(-rows // 4), -(-depth // 16)
+            assert lib.lib.ed_fully_connected_s8_weights_size(rows, depth) == blocks * (16 + 64 * steps)
         else:  # fully connected in 4-row blocks, conv in 2-row blocks, zero padded
             assert np.array_equal(_unpack_cm4(fc, rows, depth, 4), w)
             assert np.array_equal(_unpack_cm4(conv, rows, depth, 2, natural=True), w)
