@@ -284,9 +284,13 @@ def test_packed_weights_hold_the_int8_weights(libs, rows, depth):
             assert np.array_equal(_unpack_v6m(fc, rows, depth), w)
             assert np.array_equal(_unpack_v6m(conv, rows, depth), w)
             assert lib.lib.ed_fully_connected_s8_weights_size(rows, depth) == -(-rows // 4) * (16 + 16 * -(-depth // 2))
-        elif variant == "mve":  # fully connected and conv alike: 4-row blocks of int8 in 16-input steps
+        elif variant == "mve":  # 4-row blocks of int8 in 16-input steps; a narrow conv: row sums, then OHWI as is
             assert np.array_equal(_unpack_mve(fc, rows, depth), w)
-            assert np.array_equal(_unpack_mve(conv, rows, depth), w)
+            if depth <= 32:
+                assert np.array_equal(conv[:rows].view(np.int32), w.astype(np.int32).sum(axis=1))
+                assert np.array_equal(conv[rows:].view(np.int8)[: w.size].reshape(w.shape), w)
+            else:
+                assert np.array_equal(_unpack_mve(conv, rows, depth), w)
             blocks, steps = -(-rows // 4), -(-depth // 16)
             assert lib.lib.ed_fully_connected_s8_weights_size(rows, depth) == blocks * (16 + 64 * steps)
         else:  # fully connected in 4-row blocks, conv in 2-row blocks, zero padded

@@ -11,11 +11,18 @@
  * The bias, zero point and requantization constants of each block of four filters are gathered once per call
  * (ed_mve_table), so a pixel's requantization is a dozen vector instructions per block.
  *
- * Scratch layout: [table: 48 bytes per block of 4 filters][column: depth rounded up to 16 bytes][the margined
+ * Narrow filters (depth kh kw C at most ED_MVE_NARROW: LeNet's one-channel 5x5) have too short a column for
+ * VMLADAV; they run pixel-parallel instead: four output pixels per vector, the window cells of four pixels read by
+ * one widening gather load from the margined image and multiplied by the filter's weight (VMLA by a scalar), four
+ * vectors (16 pixels) per weight, the result requantized and scattered into NHWC. Their packed form is the row
+ * sums (int32) and then the int8 OHWI filter as it is.
+ *
+ * Scratch layout, wide: [table: 48 bytes per block of 4 filters][column: depth rounded up to 16 bytes][the margined
  * image: (H + 2 kh - 2) (W + 2 kw - 2) C bytes].
  */
 #include <string.h>
 
+#include "ed_fixedpoint.h"
 #include "ed_kernels_check.h"
 #include "ed_mve_support.h"
 
@@ -34,11 +41,19 @@ static void matrix_of(const ed_dims_t *f, int32_t *rows, int32_t *depth)
     }
 }
 
+#define ED_MVE_NARROW 32 /* filters of at most this depth run pixel-parallel */
+
+static size_t narrow_size(int32_t rows, int32_t depth)
+{
+    const int64_t bytes = 4 * (int64_t)rows + (((int64_t)rows * depth + 3) & ~(int64_t)3);
+    return rows < 1 || depth < 1 || bytes > INT32_MAX ? 0u : (size_t)bytes;
+}
+
 size_t ed_conv2d_s8_weights_size(const ed_dims_t *filter_dims)
 {
     int32_t rows, depth;
     matrix_of(filter_dims, &rows, &depth);
-    return ed_mve_packed_size(rows, depth);
+    return depth <= ED_MVE_NARROW ? narrow_size(rows, depth) : ed_mve_packed_size(rows, depth);
 }
 
 ed_kernel_status_t ed_conv2d_s8_pack_weights(const ed_dims_t *filter_dims, const int8_t *filter, void *dst,
@@ -47,8 +62,18 @@ ed_kernel_status_t ed_conv2d_s8_pack_weights(const ed_dims_t *filter_dims, const
     int32_t rows, depth;
     ed_kernel_status_t status;
     matrix_of(filter_dims, &rows, &depth);
-    status = ed_kc_pack(rows, depth, filter, dst, dst_size, ed_mve_packed_size(rows, depth));
-    if (status == ED_OK) {
+    status = ed_kc_pack(rows, depth, filter, dst, dst_size, ed_conv2d_s8_weights_size(filter_dims));
+    if (status == ED_OK && depth <= ED_MVE_NARROW) {
+        int32_t r, i;
+        for (r = 0; r < rows; r++) {
+            uint32_t sum = 0;
+            for (i = 0; i < depth; i++) {
+                sum += (uint32_t)(int32_t)filter[r * depth + i];
+            }
+            ((uint32_t *)dst)[r] = sum;
+        }
+        memcpy((uint32_t *)dst + rows, filter, (size_t)rows * (size_t)depth);
+    } else if (status == ED_OK) {
         ed_mve_pack(filter, rows, depth, (uint32_t *)dst);
     }
     return status;
@@ -69,7 +94,7 @@ size_t ed_conv2d_s8_get_buffer_size(const ed_dims_t *input_dims, const ed_dims_t
     int64_t image, total;
     matrix_of(filter_dims, &rows, &depth);
     image = depth < 1 ? 0 : margined_size(input_dims, filter_dims);
-    total = (int64_t)ed_mve_table_size(rows) + ed_mve_depth16(depth) + image;
+    total = depth <= ED_MVE_NARROW ? image : (int64_t)ed_mve_table_size(rows) + ed_mve_depth16(depth) + image;
     return image < 1 || total > INT32_MAX ? 0u : (size_t)total;
 }
 
@@ -128,6 +153,136 @@ static void gather(const int8_t *image, const ed_dims_t *in, const ed_dims_t *f,
     }
 }
 
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)
+/* One filter's sums over nv (1..4) vectors of 4 pixels, the last one predicated by plast when partial. */
+static inline __attribute__((always_inline)) void narrow_acc(const int8_t *base, int32_t line, int32_t kh,
+                                                             int32_t run, const int8_t *wf, uint32x4_t offs,
+                                                             int32_t step, int nv, int partial, mve_pred16_t plast,
+                                                             int32x4_t r[4])
+{
+    int32x4_t a0 = vdupq_n_s32(0), a1 = a0, a2 = a0, a3 = a0;
+    int32_t ky, k;
+    for (ky = 0; ky < kh; ky++, base += line) {
+        const int8_t *x = base;
+        for (k = 0; k < run; k++, x++) {
+            const int32_t wv = *wf++;
+#define ED_GATHER(v) (partial && nv == (v) + 1 ? vldrbq_gather_offset_z_s32(x + 4 * (v) * step, offs, plast) \
+                                                : vldrbq_gather_offset_s32(x + 4 * (v) * step, offs))
+            a0 = vmlaq_n_s32(a0, ED_GATHER(0), wv);
+            if (nv > 1) {
+                a1 = vmlaq_n_s32(a1, ED_GATHER(1), wv);
+            }
+            if (nv > 2) {
+                a2 = vmlaq_n_s32(a2, ED_GATHER(2), wv);
+            }
+            if (nv > 3) {
+                a3 = vmlaq_n_s32(a3, ED_GATHER(3), wv);
+            }
+#undef ED_GATHER
+        }
+    }
+    r[0] = a0;
+    r[1] = a1;
+    r[2] = a2;
+    r[3] = a3;
+}
+#endif
+
+/*
+ * The narrow path: 16 output pixels of a row at a time (four vectors, the last ones predicated), every filter in
+ * turn. m: the margined image of batch b; or, without the margin (pads past kernel - 1), a cell-by-cell loop over
+ * the input.
+ */
+static void conv_narrow(const ed_conv_params_t *params, const ed_requant_t *requant, const ed_dims_t *in,
+                        const int8_t *image, const ed_dims_t *f, const void *packed, const int32_t *bias,
+                        const ed_dims_t *od, int8_t *out, const int8_t *m)
+{
+    const uint32_t *sums = (const uint32_t *)packed;
+    const int8_t *w = (const int8_t *)(sums + f->n);
+    const int32_t depth = f->h * f->w * f->c, run = f->w * f->c, c = in->c;
+    const int32_t line = (in->w + 2 * (f->w - 1)) * c, step = params->window.stride_w * c;
+    const ed_act_t *a = &params->act;
+    int32_t oy, ox, oc;
+
+    for (oy = 0; oy < od->h; oy++) {
+        const int32_t y0 = oy * params->window.stride_h - params->window.pad_top;
+        for (ox = 0; ox < od->w; ox += 16) {
+            const int32_t x0 = ox * params->window.stride_w - params->window.pad_left;
+            int8_t *o = out + (oy * od->w + ox) * od->c;
+            int32_t px;
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)
+            const int32_t n = od->w - ox;
+            const mve_pred16_t p0 = vctp32q((uint32_t)n), p1 = vctp32q((uint32_t)(n > 4 ? n - 4 : 0));
+            const mve_pred16_t p2 = vctp32q((uint32_t)(n > 8 ? n - 8 : 0));
+            const mve_pred16_t p3 = vctp32q((uint32_t)(n > 12 ? n - 12 : 0));
+            const uint32x4_t offs = vmulq_n_u32(vidupq_n_u32(0u, 1), (uint32_t)step);
+            const uint32x4_t oofs = vmulq_n_u32(vidupq_n_u32(0u, 1), (uint32_t)od->c);
+            const int8_t *base = m != NULL ? m + (y0 + f->h - 1) * line + (x0 + f->w - 1) * c : NULL;
+            for (oc = 0; m != NULL && oc < od->c; oc++) {
+                const int8_t *const wf = w + oc * depth;
+                const int32_t shift = requant->shift[oc], mult = requant->multiplier[oc];
+                const int32_t beff = ed_s32((bias != NULL ? (uint32_t)bias[oc] : 0u) - (uint32_t)a->input_zp * sums[oc]);
+                int32x4_t r[4];
+                int32_t v;
+                const int32_t nv = (n >= 16 ? 16 : n + 3) / 4;
+                const int partial = n < 16 && (n & 3) != 0;
+                switch (nv * 2 + partial) { /* constant arguments: one specialised loop each */
+                case 2: narrow_acc(base, line, f->h, run, wf, offs, step, 1, 0, p0, r); break;
+                case 3: narrow_acc(base, line, f->h, run, wf, offs, step, 1, 1, p0, r); break;
+                case 4: narrow_acc(base, line, f->h, run, wf, offs, step, 2, 0, p1, r); break;
+                case 5: narrow_acc(base, line, f->h, run, wf, offs, step, 2, 1, p1, r); break;
+                case 6: narrow_acc(base, line, f->h, run, wf, offs, step, 3, 0, p2, r); break;
+                case 7: narrow_acc(base, line, f->h, run, wf, offs, step, 3, 1, p2, r); break;
+                case 8: narrow_acc(base, line, f->h, run, wf, offs, step, 4, 0, p3, r); break;
+                default: narrow_acc(base, line, f->h, run, wf, offs, step, 4, 1, p3, r); break;
+                }
+                for (v = 0; v < 4 && 4 * v < n; v++) {
+                    const mve_pred16_t pv = v == 0 ? p0 : v == 1 ? p1 : v == 2 ? p2 : p3;
+                    int32x4_t x = vshlq_r_s32(vaddq_n_s32(r[v], beff), shift > 0 ? shift : 0);
+                    x = vqrdmulhq_n_s32(x, mult);
+                    if (shift < 0) { /* ties away from zero: VRSHL rounds them up, so 1 less on negative lanes */
+                        x = vrshlq_n_s32(vqaddq_s32(x, vshrq_n_s32(x, 31)), shift);
+                    }
+                    x = vaddq_n_s32(x, a->output_zp);
+                    x = vminq_s32(vmaxq_s32(x, vdupq_n_s32(a->act_min)), vdupq_n_s32(a->act_max));
+                    vstrbq_scatter_offset_p_s32(o + 4 * v * od->c + oc, oofs, x, pv);
+                }
+            }
+            if (m != NULL) {
+                continue;
+            }
+#endif
+            /* the same sums cell by cell (host builds, and pads past kernel - 1): from the margined image, or
+             * bounds-checked from the input */
+            for (px = 0; px < 16 && ox + px < od->w; px++) {
+                const int32_t xs = x0 + px * params->window.stride_w;
+                for (oc = 0; oc < od->c; oc++) {
+                    const int8_t *wf = w + oc * depth;
+                    uint32_t acc = 0;
+                    int32_t ky, k;
+                    for (ky = 0; ky < f->h; ky++) {
+                        for (k = 0; k < run; k++) {
+                            const int32_t iy = y0 + ky, ix = xs + k / c;
+                            int32_t xv;
+                            if (m != NULL) {
+                                xv = m[(iy + f->h - 1) * line + (xs + f->w - 1) * c + k];
+                            } else {
+                                xv = iy < 0 || iy >= in->h || ix < 0 || ix >= in->w ? a->input_zp
+                                                                                      : image[(iy * in->w + ix) * c + k % c];
+                            }
+                            acc += (uint32_t)(wf[ky * run + k] * xv);
+                        }
+                    }
+                    acc += (bias != NULL ? (uint32_t)bias[oc] : 0u) - (uint32_t)a->input_zp * sums[oc];
+                    o[px * od->c + oc] = ed_requantize(acc, requant->multiplier[oc], requant->shift[oc], a->output_zp,
+                                                       a->act_min, a->act_max);
+                }
+            }
+            (void)step;
+        }
+    }
+}
+
 ed_kernel_status_t ed_conv2d_s8(const ed_conv_params_t *params, const ed_requant_t *requant,
                                 const ed_dims_t *input_dims, const int8_t *input,
                                 const ed_dims_t *filter_dims, const void *packed, const int32_t *bias,
@@ -148,10 +303,22 @@ ed_kernel_status_t ed_conv2d_s8(const ed_conv_params_t *params, const ed_requant
         return status;
     }
     table = (ed_mve_block_t *)scratch->buf;
-    col = (int8_t *)scratch->buf + ed_mve_table_size(filter_dims->n);
-    memset(col + depth, 0, (size_t)(ed_mve_depth16(depth) - depth));
     margined = params->window.pad_top < filter_dims->h && params->window.pad_bottom < filter_dims->h &&
                params->window.pad_left < filter_dims->w && params->window.pad_right < filter_dims->w;
+    if (depth <= ED_MVE_NARROW) {
+        for (b = 0; b < output_dims->n; b++) {
+            const int8_t *image = input + b * input_dims->h * input_dims->w * input_dims->c;
+            int8_t *m = margined ? (int8_t *)scratch->buf : NULL;
+            if (m != NULL) {
+                fill_margined(image, input_dims, filter_dims, params->act.input_zp, m);
+            }
+            conv_narrow(params, requant, input_dims, image, filter_dims, packed, bias, output_dims,
+                        output + b * output_dims->h * output_dims->w * output_dims->c, m);
+        }
+        return ED_OK;
+    }
+    col = (int8_t *)scratch->buf + ed_mve_table_size(filter_dims->n);
+    memset(col + depth, 0, (size_t)(ed_mve_depth16(depth) - depth));
     q.bias = bias;
     q.multiplier = requant->multiplier;
     q.shift = requant->shift;
