@@ -157,8 +157,8 @@ static void gather(const int8_t *image, const ed_dims_t *in, const ed_dims_t *f,
 /* One filter's sums over nv (1..4) vectors of 4 pixels, the last one predicated by plast when partial. */
 static inline __attribute__((always_inline)) void narrow_acc(const int8_t *base, int32_t line, int32_t kh,
                                                              int32_t run, const int8_t *wf, uint32x4_t offs,
-                                                             int32_t step, int nv, int partial, mve_pred16_t plast,
-                                                             int32x4_t r[4])
+                                                             int32_t step, int nv, int partial, int contig,
+                                                             mve_pred16_t plast, int32x4_t r[4])
 {
     int32x4_t a0 = vdupq_n_s32(0), a1 = a0, a2 = a0, a3 = a0;
     int32_t ky, k;
@@ -166,8 +166,11 @@ static inline __attribute__((always_inline)) void narrow_acc(const int8_t *base,
         const int8_t *x = base;
         for (k = 0; k < run; k++, x++) {
             const int32_t wv = *wf++;
-#define ED_GATHER(v) (partial && nv == (v) + 1 ? vldrbq_gather_offset_z_s32(x + 4 * (v) * step, offs, plast) \
-                                                : vldrbq_gather_offset_s32(x + 4 * (v) * step, offs))
+/* contiguous pixels (step 1): widening loads at an immediate offset; otherwise gathers of every step-th byte */
+#define ED_GATHER(v)                                                                                              \
+    (contig ? (partial && nv == (v) + 1 ? vldrbq_z_s32(x + 4 * (v), plast) : vldrbq_s32(x + 4 * (v)))              \
+            : (partial && nv == (v) + 1 ? vldrbq_gather_offset_z_s32(x + 4 * (v) * step, offs, plast)             \
+                                        : vldrbq_gather_offset_s32(x + 4 * (v) * step, offs)))
             a0 = vmlaq_n_s32(a0, ED_GATHER(0), wv);
             if (nv > 1) {
                 a1 = vmlaq_n_s32(a1, ED_GATHER(1), wv);
@@ -226,15 +229,23 @@ static void conv_narrow(const ed_conv_params_t *params, const ed_requant_t *requ
                 int32_t v;
                 const int32_t nv = (n >= 16 ? 16 : n + 3) / 4;
                 const int partial = n < 16 && (n & 3) != 0;
-                switch (nv * 2 + partial) { /* constant arguments: one specialised loop each */
-                case 2: narrow_acc(base, line, f->h, run, wf, offs, step, 1, 0, p0, r); break;
-                case 3: narrow_acc(base, line, f->h, run, wf, offs, step, 1, 1, p0, r); break;
-                case 4: narrow_acc(base, line, f->h, run, wf, offs, step, 2, 0, p1, r); break;
-                case 5: narrow_acc(base, line, f->h, run, wf, offs, step, 2, 1, p1, r); break;
-                case 6: narrow_acc(base, line, f->h, run, wf, offs, step, 3, 0, p2, r); break;
-                case 7: narrow_acc(base, line, f->h, run, wf, offs, step, 3, 1, p2, r); break;
-                case 8: narrow_acc(base, line, f->h, run, wf, offs, step, 4, 0, p3, r); break;
-                default: narrow_acc(base, line, f->h, run, wf, offs, step, 4, 1, p3, r); break;
+                switch ((step == 1) * 16 + nv * 2 + partial) { /* constant arguments: one specialised loop each */
+                case 18: narrow_acc(base, line, f->h, run, wf, offs, step, 1, 0, 1, p0, r); break;
+                case 19: narrow_acc(base, line, f->h, run, wf, offs, step, 1, 1, 1, p0, r); break;
+                case 20: narrow_acc(base, line, f->h, run, wf, offs, step, 2, 0, 1, p1, r); break;
+                case 21: narrow_acc(base, line, f->h, run, wf, offs, step, 2, 1, 1, p1, r); break;
+                case 22: narrow_acc(base, line, f->h, run, wf, offs, step, 3, 0, 1, p2, r); break;
+                case 23: narrow_acc(base, line, f->h, run, wf, offs, step, 3, 1, 1, p2, r); break;
+                case 24: narrow_acc(base, line, f->h, run, wf, offs, step, 4, 0, 1, p3, r); break;
+                case 25: narrow_acc(base, line, f->h, run, wf, offs, step, 4, 1, 1, p3, r); break;
+                case 2: narrow_acc(base, line, f->h, run, wf, offs, step, 1, 0, 0, p0, r); break;
+                case 3: narrow_acc(base, line, f->h, run, wf, offs, step, 1, 1, 0, p0, r); break;
+                case 4: narrow_acc(base, line, f->h, run, wf, offs, step, 2, 0, 0, p1, r); break;
+                case 5: narrow_acc(base, line, f->h, run, wf, offs, step, 2, 1, 0, p1, r); break;
+                case 6: narrow_acc(base, line, f->h, run, wf, offs, step, 3, 0, 0, p2, r); break;
+                case 7: narrow_acc(base, line, f->h, run, wf, offs, step, 3, 1, 0, p2, r); break;
+                case 8: narrow_acc(base, line, f->h, run, wf, offs, step, 4, 0, 0, p3, r); break;
+                default: narrow_acc(base, line, f->h, run, wf, offs, step, 4, 1, 0, p3, r); break;
                 }
                 for (v = 0; v < 4 && 4 * v < n; v++) {
                     const mve_pred16_t pv = v == 0 ? p0 : v == 1 ? p1 : v == 2 ? p2 : p3;
