@@ -20,10 +20,11 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from eccless.firmware.measure import measure_model
+from eccless.firmware.measure import decode_cost, measure_model
 from eccless.fileio import write_json
 
 MODELS = "digits:mlp,digits:lenet,fashion-mnist:lenet"
+RULES = ("range", "parity-lsb+range")   # detection rules whose decode + detect pass each class also measures
 
 # CPU class -> (its QEMU board, the variants measured there: the baseline first, the class's own variant last).
 # The M0 class runs on an MPS2 AN385 executing the Armv6-M build (the lm3s6965evb M0 has 64 KB of RAM: too little
@@ -87,6 +88,8 @@ def measure_classes(names, models, tmp: Path) -> dict:
         rows = {}
         for m in models:
             r = class_row(measure_model(m, tmp, kernels=variants, board=board, detect=False))
+            r["decode_detect_rules_per_parameter"] = {rule: {v: decode_cost(m, tmp, board, v, rule) for v in variants}
+                                                      for rule in RULES}
             rows[m] = r
             print(f"{name:<4} {m:<20} " + "  ".join(f"{v} {x:.2f}" for v, x in r["per_mac"].items()) +
                   " instr/MAC  " + "  ".join(f"{v} x{x:.2f}" for v, x in r["vs_previous"].items()))

@@ -20,26 +20,29 @@ typedef uint32_t ed_word_t __attribute__((may_alias));
 #define ED_H 0x80808080u
 #define ED_L 0x7F7F7F7Fu
 
+/* The constants of one range test, made once per call: lo & 0x7F per lane, ~lo, 127 - (span mod 128) per lane,
+ * and all ones unless span >= 128. */
 typedef struct {
-    uint32_t lo4, k4; /* k4: 127 - (span mod 128) in every lane */
-    int wide;         /* span >= 128 */
+    uint32_t lo7, nlo, k4, narrow;
 } ed_span_t;
 
 static ed_span_t span_of(uint32_t lo4, uint32_t span4)
 {
     ed_span_t s;
-    s.lo4 = lo4;
+    s.lo7 = lo4 & ED_L;
+    s.nlo = ~lo4;
     s.k4 = (0x7Fu - (span4 & 0x7Fu)) * 0x01010101u;
-    s.wide = (span4 & 0x80u) != 0u;
+    s.narrow = (span4 & 0x80u) != 0u ? 0u : 0xFFFFFFFFu;
     return s;
 }
 
-/* Nonzero iff a lane of v lies outside [lo, lo + span] (as ed_lanes_out_of_range, which says by how much). */
-static inline uint32_t out_of_range(uint32_t v, const ed_span_t *s)
+/* Nonzero iff a lane of v lies outside [lo, lo + span] (as ed_lanes_out_of_range, which says by how much):
+ * branch-free, t & d when span >= 128, t | d otherwise. */
+static inline __attribute__((always_inline)) uint32_t out_of_range(uint32_t v, ed_span_t s)
 {
-    const uint32_t d = ((v | ED_H) - (s->lo4 & ED_L)) ^ ((v ^ ~s->lo4) & ED_H);
-    const uint32_t t = (d & ED_L) + s->k4;
-    return (s->wide ? t & d : t | d) & ED_H;
+    const uint32_t d = ((v | ED_H) - s.lo7) ^ ((v ^ s.nlo) & ED_H);
+    const uint32_t t = (d & ED_L) + s.k4;
+    return ((t & d) | ((t | d) & s.narrow)) & ED_H;
 }
 
 void ed_words_copy(uint32_t *dst, const uint32_t *src, uint32_t n, uint32_t x)
@@ -101,13 +104,13 @@ uint32_t ed_words_in_range(const uint32_t *v, uint32_t n, uint32_t lo4, uint32_t
     const ed_word_t *w = v;
     uint32_t done = 0;
     for (; n - done >= 4u; done += 4u) {
-        if ((out_of_range(w[done], &sp) | out_of_range(w[done + 1u], &sp) | out_of_range(w[done + 2u], &sp) |
-             out_of_range(w[done + 3u], &sp)) != 0u) {
+        if ((out_of_range(w[done], sp) | out_of_range(w[done + 1u], sp) | out_of_range(w[done + 2u], sp) |
+             out_of_range(w[done + 3u], sp)) != 0u) {
             return done;
         }
     }
     for (; done < n; done++) {
-        if (out_of_range(w[done], &sp) != 0u) {
+        if (out_of_range(w[done], sp) != 0u) {
             return done;
         }
     }
@@ -124,42 +127,57 @@ uint32_t ed_words_copy_ranges(uint32_t *dst, const uint32_t *src, uint32_t chann
         const ed_span_t sp = span_of(bounds[0], bounds[1]);
         for (i = 0; i < words; i++) {
             const uint32_t w = *s++;
-            bad |= out_of_range(w, &sp);
+            bad |= out_of_range(w, sp);
             *o++ = w;
         }
     }
     return bad;
 }
 
-/* One word: its lanes halved as int8 (arithmetic shift right by one) into *out; nonzero when a lane fails the
- * parity or, with a range, the halved lane is outside it. */
-static inline uint32_t parity_word(uint32_t w, uint32_t want, const ed_span_t *sp, uint32_t *out)
+/* One word's lanes halved as int8 (arithmetic shift right by one). */
+static inline __attribute__((always_inline)) uint32_t halve(uint32_t w)
 {
-    uint32_t p = w ^ (w >> 4);
-    p ^= p >> 2;
-    p ^= p >> 1;
-    *out = ((w >> 1) & ED_L) | (w & ED_H);
-    return ((p ^ want) & 0x01010101u) | (sp != NULL ? out_of_range(*out, sp) : 0u);
+    return ((w >> 1) & ED_L) | (w & ED_H);
+}
+
+/* Nonzero when a lane of w fails the parity (want: 0x01 per lane for odd parity, else 0). */
+static inline __attribute__((always_inline)) uint32_t parity_bad(uint32_t w, uint32_t want)
+{
+    w ^= w >> 4;
+    w ^= w >> 2;
+    w ^= w >> 1;
+    return (w ^ want) & 0x01010101u;
+}
+
+/* How many of the k words at w pass: the parity and, halved, the range (stops at the first that fails). One word
+ * at a time, so that the constants stay in Armv6-M's eight low registers. */
+static inline __attribute__((always_inline)) uint32_t parity_pass(const ed_word_t *w, uint32_t k, uint32_t want,
+                                                                  ed_span_t sp)
+{
+    uint32_t i;
+    for (i = 0; i < k; i++) {
+        if ((parity_bad(w[i], want) | out_of_range(halve(w[i]), sp)) != 0u) {
+            break;
+        }
+    }
+    return i;
 }
 
 uint32_t ed_words_parity_halve(uint32_t *v, uint32_t n, int odd, const uint32_t *bounds)
 {
     const uint32_t want = odd ? 0x01010101u : 0u;
-    const ed_span_t sp = bounds != NULL ? span_of(bounds[0], bounds[1]) : span_of(0u, 0u);
-    const ed_span_t *r = bounds != NULL ? &sp : NULL;
+    /* without bounds: span 255 from 0, a test no lane fails */
+    const ed_span_t sp = bounds != NULL ? span_of(bounds[0], bounds[1]) : span_of(0u, 0xFFFFFFFFu);
     ed_word_t *w = v;
     uint32_t done = 0;
-    while (n - done > 0u) { /* four words per step while they last, a failing step left untouched */
+    while (done < n) { /* four words per step while four remain, then one; a failing step left untouched */
         const uint32_t k = n - done >= 4u ? 4u : 1u;
-        uint32_t h[4], bad = 0, i;
-        for (i = 0; i < k; i++) {
-            bad |= parity_word(w[done + i], want, r, &h[i]);
-        }
-        if (bad != 0u) {
+        uint32_t i;
+        if (parity_pass(w + done, k, want, sp) != k) {
             break;
         }
         for (i = 0; i < k; i++) {
-            w[done + i] = h[i];
+            w[done + i] = halve(w[done + i]);
         }
         done += k;
     }

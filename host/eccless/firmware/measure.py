@@ -103,6 +103,18 @@ def measure_model(model: str, work: Path, kernels=("reference", "cortex_m4"), bo
     return res
 
 
+def decode_cost(model: str, work: Path, board, variant: str, rule: str) -> float:
+    """Instructions per parameter of the decode + detect pass (BENCH decode) of a twos image with `rule`, built
+    with `variant` for `board`."""
+    name = board if isinstance(board, str) else board.name
+    path = work / f"{model.replace(':', '_')}-{name}-twos-{rule.replace('+', '_')}.img"
+    pack_model(model, path, repr_name="twos", detect=rule, testset=4, board=name)
+    params = sum(t.count for t in read_image(path).codec.tensors)
+    with Qemu(board, build_firmware(board, variant=variant).elf, image=path, timeout=300) as q:
+        q.client.request("LOAD", flags=0, timeout=300)
+        return _bench(q.client, "decode") / params
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m eccless.firmware.measure", description=__doc__.splitlines()[0])
     ap.add_argument("--models", default="digits:mlp,digits:lenet")
