@@ -83,15 +83,121 @@ def build(c, board="", variant="", debug=False, arena=0):
     print(f"{fw.elf}: {fw.sizes}")
 
 
-@task(help={"image": "the image file (packed for the board)", "board": "board name or file",
-            "what": "image, firmware or both", "probe": "probe serial (default: ECCLESS_PROBE)",
-            "readback": "read back N times and report the raw BER", "dry_run": "print the commands only"})
-def flash(c, image="", board="", what="image", probe="", readback=0, dry_run=False):
-    """Write the image (and/or firmware) to a real board with the flasher its board file names."""
+@task
+def sizes(c):
+    """Build every board's firmware and print the README's size table (text, RAM, arena, image region)."""
+    from eccless.errors import EcclessError
+    from eccless.firmware.sizes import size_table
+
+    try:
+        print(size_table())
+    except EcclessError as e:
+        raise Exit(str(e), code=1) from None
+
+
+def _local():
+    """eccless.local.toml (board, port, probe, seed, repr defaults; eccless.localconfig); Exit on a bad file."""
+    from eccless import localconfig
+    from eccless.errors import EcclessError
+
+    try:
+        return localconfig.load()
+    except EcclessError as e:
+        raise Exit(str(e), code=2) from None
+
+
+def _flasher_ready(board: str, flasher: str = "") -> None:
+    """A missing flasher tool (openocd, pyocd) fails here, at once, with its install command."""
+    from eccless.boards import load_board
+    from eccless.errors import EcclessError
+    from eccless.flash import flasher_for
+
+    try:
+        flasher_for(load_board(board), flasher or None)
+    except EcclessError as e:
+        raise Exit(str(e), code=e.exit_code) from None
+
+
+@task(help={"image": "the image file (packed for the board)", "board": "board name or file (default: "
+            "eccless.local.toml)", "what": "image, firmware or both", "probe": "probe serial (default: "
+            "ECCLESS_PROBE, then eccless.local.toml)", "readback": "read back N times and report the raw BER",
+            "dry_run": "print the commands only", "force": "write the image even if the board already holds it"})
+def flash(c, image="", board="", what="image", probe="", readback=0, dry_run=False, force=False):
+    """Write the image (and/or firmware) to a real board with the flasher its board file names; an image the board
+    already holds is skipped when its port answers (eccless.local.toml's port)."""
+    board = _local().board(board or None)
     if not board:
-        raise Exit("invoke flash needs --board (a real board: see boards/*.toml with a [[flasher]])")
+        raise Exit("invoke flash needs --board (a real board: see boards/*.toml with a [[flasher]]), or a board in "
+                   "eccless.local.toml")
+    if not dry_run:
+        _flasher_ready(board)
     _eccless(c, f"flash {image} --board {board} --what {what} --readback {readback}"
-                + (f" --probe {probe}" if probe else "") + (" --dry-run" if dry_run else ""))
+                + (f" --probe {probe}" if probe else "") + (" --dry-run" if dry_run else "")
+                + (" --force" if force else ""))
+
+
+@task(help={"board": "board name (default: eccless.local.toml)", "port": "its serial port (default: the board's "
+            "port in eccless.local.toml)", "image": "the image on the board (packed for it)",
+            "flash": "write --image first (skipped when the board holds it)", "standin": "a QEMU stand-in on a "
+            "socket instead of a board", "results": "directory for junit.xml and summary.json (default "
+            "build/hil/BOARD)"})
+def hil(c, board="", port="", image="", flash=False, standin="", results=""):
+    """The hardware-in-the-loop suite (tests/test_hil.py) against a board on its serial port, or a QEMU stand-in;
+    writes a JUnit XML and a JSON summary of the run."""
+    args = ["-m", "hil", "tests/test_hil.py"]
+    if standin:
+        args += ["--standin", standin]
+    else:
+        cfg = _local()
+        board = cfg.board(board or None)
+        if not board or not (port or cfg.get("port", board)):
+            raise Exit("invoke hil needs a board and its port: --board NAME --port /dev/ttyACM0 (or both in "
+                       "eccless.local.toml), or --standin QEMU_BOARD")
+        if flash:
+            _flasher_ready(board)
+        args += ["--board", board, *(["--port", port] if port else []), *(["--image", image] if image else []),
+                 *(["--flash"] if flash else [])]
+    if results:
+        args += ["--hil-results", results]
+    res = c.run(f"{PY} -m pytest {' '.join(args)}", warn=True, pty=sys.stdout.isatty())
+    if res.exited != 0:
+        raise Exit(f"hil tests failed (pytest exit {res.exited})", code=res.exited or 1)
+
+
+@task(help={"model": "DATASET:ARCH or a model file", "board": "board (default: eccless.local.toml, else the "
+            "default QEMU board)", "repr": "representation (default: eccless.local.toml, else twos)",
+            "detect": "detection rule", "testset": "stored test samples", "ber": "bit error rate injected on the "
+            "device", "trials": "trials", "seed": "first trial's seed (default: eccless.local.toml, else 0)",
+            "out": "where images are kept"})
+def run(c, model="digits:mlp", board="", repr="", detect="parity-lsb+range", testset=300, ber=1e-3, trials=5,
+        seed=-1, out="out/run"):
+    """Build the firmware and pack the image where missing or stale, then run the test set on the board: in QEMU,
+    or on a real board over its port after flashing the image (skipped when it already holds it)."""
+    from eccless.boards import DEFAULT_BOARD, load_board
+    from eccless.commands.prepare import prepare
+    from eccless.errors import EcclessError
+
+    cfg = _local()
+    board = cfg.board(board or None) or DEFAULT_BOARD
+    repr = repr or cfg.defaults.get("repr") or "twos"
+    seed = seed if seed >= 0 else cfg.defaults.get("seed", 0)
+    try:
+        b = load_board(board)
+        port = cfg.get("port", b.name)
+        if not b.qemu:
+            if not port:
+                raise Exit(f"board {b.name} runs on hardware: give its port in eccless.local.toml "
+                           f"([boards.{b.name}] port = ...)")
+            _flasher_ready(board)                     # before any build: a missing openocd fails now
+        res = prepare(board, model, repr_name=repr, detect=detect, testset=testset, out_dir=out)
+    except EcclessError as e:
+        raise Exit(str(e), code=e.exit_code) from None
+    print(f"firmware {res['firmware']} ({'built' if res['built'] else 'up to date'}), image {res['image']} "
+          f"({'packed' if res['packed'] else 'up to date'})")
+    if not b.qemu:
+        _eccless(c, f"flash {res['image']} --board {board} --what both --device {port}")
+    _eccless(c, f"run {res['image']} --board {board} --ber {ber} --trials {trials} --seed {seed}"
+                + (f" --device {port}" if port else ""))
 
 
 @task
@@ -146,7 +252,7 @@ def _standins() -> list[str]:
     return sorted(b.name for b in boards if b.qemu and (b.name in named or b.errors_are_real))
 
 
-BENCHES = ("sweep", "image", "device", "cluster")
+BENCHES = ("sweep", "image", "device", "flash", "cluster")
 
 
 @task(help={"out": "output dir for the JSON results", "only": f"one of {', '.join(BENCHES)}"})

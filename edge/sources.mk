@@ -35,6 +35,8 @@ ECCLESS_LIBRARY_SRCS_mve := \
     $(ECCLESS_EDGE)/channel/ed_channel.c \
     $(ECCLESS_EDGE)/loader/ed_arena.c \
     $(ECCLESS_EDGE)/loader/ed_decode_pass.c \
+    $(ECCLESS_EDGE)/loader/ed_eccless.c \
+    $(ECCLESS_EDGE)/loader/ed_flash.c \
     $(ECCLESS_EDGE)/loader/ed_infer.c \
     $(ECCLESS_EDGE)/loader/ed_inject.c \
     $(ECCLESS_EDGE)/loader/ed_loader.c \
@@ -49,8 +51,9 @@ ECCLESS_LIBRARY_SRCS_mve := \
     $(ECCLESS_EDGE)/kernels/mve/ed_fully_connected_s8.c \
     $(ECCLESS_EDGE)/kernels/mve/ed_kernels_variant.c \
     $(ECCLESS_EDGE)/kernels/mve/ed_max_pool_s8.c \
-    $(ECCLESS_EDGE)/kernels/mve/ed_mve_support.c
-ECCLESS_LIBRARY_INCLUDES_mve := -I$(ECCLESS_EDGE)/image -I$(ECCLESS_EDGE)/represent -I$(ECCLESS_EDGE)/detect/mve -I$(ECCLESS_EDGE)/detect -I$(ECCLESS_EDGE)/channel -I$(ECCLESS_EDGE)/loader -I$(ECCLESS_EDGE)/kernels/mve -I$(ECCLESS_EDGE)/kernels/include -I$(ECCLESS_EDGE)/kernels/common -I$(ECCLESS_EDGE)/include
+    $(ECCLESS_EDGE)/kernels/mve/ed_mve_support.c \
+    $(ECCLESS_EDGE)/kernels/reference/ed_fully_connected_inplace_s8.c
+ECCLESS_LIBRARY_INCLUDES_mve := -I$(ECCLESS_EDGE)/image -I$(ECCLESS_EDGE)/represent -I$(ECCLESS_EDGE)/detect/mve -I$(ECCLESS_EDGE)/detect/reference -I$(ECCLESS_EDGE)/detect -I$(ECCLESS_EDGE)/channel -I$(ECCLESS_EDGE)/loader -I$(ECCLESS_EDGE)/kernels/mve -I$(ECCLESS_EDGE)/kernels/reference -I$(ECCLESS_EDGE)/kernels/include -I$(ECCLESS_EDGE)/kernels/common -I$(ECCLESS_EDGE)/include
 ECCLESS_FIRMWARE_SRCS_mve := \
     $(ECCLESS_EDGE)/image/ed_crc32.c \
     $(ECCLESS_EDGE)/image/ed_ecc.c \
@@ -71,6 +74,8 @@ ECCLESS_FIRMWARE_SRCS_mve := \
     $(ECCLESS_EDGE)/channel/ed_channel.c \
     $(ECCLESS_EDGE)/loader/ed_arena.c \
     $(ECCLESS_EDGE)/loader/ed_decode_pass.c \
+    $(ECCLESS_EDGE)/loader/ed_eccless.c \
+    $(ECCLESS_EDGE)/loader/ed_flash.c \
     $(ECCLESS_EDGE)/loader/ed_infer.c \
     $(ECCLESS_EDGE)/loader/ed_inject.c \
     $(ECCLESS_EDGE)/loader/ed_loader.c \
@@ -86,9 +91,12 @@ ECCLESS_FIRMWARE_SRCS_mve := \
     $(ECCLESS_EDGE)/kernels/mve/ed_kernels_variant.c \
     $(ECCLESS_EDGE)/kernels/mve/ed_max_pool_s8.c \
     $(ECCLESS_EDGE)/kernels/mve/ed_mve_support.c \
+    $(ECCLESS_EDGE)/kernels/reference/ed_fully_connected_inplace_s8.c \
     $(ECCLESS_EDGE)/protocol/ed_dispatch.c \
     $(ECCLESS_EDGE)/protocol/ed_frame.c \
+    $(ECCLESS_EDGE)/firmware/ed_boot.c \
     $(ECCLESS_EDGE)/firmware/ed_cmd_bench.c \
+    $(ECCLESS_EDGE)/firmware/ed_cmd_classify.c \
     $(ECCLESS_EDGE)/firmware/ed_cmd_digest.c \
     $(ECCLESS_EDGE)/firmware/ed_cmd_echo.c \
     $(ECCLESS_EDGE)/firmware/ed_cmd_eval.c \
@@ -101,7 +109,7 @@ ECCLESS_FIRMWARE_SRCS_mve := \
     $(ECCLESS_EDGE)/firmware/ed_main.c \
     $(ECCLESS_EDGE)/firmware/ed_model_state.c \
     $(ECCLESS_EDGE)/firmware/ed_server.c
-ECCLESS_FIRMWARE_INCLUDES_mve := -I$(ECCLESS_EDGE)/image -I$(ECCLESS_EDGE)/represent -I$(ECCLESS_EDGE)/detect/mve -I$(ECCLESS_EDGE)/detect -I$(ECCLESS_EDGE)/channel -I$(ECCLESS_EDGE)/loader -I$(ECCLESS_EDGE)/kernels/mve -I$(ECCLESS_EDGE)/kernels/include -I$(ECCLESS_EDGE)/kernels/common -I$(ECCLESS_EDGE)/protocol -I$(ECCLESS_EDGE)/firmware -I$(ECCLESS_EDGE)/include
+ECCLESS_FIRMWARE_INCLUDES_mve := -I$(ECCLESS_EDGE)/image -I$(ECCLESS_EDGE)/represent -I$(ECCLESS_EDGE)/detect/mve -I$(ECCLESS_EDGE)/detect/reference -I$(ECCLESS_EDGE)/detect -I$(ECCLESS_EDGE)/channel -I$(ECCLESS_EDGE)/loader -I$(ECCLESS_EDGE)/kernels/mve -I$(ECCLESS_EDGE)/kernels/reference -I$(ECCLESS_EDGE)/kernels/include -I$(ECCLESS_EDGE)/kernels/common -I$(ECCLESS_EDGE)/protocol -I$(ECCLESS_EDGE)/firmware -I$(ECCLESS_EDGE)/include
 
 ECCLESS_LIBRARY_SRCS_cortex_m4 := \
     $(ECCLESS_EDGE)/image/ed_crc32.c \
@@ -123,6 +131,8 @@ ECCLESS_LIBRARY_SRCS_cortex_m4 := \
     $(ECCLESS_EDGE)/channel/ed_channel.c \
     $(ECCLESS_EDGE)/loader/ed_arena.c \
     $(ECCLESS_EDGE)/loader/ed_decode_pass.c \
+    $(ECCLESS_EDGE)/loader/ed_eccless.c \
+    $(ECCLESS_EDGE)/loader/ed_flash.c \
     $(ECCLESS_EDGE)/loader/ed_infer.c \
     $(ECCLESS_EDGE)/loader/ed_inject.c \
     $(ECCLESS_EDGE)/loader/ed_loader.c \
@@ -135,10 +145,11 @@ ECCLESS_LIBRARY_SRCS_cortex_m4 := \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_cm4_support.c \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_conv2d_s8.c \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_depthwise_conv2d_s8.c \
+    $(ECCLESS_EDGE)/kernels/cortex_m4/ed_fully_connected_inplace_s8.c \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_fully_connected_s8.c \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_kernels_variant.c \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_max_pool_s8.c
-ECCLESS_LIBRARY_INCLUDES_cortex_m4 := -I$(ECCLESS_EDGE)/image -I$(ECCLESS_EDGE)/represent -I$(ECCLESS_EDGE)/detect/cortex_m4 -I$(ECCLESS_EDGE)/detect -I$(ECCLESS_EDGE)/channel -I$(ECCLESS_EDGE)/loader -I$(ECCLESS_EDGE)/kernels/cortex_m4 -I$(ECCLESS_EDGE)/kernels/include -I$(ECCLESS_EDGE)/kernels/common -I$(ECCLESS_EDGE)/include
+ECCLESS_LIBRARY_INCLUDES_cortex_m4 := -I$(ECCLESS_EDGE)/image -I$(ECCLESS_EDGE)/represent -I$(ECCLESS_EDGE)/detect/cortex_m4 -I$(ECCLESS_EDGE)/detect/reference -I$(ECCLESS_EDGE)/detect -I$(ECCLESS_EDGE)/channel -I$(ECCLESS_EDGE)/loader -I$(ECCLESS_EDGE)/kernels/cortex_m4 -I$(ECCLESS_EDGE)/kernels/reference -I$(ECCLESS_EDGE)/kernels/include -I$(ECCLESS_EDGE)/kernels/common -I$(ECCLESS_EDGE)/include
 ECCLESS_FIRMWARE_SRCS_cortex_m4 := \
     $(ECCLESS_EDGE)/image/ed_crc32.c \
     $(ECCLESS_EDGE)/image/ed_ecc.c \
@@ -159,6 +170,8 @@ ECCLESS_FIRMWARE_SRCS_cortex_m4 := \
     $(ECCLESS_EDGE)/channel/ed_channel.c \
     $(ECCLESS_EDGE)/loader/ed_arena.c \
     $(ECCLESS_EDGE)/loader/ed_decode_pass.c \
+    $(ECCLESS_EDGE)/loader/ed_eccless.c \
+    $(ECCLESS_EDGE)/loader/ed_flash.c \
     $(ECCLESS_EDGE)/loader/ed_infer.c \
     $(ECCLESS_EDGE)/loader/ed_inject.c \
     $(ECCLESS_EDGE)/loader/ed_loader.c \
@@ -171,12 +184,15 @@ ECCLESS_FIRMWARE_SRCS_cortex_m4 := \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_cm4_support.c \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_conv2d_s8.c \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_depthwise_conv2d_s8.c \
+    $(ECCLESS_EDGE)/kernels/cortex_m4/ed_fully_connected_inplace_s8.c \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_fully_connected_s8.c \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_kernels_variant.c \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_max_pool_s8.c \
     $(ECCLESS_EDGE)/protocol/ed_dispatch.c \
     $(ECCLESS_EDGE)/protocol/ed_frame.c \
+    $(ECCLESS_EDGE)/firmware/ed_boot.c \
     $(ECCLESS_EDGE)/firmware/ed_cmd_bench.c \
+    $(ECCLESS_EDGE)/firmware/ed_cmd_classify.c \
     $(ECCLESS_EDGE)/firmware/ed_cmd_digest.c \
     $(ECCLESS_EDGE)/firmware/ed_cmd_echo.c \
     $(ECCLESS_EDGE)/firmware/ed_cmd_eval.c \
@@ -189,7 +205,7 @@ ECCLESS_FIRMWARE_SRCS_cortex_m4 := \
     $(ECCLESS_EDGE)/firmware/ed_main.c \
     $(ECCLESS_EDGE)/firmware/ed_model_state.c \
     $(ECCLESS_EDGE)/firmware/ed_server.c
-ECCLESS_FIRMWARE_INCLUDES_cortex_m4 := -I$(ECCLESS_EDGE)/image -I$(ECCLESS_EDGE)/represent -I$(ECCLESS_EDGE)/detect/cortex_m4 -I$(ECCLESS_EDGE)/detect -I$(ECCLESS_EDGE)/channel -I$(ECCLESS_EDGE)/loader -I$(ECCLESS_EDGE)/kernels/cortex_m4 -I$(ECCLESS_EDGE)/kernels/include -I$(ECCLESS_EDGE)/kernels/common -I$(ECCLESS_EDGE)/protocol -I$(ECCLESS_EDGE)/firmware -I$(ECCLESS_EDGE)/include
+ECCLESS_FIRMWARE_INCLUDES_cortex_m4 := -I$(ECCLESS_EDGE)/image -I$(ECCLESS_EDGE)/represent -I$(ECCLESS_EDGE)/detect/cortex_m4 -I$(ECCLESS_EDGE)/detect/reference -I$(ECCLESS_EDGE)/detect -I$(ECCLESS_EDGE)/channel -I$(ECCLESS_EDGE)/loader -I$(ECCLESS_EDGE)/kernels/cortex_m4 -I$(ECCLESS_EDGE)/kernels/reference -I$(ECCLESS_EDGE)/kernels/include -I$(ECCLESS_EDGE)/kernels/common -I$(ECCLESS_EDGE)/protocol -I$(ECCLESS_EDGE)/firmware -I$(ECCLESS_EDGE)/include
 
 ECCLESS_LIBRARY_SRCS_armv6m := \
     $(ECCLESS_EDGE)/image/ed_crc32.c \
@@ -211,6 +227,8 @@ ECCLESS_LIBRARY_SRCS_armv6m := \
     $(ECCLESS_EDGE)/channel/ed_channel.c \
     $(ECCLESS_EDGE)/loader/ed_arena.c \
     $(ECCLESS_EDGE)/loader/ed_decode_pass.c \
+    $(ECCLESS_EDGE)/loader/ed_eccless.c \
+    $(ECCLESS_EDGE)/loader/ed_flash.c \
     $(ECCLESS_EDGE)/loader/ed_infer.c \
     $(ECCLESS_EDGE)/loader/ed_inject.c \
     $(ECCLESS_EDGE)/loader/ed_loader.c \
@@ -218,15 +236,16 @@ ECCLESS_LIBRARY_SRCS_armv6m := \
     $(ECCLESS_EDGE)/loader/ed_model.c \
     $(ECCLESS_EDGE)/loader/ed_weight_pack.c \
     $(ECCLESS_EDGE)/kernels/common/ed_kernels_check.c \
-    $(ECCLESS_EDGE)/kernels/armv6m/ed_avg_pool_s8.c \
-    $(ECCLESS_EDGE)/kernels/armv6m/ed_clamp_s8.c \
     $(ECCLESS_EDGE)/kernels/armv6m/ed_conv2d_s8.c \
     $(ECCLESS_EDGE)/kernels/armv6m/ed_depthwise_conv2d_s8.c \
     $(ECCLESS_EDGE)/kernels/armv6m/ed_fully_connected_s8.c \
     $(ECCLESS_EDGE)/kernels/armv6m/ed_kernels_variant.c \
-    $(ECCLESS_EDGE)/kernels/armv6m/ed_max_pool_s8.c \
-    $(ECCLESS_EDGE)/kernels/armv6m/ed_v6m_support.c
-ECCLESS_LIBRARY_INCLUDES_armv6m := -I$(ECCLESS_EDGE)/image -I$(ECCLESS_EDGE)/represent -I$(ECCLESS_EDGE)/detect/armv6m -I$(ECCLESS_EDGE)/detect -I$(ECCLESS_EDGE)/channel -I$(ECCLESS_EDGE)/loader -I$(ECCLESS_EDGE)/kernels/armv6m -I$(ECCLESS_EDGE)/kernels/include -I$(ECCLESS_EDGE)/kernels/common -I$(ECCLESS_EDGE)/include
+    $(ECCLESS_EDGE)/kernels/armv6m/ed_v6m_support.c \
+    $(ECCLESS_EDGE)/kernels/reference/ed_avg_pool_s8.c \
+    $(ECCLESS_EDGE)/kernels/reference/ed_clamp_s8.c \
+    $(ECCLESS_EDGE)/kernels/reference/ed_fully_connected_inplace_s8.c \
+    $(ECCLESS_EDGE)/kernels/reference/ed_max_pool_s8.c
+ECCLESS_LIBRARY_INCLUDES_armv6m := -I$(ECCLESS_EDGE)/image -I$(ECCLESS_EDGE)/represent -I$(ECCLESS_EDGE)/detect/armv6m -I$(ECCLESS_EDGE)/detect/reference -I$(ECCLESS_EDGE)/detect -I$(ECCLESS_EDGE)/channel -I$(ECCLESS_EDGE)/loader -I$(ECCLESS_EDGE)/kernels/armv6m -I$(ECCLESS_EDGE)/kernels/reference -I$(ECCLESS_EDGE)/kernels/include -I$(ECCLESS_EDGE)/kernels/common -I$(ECCLESS_EDGE)/include
 ECCLESS_FIRMWARE_SRCS_armv6m := \
     $(ECCLESS_EDGE)/image/ed_crc32.c \
     $(ECCLESS_EDGE)/image/ed_ecc.c \
@@ -247,6 +266,8 @@ ECCLESS_FIRMWARE_SRCS_armv6m := \
     $(ECCLESS_EDGE)/channel/ed_channel.c \
     $(ECCLESS_EDGE)/loader/ed_arena.c \
     $(ECCLESS_EDGE)/loader/ed_decode_pass.c \
+    $(ECCLESS_EDGE)/loader/ed_eccless.c \
+    $(ECCLESS_EDGE)/loader/ed_flash.c \
     $(ECCLESS_EDGE)/loader/ed_infer.c \
     $(ECCLESS_EDGE)/loader/ed_inject.c \
     $(ECCLESS_EDGE)/loader/ed_loader.c \
@@ -254,17 +275,20 @@ ECCLESS_FIRMWARE_SRCS_armv6m := \
     $(ECCLESS_EDGE)/loader/ed_model.c \
     $(ECCLESS_EDGE)/loader/ed_weight_pack.c \
     $(ECCLESS_EDGE)/kernels/common/ed_kernels_check.c \
-    $(ECCLESS_EDGE)/kernels/armv6m/ed_avg_pool_s8.c \
-    $(ECCLESS_EDGE)/kernels/armv6m/ed_clamp_s8.c \
     $(ECCLESS_EDGE)/kernels/armv6m/ed_conv2d_s8.c \
     $(ECCLESS_EDGE)/kernels/armv6m/ed_depthwise_conv2d_s8.c \
     $(ECCLESS_EDGE)/kernels/armv6m/ed_fully_connected_s8.c \
     $(ECCLESS_EDGE)/kernels/armv6m/ed_kernels_variant.c \
-    $(ECCLESS_EDGE)/kernels/armv6m/ed_max_pool_s8.c \
     $(ECCLESS_EDGE)/kernels/armv6m/ed_v6m_support.c \
+    $(ECCLESS_EDGE)/kernels/reference/ed_avg_pool_s8.c \
+    $(ECCLESS_EDGE)/kernels/reference/ed_clamp_s8.c \
+    $(ECCLESS_EDGE)/kernels/reference/ed_fully_connected_inplace_s8.c \
+    $(ECCLESS_EDGE)/kernels/reference/ed_max_pool_s8.c \
     $(ECCLESS_EDGE)/protocol/ed_dispatch.c \
     $(ECCLESS_EDGE)/protocol/ed_frame.c \
+    $(ECCLESS_EDGE)/firmware/ed_boot.c \
     $(ECCLESS_EDGE)/firmware/ed_cmd_bench.c \
+    $(ECCLESS_EDGE)/firmware/ed_cmd_classify.c \
     $(ECCLESS_EDGE)/firmware/ed_cmd_digest.c \
     $(ECCLESS_EDGE)/firmware/ed_cmd_echo.c \
     $(ECCLESS_EDGE)/firmware/ed_cmd_eval.c \
@@ -277,7 +301,7 @@ ECCLESS_FIRMWARE_SRCS_armv6m := \
     $(ECCLESS_EDGE)/firmware/ed_main.c \
     $(ECCLESS_EDGE)/firmware/ed_model_state.c \
     $(ECCLESS_EDGE)/firmware/ed_server.c
-ECCLESS_FIRMWARE_INCLUDES_armv6m := -I$(ECCLESS_EDGE)/image -I$(ECCLESS_EDGE)/represent -I$(ECCLESS_EDGE)/detect/armv6m -I$(ECCLESS_EDGE)/detect -I$(ECCLESS_EDGE)/channel -I$(ECCLESS_EDGE)/loader -I$(ECCLESS_EDGE)/kernels/armv6m -I$(ECCLESS_EDGE)/kernels/include -I$(ECCLESS_EDGE)/kernels/common -I$(ECCLESS_EDGE)/protocol -I$(ECCLESS_EDGE)/firmware -I$(ECCLESS_EDGE)/include
+ECCLESS_FIRMWARE_INCLUDES_armv6m := -I$(ECCLESS_EDGE)/image -I$(ECCLESS_EDGE)/represent -I$(ECCLESS_EDGE)/detect/armv6m -I$(ECCLESS_EDGE)/detect/reference -I$(ECCLESS_EDGE)/detect -I$(ECCLESS_EDGE)/channel -I$(ECCLESS_EDGE)/loader -I$(ECCLESS_EDGE)/kernels/armv6m -I$(ECCLESS_EDGE)/kernels/reference -I$(ECCLESS_EDGE)/kernels/include -I$(ECCLESS_EDGE)/kernels/common -I$(ECCLESS_EDGE)/protocol -I$(ECCLESS_EDGE)/firmware -I$(ECCLESS_EDGE)/include
 
 ECCLESS_LIBRARY_SRCS_reference := \
     $(ECCLESS_EDGE)/image/ed_crc32.c \
@@ -299,6 +323,8 @@ ECCLESS_LIBRARY_SRCS_reference := \
     $(ECCLESS_EDGE)/channel/ed_channel.c \
     $(ECCLESS_EDGE)/loader/ed_arena.c \
     $(ECCLESS_EDGE)/loader/ed_decode_pass.c \
+    $(ECCLESS_EDGE)/loader/ed_eccless.c \
+    $(ECCLESS_EDGE)/loader/ed_flash.c \
     $(ECCLESS_EDGE)/loader/ed_infer.c \
     $(ECCLESS_EDGE)/loader/ed_inject.c \
     $(ECCLESS_EDGE)/loader/ed_loader.c \
@@ -310,6 +336,7 @@ ECCLESS_LIBRARY_SRCS_reference := \
     $(ECCLESS_EDGE)/kernels/reference/ed_clamp_s8.c \
     $(ECCLESS_EDGE)/kernels/reference/ed_conv2d_s8.c \
     $(ECCLESS_EDGE)/kernels/reference/ed_depthwise_conv2d_s8.c \
+    $(ECCLESS_EDGE)/kernels/reference/ed_fully_connected_inplace_s8.c \
     $(ECCLESS_EDGE)/kernels/reference/ed_fully_connected_s8.c \
     $(ECCLESS_EDGE)/kernels/reference/ed_kernels_variant.c \
     $(ECCLESS_EDGE)/kernels/reference/ed_max_pool_s8.c
@@ -334,6 +361,8 @@ ECCLESS_FIRMWARE_SRCS_reference := \
     $(ECCLESS_EDGE)/channel/ed_channel.c \
     $(ECCLESS_EDGE)/loader/ed_arena.c \
     $(ECCLESS_EDGE)/loader/ed_decode_pass.c \
+    $(ECCLESS_EDGE)/loader/ed_eccless.c \
+    $(ECCLESS_EDGE)/loader/ed_flash.c \
     $(ECCLESS_EDGE)/loader/ed_infer.c \
     $(ECCLESS_EDGE)/loader/ed_inject.c \
     $(ECCLESS_EDGE)/loader/ed_loader.c \
@@ -345,12 +374,15 @@ ECCLESS_FIRMWARE_SRCS_reference := \
     $(ECCLESS_EDGE)/kernels/reference/ed_clamp_s8.c \
     $(ECCLESS_EDGE)/kernels/reference/ed_conv2d_s8.c \
     $(ECCLESS_EDGE)/kernels/reference/ed_depthwise_conv2d_s8.c \
+    $(ECCLESS_EDGE)/kernels/reference/ed_fully_connected_inplace_s8.c \
     $(ECCLESS_EDGE)/kernels/reference/ed_fully_connected_s8.c \
     $(ECCLESS_EDGE)/kernels/reference/ed_kernels_variant.c \
     $(ECCLESS_EDGE)/kernels/reference/ed_max_pool_s8.c \
     $(ECCLESS_EDGE)/protocol/ed_dispatch.c \
     $(ECCLESS_EDGE)/protocol/ed_frame.c \
+    $(ECCLESS_EDGE)/firmware/ed_boot.c \
     $(ECCLESS_EDGE)/firmware/ed_cmd_bench.c \
+    $(ECCLESS_EDGE)/firmware/ed_cmd_classify.c \
     $(ECCLESS_EDGE)/firmware/ed_cmd_digest.c \
     $(ECCLESS_EDGE)/firmware/ed_cmd_echo.c \
     $(ECCLESS_EDGE)/firmware/ed_cmd_eval.c \

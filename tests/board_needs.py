@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 
 # RAM a board needs for the digits LeNet with its weights decoded into RAM (67.6 KB of arena, the firmware's 14 KB
-# of buffers and a stack): smaller boards run the MLP until weights can stay in flash (the run-from-flash issue)
+# of buffers and a stack): smaller boards run it with its weights left in flash (tests/test_device_flash.py)
 LENET_RAM = 96 * 1024
 
 
 def require_ram(board, nbytes: int, what: str) -> None:
     if board.ram.size < nbytes:
         pytest.skip(f"{what} needs a board with {nbytes >> 10} KB of RAM; {board.name} has {board.ram.size >> 10} KB "
-                    "(until weights can stay in flash)")
+                    "with its weights in RAM (tests/test_device_flash.py runs it from flash)")
 
 
 def require_instruction_counts(board) -> None:

@@ -77,13 +77,51 @@ def test_unknown_board_lists_the_known_ones(tmp_path):
 
 @pytest.mark.parametrize("name", [n for n in board_names() if load_board(n).qemu is None])
 def test_a_real_boards_standin_runs_its_drivers_and_layout(name):
-    """What CI runs for a real board: its stand-in compiles the same UART and timer drivers for the same CPU port
-    and lays out code, image and RAM the same way; only clocks, semihosting and the medium may differ."""
+    """What CI runs for a real board: its stand-in compiles what the board file says it proves ([standin] proves)
+    -- the same UART and timer driver kinds, the same ISA variant and architecture, the same core, flags and init
+    steps, the same memory map and peripheral bases. Real boards never use semihosting."""
     real = load_board(name)
     stand = load_board(real.standin)
-    assert stand.qemu is not None and not real.has("semihosting")
-    assert (stand.uart["kind"], stand.uart["base"], stand.timer["kind"], stand.timer["base"]) == \
-        (real.uart["kind"], real.uart["base"], real.timer["kind"], real.timer["base"])
-    assert (stand.cpu, stand.arch_flags, stand.init) == (real.cpu, real.arch_flags, real.init)
-    assert (stand.code, stand.image, stand.ram, stand.stack) == (real.code, real.image, real.ram, real.stack)
-    assert variant_for(stand) == variant_for(real)
+    assert stand.qemu is not None and not real.has("semihosting") and real.standin_proves
+    proves = set(real.standin_proves)
+    if "uart" in proves:
+        assert stand.uart["kind"] == real.uart["kind"]
+    if "timer" in proves:
+        assert stand.timer["kind"] == real.timer["kind"]
+    if "isa" in proves:
+        assert variant_for(stand) == variant_for(real)
+        assert _profile(stand) == _profile(real)
+    if "cpu" in proves:
+        assert (stand.cpu, stand.arch_flags, stand.init) == (real.cpu, real.arch_flags, real.init)
+    if "layout" in proves:
+        assert (stand.code, stand.image, stand.ram, stand.stack) == (real.code, real.image, real.ram, real.stack)
+        assert (stand.uart["base"], stand.timer["base"]) == (real.uart["base"], real.timer["base"])
+
+
+def _profile(board) -> str:
+    """The Arm architecture profile of a board's core, from its cpu name: M0/M0+ are Armv6-M, the rest here v7/v8."""
+    return "armv6-m" if board.cpu in ("cortex-m0", "cortex-m0plus", "cortex-m1") else "armv7-m+"
+
+
+def test_standin_proofs_are_checked(tmp_path):
+    text = (BOARDS_DIR / "rpi-pico.toml").read_text().replace('proves = ["uart", "timer", "isa"]',
+                                                               'proves = ["uart", "clocks"]')
+    with pytest.raises(UsageError, match=r"\[standin\] proves: expected some of uart, timer, isa, cpu, layout, "
+                                         r"got 'clocks'"):
+        load_board(str(_write(tmp_path, text)))
+    assert load_board("nucleo-f446re").standin_proves == ("uart", "timer", "isa", "cpu", "layout")
+
+
+def test_init_steps_take_an_optional_wait():
+    pico = load_board("rpi-pico")
+    assert all(len(step) == 4 and step[3] in (0, 1) for step in pico.init)
+    assert (0x40024004, 0x80000000, 0x80000000, 1) in pico.init      # the crystal oscillator's STABLE bit
+    assert all(step[3] == 0 for step in load_board("nucleo-f446re").init)
+
+
+@pytest.mark.parametrize("name", board_names())
+def test_every_board_is_in_the_readme_tables(name):
+    """The board table and the size table of the README's Boards section each have a row for every board file."""
+    readme = (BOARDS_DIR.parent / "README.md").read_text()
+    section = readme[readme.index("## Boards"):readme.index("\n## ", readme.index("## Boards") + 1)]
+    assert section.count(f"\n| `{name}` |") == 2, f"{name}: add it to the board table and the size table"

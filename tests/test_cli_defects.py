@@ -11,6 +11,7 @@ import sys
 import numpy as np
 import pytest
 
+from eccless.boards import board_names, load_board
 from eccless.errors import UsageError
 from eccless.commands.image import pack_model
 from eccless.sweep.stats import accuracy_interval, interval_text
@@ -244,3 +245,12 @@ def test_run_progress_lines_count_samples(tmp_path):
                   env={"ECCLESS_PROGRESS": "", "ECCLESS_PROGRESS_EVERY": "0"})
     assert res.returncode == 0, res.stderr
     assert res.stderr.splitlines() == ["eccless: samples 300/600 (50 %)", "eccless: samples 600/600 (100 %)"]
+
+
+@pytest.mark.parametrize("board", [n for n in board_names() if not load_board(n).has("fpu")])
+def test_pack_refuses_float32_for_a_board_without_an_fpu(tmp_path, board):
+    """Issue 10: a float32 image for a board with no FPU path is refused at pack, in one line naming both."""
+    res = eccless("pack", "digits:mlp", "--quant", "float32", "--board", board, "-o", tmp_path / "f.img")
+    assert res.returncode != 0 and res.stderr.count("\n") == 1 and "Traceback" not in res.stderr
+    assert f"board {board} has no FPU path: a float32 image cannot run there" in res.stderr
+    assert not (tmp_path / "f.img").exists()

@@ -75,3 +75,20 @@ def test_sources_mk_lists_what_the_manifest_builds(tmp_path):
         assert run.stdout.split() == [str(p) for p in manifest.sources(manifest.LIBRARY, variant)]
     bad = subprocess.run(["make", "-s", "-f", str(mk), "ECCLESS_VARIANT=cmsis"], capture_output=True, text=True)
     assert bad.returncode != 0 and "unknown ECCLESS_VARIANT 'cmsis'" in bad.stderr
+
+
+def test_sources_cmake_lists_what_the_manifest_builds(tmp_path):
+    if shutil.which("cmake") is None:
+        pytest.skip("cmake not found: apt-get install cmake")
+    script = tmp_path / "print.cmake"
+    script.write_text(f"include({c_tables.SOURCES_CMAKE})\n"
+                      "foreach(v ${ECCLESS_VARIANTS})\n"
+                      "  string(JOIN \" \" s ${ECCLESS_LIBRARY_SRCS_${v}})\n"
+                      "  message(STATUS \"${v}: ${s}\")\n"
+                      "endforeach()\n")
+    run = subprocess.run(["cmake", "-P", str(script)], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    lines = dict(line.removeprefix("-- ").split(": ", 1) for line in run.stdout.splitlines() if ": " in line)
+    assert list(lines) == list(manifest.VARIANT_ORDER)
+    for variant in manifest.VARIANT_ORDER:
+        assert lines[variant].split() == [str(p) for p in manifest.sources(manifest.LIBRARY, variant)]

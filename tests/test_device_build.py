@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 from dataclasses import replace
 
 import pytest
@@ -53,7 +54,7 @@ def test_missing_toolchain_names_the_apt_command(monkeypatch):
 
 def test_unknown_driver_kind_and_port(tmp_path):
     board = load_board(BOARD)
-    with pytest.raises(UsageError, match="no uart driver for kind 'usb' \\(known: cmsdk, pl011, stm32\\)"):
+    with pytest.raises(UsageError, match="no uart driver for kind 'usb' \\(known: cmsdk, nrf, pl011, stm32\\)"):
         B.sources(replace(board, uart={**board.uart, "kind": "usb"}))
     with pytest.raises(UsageError, match="no firmware port for cpu 'riscv32'"):
         B.sources(replace(board, cpu="riscv32"))
@@ -113,3 +114,26 @@ def test_every_board_builds_and_fits(name):
     assert fw.sizes.data + fw.sizes.bss + fw.sizes.stack < board.ram.size
     header = (fw.elf.parent / "ed_board.h").read_text()
     assert f"#define ED_HAS_SEMIHOSTING {int(board.has('semihosting'))}" in header
+
+
+@needs_gcc
+@pytest.mark.parametrize("name", [n for n in board_names() if not load_board(n).has("semihosting")])
+def test_real_board_builds_carry_no_semihosting(name):
+    """A bkpt without a debugger stops the core: a real board's build has none; its fault handler reports over the
+    UART and resets (ed_exit without semihosting writes AIRCR.SYSRESETREQ)."""
+    fw = B.build_firmware(name)
+    dis = subprocess.run(["arm-none-eabi-objdump", "-d", str(fw.elf)], capture_output=True, text=True,
+                         check=True).stdout
+    assert "bkpt" not in dis and "<ed_fault_report>:" in dis and "<ed_uart_putc>:" in dis
+    assert "#define ED_HAS_SEMIHOSTING 0" in (fw.elf.parent / "ed_board.h").read_text()
+
+
+@needs_gcc
+def test_size_row_is_the_builds_own_figures():
+    from eccless.firmware.sizes import size_row
+
+    board = load_board("rpi-pico")
+    s = B.build_firmware(board).sizes
+    row = size_row("rpi-pico")
+    assert row.startswith("| `rpi-pico` | reference | ") and f"{s.text:,} B / 256 KB" in row
+    assert f"{s.bss:,} B + 8 KB / 264 KB | {(board.ram.size - s.bss - s.stack) >> 10} KB | 1792 KB |" in row

@@ -69,7 +69,7 @@ def test_openocd_dry_run_shows_the_real_commands(name, image):
 
 
 def test_missing_openocd_is_one_line_with_the_install_command(image, monkeypatch):
-    monkeypatch.setattr("eccless.flash.openocd.shutil.which", lambda name: None)
+    monkeypatch.setattr("eccless.flash.base.shutil.which", lambda name: None)
     with pytest.raises(FlashError, match=r"^openocd not found: apt-get install openocd$"):
         flash_board("nucleo-f446re", image=image)
 

@@ -224,3 +224,25 @@ def test_hostile_resealed_images_seeded_subset():
 @pytest.mark.slow
 def test_hostile_resealed_images_long():
     assert sum(_hostile(5000, 2, "lenet").values()) == 5000
+
+
+def test_pack_refuses_a_model_that_fits_no_way_even_run_from_flash():
+    """Weights take no RAM when they stay in flash, so what remains -- two activation buffers, the repaired
+    metadata, each channel's bias and requantization -- is the floor: a 3x3 conv from 100x100x4 to 100x100x8
+    (288 weights) needs 2 x 80 KB of activations, more than the 64 KB Cortex-M0 stand-in has; the same model packs
+    for a board with 4 MB."""
+    from eccless.boards import load_board
+    from eccless.graph import Graph, Op
+
+    rng = np.random.default_rng(5)
+    g = Graph((100, 100, 4), [Op("conv2d", "c", rng.normal(0, 0.2, (8, 3, 3, 4)).astype(np.float32),
+                                 np.zeros(8, np.float32), pads=(1, 1, 1, 1)),
+                              Op("maxpool", "p", pool=(100, 100), stride=(100, 100)),
+                              Op("reshape", "r", shape=(8,))], 8)
+    x = rng.normal(0, 1, (8, 100, 100, 4)).astype(np.float32)
+    stored = StoredModel(prepare_model(g, "int8", "range", x), "int8", "twos", "range")
+    small = load_board("qemu-lm3s6965evb-m0")
+    with pytest.raises(ImageError, match=r"needs at least [\d,]+ bytes of RAM on board qemu-lm3s6965evb-m0 even "
+                                         r"with its weights left in flash.*more than the [\d,]+ bytes"):
+        pack_image(stored, small)
+    assert parse_image(pack_image(stored, load_board("qemu-mps2-an386"))).meta is not None

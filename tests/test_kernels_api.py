@@ -193,14 +193,17 @@ def _with_included(path: Path) -> str:
 
 
 def test_every_public_function_has_one_file_per_variant():
+    """The reference variant defines every public function, each in a file of its name; a tuned variant's folder
+    holds only the files it tunes (the build takes the rest from reference), each defining what it is named."""
     names = public_functions()
-    assert "ed_conv2d_s8" in names and "ed_clamp_s8" in names and len(names) == 7
+    assert "ed_conv2d_s8" in names and "ed_fully_connected_inplace_s8" in names and len(names) == 8
     for variant in VARIANTS:
         files = {p.stem for p in (KERNELS_DIR / variant).glob("*.c")}
-        assert set(names) <= files, f"{variant} lacks {set(names) - files}"
+        if variant == "reference":
+            assert set(names) <= files, f"{variant} lacks {set(names) - files}"
         # a variant may take another's file as it is: #include "../<variant>/<same name>.c"
         text = {p.stem: _with_included(p) for p in (KERNELS_DIR / variant).glob("*.c")}
-        for name in names:  # each public function is defined in its own file and nowhere else
+        for name in set(names) & files:  # each public function is defined in its own file and nowhere else
             where = [stem for stem, src in text.items() if re.search(rf"^\S.*\b{name}\(", src, flags=re.M)]
             assert where == [name], f"{variant}: {name} defined in {where}"
 

@@ -187,3 +187,35 @@ def test_short_row_conv_equals_reference(kern, kh, kw, cin, pads, stride):
              out_shift=rng.integers(-12, 2, 7).astype(np.int32))
     x = rng.integers(-128, 128, (2, 9, 7, cin), dtype=np.int8)
     assert_same(INT8_KERNELS["conv2d"](op, x), kern.run(op, x), f"{kern.variant} conv {kh}x{kw}x{cin}")
+
+
+def _levels(stored: np.ndarray, transform: int) -> np.ndarray:
+    """The numpy twin of ed_inplace_level: XOR 0x80 (offset), then an arithmetic halving (parity-lsb)."""
+    b = stored ^ np.uint8(0x80) if transform & 1 else stored
+    v = b.view(np.int8).astype(np.int16)
+    return (v >> 1 if transform & 2 else v).astype(np.int8)
+
+
+@pytest.mark.parametrize("transform", [0, 1, 2, 3])
+def test_inplace_fully_connected_equals_the_reference_on_corrected_levels(kern, transform):
+    """ed_fully_connected_inplace_s8 (run from flash) reads stored bytes, maps them by the transform, adds the
+    sorted corrections and must equal the reference dense kernel on the corrected levels -- rows in blocks of
+    four and the 1..3 left over, depths with tails, corrections on any element (delta -255 .. 255)."""
+    rng = np.random.default_rng(40 + transform)
+    for depth, out, nfix in ((1, 1, 1), (3, 5, 4), (64, 10, 0), (84, 10, 13), (403, 7, 50), (400, 120, 300)):
+        stored = rng.integers(0, 256, (out, depth), dtype=np.uint8)
+        levels = _levels(stored, transform)
+        elements = np.sort(rng.choice(out * depth, size=min(nfix, out * depth), replace=False))
+        target = rng.integers(-128, 128, elements.size)
+        delta = target - levels.reshape(-1)[elements].astype(np.int64)
+        fixes = ((elements.astype(np.uint64) << 9) | (delta.astype(np.int64) & 0x1FF).astype(np.uint64)).astype(np.uint32)
+        corrected = levels.reshape(-1).copy()
+        corrected[elements] = target
+        op = QOp("dense", weight=corrected.reshape(out, depth), bias=rng.integers(-(10**6), 10**6, out).astype(np.int32),
+                 in_zp=int(rng.integers(-128, 128)), out_zp=int(rng.integers(-128, 128)),
+                 out_mult=rng.integers(1 << 29, 1 << 31, out).astype(np.int32), out_shift=rng.integers(-12, 2, out).astype(np.int32))
+        x = rng.integers(-128, 128, (1, depth), dtype=np.int8)
+        status, y = kern.fully_connected_inplace(x[0], stored, transform, fixes, op.bias, op.out_mult, op.out_shift,
+                                                 (op.in_zp, op.out_zp, -128, 127))
+        assert status == 0
+        assert_same(INT8_KERNELS["dense"](op, x)[0], y, f"{kern.variant} in place t{transform} {depth}->{out}")

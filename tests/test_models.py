@@ -46,7 +46,7 @@ def weight_layers(model: nn.Module) -> int:
 def test_architecture_sizes():
     big = {a: models.build(a, (28, 28, 1), 10) for a in models.ARCH_NAMES}
     n = {a: sum(p.numel() for p in m.parameters()) for a, m in big.items()}
-    assert n == {"mlp": 52650, "lenet": 61706, "deepcnn": 541314}
+    assert n == {"mlp": 52650, "widemlp": 272394, "lenet": 61706, "deepcnn": 541314}
     assert weight_layers(big["deepcnn"]) >= 8 and n["deepcnn"] >= 500_000
     first_dense = next(m for m in big["deepcnn"] if isinstance(m, nn.Linear))
     assert first_dense.weight.numel() > 0.9 * n["deepcnn"]  # most parameters sit in the first dense layer

@@ -22,7 +22,7 @@ def test_layout_roundtrip_fixed_and_tail():
     values = {f.name: (2**64 - 1 if f.fmt == "Q" else 2**32 - 1 - i) for i, f in enumerate(lay.fields)}
     values.update(ticks=2**40 + 3, instructions=2**63, layers=[(1, 2), (3, 4), (0, 9)])
     raw = lay.pack("LOAD", values)
-    assert len(raw) == 72 + 3 * 8 and lay.fits(len(raw)) and not lay.fits(len(raw) - 1)
+    assert len(raw) == 84 + 3 * 8 and lay.fits(len(raw)) and not lay.fits(len(raw) - 1)
     assert lay.unpack("LOAD", raw) == values
 
 
@@ -85,9 +85,9 @@ def test_table_invariants():
         cobs_encode(b"\x01" * P.MAX_FRAME))
     implemented = {c.name for c in P.COMMANDS if c.implemented}
     assert implemented == {"PING", "ECHO", "INFO", "LOAD", "INJECT", "EVAL", "INFER", "BENCH", "DIGEST", "FAULT",
-                           "SPIN"}
+                           "SPIN", "RESET"}
     assert implemented == {c.name for c in P.COMMANDS}                  # nothing maps to ed_cmd_not_implemented
-    assert {c.name for c in P.COMMANDS if c.debug} == {"FAULT", "SPIN"}
+    assert {c.name for c in P.COMMANDS if c.debug} == {"FAULT", "SPIN", "RESET"}
     # the largest replies fit one frame: EVAL's per-sample predictions, INFER's 32x32x3 int8 input
     assert P.command("EVAL").response.size + 2 * P.EVAL_MAX_PREDICTIONS <= P.MAX_PAYLOAD
     assert P.command("INFER").request.size + 32 * 32 * 3 <= P.MAX_PAYLOAD

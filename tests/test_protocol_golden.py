@@ -20,7 +20,7 @@ from eccless import protocol as P
 from eccless.firmware.boardgen import board_header
 from eccless.link.fake import FakeDevice
 from eccless.protocol.framing import ChunkReader, classify, cobs_encode, encode_frame
-from eccless.testing.protocol_fuzz import fuzz_items
+from eccless.testing.protocol_fuzz import fuzz_items, without_uptime
 from eccless.boards import DEFAULT_BOARD
 
 pytestmark = pytest.mark.golden
@@ -77,7 +77,8 @@ size_t ed_host_feed(const uint8_t *in, size_t n, uint8_t *out, size_t cap)
 
 def _sources() -> list[Path]:
     firmware = [p for p in manifest.sources(manifest.FIRMWARE, "reference") if p.name != "ed_main.c"]
-    return firmware + sorted((EDGE / "port" / "host").glob("*.c")) + [EDGE / "port" / "cortex-m" / "ed_cmd_fault.c"]
+    debug = [EDGE / "port" / "cortex-m" / f"ed_cmd_{name}.c" for name in ("fault", "reset")]   # ERR_DISABLED here
+    return firmware + sorted((EDGE / "port" / "host").glob("*.c")) + debug
 
 
 @pytest.fixture(scope="module")
@@ -100,16 +101,21 @@ def library(tmp_path_factory):
 
 @pytest.fixture
 def engine(library):
-    """feed(bytes) -> reply bytes of the host build; INJECT state is disarmed first, as a fresh fake's is."""
-    def feed(data: bytes) -> bytes:
+    """feed(bytes) -> reply bytes of the host build, INFO's uptime zeroed; INJECT state is disarmed first, as a
+    fresh fake's is."""
+    def raw(data: bytes) -> bytes:
         cap = 64 * len(data) + 4 * P.MAX_ENCODED
         out = ctypes.create_string_buffer(cap)
         n = library.ed_host_feed(data, len(data), out, cap)
         assert n <= cap
         return out.raw[:n]
 
-    assert _answer(feed(_request("INJECT", 0, **_inject(P.INJECT_REGIONS["clear"])))) == ("OK", b"\x00")
-    feed.info = P.command("INFO").response.unpack("INFO", _reply(feed(_request("INFO", 0))).payload)
+    def feed(data: bytes) -> bytes:
+        return without_uptime(raw(data), feed.info)       # the fake's clock stands still
+
+    assert _answer(raw(_request("INJECT", 0, **_inject(P.INJECT_REGIONS["clear"])))) == ("OK", b"\x00")
+    info = P.command("INFO").response.unpack("INFO", _reply(raw(_request("INFO", 0))).payload)
+    feed.info = {**info, "uptime": 0}
     return feed
 
 

@@ -39,7 +39,7 @@ ed_status_t ed_cmd_infer(const ed_request_t *req, ed_response_t *rsp)
     }
     rsp->detail = 0;
     t0 = ed_timer_ticks();
-    if (ed_model_infer(md, input, &logits, &detail) != 0) {
+    if (eccless_invoke(ed_state_handle(), input, &logits, NULL, &detail) != ECCLESS_OK) {
         return ed_state_kernel_error(rsp, detail);
     }
     ticks = ed_timer_ticks() - t0;

@@ -30,6 +30,9 @@ ed_status_t ed_cmd_load(const ed_request_t *req, ed_response_t *rsp)
     ed_put_u64(p + ED_LOAD_RSP_INSTRUCTIONS, ed_timer_instructions(ticks));
     ed_put_u64(p + ED_LOAD_RSP_DECODE_TICKS, md->decode_ticks);
     ed_put_u64(p + ED_LOAD_RSP_DECODE_INSTRUCTIONS, ed_timer_instructions(md->decode_ticks));
+    ed_put_u32(p + ED_LOAD_RSP_WEIGHTS_FLASH, (md->flags & ED_MODEL_WEIGHTS_FLASH) ? 1u : 0u);
+    ed_put_u32(p + ED_LOAD_RSP_FIXES, md->fixes);
+    ed_put_u32(p + ED_LOAD_RSP_RESIDENT_LAYERS, md->resident);
     for (i = 0; i < md->num_weighted; i++) {
         const ed_op_t *op = &md->ops[md->weighted[i]];
         ed_put_u32(p + ED_LOAD_RSP_SIZE + ED_LOAD_RSP_TAIL * i, op->zeroed_parity);

@@ -8,13 +8,18 @@
 #define ED_ARENA_LIMIT 0u /* 0: all RAM after the firmware's data */
 #endif
 
-static ed_model_t ed_model;
+static eccless_model_t ed_handle; /* the library's handle (ed_eccless.h), kept here rather than in the arena */
 static ed_channel_params_t ed_inject[2];
 static uint8_t ed_armed;
 
+eccless_model_t *ed_state_handle(void)
+{
+    return &ed_handle;
+}
+
 ed_model_t *ed_state_model(void)
 {
-    return &ed_model;
+    return ed_eccless_model(&ed_handle);
 }
 
 uint8_t ed_state_inject(uint8_t region, const ed_channel_params_t *params)
@@ -33,7 +38,7 @@ ed_status_t ed_state_load(uint32_t flags, ed_response_t *rsp)
     ed_load_args_t args;
     size_t arena = (size_t)(_ed_arena_end - _ed_arena_start);
     uint32_t detail = 0;
-    ed_load_status_t st;
+    eccless_status_t st;
 
     if (ED_ARENA_LIMIT != 0u && arena > ED_ARENA_LIMIT) {
         arena = ED_ARENA_LIMIT;
@@ -47,16 +52,16 @@ ed_status_t ed_state_load(uint32_t flags, ed_response_t *rsp)
     args.flip_protected = (ed_armed & 2u) ? &ed_inject[1] : 0;
     args.clock = ed_timer_ticks;
     args.board = ED_BOARD_NAME;
-    st = ed_model_load(&ed_model, &args, &detail);
+    st = ed_eccless_load_args(&ed_handle, &args, &detail); /* the library's load, as eccless_load's */
     rsp->detail = detail;
     switch (st) {
-    case ED_LOAD_OK:
+    case ECCLESS_OK:
         return ED_STATUS_OK;
-    case ED_LOAD_IMAGE:
+    case ECCLESS_ERR_IMAGE:
         return ED_STATUS_ERR_IMAGE;
-    case ED_LOAD_UNSUPPORTED:
+    case ECCLESS_ERR_UNSUPPORTED:
         return ED_STATUS_ERR_UNSUPPORTED;
-    case ED_LOAD_ARENA:
+    case ECCLESS_ERR_ARENA:
         return ED_STATUS_ERR_ARENA;
     default:
         return ED_STATUS_ERR_ARG;

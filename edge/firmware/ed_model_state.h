@@ -1,6 +1,6 @@
 /*
  * ed_model_state: the firmware's one model and its armed INJECT channels, shared by the LOAD, INJECT, EVAL,
- * INFER and BENCH handlers. Binds the portable loader (ed_model.h) to the board: the image region and the arena
+ * INFER and BENCH handlers. Binds the library (eccless.h, ed_eccless.h) to the board: the image region and the arena
  * come from the linker script (optionally capped by ED_ARENA_LIMIT from the build), the clock from TIMER0.
  */
 #ifndef ED_MODEL_STATE_H
@@ -9,9 +9,13 @@
 #include <stdint.h>
 
 #include "ed_dispatch.h"
+#include "ed_eccless.h"
 #include "ed_model.h"
 
-/* The model; model->loaded tells whether the last LOAD succeeded. */
+/* The firmware's handle of the library (eccless.h: eccless_invoke, eccless_counts, ...). */
+eccless_model_t *ed_state_handle(void);
+
+/* The loader's model behind that handle; model->loaded tells whether the last LOAD succeeded. */
 ed_model_t *ed_state_model(void);
 
 /* Arm (region 1 weights, 2 protected) or, for region 0, disarm every region; returns the armed mask. */

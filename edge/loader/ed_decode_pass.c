@@ -1,17 +1,21 @@
 /*
  * ed_decode_pass.c: the decode + detect pass over every tensor of a loaded model (ed_detect_tensor per tensor),
- * each layer's weights then packed for the kernels; refreshes the zeroed counters.
+ * each layer's weights then packed for the kernels -- or, run from flash, scanned tile by tile with the in-place
+ * layers' corrections kept (ed_flash.c); refreshes the zeroed counters.
  */
 #include "ed_detect.h"
+#include "ed_flash.h"
 #include "ed_loader.h"
 #include "ed_model.h"
 #include "ed_weight_pack.h"
 
-/* Decode + detect every tensor; with pack, also pack each layer's weights for the kernels. */
-static void decode_pass(ed_model_t *md, int pack)
+/* Decode + detect every tensor; with pack, also pack each layer's weights for the kernels (in RAM) or keep the
+ * corrections (from flash). */
+static ed_load_status_t decode_pass(ed_model_t *md, int pack)
 {
+    const int flash = (md->flags & ED_MODEL_WEIGHTS_FLASH) != 0u;
     uint16_t i;
-    md->params = md->zeroed_parity = md->zeroed_range = 0;
+    md->params = md->zeroed_parity = md->zeroed_range = md->fixes = 0;
     for (i = 0; i < md->num_ops; i++) {
         md->ops[i].zeroed_parity = md->ops[i].zeroed_range = 0;
     }
@@ -21,9 +25,16 @@ static void decode_pass(ed_model_t *md, int pack)
         ed_zeroed_t z = {0, 0};
         /* weights decode into the staging buffer, then are packed into their own; on the fly only the counts are
          * kept here, as each inference decodes again */
-        ed_detect_tensor(md, w, md->wbuf, &z);
+        if (flash) {
+            if (ed_flash_scan(md, i, &z, pack) != ED_LOAD_OK) {
+                return ED_LOAD_ARENA;
+            }
+            md->fixes += w->num_fixes;
+        } else {
+            ed_detect_tensor(md, w, md->wbuf, &z);
+        }
         ed_detect_tensor(md, b, b->values != NULL ? b->values : (void *)md->bbuf, &z);
-        if (pack && w->values != NULL) {
+        if (pack && !flash && w->values != NULL) {
             ed_model_pack(md, i, md->wbuf, w->values);
         }
         op->zeroed_parity = z.parity;
@@ -32,14 +43,19 @@ static void decode_pass(ed_model_t *md, int pack)
         md->zeroed_parity += z.parity;
         md->zeroed_range += z.range;
     }
+    return ED_LOAD_OK;
 }
 
-void ed_model_decode(ed_model_t *md)
+ed_load_status_t ed_model_decode(ed_model_t *md, uint32_t *detail)
 {
-    decode_pass(md, 1);
+    const ed_load_status_t st = decode_pass(md, 1);
+    if (st != ED_LOAD_OK) {
+        *detail = md->arena.needed > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)md->arena.needed;
+    }
+    return st;
 }
 
 void ed_model_decode_detect(ed_model_t *md)
 {
-    decode_pass(md, 0);
+    (void)decode_pass(md, 0); /* from flash: the corrections LOAD kept stay, and are counted again */
 }

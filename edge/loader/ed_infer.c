@@ -2,11 +2,13 @@
  * ed_infer.c: one int8 inference through the loaded graph with the kernels of edge/kernels (ed_kernels.h), the
  * twins of QGraph.forward. Activations ping-pong between two arena buffers; reshape is a no-op on the bytes.
  * Decoding on the fly, each weighted op first decodes its weight and bias words (flips and detection included)
- * into the layer buffers and packs the weights -- the same bytes the load pass would have kept.
+ * into the layer buffers and packs the weights -- the same bytes the load pass would have kept. Run from flash,
+ * weighted ops go through ed_flash_run.
  */
 #include <string.h>
 
 #include "ed_detect.h"
+#include "ed_flash.h"
 #include "ed_image_format.h"
 #include "ed_loader.h"
 #include "ed_model.h"
@@ -28,6 +30,10 @@ static ed_kernel_status_t run(ed_model_t *md, const ed_op_t *op, const int8_t *i
     const void *w = 0;
     const int32_t *b = 0;
     ed_requant_t rq;
+    if (op->windex >= 0 && (md->flags & ED_MODEL_WEIGHTS_FLASH) &&
+        md->tensors[2u * (uint32_t)op->windex].values == NULL) { /* left in flash (not moved to RAM by 'auto') */
+        return ed_flash_run(md, op, in, out);
+    }
     if (op->windex >= 0) {
         const uint16_t k = (uint16_t)op->windex;
         const ed_tensor_t *tw = &md->tensors[2u * k];

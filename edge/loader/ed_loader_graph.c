@@ -8,6 +8,7 @@
 #include "ed_bytes.h"
 #include "ed_decode.h"
 #include "ed_detect.h"
+#include "ed_flash.h"
 #include "ed_image_format.h"
 #include "ed_inject.h"
 #include "ed_loader.h"
@@ -332,6 +333,8 @@ static ed_load_status_t plan_fast(ed_model_t *md)
     return ED_LOAD_OK;
 }
 
+static ed_load_status_t plan_activations(ed_model_t *md, uint32_t act, uint32_t scratch, uint32_t *detail);
+
 ed_load_status_t ed_loader_plan(ed_model_t *md, const ed_load_args_t *args, uint32_t *detail)
 {
     const int on_the_fly = (md->flags & ED_MODEL_ON_THE_FLY) != 0u;
@@ -345,6 +348,12 @@ ed_load_status_t ed_loader_plan(ed_model_t *md, const ed_load_args_t *args, uint
     }
     if (plan_tables(md) != ED_LOAD_OK || plan_fast(md) != ED_LOAD_OK) {
         return arena_fail(md, detail);
+    }
+    if (md->flags & ED_MODEL_WEIGHTS_FLASH) { /* weights stay in flash: tile buffers and biases only */
+        if (ed_flash_plan(md, &scratch) != ED_LOAD_OK) {
+            return arena_fail(md, detail);
+        }
+        return plan_activations(md, act, scratch, detail);
     }
     for (i = 0; i < md->num_weighted; i++) {
         ed_tensor_t *w = &md->tensors[2u * i], *b = &md->tensors[2u * i + 1u];
@@ -382,7 +391,6 @@ ed_load_status_t ed_loader_plan(ed_model_t *md, const ed_load_args_t *args, uint
     for (i = 0; i < md->num_ops; i++) {
         const ed_op_t *op = &md->ops[i];
         size_t need = 0;
-        act = op->out_size > act ? op->out_size : act;
         if (op->kind == ED_IMG_KIND_DENSE) {
             need = ed_fully_connected_s8_get_buffer_size(op->in.c);
         } else if (op->kind == ED_IMG_KIND_CONV2D) {
@@ -392,6 +400,16 @@ ed_load_status_t ed_loader_plan(ed_model_t *md, const ed_load_args_t *args, uint
             need = ed_conv2d_s8_get_buffer_size(&op->in, &f);
         }
         scratch = need > scratch ? (uint32_t)need : scratch;
+    }
+    return plan_activations(md, act, scratch, detail);
+}
+
+/* The two activation buffers (each as large as the largest op output) and the kernels' scratch. */
+static ed_load_status_t plan_activations(ed_model_t *md, uint32_t act, uint32_t scratch, uint32_t *detail)
+{
+    uint16_t i;
+    for (i = 0; i < md->num_ops; i++) {
+        act = md->ops[i].out_size > act ? md->ops[i].out_size : act;
     }
     md->act[0] = (int8_t *)ed_arena_alloc(&md->arena, act, 4);
     md->act[1] = (int8_t *)ed_arena_alloc(&md->arena, act, 4);

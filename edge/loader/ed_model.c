@@ -7,36 +7,59 @@
 
 #include <string.h>
 
+#include "ed_flash.h"
 #include "ed_loader.h"
 
-ed_load_status_t ed_model_load(ed_model_t *md, const ed_load_args_t *args, uint32_t *detail)
+/* One attempt with these flags (weights in RAM, or from flash). */
+static ed_load_status_t load_once(ed_model_t *md, const ed_load_args_t *args, uint32_t flags, uint32_t *detail)
 {
     ed_load_status_t status;
     uint64_t t0;
 
     memset(md, 0, sizeof(*md));
     *detail = 0;
-    if (args->flags & ~ED_MODEL_FLAGS_KNOWN) {
-        *detail = args->flags;
-        return ED_LOAD_ARG;
-    }
-    if (args->image_size > ((size_t)1 << 29)) { /* bit positions in the image must fit 32 bits */
-        return ED_LOAD_ARG;
-    }
-    md->flags = args->flags;
+    md->flags = flags;
     ed_arena_init(&md->arena, args->arena, args->arena_size);
     status = ed_loader_parse(md, args, detail);
     if (status == ED_LOAD_OK) {
         status = ed_loader_plan(md, args, detail);
     }
-    if (status != ED_LOAD_OK) {
-        md->loaded = 0;
-        return status;
-    }
     t0 = args->clock != NULL ? args->clock() : 0u;
-    ed_model_decode(md);
+    if (status == ED_LOAD_OK) {
+        status = ed_model_decode(md, detail);
+    }
     md->decode_ticks = args->clock != NULL ? args->clock() - t0 : 0u;
     md->arena_used = md->arena.used;
-    md->loaded = 1;
-    return ED_LOAD_OK;
+    md->loaded = status == ED_LOAD_OK;
+    return status;
+}
+
+ed_load_status_t ed_model_load(ed_model_t *md, const ed_load_args_t *args, uint32_t *detail)
+{
+    ed_load_status_t status;
+
+    *detail = 0;
+    if (args->flags & ~ED_MODEL_FLAGS_KNOWN) {
+        memset(md, 0, sizeof(*md));
+        *detail = args->flags;
+        return ED_LOAD_ARG;
+    }
+    if (args->image_size > ((size_t)1 << 29)) { /* bit positions in the image must fit 32 bits */
+        memset(md, 0, sizeof(*md));
+        return ED_LOAD_ARG;
+    }
+    if ((args->flags & ED_MODEL_WEIGHTS_AUTO) && !(args->flags & ED_MODEL_WEIGHTS_FLASH)) {
+        /* weights in RAM when they fit, else from flash: only a full arena makes the second attempt */
+        status = load_once(md, args, args->flags & ~ED_MODEL_WEIGHTS_AUTO, detail);
+        if (status != ED_LOAD_ARENA) {
+            return status;
+        }
+    }
+    status = load_once(md, args, (args->flags & ~ED_MODEL_WEIGHTS_AUTO) |
+                                     ((args->flags & ED_MODEL_WEIGHTS_AUTO) ? ED_MODEL_WEIGHTS_FLASH : 0u), detail);
+    if (status == ED_LOAD_OK && (args->flags & ED_MODEL_WEIGHTS_AUTO)) {
+        md->resident = ed_flash_promote(md); /* what RAM is left takes the layers that reuse their weights most */
+        md->arena_used = md->arena.used;
+    }
+    return status;
 }

@@ -44,7 +44,11 @@ typedef enum {
 #define ED_MODEL_ON_THE_FLY 1u /* keep no decoded weights: decode each layer's words before running it */
 #define ED_MODEL_NO_LUT 2u     /* no tables: the generic decode loop for every tensor, hamming codes decoded
                                 * arithmetically even for m <= 16 (the reference path, for measurements and tests) */
-#define ED_MODEL_FLAGS_KNOWN 3u
+#define ED_MODEL_WEIGHTS_FLASH 4u /* run from flash: no copy of the weights in RAM; fully connected layers of byte
+                                  * words read them in place (corrections from the LOAD pass), others decode a tile
+                                  * of output channels at a time (ed_flash.h) */
+#define ED_MODEL_WEIGHTS_AUTO 8u  /* weights in RAM when the model fits the arena that way, else from flash */
+#define ED_MODEL_FLAGS_KNOWN 15u
 
 /* How a stored word of one tensor becomes a value. */
 typedef struct ed_tensor {
@@ -75,6 +79,12 @@ typedef struct ed_tensor {
                              * lane (ed_detect_words.h); biases: int32 bounds (ed_loader_graph.c) */
     uint32_t packed_size;   /* weights: bytes of the kernel's packed form (ed_model_pack); biases: 4 * count */
     void *values;           /* weights packed for the kernels, biases int32; NULL when decoding on the fly */
+    /* weights run from flash (ED_MODEL_WEIGHTS_FLASH) */
+    uint8_t inplace;        /* 1: read in place by ed_fully_connected_inplace_s8, 0: decoded tile by tile */
+    uint8_t transform;      /* inplace: ED_INPLACE_* */
+    uint16_t tile_rows;     /* output channels per tile (decoding at LOAD, and per inference when not inplace) */
+    const uint32_t *fixes;  /* inplace: the LOAD pass's corrections, sorted (ed_kernels.h) */
+    uint32_t num_fixes;
 } ed_tensor_t;
 
 /* ED_PARITY_* (the word layouts of parity placements) come from the generated ed_rules.h */
@@ -120,8 +130,11 @@ typedef struct {
     int8_t *wbuf;           /* decoded int8 weights of one layer, before packing */
     int32_t *bbuf;          /* on the fly: the biases and packed weights of the layer being run */
     void *pbuf;
+    int8_t *obuf;           /* run from flash: a conv tile's output channels before they are interleaved */
     /* results of the load pass */
     uint32_t params, zeroed_parity, zeroed_range, ecc_corrected, flips_weights, flips_protected;
+    uint32_t fixes;         /* run from flash: corrections kept for the in-place layers */
+    uint16_t resident;      /* weights 'auto' run from flash: layers decoded into RAM after all (ed_flash_promote) */
     size_t arena_used;
     uint64_t decode_ticks;
     ed_arena_t arena;
@@ -145,8 +158,9 @@ typedef struct {
 ed_load_status_t ed_model_load(ed_model_t *model, const ed_load_args_t *args, uint32_t *detail);
 
 /* The decode + detect pass over every tensor (into its buffer, or just counted when decoding on the fly), each
- * layer's weights then packed for the kernels; refreshes the zeroed counters. Called by ed_model_load. */
-void ed_model_decode(ed_model_t *model);
+ * layer's weights then packed for the kernels -- from flash, the in-place layers' corrections kept instead;
+ * refreshes the zeroed counters. Called by ed_model_load; ED_LOAD_ARENA when the corrections do not fit. */
+ed_load_status_t ed_model_decode(ed_model_t *model, uint32_t *detail);
 
 /* The same pass without the packing (the decoded weights go to the staging buffer only): BENCH's decode kind.
  * The packed weights already in place stay valid, as the same image decodes to the same values. */

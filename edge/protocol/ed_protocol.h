@@ -7,8 +7,8 @@
 #ifndef ED_PROTOCOL_H
 #define ED_PROTOCOL_H
 
-#define ED_PROTOCOL_VERSION 2u
-#define ED_FIRMWARE_VERSION ((0u << 16) | (2u << 8) | 0u)
+#define ED_PROTOCOL_VERSION 4u
+#define ED_FIRMWARE_VERSION ((0u << 16) | (3u << 8) | 0u)
 #define ED_MAX_PAYLOAD 4096u
 #define ED_FRAME_HEADER 2u /* code, seq */
 #define ED_FRAME_CRC 2u /* CRC-16/CCITT-FALSE, little-endian */
@@ -30,6 +30,8 @@
 #define ED_FAULT_KIND_STACK_OVERFLOW 3u
 #define ED_LOAD_FLAG_ON_THE_FLY (1u << 0)
 #define ED_LOAD_FLAG_NO_LUT (1u << 1)
+#define ED_LOAD_FLAG_WEIGHTS_FLASH (1u << 2)
+#define ED_LOAD_FLAG_WEIGHTS_AUTO (1u << 3)
 #define ED_INJECT_REGION_CLEAR 0u
 #define ED_INJECT_REGION_WEIGHTS 1u
 #define ED_INJECT_REGION_PROTECTED 2u
@@ -72,6 +74,8 @@ typedef enum {
     ED_CMD_INFER = 0x13,
     ED_CMD_BENCH = 0x14,
     ED_CMD_DIGEST = 0x15,
+    ED_CMD_CLASSIFY = 0x16,
+    ED_CMD_RESET = 0x7C, /* debug builds only */
     ED_CMD_SPIN = 0x7D, /* debug builds only */
     ED_CMD_FAULT = 0x7E, /* debug builds only */
 } ed_cmd_t;
@@ -112,11 +116,15 @@ typedef enum {
 #define ED_INFO_RSP_ARENA_BASE 44u /* uint32_t: free RAM after the firmware's own data (for the model loader) */
 #define ED_INFO_RSP_ARENA_SIZE 48u /* uint32_t */
 #define ED_INFO_RSP_IMAGE_HEAD 52u /* uint32_t: first 32-bit word of the image region (its magic when one is loaded) */
-#define ED_INFO_RSP_SIZE 56u /* then rsp tail of char board: board name */
+#define ED_INFO_RSP_IMAGE_BYTES 56u /* uint32_t: image length in the first superblock copy; 0 when the region holds no image */
+#define ED_INFO_RSP_IMAGE_CRC 60u /* uint32_t: zlib CRC-32 of those bytes as they read now (flash errors included): the host skips re-flashing an image whose file has the same length and CRC */
+#define ED_INFO_RSP_BOOT_COUNT 64u /* uint32_t: boots since the RAM last lost power (a .noinit word with a magic; counts warm resets: reset button, watchdog, a fault on a board without semihosting) */
+#define ED_INFO_RSP_UPTIME 68u /* uint64_t: timer ticks since this boot (TIMER0 rate): a reset makes it go backwards */
+#define ED_INFO_RSP_SIZE 76u /* then rsp tail of char board: board name */
 #define ED_INFO_RSP_TAIL 1u
 
 /* LOAD (0x10): Read the image in flash (with the armed INJECT flips), repair the protected region, parse, decode and detect every parameter; returns detection counts per layer. */
-#define ED_LOAD_REQ_FLAGS 0u /* uint32_t: LOAD_FLAGS bits: 0 decode on the fly (per inference), 1 no lookup tables */
+#define ED_LOAD_REQ_FLAGS 0u /* uint32_t: LOAD_FLAGS bits: 0 decode on the fly (per inference), 1 no lookup tables, 2 weights stay in flash, 3 in RAM if they fit, else in flash */
 #define ED_LOAD_REQ_SIZE 4u
 #define ED_LOAD_REQ_TAIL 0u
 #define ED_LOAD_RSP_IMAGE_BYTES 0u /* uint32_t: image length from the superblock */
@@ -133,7 +141,10 @@ typedef enum {
 #define ED_LOAD_RSP_INSTRUCTIONS 48u /* uint64_t: instructions (QEMU icount); 0 when the board cannot count them */
 #define ED_LOAD_RSP_DECODE_TICKS 56u /* uint64_t: TIMER0 ticks of decode + detect and weight packing */
 #define ED_LOAD_RSP_DECODE_INSTRUCTIONS 64u /* uint64_t: instructions of decode + detect and weight packing */
-#define ED_LOAD_RSP_SIZE 72u /* then rsp tail of {uint32_t, uint32_t} layers: per weighted op: (zeroed by parity, zeroed by range) */
+#define ED_LOAD_RSP_WEIGHTS_FLASH 72u /* uint32_t: 1 when the weights stay in flash (run from flash), 0 in RAM */
+#define ED_LOAD_RSP_FIXES 76u /* uint32_t: run from flash: corrections kept for the layers read in place */
+#define ED_LOAD_RSP_RESIDENT_LAYERS 80u /* uint32_t: weights 'auto' run from flash: layers whose weights were decoded into RAM after all (the most MACs per weight first) */
+#define ED_LOAD_RSP_SIZE 84u /* then rsp tail of {uint32_t, uint32_t} layers: per weighted op: (zeroed by parity, zeroed by range) */
 #define ED_LOAD_RSP_TAIL 8u
 
 /* INJECT (0x11): Arm the storage channel (docs/CHANNEL.md) for one region: every later LOAD reads that region with these flips applied; flash is never written. Region 0 disarms every region. */
@@ -198,6 +209,22 @@ typedef enum {
 #define ED_DIGEST_RSP_SIZE 24u
 #define ED_DIGEST_RSP_TAIL 0u
 
+/* CLASSIFY (0x16): Classify samples sent in the request -- a test set the board's flash cannot hold, streamed in batches: only the model's bits are exposed to errors, the inputs cross a CRC-checked link. */
+#define ED_CLASSIFY_REQ_COUNT 0u /* uint16_t: samples in the tail, back to back, the model's input size each */
+#define ED_CLASSIFY_REQ_SIZE 2u /* then req tail of uint8_t inputs: quantized input tensors */
+#define ED_CLASSIFY_REQ_TAIL 1u
+#define ED_CLASSIFY_RSP_COUNT 0u /* uint16_t */
+#define ED_CLASSIFY_RSP_TICKS 2u /* uint64_t: timer ticks spent (CPU cycles when INFO flags bit 2 is set) */
+#define ED_CLASSIFY_RSP_INSTRUCTIONS 10u /* uint64_t: instructions (QEMU icount); 0 when the board cannot count them */
+#define ED_CLASSIFY_RSP_SIZE 18u /* then rsp tail of uint16_t predictions: per sample the predicted class */
+#define ED_CLASSIFY_RSP_TAIL 2u
+
+/* RESET (0x7C): Debug builds only: reset the CPU at once (AIRCR.SYSRESETREQ, a warm reset that keeps RAM) without a reply, so tests can prove that the host notices a reset (INFO boot_count, uptime). */
+#define ED_RESET_REQ_SIZE 0u
+#define ED_RESET_REQ_TAIL 0u
+#define ED_RESET_RSP_SIZE 0u
+#define ED_RESET_RSP_TAIL 0u
+
 /* SPIN (0x7D): Debug builds only: run a fixed busy loop of `iterations` steps and time it (checks the timer and the determinism of instruction counts). */
 #define ED_SPIN_REQ_ITERATIONS 0u /* uint32_t */
 #define ED_SPIN_REQ_SIZE 4u
@@ -226,6 +253,8 @@ typedef enum {
     X(ED_CMD_INFER, ed_cmd_infer, ED_INFER_REQ_SIZE, ED_INFER_REQ_TAIL, ED_INFER_RSP_SIZE, ED_INFER_RSP_TAIL) \
     X(ED_CMD_BENCH, ed_cmd_bench, ED_BENCH_REQ_SIZE, ED_BENCH_REQ_TAIL, ED_BENCH_RSP_SIZE, ED_BENCH_RSP_TAIL) \
     X(ED_CMD_DIGEST, ed_cmd_digest, ED_DIGEST_REQ_SIZE, ED_DIGEST_REQ_TAIL, ED_DIGEST_RSP_SIZE, ED_DIGEST_RSP_TAIL) \
+    X(ED_CMD_CLASSIFY, ed_cmd_classify, ED_CLASSIFY_REQ_SIZE, ED_CLASSIFY_REQ_TAIL, ED_CLASSIFY_RSP_SIZE, ED_CLASSIFY_RSP_TAIL) \
+    X(ED_CMD_RESET, ed_cmd_reset, ED_RESET_REQ_SIZE, ED_RESET_REQ_TAIL, ED_RESET_RSP_SIZE, ED_RESET_RSP_TAIL) \
     X(ED_CMD_SPIN, ed_cmd_spin, ED_SPIN_REQ_SIZE, ED_SPIN_REQ_TAIL, ED_SPIN_RSP_SIZE, ED_SPIN_RSP_TAIL) \
     X(ED_CMD_FAULT, ed_cmd_fault, ED_FAULT_REQ_SIZE, ED_FAULT_REQ_TAIL, ED_FAULT_RSP_SIZE, ED_FAULT_RSP_TAIL) \
 

@@ -5,9 +5,12 @@ refused too (a misspelt key would otherwise be ignored silently).
 A board file says what the code needs and nothing it can derive:
 
     [board]          name, description, part (the MCU), cpu (the port: cortex-m*), arch_flags (gcc -mcpu ...),
-                     init: register writes [address, mask, value] applied at reset before any driver runs
-                     (clock enables, pin functions), as read-modify-write
+                     init: register steps applied at reset before any driver runs (clock enables, pin functions):
+                     [address, mask, value] a read-modify-write, [address, mask, value, 1] a wait until
+                     (register & mask) == value (an oscillator stable, a peripheral out of reset)
     [memory.code]    base, size                       where the firmware is linked
+                     boot_block                       a boot block the ROM needs before the vector table
+                                                      (eccless/firmware/bootblock.py: rp2040)
     [memory.image]   base, size, page                 where the model image sits, read with ECC off
                      medium                           "raw-flash": errors the loader sees are real (no ECC);
                                                       "ram": RAM-backed (QEMU), errors are injected only
@@ -17,7 +20,8 @@ A board file says what the code needs and nothing it can derive:
     [timer]          kind (edge/drivers/ed_timer_<kind>.c), base, hz
     [qemu]           machine, cpu, icount_shift, serial (which -serial the console is: 0 = the first), args
     [capabilities]   semihosting, cycle_counter, fpu, dsp, mve, unaligned (booleans; absent = false)
-    [standin]        board: the QEMU board whose run proves this board's drivers in CI (real boards only)
+    [standin]        board: the QEMU board whose run proves this board's drivers in CI (real boards only);
+                     proves: what that run proves of this board, from STANDIN_PROOFS (default: all of them)
     [[flasher]]      kind (eccless/flash/: openocd, fake), config (the tool's config files), target, install
                      (how to get the tool); the first one is the default, lab wiring (probe serial) is not here
 """
@@ -29,13 +33,13 @@ from typing import Any
 from .errors import UsageError
 
 INT, STR, BOOL, STRS, INTS = "an integer", "a string", "true or false", "a list of strings", "a list of integers"
-WRITES = "a list of [address, mask, value] integer triples"
+WRITES = "a list of [address, mask, value] or [address, mask, value, 1] integer steps"
 
 # table -> {key: (kind, required)}; a table of None fields is optional as a whole when `OPTIONAL_TABLES` says so
 TABLES: dict[str, dict[str, tuple[str, bool]]] = {
     "board": {"name": (STR, True), "description": (STR, False), "part": (STR, False), "cpu": (STR, True),
               "arch_flags": (STRS, True), "init": (WRITES, False)},
-    "memory.code": {"base": (INT, True), "size": (INT, True)},
+    "memory.code": {"base": (INT, True), "size": (INT, True), "boot_block": (STR, False)},
     "memory.image": {"base": (INT, True), "size": (INT, True), "page": (INT, False), "medium": (STR, False),
                      "erase_value": (INT, False), "sectors": (INTS, False), "erase_cycles": (INT, False)},
     "memory.ram": {"base": (INT, True), "size": (INT, True), "stack": (INT, False)},
@@ -45,7 +49,7 @@ TABLES: dict[str, dict[str, tuple[str, bool]]] = {
     "qemu": {"machine": (STR, True), "cpu": (STR, False), "icount_shift": (INT, False), "serial": (INT, False),
              "args": (STRS, False)},
     "capabilities": {k: (BOOL, False) for k in ("semihosting", "cycle_counter", "fpu", "dsp", "mve", "unaligned")},
-    "standin": {"board": (STR, True)},
+    "standin": {"board": (STR, True), "proves": (STRS, False)},
 }
 OPTIONAL_TABLES = ("qemu", "capabilities", "standin")
 # arrays of tables ([[flasher]]): each entry is checked against its fields
@@ -53,6 +57,9 @@ LIST_TABLES: dict[str, dict[str, tuple[str, bool]]] = {
     "flasher": {"kind": (STR, True), "config": (STRS, False), "target": (STR, False), "install": (STR, False)},
 }
 MEDIA = ("raw-flash", "ram")
+# what a stand-in's run proves of a real board: "uart"/"timer" the same driver kind, "isa" the same ISA variant and
+# architecture profile, "cpu" the same core, flags and init steps, "layout" the same memory map and peripheral bases
+STANDIN_PROOFS = ("uart", "timer", "isa", "cpu", "layout")
 
 
 def _is(kind: str, value: Any) -> bool:
@@ -63,7 +70,8 @@ def _is(kind: str, value: Any) -> bool:
     if kind == BOOL:
         return isinstance(value, bool)
     if kind == WRITES:
-        return isinstance(value, list) and all(isinstance(w, list) and len(w) == 3 and _is(INTS, w) for w in value)
+        return isinstance(value, list) and all(isinstance(w, list) and (len(w) == 3 or len(w) == 4 and w[3] in (0, 1))
+                                               and _is(INTS, w) for w in value)
     inner = str if kind == STRS else int
     return isinstance(value, list) and all(isinstance(v, inner) and not isinstance(v, bool) for v in value)
 
@@ -116,6 +124,10 @@ def validate(doc: dict, where: str) -> None:
             raise UsageError(f"{where}: [[{name}]] must be an array of tables")
         for i, entry in enumerate(entries):
             _check_fields(f"{where}: [[{name}]] #{i + 1}", entry, fields)
+    proves = _table(doc, "standin.proves") or []
+    for proof in proves:
+        if proof not in STANDIN_PROOFS:
+            raise UsageError(f"{where}: [standin] proves: expected some of {', '.join(STANDIN_PROOFS)}, got {proof!r}")
     medium = _table(doc, "memory.image").get("medium", "raw-flash")
     if medium not in MEDIA:
         raise UsageError(f"{where}: [memory.image] medium: expected one of {', '.join(MEDIA)}, got {medium!r}")

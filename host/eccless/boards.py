@@ -46,9 +46,11 @@ class Board:
     medium: str = "raw-flash"   # what the loader reads: "raw-flash" (errors are real) or "ram" (injected only)
     flash: dict = field(default_factory=dict)   # erase_value, sectors, erase_cycles where the file gives them
     standin: str | None = None  # the QEMU board that proves this board's drivers in CI
-    init: tuple = ()            # (address, mask, value) register writes at reset
+    init: tuple = ()            # (address, mask, value, op) steps at reset: op 0 read-modify-write, 1 wait until equal
     stack: int | None = None    # stack bytes, when the file sets them
     flashers: tuple = ()        # [[flasher]] tables, the default first
+    boot_block: str | None = None   # a boot block the ROM runs before the vector table (firmware/bootblock.py)
+    standin_proves: tuple = ()  # what the stand-in's run proves of this board (board_schema.STANDIN_PROOFS)
 
     def has(self, capability: str) -> bool:
         return bool(self.capabilities.get(capability, False))
@@ -95,8 +97,10 @@ def load_board(name_or_path: "str | Board") -> Board:
                   dict(doc["uart"]), dict(doc["timer"]), doc.get("qemu"), dict(doc.get("capabilities", {})), path,
                   b.get("part", ""), image.get("medium", "raw-flash"),
                   {k: image[k] for k in ("erase_value", "sectors", "erase_cycles") if k in image},
-                  doc.get("standin", {}).get("board"), tuple(tuple(w) for w in b.get("init", ())),
-                  doc["memory"]["ram"].get("stack"), tuple(dict(f) for f in doc.get("flasher", [])))
+                  doc.get("standin", {}).get("board"), tuple((*w, 0)[:4] for w in b.get("init", ())),
+                  doc["memory"]["ram"].get("stack"), tuple(dict(f) for f in doc.get("flasher", [])),
+                  doc["memory"]["code"].get("boot_block"),
+                  tuple(doc.get("standin", {}).get("proves", board_schema.STANDIN_PROOFS)))
     regions = sorted([board.code, board.image, board.ram], key=lambda r: r.base)
     if any(a.end > b.base for a, b in zip(regions, regions[1:])):
         raise UsageError(f"{where}: memory regions overlap")

@@ -374,10 +374,16 @@ def cmd_eval(args):
 
 
 def cmd_flash(args):
-    from .flash import flash_board
+    from .flash import check_flasher, flash_board
 
-    res = flash_board(args.board, image=args.image, what=args.what, probe=args.probe or os.environ.get("ECCLESS_PROBE"),
-                      flasher=args.flasher, readback=args.readback, dry_run=args.dry_run)
+    if args.check:
+        res = check_flasher(args.board, flasher=args.flasher, probe=args.probe)
+        print(f"{res['flasher']} check passed: {res['command']}" if res["checked"] else
+              f"{res['flasher']} has no check of its own")
+        return
+    res = flash_board(args.board, image=args.image, what=args.what, probe=args.probe,
+                      flasher=args.flasher, readback=args.readback, dry_run=args.dry_run, device=args.device,
+                      force=args.force)
     if args.json:
         print(json.dumps(res, indent=2))
         return
@@ -385,6 +391,16 @@ def cmd_flash(args):
         print(("would run: " if res["dry_run"] else "ran: ") + cmd)
     for p in res["programmed"]:
         print(f"{'would write' if res['dry_run'] else 'wrote and verified'} {p['what']}: {p['file']}")
+    if res["programmed"] and not res["dry_run"] and res.get("erase_cycles"):
+        print(f"flash wear: each write erases its sectors once, and {res['board']}'s are rated "
+              f"{res['erase_cycles']:,} erase cycles: flash once, then run trials with on-device injection")
+    if "build_id" in res.get("device_after", {}):
+        print(f"the device now runs build {res['device_after']['build_id']} and holds image CRC-32 "
+              f"{res['device_after']['image_crc']}")
+    if "skipped" in res:
+        print(f"skipped {res['skipped']['what']} {res['skipped']['file']}: {res['skipped']['reason']}")
+    elif "unreachable" in res.get("device", {}):
+        print(f"device not reachable, so the image was written without comparing: {res['device']['unreachable']}")
     if "readback" in res:
         r = res["readback"]
         print(f"read back {r['reads']} x: {r['errors']} bit errors in {r['bits']:,} bits: raw BER {r['ber']:.3g} "
@@ -403,7 +419,8 @@ def cmd_run(args):
         run_image = partial(run_on_farm, args.farm)
     res = run_image(args.image, board=args.board, device=args.device, ber=check_ber(args.ber), seed=args.seed,
                     trials=args.trials, channel=args.channel, region=args.region, on_the_fly=args.on_the_fly,
-                    variant=args.variant, quiet=args.json)
+                    weights=args.weights, variant=args.variant, stream=args.stream, samples=args.samples,
+                    quiet=args.json)
     res["predictions"] = [p.tolist() for p in res["predictions"]] if args.predictions else None
     if args.json:
         print(json.dumps(res, indent=2))
@@ -414,7 +431,7 @@ def cmd_run(args):
     noise = f"BER {res['ber']:g} ({res['channel']}, {res['region']}), {res['trials']} trials from seed " \
             f"{res['seed']}" if res["ber"] else "no injected errors"
     print(f"{res['image']} on {res['board']} ({res['device']}): accuracy {interval_text(acc['per_trial'])} "
-          f"on {res['samples']} stored samples, {noise}")
+          f"on {res['samples']} {'streamed' if res.get('stream') else 'stored'} samples, {noise}")
     print(f"detection per trial (mean): zeroed {np.mean(det['zeroed_parity']):.1f} by parity, "
           f"{np.mean(det['zeroed_range']):.1f} by range; flips {np.mean(det['flips_weights']):.1f} in the weights, "
           f"{np.mean(det['flips_protected']):.1f} in the protected region "
@@ -423,6 +440,10 @@ def cmd_run(args):
     print(f"{unit}: {ins['per_inference']:,.0f} per inference; load pass {ins['load_pass']:,.0f} "
           f"(decode + detect {ins['decode_pass']:,.0f} = {ins['decode_per_weight']:.1f} per parameter, "
           f"{res['parameters']:,} parameters{', decoded on the fly' if res['on_the_fly'] else ''})")
+    if res.get("stream"):
+        st = res["stream"]
+        print(f"streamed {st['samples']:,} samples of {st['dataset']} per trial over the link: {st['bytes']:,} bytes "
+              f"in {st['seconds']:.1f} s ({(st['throughput'] or 0) / 1024:.1f} KiB/s, inference included)")
     if res["cycles"] is not None:
         cyc = res["cycles"]
         print(f"CPU cycles (DWT): {cyc['per_inference']:,.0f} per inference; load pass {cyc['load_pass']:,.0f} "
@@ -430,7 +451,9 @@ def cmd_run(args):
     fw = res["firmware"]
     size = f"firmware text {fw['text']:,} B, data {fw['data']:,} B, bss {fw['bss']:,} B, stack {fw['stack']:,} B; " \
         if fw else ""
-    print(f"{size}model arena {ram['arena_used']:,} of {ram['arena_size']:,} B")
+    where = "weights in RAM" if res["weights"] == "ram" else "weights in flash" + (
+        f", {res['resident_layers']} layers moved to RAM" if res.get("resident_layers") else "")
+    print(f"{size}model arena {ram['arena_used']:,} of {ram['arena_size']:,} B ({where})")
     if "split" in res:
         print("trials per worker: " + ", ".join(f"{w} {len(s)}" for w, s in res["split"].items()))
 
@@ -541,6 +564,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--channel", default="bsc", help="bsc, or asym:R (0->1 rate = R x 1->0 rate)")
     p.add_argument("--region", default="weights", choices=["weights", "protected", "all"])
     p.add_argument("--on-the-fly", action="store_true", help="decode each layer per inference instead of once")
+    p.add_argument("--stream", default=None, metavar="DATASET",
+                   help="send DATASET's test split over the link in batches instead of the samples stored in the "
+                        "image (a test set the board's flash cannot hold)")
+    p.add_argument("--samples", type=int, default=None, help="with --stream: the first N test samples (default all)")
+    p.add_argument("--weights", choices=["auto", "ram", "flash"], default="auto",
+                   help="decode the weights into RAM, leave them in flash (run from flash), or RAM when they fit "
+                        "(default)")
     p.add_argument("--variant", default=None, choices=list(VARIANT_ORDER),
                    help="ISA variant of the kernels and word loops (default: the board's capabilities choose)")
     p.add_argument("--predictions", action="store_true", help="with --json: every trial's predictions")
@@ -553,10 +583,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("image", nargs="?", default=None, help="the image (packed for this board)")
     p.add_argument("--board", required=True, help="board name or file (its [[flasher]] says how)")
     p.add_argument("--what", default="image", choices=["image", "firmware", "both"])
-    p.add_argument("--probe", default=None, help="probe serial number (default: ECCLESS_PROBE, else the only one)")
-    p.add_argument("--flasher", default=None, help="override the board's flasher: openocd or fake")
+    p.add_argument("--probe", default=None, help="probe serial number (default: ECCLESS_PROBE, else the board's "
+                   "probe in eccless.local.toml, else the only one)")
+    p.add_argument("--flasher", default=None, help="override the board's flasher: openocd, pyocd or fake")
+    p.add_argument("--check", action="store_true", help="only the flasher's own check without a probe (OpenOCD "
+                   "parses the board's config; pyOCD looks up the target), then stop")
     p.add_argument("--readback", type=int, default=0, help="read the image back N times and report the raw BER")
     p.add_argument("--dry-run", action="store_true", help="print the flasher's commands, run nothing")
+    p.add_argument("--device", default=None, help="the board's serial port (/dev/ttyACM0, socket://HOST:PORT): an "
+                   "image it already holds (INFO's length and CRC-32) is not written again")
+    p.add_argument("--force", action="store_true", help="write the image even when the device already holds it")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_flash)
 
@@ -586,8 +622,43 @@ def main(argv: list[str] | None = None) -> int:
             signal.signal(s, handler)
 
 
+# options whose default a local config's [defaults] gives (eccless.localconfig); environment variables that name
+# the same thing (ECCLESS_BOARD, ECCLESS_PROBE) still come first, the command line before everything
+_CONFIG_DEFAULTS = {"board": "ECCLESS_BOARD", "seed": None, "repr": None}
+
+
+def _local_defaults(parser: argparse.ArgumentParser, cfg) -> None:
+    """Every subcommand's --board / --seed / --repr defaults to the local config's value, where it has one."""
+    subs = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices.values()
+    for sub in subs:
+        for action in sub._actions:
+            env = _CONFIG_DEFAULTS.get(action.dest, "-")
+            if env != "-" and action.option_strings and cfg.defaults.get(action.dest) is not None \
+                    and not (env and env in os.environ):
+                action.default, action.required = cfg.defaults[action.dest], False
+
+
+def _local_wiring(args, cfg) -> None:
+    """--probe and the port (--device) of the board in use, from the local hardware map, when not given."""
+    board = getattr(args, "board", None)
+    if hasattr(args, "probe") and args.probe is None:
+        args.probe = os.environ.get("ECCLESS_PROBE") or cfg.get("probe", board)
+    if hasattr(args, "device") and args.device is None:
+        args.device = cfg.get("port", board)
+
+
 def _main(argv: list[str] | None) -> int:
-    args = build_parser().parse_args(argv)
+    from . import localconfig
+
+    try:
+        cfg = localconfig.load()
+    except EcclessError as e:
+        print(f"eccless: error: {e}", file=sys.stderr)
+        return e.exit_code
+    parser = build_parser()
+    _local_defaults(parser, cfg)
+    args = parser.parse_args(argv)
+    _local_wiring(args, cfg)
     if getattr(args, "jobs", 1) < 1:
         print("eccless: error: --jobs must be at least 1", file=sys.stderr)
         return 2

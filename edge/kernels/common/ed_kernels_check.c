@@ -190,3 +190,20 @@ ed_kernel_status_t ed_kc_pack(int32_t rows, int32_t depth, const int8_t *src, co
     }
     return ED_OK;
 }
+
+ed_kernel_status_t ed_kc_inplace(const ed_fc_params_t *params, const ed_requant_t *requant, int32_t in_features,
+                                 int32_t out_features, const int8_t *input, const uint8_t *stored,
+                                 uint32_t transform, const uint32_t *fixes, uint32_t num_fixes,
+                                 const int8_t *output)
+{
+    const ed_kernel_status_t st = ed_kc_fully_connected(params, requant, 1, in_features, out_features, input,
+                                                        stored, output);
+    if (st != ED_OK) {
+        return st;
+    }
+    if ((transform & ~(ED_INPLACE_XOR80 | ED_INPLACE_HALVE)) != 0u || (num_fixes > 0u && fixes == NULL) ||
+        (int64_t)out_features * in_features > (int64_t)ED_INPLACE_MAX_ELEMENTS) {
+        return ED_ERR_ARG;
+    }
+    return ED_OK;
+}

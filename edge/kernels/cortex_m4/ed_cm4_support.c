@@ -639,3 +639,9 @@ ED_HOT void ed_cm4_rest_blocks(const uint32_t *packed, int32_t height, int32_t r
         }
     }
 }
+
+uint32_t ed_cm4_out_4x1(uint32_t a0, uint32_t a1, uint32_t a2, uint32_t a3, const int32_t **pm, const int32_t **ps,
+                        const uint32_t *k)
+{
+    return block_out_4x1(a0, a1, a2, a3, pm, ps, k);
+}

@@ -62,6 +62,11 @@ typedef struct {
 /* Sets q->lo4 and q->hi4 from q->act_min and q->act_max. */
 void ed_cm4_out_clamp(ed_cm4_out_t *q);
 
+/* Four rows' accumulators (bias included) as their four output bytes, the fully connected blocks' requantization
+ * and clamp: multipliers and shifts from *pm, *ps (advanced by four), k = {output_zp, lo4, hi4}. */
+uint32_t ed_cm4_out_4x1(uint32_t a0, uint32_t a1, uint32_t a2, uint32_t a3, const int32_t **pm, const int32_t **ps,
+                        const uint32_t *k);
+
 
 
 /* table[c] for channels c in [0, channels) from q's bias, multipliers and shifts. */

@@ -130,6 +130,26 @@ ed_kernel_status_t ed_fully_connected_s8_pack_weights(int32_t out_features, int3
                                                       const int8_t *weights, void *dst, size_t dst_size);
 
 /*
+ * Fully connected on weights read in place (run from flash): `stored` holds the layer's stored words as they sit
+ * in the image, one byte per weight, row-major (out_features, in_features), any alignment, never written. Each
+ * byte becomes its int8 level by `transform` (ED_INPLACE_*: XOR 0x80 for offset codes, then an arithmetic halving
+ * for parity-lsb words). `fixes` (sorted by element, may be NULL when num_fixes is 0) adds what the detection
+ * pass decided for the few weights whose level is not that: each entry is (element << 9) | (delta & 0x1FF), delta
+ * = detected level - transformed byte in [-255, 255], element = o * in_features + i < 2^23. The result equals
+ * ed_fully_connected_s8 on the detected levels, bit for bit. One batch. Scratch: the size query.
+ */
+#define ED_INPLACE_XOR80 1u /* offset representation: the level is the byte with its top bit flipped */
+#define ED_INPLACE_HALVE 2u /* parity-lsb: the level is the (flipped) byte shifted right by one, arithmetic */
+#define ED_INPLACE_FIX_SHIFT 9u
+#define ED_INPLACE_MAX_ELEMENTS (1u << 23)
+size_t ed_fully_connected_inplace_s8_get_buffer_size(int32_t in_features);
+ed_kernel_status_t ed_fully_connected_inplace_s8(const ed_fc_params_t *params, const ed_requant_t *requant,
+                                                 int32_t in_features, int32_t out_features, const int8_t *input,
+                                                 const uint8_t *stored, uint32_t transform, const int32_t *bias,
+                                                 const uint32_t *fixes, uint32_t num_fixes, int8_t *output,
+                                                 const ed_scratch_t *scratch);
+
+/*
  * 2-D convolution: input NHWC (input_dims), filter OHWI (filter_dims: n = out channels, c = input_dims->c),
  * bias (out channels) or NULL, output NHWC (output_dims: n = input n, c = filter n).
  */

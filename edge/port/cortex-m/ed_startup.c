@@ -64,14 +64,23 @@ static void ed_stack_guard(void)
     ED_MPU_CTRL = ED_MPU_CTRL_ENABLE;
 }
 
-/* The board file's register writes (clock enables, pin functions), before any driver touches its peripheral. */
+/*
+ * The board file's steps (clock enables, pin functions, a peripheral taken out of reset), before any driver touches
+ * its peripheral: op 0 a read-modify-write, op 1 a wait until (register & mask) == value, e.g. an oscillator
+ * reporting stable. A wait that never ends is a dead board either way; the fault path needs the UART it sets up.
+ */
 static void ed_board_init(void)
 {
 #if ED_BOARD_INIT_COUNT > 0
-    static const uint32_t writes[][3] = ED_BOARD_INIT;
+    static const uint32_t steps[][4] = ED_BOARD_INIT;
     uint32_t i;
     for (i = 0; i < ED_BOARD_INIT_COUNT; i++) {
-        ED_REG(writes[i][0]) = (ED_REG(writes[i][0]) & ~writes[i][1]) | (writes[i][2] & writes[i][1]);
+        if (steps[i][3]) {
+            while ((ED_REG(steps[i][0]) & steps[i][1]) != steps[i][2]) {
+            }
+        } else {
+            ED_REG(steps[i][0]) = (ED_REG(steps[i][0]) & ~steps[i][1]) | (steps[i][2] & steps[i][1]);
+        }
     }
     ed_barrier();
 #endif

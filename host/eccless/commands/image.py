@@ -37,6 +37,9 @@ def pack_model(model_spec: str, output, *, quant: str = "int8", repr_name: str |
     DEFAULT_TESTSET test samples, as many as fit the board's image region."""
     check_output(output)  # before any training: a bad -o fails at once
     board_ = load_board(board)
+    if quant == "float32" and not board_.has("fpu"):   # before any training: the board could never run it
+        raise UsageError(f"board {board_.name} has no FPU path: a float32 image cannot run there "
+                         "(pack it with --quant int8)")
     if repr_name is None:
         repr_name = "float32" if quant == "float32" else "twos"
     if testset is not None and testset < 0:

@@ -14,6 +14,7 @@ Nothing here knows the backend: the device comes from the backends registry (`qe
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -25,8 +26,10 @@ from eccless.commands.image import REGION_STREAMS
 from eccless.errors import DeviceError, UsageError
 from eccless.image.load import read_image, text_field
 from eccless.link.backends import Device, open_device
+from eccless.link.watch import ResetWatch
 from eccless.progress import progress
-from eccless.protocol import EVAL_MAX_PREDICTIONS, EVAL_REPORTS, INFO_FLAGS, INJECT_REGIONS, LOAD_FLAGS
+from eccless.protocol import (EVAL_MAX_PREDICTIONS, EVAL_REPORTS, INFO_FLAGS, INJECT_REGIONS, LOAD_FLAGS, MAX_PAYLOAD,
+                              WEIGHTS_MODES, command)
 from eccless.sweep.stats import accuracy_interval, mean_ci
 
 EVAL_CHUNK = 500          # samples per EVAL request: bounded time per reply even for a CNN
@@ -56,8 +59,10 @@ class ModelDevice:
                           keep_1to0=constants.keep_1to0, keep_0to1=constants.keep_0to1)
         return self.device.request("INJECT", region=INJECT_REGIONS[region], **fields)["armed"]
 
-    def load(self, *, on_the_fly: bool = False, no_lut: bool = False) -> dict:
-        flags = (on_the_fly << LOAD_FLAGS["on_the_fly"]) | (no_lut << LOAD_FLAGS["no_lut"])
+    def load(self, *, on_the_fly: bool = False, no_lut: bool = False, weights: str = "ram") -> dict:
+        """LOAD; weights 'ram' (decoded into RAM), 'flash' (left in flash, run from there) or 'auto' (RAM when the
+        model fits the arena that way): the reply's weights_flash says which it became."""
+        flags = (on_the_fly << LOAD_FLAGS["on_the_fly"]) | (no_lut << LOAD_FLAGS["no_lut"]) | WEIGHTS_MODES[weights]
         return self.device.request("LOAD", flags=flags, timeout=LOAD_TIMEOUT)
 
     def digest(self, op: int) -> tuple[int, int, int, int, int, int]:
@@ -84,6 +89,24 @@ class ModelDevice:
             if on_chunk is not None:
                 on_chunk(n)
         return (np.concatenate(preds) if preds else np.zeros(0, np.int64)), correct, instructions
+
+    def classify(self, inputs: np.ndarray, on_chunk=None) -> tuple[np.ndarray, int, int, float]:
+        """Predicted class of each quantized input sent over the link (CLASSIFY, as many per frame as fit): the
+        predictions, the instructions and ticks the device spent, and the seconds the exchange took."""
+        per = inputs[0].nbytes
+        step = max(1, min((MAX_PAYLOAD - command("CLASSIFY").request.size) // per,
+                          (MAX_PAYLOAD - command("CLASSIFY").response.size) // 2, 0xFFFF))
+        preds, instructions, ticks = [], 0, 0
+        t0 = time.perf_counter()
+        for at in range(0, len(inputs), step):
+            batch = np.ascontiguousarray(inputs[at:at + step])
+            rsp = self.device.request("CLASSIFY", count=len(batch), inputs=batch.tobytes(), timeout=EVAL_TIMEOUT)
+            preds.append(np.asarray(rsp["predictions"], np.int64).reshape(-1))
+            instructions += rsp["instructions"]
+            ticks += rsp["ticks"]
+            if on_chunk is not None:
+                on_chunk(len(batch))
+        return np.concatenate(preds), instructions, ticks, time.perf_counter() - t0
 
     def per_class(self, count: int, first: int = 0) -> list[tuple[int, int]]:
         """(correct, predicted) per class over stored samples [first, first + count), counted on the device."""
@@ -118,11 +141,14 @@ def check_board(path: Path, image_board: str, board: str) -> None:
 
 def run_image(image, *, board: str | None = DEFAULT_BOARD, device: str | None = None, ber: float = 0.0,
               seed: int = 0, trials: int = 1, channel: str = "bsc", region: str = "weights",
-              on_the_fly: bool = False, variant: str | None = None, quiet: bool = False) -> dict:
+              on_the_fly: bool = False, weights: str = "auto", variant: str | None = None,
+              stream: str | None = None, samples: int | None = None, quiet: bool = False) -> dict:
     """Run the image's test set on the device for `trials` trials (seed + t each); see the module docstring."""
     path = Path(image)
     if not path.is_file():
         raise UsageError(f"image file not found: {path}")
+    if weights not in WEIGHTS_MODES:
+        raise UsageError(f"unknown --weights {weights!r} (known: {', '.join(WEIGHTS_MODES)})")
     if region not in REGIONS:
         raise UsageError(f"unknown region {region!r} (known: {', '.join(REGIONS)})")
     if trials < 1:
@@ -130,6 +156,7 @@ def run_image(image, *, board: str | None = DEFAULT_BOARD, device: str | None = 
     if seed < 0 or seed + trials > 1 << 64:
         raise UsageError(f"--seed {seed} with {trials} trials leaves the 64-bit seed range")
     constants = channel_constants(channel, ber) if ber else None
+    streamed = _streamed_test_set(path, stream, samples) if stream else None
     image_board = packed_for(path)   # a truncated or foreign file is named as `eval` names it, before any device
     spec = _device_spec(board, device, path, image_board)
     options = {"image": str(path), "timeout": 10.0}
@@ -139,7 +166,8 @@ def run_image(image, *, board: str | None = DEFAULT_BOARD, device: str | None = 
         model = ModelDevice(dev)
         info = dev.info()
         check_board(path, image_board, info["board"])     # the firmware's own board name
-        trial_rows, preds = [], []
+        watch = ResetWatch(info, name=spec)               # a reset mid-run ends the run with one line
+        trial_rows, preds, link_rows = [], [], []
         runs = trials if ber else 1
         bar = progress(total=None, desc="samples", quiet=quiet, unit="sample")  # its total is known after LOAD
         for t in range(runs):
@@ -149,21 +177,56 @@ def run_image(image, *, board: str | None = DEFAULT_BOARD, device: str | None = 
                     model.inject("weights", constants, seed + t)
                 if region in ("protected", "all"):
                     model.inject("protected", constants, seed + t)
-            load = model.load(on_the_fly=on_the_fly)
+            load = model.load(on_the_fly=on_the_fly, weights=weights)
             if load["image_bytes"] != path.stat().st_size:
                 raise DeviceError(f"the device holds an image of {load['image_bytes']:,} bytes, not {path} "
                                   f"({path.stat().st_size:,} bytes): flash it first")
-            if load["samples"] == 0:
-                raise UsageError(f"{path} holds no test set: pack it with --testset N")
-            bar.total = runs * load["samples"]
-            p, correct, instructions = model.evaluate(load["samples"], on_chunk=bar.update)
+            if streamed is not None:         # the test set crosses the link; the labels stay here
+                x, y = streamed
+                bar.total = runs * len(y)
+                p, instructions, ticks, seconds = model.classify(x, on_chunk=bar.update)
+                correct = int(np.sum(p == y))
+                load = {**load, "samples": len(y)}
+                link_rows.append((x.nbytes + 2 * len(y), seconds))
+            else:
+                if load["samples"] == 0:
+                    raise UsageError(f"{path} holds no test set: pack it with --testset N, or stream one with "
+                                     f"--stream DATASET")
+                bar.total = runs * load["samples"]
+                p, correct, instructions = model.evaluate(load["samples"], on_chunk=bar.update)
+                ticks = model.eval_ticks
             preds.append(p)
             trial_rows.append({"seed": seed + t if ber else None, "load": load, "correct": correct,
-                               "eval_instructions": instructions, "eval_ticks": model.eval_ticks})
+                               "eval_instructions": instructions, "eval_ticks": ticks})
+            watch.check(dev.info())
         bar.close()
         firmware = getattr(dev.backend, "firmware", None)
-    return _summary(path, info, firmware, trial_rows, preds, ber=ber, seed=seed, channel=channel, region=region,
-                    on_the_fly=on_the_fly, spec=spec)
+    res = _summary(path, info, firmware, trial_rows, preds, ber=ber, seed=seed, channel=channel, region=region,
+                   on_the_fly=on_the_fly, spec=spec)
+    if streamed is not None:
+        sent, seconds = sum(b for b, _ in link_rows), sum(s for _, s in link_rows)
+        res["stream"] = {"dataset": stream, "samples": len(streamed[1]), "bytes": sent, "seconds": seconds,
+                         "throughput": sent / seconds if seconds > 0 else None}
+    return res
+
+
+def _streamed_test_set(path: Path, dataset: str, samples: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """The test split of `dataset` quantized as the image's model takes its input (first `samples`, default all),
+    checked against the image's input shape before any device is involved."""
+    from eccless import data
+
+    img = read_image(path)
+    model = img.model
+    if not hasattr(model, "quantize_input"):
+        raise UsageError(f"{path} holds a {img.meta.get('format', 'float')} model: --stream sends int8 inputs only")
+    ds = data.load(dataset)
+    n = len(ds.y_test) if samples is None else samples
+    if not 0 < n <= len(ds.y_test):
+        raise UsageError(f"--samples must be in 1..{len(ds.y_test)} for {dataset}'s test split, got {samples}")
+    if tuple(ds.x_test.shape[1:]) != tuple(model.input_shape):
+        raise UsageError(f"{path} takes inputs of shape {tuple(model.input_shape)}, {dataset}'s test samples are "
+                         f"{tuple(ds.x_test.shape[1:])}: stream the dataset the model was trained on")
+    return np.ascontiguousarray(model.quantize_input(ds.x_test[:n])), np.asarray(ds.y_test[:n], np.int64)
 
 
 def _cycles(rows, samples: int) -> dict:
@@ -200,6 +263,9 @@ def _summary(path, info, firmware, rows, preds, **settings) -> dict:
                          "counted": bool(info["flags"] & (1 << INFO_FLAGS["icount"]))},
         "cycles": _cycles(rows, samples) if info["flags"] & (1 << INFO_FLAGS["cycles"]) else None,
         "firmware": sizes,
+        "weights": "flash" if first["weights_flash"] else "ram",
+        "fixes": [r["load"]["fixes"] for r in rows],
+        "resident_layers": first["resident_layers"],
         "ram": {"arena_used": max(r["load"]["arena_used"] for r in rows), "arena_size": info["arena_size"],
                 "static": None if sizes is None else sizes["data"] + sizes["bss"] + sizes["stack"]},
         "predictions": preds,

@@ -4,7 +4,8 @@ Both are written into the build directory, never committed: the board TOML is th
 reads only these, so supporting another board with a known UART/timer kind means adding a TOML file.
 
 RAM layout, bottom up: the stack (its lowest 256 bytes an MPU no-access guard, so an overflow faults rather than
-silently corrupting .data), .data, .bss, then the arena: all remaining RAM, for the model loader (no heap, no malloc).
+silently corrupting .data), .data, .bss, .noinit (the boot counter: neither loaded nor zeroed), then the arena:
+all remaining RAM, for the model loader (no heap, no malloc).
 """
 
 from __future__ import annotations
@@ -76,15 +77,40 @@ def board_header(board: Board, *, debug: bool = False, stack_size: int = DEFAULT
         *(f"#define ED_HAS_{cap.upper()} {int(board.has(cap))}" for cap in caps),
         f"#define ED_UART_BAUD {int(board.uart.get('baud', 115200))}u",
         f"#define ED_UART_CLOCK_HZ {int(board.uart.get('clock_hz', 0))}u",
-        "/* register writes at reset, before any driver: {address, mask, value}, read-modify-write */",
+        "/* steps at reset, before any driver: {address, mask, value, op}; op 0: read-modify-write, 1: wait until",
+        "   (register & mask) == value */",
         f"#define ED_BOARD_INIT_COUNT {len(board.init)}u",
-        "#define ED_BOARD_INIT {" + (", ".join(f"{{{_hex(a)}u, {_hex(m)}u, {_hex(v)}u}}" for a, m, v in board.init)
-                                     or "{0u, 0u, 0u}") + "}",
+        "#define ED_BOARD_INIT {" + (", ".join(f"{{{_hex(a)}u, {_hex(m)}u, {_hex(v)}u, {op}u}}"
+                                               for a, m, v, op in board.init) or "{0u, 0u, 0u, 0u}") + "}",
+        f"#define ED_BOOT_BLOCK_SIZE {boot_block_size(board)}u /* bytes before the vector table (a ROM's) */",
         "",
         "#endif /* ED_BOARD_H */",
         "",
     ]
     return "\n".join(lines)
+
+
+def boot_block_size(board: Board) -> int:
+    """Bytes the board's boot block takes at the start of the code region (0 without one)."""
+    if board.boot_block is None:
+        return 0
+    from eccless.firmware.bootblock import boot_block_kind
+
+    return boot_block_kind(board.boot_block).size
+
+
+def _boot_section(board: Board) -> str:
+    """The boot block first in the code region, the vector table right after it (the block jumps there)."""
+    size = boot_block_size(board)
+    if not size:
+        return ""
+    return f"""
+    .boot_block :
+    {{
+        KEEP(*(.boot_block))
+        ASSERT(. - ORIGIN(CODE) == {size}, "the boot block must be exactly {size} bytes");
+    }} > CODE
+"""
 
 
 def linker_script(board: Board, *, stack_size: int = DEFAULT_STACK) -> str:
@@ -102,7 +128,7 @@ MEMORY
 }}
 
 SECTIONS
-{{
+{{{_boot_section(board)}
     .text :
     {{
         KEEP(*(.vectors))
@@ -143,7 +169,15 @@ SECTIONS
         _ed_bss_end = .;
     }} > RAM
 
-    _ed_arena_start = ALIGN(_ed_bss_end, 16);
+    .noinit (NOLOAD) :
+    {{
+        . = ALIGN(4);
+        *(.noinit .noinit.*)        /* neither loaded nor zeroed: the boot counter survives a warm reset */
+        . = ALIGN(4);
+        _ed_noinit_end = .;
+    }} > RAM
+
+    _ed_arena_start = ALIGN(_ed_noinit_end, 16);
     _ed_arena_end = ORIGIN(RAM) + LENGTH(RAM);
     _ed_image_base = ORIGIN(IMAGE);
     _ed_image_end = ORIGIN(IMAGE) + LENGTH(IMAGE);

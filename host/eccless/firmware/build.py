@@ -3,9 +3,10 @@
 Sources: the manifest's FIRMWARE components (eccless.firmware.manifest: portable files plus the ISA variant the
 board's capabilities select), edge/port/<cpu family>/*.c, and the drivers the board file names by kind
 (edge/drivers/ed_uart_<kind>.c, ed_timer_<kind>.c, and drivers/common/), all compiled with the manifest's flags.
-The linker script and ed_board.h are generated from the board file into the build directory. An object is rebuilt
-when the hash of its command line, its source and every header gcc reported it including (-MMD) changes; the ELF is
-relinked when any object or the linker script changes.
+The linker script and ed_board.h are generated from the board file into the build directory, and so is the boot
+block a board's ROM needs before the vector table (firmware/bootblock.py: the RP2040's checksummed boot2). An object
+is rebuilt when the hash of its command line, its source and every header gcc reported it including (-MMD) changes;
+the ELF is relinked when any object or the linker script changes.
 
     fw = build_firmware("qemu-mps2-an386")            # -> Firmware(elf=..., sizes=Sizes(text, data, bss, stack))
     fw = build_firmware(board, debug=True)            # debug commands (FAULT, SPIN) built in: build/<board>-debug/
@@ -27,7 +28,8 @@ from pathlib import Path
 
 from eccless.boards import Board, load_board
 from eccless.errors import DeviceError, UsageError
-from eccless.firmware import manifest, protocol_header
+from eccless.firmware import bootblock, manifest, protocol_header
+from eccless.firmware.bootblock import build_boot_block
 from eccless.firmware.boardgen import DEFAULT_STACK, board_header, linker_script
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -135,8 +137,8 @@ def _sizes(elf: Path) -> Sizes:
         if len(parts) == 3 and parts[1].isdigit():
             sec[parts[0]] = int(parts[1])
     data = sec.get(".data", 0)
-    return Sizes(sec.get(".text", 0) + sec.get(".ARM.exidx", 0) + data, data, sec.get(".bss", 0),
-                 sec.get(".stack", 0))
+    text = sec.get(".boot_block", 0) + sec.get(".text", 0) + sec.get(".ARM.exidx", 0) + data
+    return Sizes(text, data, sec.get(".bss", 0), sec.get(".stack", 0))
 
 
 def build_firmware(board: str | Board, *, debug: bool = False, out_dir: Path | None = None,
@@ -178,8 +180,13 @@ def _build(board: Board, gcc: str, out: Path, debug: bool, stack_size: int, vari
                            *(str(p.relative_to(EDGE)).encode() + p.read_bytes() for p in inputs))[:8], 16)
     _write_if_changed(out / "ed_build_id.c", '#include "ed_platform.h"\n\n'
                       f"const uint32_t ed_build_id = 0x{build_id:08X}u;\n")
+    generated = [out / "ed_build_id.c"]
+    if board.boot_block:            # the ROM's boot block, sealed with its checksum, linked before the vectors
+        block = build_boot_block(board.boot_block, out)
+        _write_if_changed(out / "ed_boot_block.c", bootblock.c_source(board.boot_block, block))
+        generated.append(out / "ed_boot_block.c")
     objects, compiled = [], []
-    for src in [*srcs, out / "ed_build_id.c"]:
+    for src in [*srcs, *generated]:
         rel = src.relative_to(EDGE) if src.is_relative_to(EDGE) else Path("gen") / src.name
         obj = out / "obj" / (str(rel).replace("/", "__") + ".o")
         cmd = [gcc, *flags, "-MMD", "-MF", str(obj.with_suffix(".d")), "-c", str(src), "-o", str(obj)]

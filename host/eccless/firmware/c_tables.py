@@ -20,6 +20,7 @@ from eccless.image.generated import c_ident
 REPRESENT_H = manifest.EDGE / "represent" / "ed_represent_ids.h"
 RULES_H = manifest.EDGE / "detect" / "ed_rules.h"
 SOURCES_MK = manifest.EDGE / "sources.mk"
+SOURCES_CMAKE = manifest.EDGE / "sources.cmake"
 
 
 def _banner(what: str, source: str, guard: str) -> list[str]:
@@ -94,4 +95,21 @@ def sources_mk() -> str:
             "ECCLESS_LIBRARY_INCLUDES := $(ECCLESS_LIBRARY_INCLUDES_$(ECCLESS_VARIANT))",
             "ECCLESS_FIRMWARE_SRCS := $(ECCLESS_FIRMWARE_SRCS_$(ECCLESS_VARIANT))",
             "ECCLESS_FIRMWARE_INCLUDES := $(ECCLESS_FIRMWARE_INCLUDES_$(ECCLESS_VARIANT))", ""]
+    return "\n".join(out)
+
+
+def sources_cmake() -> str:
+    """The same lists for CMake (edge/CMakeLists.txt includes it): one list of sources and of include folders per
+    variant, paths relative to edge/."""
+    rel = lambda p: "${ECCLESS_EDGE}/" + str(p.relative_to(manifest.EDGE))   # noqa: E731
+    out = ["# sources.cmake: the C of edge/ for CMake, one list per ISA variant (edge/CMakeLists.txt uses it).",
+           "# GENERATED from host/eccless/firmware/manifest.py by eccless.firmware.codegen -- do not edit.", "",
+           "set(ECCLESS_EDGE ${CMAKE_CURRENT_LIST_DIR})",
+           f"set(ECCLESS_VARIANTS {' '.join(manifest.VARIANT_ORDER)})",
+           f"set(ECCLESS_CFLAGS {' '.join(manifest.WARNINGS)})", ""]
+    for variant in manifest.VARIANT_ORDER:
+        srcs = "\n    ".join(rel(p) for p in manifest.sources(manifest.LIBRARY, variant))
+        incs = "\n    ".join(rel(p) for p in manifest.include_dirs(manifest.LIBRARY, variant))
+        out += [f"set(ECCLESS_LIBRARY_SRCS_{variant}\n    {srcs})",
+                f"set(ECCLESS_LIBRARY_INCLUDES_{variant}\n    {incs})", ""]
     return "\n".join(out)

@@ -39,6 +39,7 @@ GENERATED = [
     Generated(c_tables.REPRESENT_H, lambda _: c_tables.represent_header(), "represent/__init__.py"),
     Generated(c_tables.RULES_H, lambda _: c_tables.rules_header(), "detect/__init__.py, detect/parity.py"),
     Generated(c_tables.SOURCES_MK, lambda _: c_tables.sources_mk(), "firmware/manifest.py"),
+    Generated(c_tables.SOURCES_CMAKE, lambda _: c_tables.sources_cmake(), "firmware/manifest.py"),
 ]
 
 

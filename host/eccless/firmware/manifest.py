@@ -83,13 +83,22 @@ def check_variant(variant: str) -> str:
     return variant
 
 
+BASE_VARIANT = "reference"   # a variant folder holds only what it tunes; every other file comes from here
+
+
 def _component_files(c: Component, variant: str) -> list[Path]:
+    """The component's shared files, then its variant folder's, then the base variant's files the variant does
+    not provide itself (a tuned variant overrides the reference loops file by file)."""
     files = [p for glob in c.shared for p in sorted(c.root.glob(glob))]
     if c.variants:
         folder = c.root / variant
         if not folder.is_dir():
             raise DeviceError(f"no {variant} variant of edge/{c.name} (sources not found at {folder})")
-        files += sorted(folder.glob("*.c"))
+        own = sorted(folder.glob("*.c"))
+        files += own
+        if variant != BASE_VARIANT:
+            names = {p.name for p in own}
+            files += [p for p in sorted((c.root / BASE_VARIANT).glob("*.c")) if p.name not in names]
     return files
 
 
@@ -100,14 +109,14 @@ def sources(components, variant: str) -> list[Path]:
 
 
 def include_dirs(components, variant: str) -> list[Path]:
-    """-I folders: each variant folder before the component's own (its headers shadow none, but come first),
-    then the components' folders, then edge/include."""
+    """-I folders: each variant folder, then the base variant's (for the files a variant takes from it), before
+    the component's own folders, then edge/include."""
     check_variant(variant)
     out = []
     for name in components:
         c = COMPONENTS.get(name)
         if c.variants:
-            out.append(c.root / variant)
+            out += [c.root / variant] + ([c.root / BASE_VARIANT] if variant != BASE_VARIANT else [])
         out += [c.root / inc if inc != "." else c.root for inc in c.includes]
     return [*out, EDGE / COMMON_INCLUDE]
 

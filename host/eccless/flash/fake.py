@@ -16,6 +16,8 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 class FakeFlasher:
+    tool = None
+
     def __init__(self, entry: dict, probe: str | None = None, dry_run: bool = False, board=None):
         self.board, self.probe, self.dry_run = board, probe, dry_run
         self.commands: list[list[str]] = []

@@ -4,30 +4,30 @@ user can track it over time and temperature."""
 
 from __future__ import annotations
 
-import math
+import zlib
 from pathlib import Path
 
 import numpy as np
 
 from ..boards import Board, load_board
 from ..errors import UsageError
-from .base import FlashError
+from .base import FlashError, fix
 
 WHAT = ("image", "firmware", "both")
 
 
-def readback_ber(errors: int, bits: int, z: float = 1.96) -> dict:
+def readback_ber(errors: int, bits: int) -> dict:
     """BER estimate and its 95 % Wilson score interval (sound at zero errors too: upper bound ~3.84 / bits)."""
+    from ..sweep.stats import wilson_interval
+
     if bits <= 0:
         raise UsageError("no bits were read back")
-    p = errors / bits
-    denom = 1 + z * z / bits
-    centre = (p + z * z / (2 * bits)) / denom
-    half = z * math.sqrt(p * (1 - p) / bits + z * z / (4 * bits * bits)) / denom
-    return {"errors": errors, "bits": bits, "ber": p, "ci95": (max(0.0, centre - half), min(1.0, centre + half))}
+    return {"errors": errors, "bits": bits, "ber": errors / bits, "ci95": wilson_interval(errors, bits)}
 
 
-def _flasher(board: Board, kind: str | None, probe: str | None, dry_run: bool):
+def flasher_for(board: Board, kind: str | None = None, probe: str | None = None, dry_run: bool = False):
+    """The board's flasher (its first [[flasher]], or `kind`), built: a missing tool fails here, at once, with the
+    install command."""
     from . import FLASHERS
 
     entries = {e["kind"]: e for e in board.flashers}
@@ -41,8 +41,64 @@ def _flasher(board: Board, kind: str | None, probe: str | None, dry_run: bool):
     return cls(entry, probe=probe, dry_run=dry_run, board=board)
 
 
+def held_image(device, timeout: float = 5.0) -> tuple[dict | None, str]:
+    """(INFO of the device, "") or (None, why it could not be asked). `device`: a spec for open_device (a port or
+    URL) or an open Device. INFO reports the length and CRC-32 of the image in the board's flash."""
+    from ..errors import DeviceError
+    from ..link import open_device
+
+    if not isinstance(device, str):
+        return device.info(), ""
+    try:
+        with open_device(device, timeout=timeout) as dev:
+            return dev.info(), ""
+    except (DeviceError, UsageError) as e:
+        return None, str(e)
+
+
+def same_image(info: dict, data: bytes) -> bool:
+    """Whether the device reports holding exactly these bytes (length and zlib CRC-32 of what it reads now)."""
+    return info.get("image_bytes") == len(data) and info.get("image_crc") == zlib.crc32(data)
+
+
+def _confirm(device, board: Board, out: dict, path: Path | None) -> dict:
+    """After a write, ask the device itself (it has reset into what was written): its INFO must name the firmware
+    build just written and hold the image's bytes. A write the flasher called verified but the device does not
+    show is a FlashError: nothing half-written is reported as good."""
+    info, why = held_image(device)
+    if info is None:
+        return {"unreachable": why}
+    written = {p["what"] for p in out["programmed"]}
+    if "firmware" in written and f"{info['build_id']:08x}" != out["build_id"]:
+        raise FlashError(f"after the write, {board.name} runs firmware build {info['build_id']:08x}, not "
+                         f"{out['build_id']}: the firmware did not take (or the port is another board's); "
+                         "flash it again with --what firmware")
+    if "image" in written and not same_image(info, path.read_bytes()):
+        raise FlashError(fix(f"after the write, {{board}} reads an image of {info['image_bytes']:,} B with CRC-32 "
+                             f"{info['image_crc']:08x}, not {path.name} ({path.stat().st_size:,} B, "
+                             f"{zlib.crc32(path.read_bytes()):08x}): the write did not take; flash again with "
+                             "--force, and if it repeats the sectors may be worn (rated {cycles} erase cycles)",
+                             path.name, board))
+    return {"build_id": f"{info['build_id']:08x}", "image_crc": f"{info['image_crc']:08x}",
+            "boot_count": info["boot_count"]}
+
+
+def check_flasher(board: str | Board, *, flasher: str | None = None, probe: str | None = None) -> dict:
+    """The flasher's own dry path, without a probe (OpenOCD parses the board's config and stops before init; pyOCD
+    says whether it knows the target): FlashError with the fix when the tool refuses."""
+    board = load_board(board)
+    tool = flasher_for(board, flasher, probe)
+    check = getattr(tool, "check", None)
+    command = check() if check else None
+    return {"board": board.name, "flasher": type(tool).__name__, "checked": command is not None,
+            "command": " ".join(command) if command else None}
+
+
 def flash_board(board: str | Board, *, image=None, what: str = "image", probe: str | None = None,
-                flasher: str | None = None, readback: int = 0, dry_run: bool = False) -> dict:
+                flasher: str | None = None, readback: int = 0, dry_run: bool = False, device=None,
+                force: bool = False) -> dict:
+    """Write what was asked. With `device` (its serial port) and without `force`, an image the device already
+    holds (same length and CRC-32 in INFO) is not written again: flash has a rated number of erase cycles."""
     board = load_board(board)
     if what not in WHAT:
         raise UsageError(f"--what {what!r}: choose one of {', '.join(WHAT)}")
@@ -60,18 +116,32 @@ def flash_board(board: str | Board, *, image=None, what: str = "image", probe: s
         if path.stat().st_size > board.image.size:
             raise UsageError(f"{path} is {path.stat().st_size:,} bytes, larger than {board.name}'s image region "
                              f"({board.image.size:,} bytes)")
-    tool = _flasher(board, flasher, probe, dry_run)
-    out = {"board": board.name, "flasher": type(tool).__name__, "dry_run": dry_run, "programmed": []}
+    tool = flasher_for(board, flasher, probe, dry_run)
+    out = {"board": board.name, "flasher": type(tool).__name__, "dry_run": dry_run, "programmed": [],
+           "erase_cycles": board.flash.get("erase_cycles")}
     if what in ("firmware", "both"):
         from ..firmware.build import build_firmware
 
         fw = build_firmware(board)
+        out["build_id"] = f"{fw.build_id:08x}"
         tool.program(fw.elf, None)
         out["programmed"].append({"what": "firmware", "file": str(fw.elf), "text": fw.sizes.text})
     if what in ("image", "both"):
-        tool.program(path, board.image.base)
-        out["programmed"].append({"what": "image", "file": str(path), "address": board.image.base,
-                                  "bytes": path.stat().st_size})
+        skip = False
+        if device is not None and not force and not dry_run:
+            info, why = held_image(device)
+            skip = info is not None and same_image(info, path.read_bytes())
+            out["device"] = ({"image_bytes": info["image_bytes"], "image_crc": info["image_crc"],
+                              "boot_count": info["boot_count"]} if info else {"unreachable": why})
+        if skip:
+            out["skipped"] = {"what": "image", "file": str(path), "reason": "the device already holds it (same "
+                              f"length and CRC-32 {zlib.crc32(path.read_bytes()):08x}); --force writes it anyway"}
+        else:
+            tool.program(path, board.image.base)
+            out["programmed"].append({"what": "image", "file": str(path), "address": board.image.base,
+                                      "bytes": path.stat().st_size})
+    if device is not None and out["programmed"] and not dry_run:
+        out["device_after"] = _confirm(device, board, out, path)
     if readback and not dry_run:
         if path is None:
             raise UsageError("--readback compares the image read back with its file: give the image")

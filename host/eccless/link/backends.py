@@ -12,6 +12,7 @@ fine). Adding one: write the class, add a BACKENDS line.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from eccless.errors import DeviceError, UsageError
@@ -29,7 +30,7 @@ class LoopBackend:
 
     def __init__(self, *, debug: bool = False, info: dict | None = None, timeout: float = 2.0, image=None):
         # the fake holds no image: LOAD answers as a firmware with an empty image region does
-        self.device = FakeDevice(info or default_info(), debug=debug)
+        self.device = FakeDevice(info or default_info(), debug=debug, clock=time.monotonic)
         self.timeout = timeout
         self.port: FakePort | None = None
 

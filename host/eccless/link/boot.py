@@ -28,7 +28,10 @@ def format_info(info: dict) -> list[str]:
         f"{info['protocol']}, max payload {info['max_payload']} B, flags {', '.join(flags) or '-'}",
         f"timer        {info['timer_hz']} Hz",
         f"code         {info['code_base']:#010x} + {info['code_size']:#x}",
-        f"image        {info['image_base']:#010x} + {info['image_size']:#x}, first word {info['image_head']:#010x}",
+        f"image        {info['image_base']:#010x} + {info['image_size']:#x}, first word {info['image_head']:#010x}, "
+        f"holds {info['image_bytes']:,} B with CRC-32 {info['image_crc']:08x}",
+        f"boot         #{info['boot_count']} since power-on, up {info['uptime']:,} ticks"
+        + (f" ({info['uptime'] / info['timer_hz']:.3f} s)" if info["timer_hz"] else ""),
         f"ram          {info['ram_base']:#010x} + {info['ram_size']:#x}, free arena {info['arena_base']:#010x}"
         f" + {info['arena_size']:#x}",
     ]

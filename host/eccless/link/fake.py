@@ -25,7 +25,8 @@ def default_info(for_board=None, **overrides) -> dict:
                 firmware=(FIRMWARE_VERSION[0] << 16) | (FIRMWARE_VERSION[1] << 8) | FIRMWARE_VERSION[2],
                 build_id=0, flags=0, timer_hz=25_000_000, code_base=0, code_size=0x100000, image_base=0x100000,
                 image_size=0x300000, ram_base=0x20000000, ram_size=0x400000, arena_base=0x20010000,
-                arena_size=0x3F0000, image_head=0, board="fake")
+                arena_size=0x3F0000, image_head=0, image_bytes=0, image_crc=0, boot_count=1, uptime=0,
+                board="fake")
     b = for_board
     if b is not None:
         info.update(timer_hz=int(b.timer.get("hz", 0)), code_base=b.code.base, code_size=b.code.size,
@@ -38,16 +39,21 @@ def default_info(for_board=None, **overrides) -> dict:
 class FakeDevice:
     """The protocol engine: bytes in, reply bytes out. Handlers return (status name, payload bytes, detail)."""
 
-    def __init__(self, info: dict | None = None, *, debug: bool = False):
+    def __init__(self, info: dict | None = None, *, debug: bool = False, clock=None):
         self.info = info if info is not None else default_info()
         self.debug = debug
         self.faulted = False
         self._reader = ChunkReader()
         self.armed = 0                               # INJECT's region mask, as the firmware keeps it
+        # uptime is info["uptime"] plus the timer's ticks since boot by `clock` (seconds); without a clock it stands
+        # still, so replies are a function of the requests alone (the byte-for-byte comparisons need that)
+        self.clock = clock
+        self._booted = clock() if clock else 0.0
         self._handlers = {"PING": lambda p: ("OK", b"", 0), "ECHO": lambda p: ("OK", bytes(p), 0),
                           "INFO": self._info, "FAULT": self._fault, "SPIN": self._spin, "LOAD": self._load,
                           "INJECT": self._inject, "EVAL": self._no_model, "INFER": self._no_model,
-                          "BENCH": self._bench, "DIGEST": self._no_model}
+                          "BENCH": self._bench, "DIGEST": self._no_model, "CLASSIFY": self._no_model,
+                          "RESET": self._reset}
 
     def feed(self, data: bytes) -> bytes:
         out = bytearray()
@@ -69,8 +75,8 @@ class FakeDevice:
             return self._error("ERR_LENGTH", frame.seq, frame.code, len(frame.payload))
         handler = self._handlers.get(cmd.name) if cmd.implemented else None
         status, payload, detail = handler(frame.payload) if handler else ("ERR_NOT_IMPLEMENTED", b"", 0)
-        if self.faulted:
-            return payload                           # the fault line, then silence
+        if self.faulted or status == "SILENT":
+            return payload                           # the fault line, then silence; or a reset: no reply
         if status != "OK":
             return self._error(status, frame.seq, frame.code, detail)
         return encode_frame(RESPONSE_FLAG | STATUS["OK"], frame.seq, payload)
@@ -82,7 +88,17 @@ class FakeDevice:
 
     def _info(self, _payload: bytes):
         flags = self.info.get("flags", 0) | (self.debug << INFO_FLAGS["debug"])
-        return "OK", command("INFO").response.pack("INFO", {**self.info, "flags": flags}), 0
+        since = (self.clock() - self._booted) if self.clock else 0.0
+        uptime = self.info.get("uptime", 0) + int(since * self.info.get("timer_hz", 0))
+        return "OK", command("INFO").response.pack("INFO", {**self.info, "flags": flags, "uptime": uptime}), 0
+
+    def _reset(self, _payload: bytes):
+        """A warm reset, as the firmware's debug RESET: no reply, the boot counter goes up, uptime starts again."""
+        if not self.debug:
+            return "ERR_DISABLED", b"", 0
+        self.info = {**self.info, "boot_count": self.info.get("boot_count", 0) + 1, "uptime": 0}
+        self._booted, self.armed = (self.clock() if self.clock else 0.0), 0
+        return "SILENT", b"", 0
 
     # The model commands of a firmware whose image region holds no image: the same argument checks, in the same
     # order, then "no image" (edge/src/ed_cmd_load.c, ed_cmd_inject.c, ed_cmd_bench.c).

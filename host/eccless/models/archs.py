@@ -5,6 +5,8 @@ without approximation. Each builder adapts its padding to the input size, so the
 and 28x28 MNIST-like images:
 
     mlp      flatten -> 64 -> 32 -> classes                         (6.6k params on digits, 53k on 28x28)
+    widemlp  flatten -> 320 -> 64 -> classes                        (272k params on 28x28: more weights than a
+             128 KB-RAM board holds decoded, the run-from-flash benchmark's model)
     lenet    LeNet-5: conv5x5x6 -> pool -> conv5x5x16 -> pool -> 120 -> 84 -> classes   (62k params on 28x28)
     deepcnn  six 3x3 convs (8, 8, 16, 16, 32, 32) with two max pools, then 320 -> 64 -> classes: 9 weight
              layers, 541k params on 28x28 of which 93 % sit in the first dense layer, but only ~2.4M MACs per
@@ -43,6 +45,18 @@ def mlp(input_shape: tuple[int, ...], num_classes: int) -> nn.Sequential:
         nn.Linear(n_in, 64), nn.ReLU(),
         nn.Linear(64, 32), nn.ReLU(),
         nn.Linear(32, num_classes),
+    )  # fmt: skip
+
+
+def widemlp(input_shape: tuple[int, ...], num_classes: int) -> nn.Sequential:
+    n_in = 1
+    for d in input_shape:
+        n_in *= int(d)
+    return nn.Sequential(
+        nn.Flatten(),
+        nn.Linear(n_in, 320), nn.ReLU(),
+        nn.Linear(320, 64), nn.ReLU(),
+        nn.Linear(64, num_classes),
     )  # fmt: skip
 
 
@@ -91,6 +105,7 @@ def deepcnn(input_shape: tuple[int, ...], num_classes: int) -> nn.Sequential:
 
 ARCHS: Registry[Arch] = Registry("architecture")
 ARCHS.add("mlp", Arch(mlp, "MLP in -> 64 -> 32 -> classes"))
+ARCHS.add("widemlp", Arch(widemlp, "MLP in -> 320 -> 64 -> classes (272k params on 28x28)"))
 ARCHS.add("lenet", Arch(lenet, "LeNet-5 CNN (2 conv + 3 dense)"))
 ARCHS.add("deepcnn", Arch(deepcnn, "6 conv + 3 dense, >= 500k params on 28x28, cheap in MACs"))
 

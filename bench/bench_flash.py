@@ -1,0 +1,170 @@
+"""Run-from-flash benchmark (issue 12): RAM and instructions with the weights left in flash against the same
+model with its weights decoded into RAM, in the same QEMU run, and a model larger than a 128 KB board's RAM on
+the Nucleo-F446RE's stand-in.
+
+- Bench models (digits MLP, digits LeNet, fashion LeNet; twos + range) on the default board (Cortex-M4 kernels,
+  QEMU -icount: instructions, not cycles): instructions per MAC per layer and in total, RAM mode vs flash mode and
+  their ratio (target <= 1.3x); the model arena in each mode. CMSIS-NN's per-layer figures for the fashion LeNet
+  (BOARDS.md: CMSIS-NN built with eccless's gcc and flags, the same QEMU method; it reads int8 weights in place
+  too) are quoted beside the flash-mode layers.
+- fashion-mnist:widemlp (272k int8 parameters, twos + range) packed for qemu-netduinoplus2, which is linked for
+  the Nucleo's 128 KB of RAM: LOAD with weights 'auto' must choose flash; its accuracy on the stored samples and
+  equality with the host loader's predictions, and the arena it used.
+- The fashion LeNet on the same 128 KB stand-in, where its decoded weights do not fit (111,808 B of arena): weights
+  'auto' (flash, then the layers that fit the RAM left decoded into RAM, the most MACs per weight first) against
+  every layer from flash, instructions per MAC of each.
+
+What QEMU cannot show: flash wait states (the F446 runs from flash with 5 wait states at 180 MHz behind its ART
+accelerator; XIP on the RP2040 goes through a 16 KB cache) -- flash mode reads every weight from flash on every
+inference, so on silicon its cost per MAC rises with the wait states that the instruction counts here ignore.
+Run: `invoke bench --only flash` (or `python bench/bench_flash.py --out bench/results`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from eccless.boards import DEFAULT_BOARD, load_board
+from eccless.commands.image import evaluate_image, pack_model
+from eccless.commands.run import ModelDevice
+from eccless.fileio import write_json
+from eccless.firmware.build import build_firmware
+from eccless.firmware.measure import _bench, macs
+from eccless.image.load import read_image
+from eccless.link.qemu import Qemu
+
+MODELS = "digits:mlp,digits:lenet,fashion-mnist:lenet"
+REP, RULE = "twos", "range"
+WIDE_MODEL, WIDE_BOARD, WIDE_SAMPLES = "fashion-mnist:widemlp", "qemu-netduinoplus2", 100
+AUTO_MODEL = "fashion-mnist:lenet"
+TARGET_RATIO = 1.3
+# CMSIS-NN instructions per MAC on the fashion LeNet's layers (BOARDS.md / issue 12), by (kind, MACs)
+CMSIS_FASHION_LENET = {"conv2d 28x28x1->6 5x5": 11.2, "conv2d 14x14x6->16 5x5": 2.66, "dense 400->120": 2.02,
+                       "dense 120->84": 2.39, "dense 84->10": 2.80}
+
+
+def _layer_name(op, in_shape, out_shape) -> str:
+    if op.kind == "dense":
+        return f"dense {op.weight.shape[1]}->{op.weight.shape[0]}"
+    if op.kind == "conv2d":
+        h, w, c = in_shape
+        return f"conv2d {h}x{w}x{c}->{op.weight.shape[0]} {op.weight.shape[1]}x{op.weight.shape[2]}"
+    return op.kind
+
+
+def measure(model: str, work: Path, board) -> dict:
+    path = work / f"{model.replace(':', '_')}.img"
+    pack_model(model, path, repr_name=REP, detect=RULE, testset=4, board=board.name)
+    img = read_image(path)
+    per_op = macs(path)
+    shapes = [tuple(img.model.input_shape), *img.model.shapes()]
+    fw = build_firmware(board)
+    out = {"model": model, "macs": int(sum(per_op)), "modes": {}}
+    with Qemu(board, fw.elf, image=path, timeout=300) as q:
+        dev = ModelDevice(q.client)
+        for mode in ("ram", "flash"):
+            load = dev.load(weights=mode)
+            layers = [{"op": i, "layer": _layer_name(op, shapes[i], shapes[i + 1]), "macs": m,
+                       "instructions": _bench(q.client, "layer", arg=i)}
+                      for i, (op, m) in enumerate(zip(img.model.ops, per_op))]
+            mac_layers = [x for x in layers if x["macs"] and x["layer"].split()[0] in ("dense", "conv2d")]
+            infer = _bench(q.client, "infer")
+            out["modes"][mode] = {"per_inference": infer, "per_mac": infer / out["macs"],
+                                  "fc_conv_per_mac": sum(x["instructions"] for x in mac_layers)
+                                  / sum(x["macs"] for x in mac_layers),
+                                  "arena": load["arena_used"], "fixes": load["fixes"], "layers": layers}
+    ram, flash = out["modes"]["ram"], out["modes"]["flash"]
+    out["flash_vs_ram"] = flash["per_mac"] / ram["per_mac"]
+    out["fc_conv_flash_vs_ram"] = flash["fc_conv_per_mac"] / ram["fc_conv_per_mac"]
+    out["arena_saved"] = 1 - flash["arena"] / ram["arena"]
+    for layer in flash["layers"]:
+        peer = CMSIS_FASHION_LENET.get(layer["layer"]) if model == "fashion-mnist:lenet" else None
+        if peer is not None and layer["macs"]:
+            layer["cmsis_nn_per_mac"] = peer
+            layer["vs_cmsis_nn"] = layer["instructions"] / layer["macs"] / peer
+    return out
+
+
+def wide(work: Path) -> dict:
+    board = load_board(WIDE_BOARD)
+    path = work / "wide.img"
+    pack_model(WIDE_MODEL, path, repr_name=REP, detect=RULE, testset=WIDE_SAMPLES, board=board.name)
+    host = evaluate_image(path)
+    params = sum(t.count for t in read_image(path).codec.tensors)
+    fw = build_firmware(board)
+    with Qemu(board, fw.elf, image=path, timeout=300) as q:
+        dev = ModelDevice(q.client)
+        flash = dev.load(weights="flash")
+        flash_pred, _, _ = dev.evaluate(flash["samples"])
+        load = dev.load(weights="auto")
+        pred, correct, _ = dev.evaluate(load["samples"])
+    return {"model": WIDE_MODEL, "board": board.name, "parameters": int(params), "ram": board.ram.size,
+            "image_bytes": path.stat().st_size, "weights_in_flash": bool(load["weights_flash"]),
+            "arena": load["arena_used"], "resident_layers": load["resident_layers"], "arena_flash": flash["arena_used"],
+            "samples": load["samples"], "accuracy": correct / load["samples"],
+            "equals_host": bool(np.array_equal(pred, host["predictions"]) and np.array_equal(flash_pred, pred))}
+
+
+def auto_on_small_board(work: Path) -> dict:
+    board = load_board(WIDE_BOARD)
+    path = work / "auto.img"
+    pack_model(AUTO_MODEL, path, repr_name=REP, detect=RULE, testset=4, board=board.name)
+    total = sum(macs(path))
+    fw = build_firmware(board)
+    out = {"model": AUTO_MODEL, "board": board.name, "ram": board.ram.size}
+    with Qemu(board, fw.elf, image=path, timeout=300) as q:
+        dev = ModelDevice(q.client)
+        for mode in ("flash", "auto"):
+            load = dev.load(weights=mode)
+            out[mode] = {"weights_in_flash": bool(load["weights_flash"]), "resident_layers": load["resident_layers"],
+                         "arena": load["arena_used"], "per_mac": _bench(q.client, "infer") / total}
+    out["auto_vs_flash"] = out["auto"]["per_mac"] / out["flash"]["per_mac"]
+    return out
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", default="bench/results")
+    ap.add_argument("--models", default=MODELS)
+    args = ap.parse_args(argv)
+    board = load_board(DEFAULT_BOARD)
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = [measure(m, Path(tmp), board) for m in args.models.split(",")]
+        big = wide(Path(tmp))
+        auto = auto_on_small_board(Path(tmp))
+    for r in rows:
+        ram, flash = r["modes"]["ram"], r["modes"]["flash"]
+        print(f"{r['model']:<22} instr/MAC RAM {ram['per_mac']:.2f}  flash {flash['per_mac']:.2f}  "
+              f"(x{r['flash_vs_ram']:.2f}; FC + conv x{r['fc_conv_flash_vs_ram']:.2f})  arena RAM {ram['arena']:,} B  "
+              f"flash {flash['arena']:,} B")
+        for a, b in zip(ram["layers"], flash["layers"]):
+            if a["macs"]:
+                peer = f"  CMSIS-NN {b['cmsis_nn_per_mac']:.2f}" if "cmsis_nn_per_mac" in b else ""
+                print(f"    op{a['op']:<2} {a['layer']:<24} RAM {a['instructions'] / a['macs']:5.2f}  flash "
+                      f"{b['instructions'] / b['macs']:5.2f} instr/MAC{peer}")
+    print(f"{big['model']} ({big['parameters']:,} parameters, image {big['image_bytes']:,} B) on {big['board']} "
+          f"({big['ram'] >> 10} KB RAM): weights in {'flash' if big['weights_in_flash'] else 'RAM'}, arena "
+          f"{big['arena_flash']:,} B every layer from flash, {big['arena']:,} B under 'auto' "
+          f"({big['resident_layers']} layers moved to RAM), accuracy {big['accuracy']:.3f} on {big['samples']} samples, equals host: "
+          f"{big['equals_host']}")
+    print(f"{auto['model']} on {auto['board']} ({auto['ram'] >> 10} KB RAM): every layer from flash "
+          f"{auto['flash']['per_mac']:.2f} instr/MAC in {auto['flash']['arena']:,} B; 'auto' "
+          f"{auto['auto']['per_mac']:.2f} in {auto['auto']['arena']:,} B with {auto['auto']['resident_layers']} layers "
+          f"moved to RAM (x{auto['auto_vs_flash']:.2f})")
+    targets = {"flash_at_most_1.3x_ram": {r["model"]: r["flash_vs_ram"] <= TARGET_RATIO for r in rows},
+               "below_cmsis_nn_per_layer": all(layer.get("vs_cmsis_nn", 0) < 1 for r in rows
+                                               for layer in r["modes"]["flash"]["layers"]),
+               "250k_model_on_128k_board": big["weights_in_flash"] and big["equals_host"]
+               and big["parameters"] >= 250_000}
+    out = Path(args.out) / "flash.json"
+    write_json(out, {"board": board.name, "representation": REP, "rule": RULE, "summary": rows, "wide": big, "auto": auto,
+                     "targets": targets}, make_parents=True)
+    print(f"targets: {targets}\nwrote {out}")
+
+
+if __name__ == "__main__":
+    main()

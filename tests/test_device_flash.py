@@ -1,0 +1,118 @@
+"""Run from flash (LOAD's weights_flash): the weights stay in the image, fully connected layers of byte words are
+read in place with LOAD's corrections, every other layer is decoded a tile at a time per inference. Predictions,
+detection counts and DIGEST (the weights the kernels multiply) must equal the host loader and the weights-in-RAM
+mode, for every representation x detection rule on the digits MLP and the LeNet, clean and with INJECT's flips,
+on one QEMU board per ISA variant (the M4 SIMD kernels and the ARMv6-M/reference loops).
+
+LeNet in RAM needs more than the M0 stand-in's 64 KB: there, flash mode is the only way and is checked against
+the host alone -- which is the point of the mode.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from eccless import represent
+from eccless.boards import boards_with, load_board
+from eccless.commands.image import corrupt_image, evaluate_image, pack_model
+from eccless.commands.run import ModelDevice, channel_constants
+from eccless.firmware.build import build_firmware
+from eccless.firmware.manifest import variant_for
+from eccless.link.client import DeviceStatusError
+from eccless.link.qemu import Qemu, missing_tools
+from board_needs import LENET_RAM
+from host_digests import host_digests
+
+pytestmark = pytest.mark.qemu
+if missing_tools():
+    pytest.skip(missing_tools(), allow_module_level=True)
+
+BER, SEED = 1e-3, 31
+INT8_RULES = ("none", "range", "parity-lsb", "parity-lsb+range", "parity-extra", "parity-extra+range")
+SAMPLES = {"digits:mlp": 60, "digits:lenet": 40}
+
+
+def _one_board_per_variant():
+    seen, out = set(), []
+    for b in map(load_board, boards_with("qemu")):
+        v = variant_for(b)
+        if v not in seen:
+            seen.add(v)
+            out.append(b)
+    return out
+
+
+BOARDS = _one_board_per_variant()
+
+
+@pytest.fixture(scope="module", params=BOARDS, ids=[b.name for b in BOARDS])
+def firmware(request):
+    return build_firmware(request.param)
+
+
+def _check_image(fw, tmp_path, model: str, rep: str, rule: str) -> None:
+    image = tmp_path / f"{model.replace(':', '_')}-{rep}-{rule}.img"
+    pack_model(model, image, repr_name=rep, detect=rule, testset=SAMPLES[model], board=fw.board.name)
+    corrupted = tmp_path / f"c-{image.name}"
+    corrupt_image(image, corrupted, ber=BER, seed=SEED, region="weights")
+    ram_fits = model != "digits:lenet" or fw.board.ram.size >= LENET_RAM
+    with Qemu(fw.board, fw.elf, image=image, timeout=60) as q:
+        dev = ModelDevice(q.client)
+        for ber, target in ((0.0, image), (BER, corrupted)):
+            host, digests = evaluate_image(target), host_digests(target)
+            what = f"{fw.board.name} {model} {rep}/{rule} BER {ber:g}"
+            dev.inject("clear")
+            if ber:
+                dev.inject("weights", channel_constants("bsc", ber), SEED)
+            flash = dev.load(weights="flash")
+            assert flash["weights_flash"] == 1, what
+            pred, _, _ = dev.evaluate(flash["samples"])
+            assert np.array_equal(pred, host["predictions"]), f"{what}: flash predictions differ from the host"
+            assert (flash["zeroed_parity"], flash["zeroed_range"]) == (host["zeroed_parity"], host["zeroed_range"])
+            assert [dev.digest(i) for i in range(len(digests))] == digests, f"{what}: flash DIGEST"
+            if ram_fits:
+                ram = dev.load(weights="ram")
+                assert ram["weights_flash"] == 0 and ram["arena_used"] > flash["arena_used"], what
+                assert np.array_equal(dev.evaluate(ram["samples"])[0], pred), f"{what}: RAM and flash differ"
+                assert [tuple(x) for x in ram["layers"]] == [tuple(x) for x in flash["layers"]], what
+
+
+@pytest.mark.parametrize("rep", represent.names())
+def test_flash_mode_equals_host_and_ram_on_the_mlp(firmware, tmp_path, rep):
+    for rule in INT8_RULES:
+        _check_image(firmware, tmp_path, "digits:mlp", rep, rule)
+
+
+@pytest.mark.parametrize("rep", represent.names())
+def test_flash_mode_equals_host_and_ram_on_the_lenet(firmware, tmp_path, rep):
+    for rule in INT8_RULES:
+        _check_image(firmware, tmp_path, "digits:lenet", rep, rule)
+
+
+def test_auto_mode_falls_back_to_flash_only_when_ram_is_short(tmp_path):
+    """weights_auto keeps the weights in RAM when they fit and leaves them in flash when the arena is too small:
+    a firmware linked with a 40 KB arena cannot hold the LeNet's decoded weights, refuses them with
+    weights='ram' (ERR_ARENA naming the bytes), and runs them from flash under 'auto' with the host's answers,
+    the layers that fit the RAM left (the most MACs per weight first) decoded into RAM after all."""
+    board = BOARDS[0]
+    fw = build_firmware(board, arena_size=40 * 1024)
+    image = tmp_path / "lenet.img"
+    pack_model("digits:lenet", image, repr_name="twos", detect="parity-lsb+range", testset=30, board=board.name)
+    host = evaluate_image(image)
+    with Qemu(fw.board, fw.elf, image=image, timeout=60) as q:
+        dev = ModelDevice(q.client)
+        with pytest.raises(DeviceStatusError) as e:
+            dev.load(weights="ram")
+        assert e.value.status == "ERR_ARENA" and e.value.detail > 40 * 1024
+        auto = dev.load(weights="auto")
+        assert auto["weights_flash"] == 1 and auto["arena_used"] <= 40 * 1024
+        assert auto["resident_layers"] >= 1          # the RAM left took the first conv's weights at least
+        assert np.array_equal(dev.evaluate(auto["samples"])[0], host["predictions"])
+        flash = dev.load(weights="flash")              # every layer from flash: the same answers, less arena
+        assert flash["resident_layers"] == 0 and flash["arena_used"] < auto["arena_used"]
+        assert np.array_equal(dev.evaluate(flash["samples"])[0], host["predictions"])
+    mlp = tmp_path / "mlp.img"
+    pack_model("digits:mlp", mlp, repr_name="twos", detect="range", testset=10, board=board.name)
+    with Qemu(fw.board, fw.elf, image=mlp, timeout=60) as q:
+        assert ModelDevice(q.client).load(weights="auto")["weights_flash"] == 0   # fits: stays in RAM
