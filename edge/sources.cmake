@@ -2,8 +2,63 @@
 # GENERATED from host/eccless/firmware/manifest.py by eccless.firmware.codegen -- do not edit.
 
 set(ECCLESS_EDGE ${CMAKE_CURRENT_LIST_DIR})
-set(ECCLESS_VARIANTS cortex_m4 reference)
+set(ECCLESS_VARIANTS mve cortex_m4 armv6m reference)
 set(ECCLESS_CFLAGS -std=c99 -pedantic -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes)
+
+set(ECCLESS_LIBRARY_SRCS_mve
+    ${ECCLESS_EDGE}/image/ed_crc32.c
+    ${ECCLESS_EDGE}/image/ed_ecc.c
+    ${ECCLESS_EDGE}/image/ed_ecc_tables.c
+    ${ECCLESS_EDGE}/represent/ed_repr_gray.c
+    ${ECCLESS_EDGE}/represent/ed_repr_hamming.c
+    ${ECCLESS_EDGE}/represent/ed_repr_offset.c
+    ${ECCLESS_EDGE}/represent/ed_repr_optimized.c
+    ${ECCLESS_EDGE}/represent/ed_repr_signmag.c
+    ${ECCLESS_EDGE}/represent/ed_repr_twos.c
+    ${ECCLESS_EDGE}/represent/ed_repr_zigzag.c
+    ${ECCLESS_EDGE}/represent/ed_represent.c
+    ${ECCLESS_EDGE}/detect/ed_detect.c
+    ${ECCLESS_EDGE}/detect/ed_detect_copy.c
+    ${ECCLESS_EDGE}/detect/ed_detect_generic.c
+    ${ECCLESS_EDGE}/detect/ed_detect_lut.c
+    ${ECCLESS_EDGE}/detect/mve/ed_detect_words.c
+    ${ECCLESS_EDGE}/channel/ed_channel.c
+    ${ECCLESS_EDGE}/loader/ed_arena.c
+    ${ECCLESS_EDGE}/loader/ed_decode_pass.c
+    ${ECCLESS_EDGE}/loader/ed_ecc_weights.c
+    ${ECCLESS_EDGE}/loader/ed_eccless.c
+    ${ECCLESS_EDGE}/loader/ed_flash.c
+    ${ECCLESS_EDGE}/loader/ed_infer.c
+    ${ECCLESS_EDGE}/loader/ed_inject.c
+    ${ECCLESS_EDGE}/loader/ed_loader.c
+    ${ECCLESS_EDGE}/loader/ed_loader_graph.c
+    ${ECCLESS_EDGE}/loader/ed_model.c
+    ${ECCLESS_EDGE}/loader/ed_weight_pack.c
+    ${ECCLESS_EDGE}/kernels/common/ed_kernels_check.c
+    ${ECCLESS_EDGE}/kernels/mve/ed_avg_pool_s8.c
+    ${ECCLESS_EDGE}/kernels/mve/ed_clamp_s8.c
+    ${ECCLESS_EDGE}/kernels/mve/ed_conv2d_s8.c
+    ${ECCLESS_EDGE}/kernels/mve/ed_depthwise_conv2d_s8.c
+    ${ECCLESS_EDGE}/kernels/mve/ed_fully_connected_s8.c
+    ${ECCLESS_EDGE}/kernels/mve/ed_kernels_variant.c
+    ${ECCLESS_EDGE}/kernels/mve/ed_max_pool_s8.c
+    ${ECCLESS_EDGE}/kernels/mve/ed_mve_support.c
+    ${ECCLESS_EDGE}/kernels/reference/ed_fully_connected_inplace_s8.c
+    ${ECCLESS_EDGE}/kernels/reference/ed_hard_swish_s8.c
+    ${ECCLESS_EDGE}/kernels/reference/ed_logistic_s8.c)
+set(ECCLESS_LIBRARY_INCLUDES_mve
+    ${ECCLESS_EDGE}/image
+    ${ECCLESS_EDGE}/represent
+    ${ECCLESS_EDGE}/detect/mve
+    ${ECCLESS_EDGE}/detect/reference
+    ${ECCLESS_EDGE}/detect
+    ${ECCLESS_EDGE}/channel
+    ${ECCLESS_EDGE}/loader
+    ${ECCLESS_EDGE}/kernels/mve
+    ${ECCLESS_EDGE}/kernels/reference
+    ${ECCLESS_EDGE}/kernels/include
+    ${ECCLESS_EDGE}/kernels/common
+    ${ECCLESS_EDGE}/include)
 
 set(ECCLESS_LIBRARY_SRCS_cortex_m4
     ${ECCLESS_EDGE}/image/ed_crc32.c
@@ -55,6 +110,61 @@ set(ECCLESS_LIBRARY_INCLUDES_cortex_m4
     ${ECCLESS_EDGE}/channel
     ${ECCLESS_EDGE}/loader
     ${ECCLESS_EDGE}/kernels/cortex_m4
+    ${ECCLESS_EDGE}/kernels/reference
+    ${ECCLESS_EDGE}/kernels/include
+    ${ECCLESS_EDGE}/kernels/common
+    ${ECCLESS_EDGE}/include)
+
+set(ECCLESS_LIBRARY_SRCS_armv6m
+    ${ECCLESS_EDGE}/image/ed_crc32.c
+    ${ECCLESS_EDGE}/image/ed_ecc.c
+    ${ECCLESS_EDGE}/image/ed_ecc_tables.c
+    ${ECCLESS_EDGE}/represent/ed_repr_gray.c
+    ${ECCLESS_EDGE}/represent/ed_repr_hamming.c
+    ${ECCLESS_EDGE}/represent/ed_repr_offset.c
+    ${ECCLESS_EDGE}/represent/ed_repr_optimized.c
+    ${ECCLESS_EDGE}/represent/ed_repr_signmag.c
+    ${ECCLESS_EDGE}/represent/ed_repr_twos.c
+    ${ECCLESS_EDGE}/represent/ed_repr_zigzag.c
+    ${ECCLESS_EDGE}/represent/ed_represent.c
+    ${ECCLESS_EDGE}/detect/ed_detect.c
+    ${ECCLESS_EDGE}/detect/ed_detect_copy.c
+    ${ECCLESS_EDGE}/detect/ed_detect_generic.c
+    ${ECCLESS_EDGE}/detect/ed_detect_lut.c
+    ${ECCLESS_EDGE}/detect/armv6m/ed_detect_words.c
+    ${ECCLESS_EDGE}/channel/ed_channel.c
+    ${ECCLESS_EDGE}/loader/ed_arena.c
+    ${ECCLESS_EDGE}/loader/ed_decode_pass.c
+    ${ECCLESS_EDGE}/loader/ed_ecc_weights.c
+    ${ECCLESS_EDGE}/loader/ed_eccless.c
+    ${ECCLESS_EDGE}/loader/ed_flash.c
+    ${ECCLESS_EDGE}/loader/ed_infer.c
+    ${ECCLESS_EDGE}/loader/ed_inject.c
+    ${ECCLESS_EDGE}/loader/ed_loader.c
+    ${ECCLESS_EDGE}/loader/ed_loader_graph.c
+    ${ECCLESS_EDGE}/loader/ed_model.c
+    ${ECCLESS_EDGE}/loader/ed_weight_pack.c
+    ${ECCLESS_EDGE}/kernels/common/ed_kernels_check.c
+    ${ECCLESS_EDGE}/kernels/armv6m/ed_conv2d_s8.c
+    ${ECCLESS_EDGE}/kernels/armv6m/ed_depthwise_conv2d_s8.c
+    ${ECCLESS_EDGE}/kernels/armv6m/ed_fully_connected_s8.c
+    ${ECCLESS_EDGE}/kernels/armv6m/ed_kernels_variant.c
+    ${ECCLESS_EDGE}/kernels/armv6m/ed_v6m_support.c
+    ${ECCLESS_EDGE}/kernels/reference/ed_avg_pool_s8.c
+    ${ECCLESS_EDGE}/kernels/reference/ed_clamp_s8.c
+    ${ECCLESS_EDGE}/kernels/reference/ed_fully_connected_inplace_s8.c
+    ${ECCLESS_EDGE}/kernels/reference/ed_hard_swish_s8.c
+    ${ECCLESS_EDGE}/kernels/reference/ed_logistic_s8.c
+    ${ECCLESS_EDGE}/kernels/reference/ed_max_pool_s8.c)
+set(ECCLESS_LIBRARY_INCLUDES_armv6m
+    ${ECCLESS_EDGE}/image
+    ${ECCLESS_EDGE}/represent
+    ${ECCLESS_EDGE}/detect/armv6m
+    ${ECCLESS_EDGE}/detect/reference
+    ${ECCLESS_EDGE}/detect
+    ${ECCLESS_EDGE}/channel
+    ${ECCLESS_EDGE}/loader
+    ${ECCLESS_EDGE}/kernels/armv6m
     ${ECCLESS_EDGE}/kernels/reference
     ${ECCLESS_EDGE}/kernels/include
     ${ECCLESS_EDGE}/kernels/common

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.unit
 def test_every_committed_board_loads_and_gets_a_variant(name):
     board = load_board(name)
     assert board.name == name and board.path == BOARDS_DIR / f"{name}.toml"
-    assert variant_for(board) == ("cortex_m4" if board.has("dsp") else "reference")
+    assert variant_for(board) == ("mve" if board.has("mve") else "cortex_m4" if board.has("dsp") else "armv6m")
     assert board.medium in ("raw-flash", "ram")
     if board.qemu is None:
         assert board.standin in boards_with("qemu"), f"{name}: a real board needs a QEMU stand-in"

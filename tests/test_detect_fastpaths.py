@@ -87,9 +87,12 @@ int main(int argc, char **argv)
 """
 
 
-@pytest.fixture(scope="module")
-def harness(tmp_path_factory):
-    return build_loader_harness(tmp_path_factory.mktemp("fastpaths"), HARNESS)
+# the word loops in plain C: reference (the portable specification) and armv6m (SIMD within a register; the
+# kernels stay the reference's, whose packed weights are the int8 values compared here); the DSP
+# and Helium loops take the portable path on the host and run on their cores in the QEMU digest tests
+@pytest.fixture(scope="module", params=("reference", "armv6m"))
+def harness(tmp_path_factory, request):
+    return build_loader_harness(tmp_path_factory.mktemp("fastpaths"), HARNESS, detect=request.param)
 
 
 def _device(harness, path: Path, flags: int, seed: int | None):

@@ -9,6 +9,7 @@ import ctypes
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -184,6 +185,13 @@ def public_functions() -> list[str]:
     return sorted({re.sub(r"_(get_buffer_size|weights_size|pack_weights)$", "", n) for n in names})
 
 
+def _with_included(path: Path) -> str:
+    src = path.read_text()
+    for inc in re.findall(r'^#include "(\.\./\w+/\w+\.c)"', src, flags=re.M):
+        src += (path.parent / inc).read_text()
+    return src
+
+
 def test_every_public_function_has_one_file_per_variant():
     """The reference variant defines every public function, each in a file of its name; a tuned variant's folder
     holds only the files it tunes (the build takes the rest from reference), each defining what it is named."""
@@ -193,7 +201,8 @@ def test_every_public_function_has_one_file_per_variant():
         files = {p.stem for p in (KERNELS_DIR / variant).glob("*.c")}
         if variant == "reference":
             assert set(names) <= files, f"{variant} lacks {set(names) - files}"
-        text = {p.stem: p.read_text() for p in (KERNELS_DIR / variant).glob("*.c")}
+        # a variant may take another's file as it is: #include "../<variant>/<same name>.c"
+        text = {p.stem: _with_included(p) for p in (KERNELS_DIR / variant).glob("*.c")}
         for name in set(names) & files:  # each public function is defined in its own file and nowhere else
             where = [stem for stem, src in text.items() if re.search(rf"^\S.*\b{name}\(", src, flags=re.M)]
             assert where == [name], f"{variant}: {name} defined in {where}"
@@ -237,6 +246,33 @@ def _unpack_cm4(packed: np.ndarray, rows: int, depth: int, height: int, natural:
     return vals.reshape(blocks * height, groups * 4)[:rows, :depth]
 
 
+def _unpack_v6m(packed: np.ndarray, rows: int, depth: int) -> np.ndarray:
+    """Inverse of the armv6m packed layout documented in ed_v6m_support.h: blocks of 4 rows, their 4 weight sums,
+    then per pair of inputs the words W(r0,r1;i) W(r2,r3;i) W(r0,r1;i+1) W(r2,r3;i+1), W = -w_a + (-w_b) 2^16."""
+    pairs, blocks = (depth + 1) // 2, -(-rows // 4)
+    b = packed[: blocks * (4 + 4 * pairs)].astype(np.int64).reshape(blocks, 4 + 4 * pairs)
+    sums = b[:, :4].astype(np.uint32).view(np.int32)
+    words = b[:, 4:].reshape(blocks, pairs, 2, 2)              # [block, pair, which input, row pair]
+    lo = ((words & 0xFFFF) ^ 0x8000) - 0x8000                  # -w of rows 0 and 2, as int16
+    hi = (((words - lo) >> 16) & 0xFFFF ^ 0x8000) - 0x8000      # -w of rows 1 and 3
+    rowsw = -np.stack([lo[..., 0], hi[..., 0], lo[..., 1], hi[..., 1]], axis=1)  # [block, row, pair, input]
+    w = rowsw.reshape(blocks * 4, pairs * 2)[:rows, :depth]
+    assert np.array_equal(sums.reshape(-1)[:rows], w.sum(axis=1).astype(np.int32))
+    return w
+
+
+def _unpack_mve(packed: np.ndarray, rows: int, depth: int) -> np.ndarray:
+    """Inverse of the mve packed layout documented in ed_mve_support.h: blocks of 4 rows, their 4 weight sums, then
+    per 16 inputs the 16 int8 weights of each of the 4 rows."""
+    d16, blocks = -(-depth // 16) * 16, -(-rows // 4)
+    b = packed[: blocks * (4 + d16)].reshape(blocks, 4 + d16)
+    sums = b[:, :4].view(np.int32)
+    w = b[:, 4:].copy().view(np.int8).reshape(blocks, d16 // 16, 4, 16).transpose(0, 2, 1, 3)
+    w = w.reshape(blocks * 4, d16)[:rows, :depth]
+    assert np.array_equal(sums.reshape(-1)[:rows], w.astype(np.int32).sum(axis=1))
+    return w
+
+
 @pytest.mark.parametrize("rows,depth", [(1, 1), (3, 5), (4, 8), (10, 33), (7, 150)])
 def test_packed_weights_hold_the_int8_weights(libs, rows, depth):
     rng = np.random.default_rng(rows * 1000 + depth)
@@ -247,6 +283,19 @@ def test_packed_weights_hold_the_int8_weights(libs, rows, depth):
         if variant == "reference":
             assert np.array_equal(fc.view(np.int8)[: w.size].reshape(w.shape), w)
             assert np.array_equal(conv.view(np.int8)[: w.size].reshape(w.shape), w)
+        elif variant == "armv6m":  # fully connected and conv alike: 4-row blocks of negated int16 lane pairs
+            assert np.array_equal(_unpack_v6m(fc, rows, depth), w)
+            assert np.array_equal(_unpack_v6m(conv, rows, depth), w)
+            assert lib.lib.ed_fully_connected_s8_weights_size(rows, depth) == -(-rows // 4) * (16 + 16 * -(-depth // 2))
+        elif variant == "mve":  # 4-row blocks of int8 in 16-input steps; a narrow conv: row sums, then OHWI as is
+            assert np.array_equal(_unpack_mve(fc, rows, depth), w)
+            if depth <= 32:
+                assert np.array_equal(conv[:rows].view(np.int32), w.astype(np.int32).sum(axis=1))
+                assert np.array_equal(conv[rows:].view(np.int8)[: w.size].reshape(w.shape), w)
+            else:
+                assert np.array_equal(_unpack_mve(conv, rows, depth), w)
+            blocks, steps = -(-rows // 4), -(-depth // 16)
+            assert lib.lib.ed_fully_connected_s8_weights_size(rows, depth) == blocks * (16 + 64 * steps)
         else:  # fully connected in 4-row blocks, conv in 2-row blocks, zero padded
             assert np.array_equal(_unpack_cm4(fc, rows, depth, 4), w)
             assert np.array_equal(_unpack_cm4(conv, rows, depth, 2, natural=True), w)

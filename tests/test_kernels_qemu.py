@@ -1,7 +1,9 @@
-"""The cortex_m4 kernels with their real DSP instructions (SMLAD, SXTB16, SSUB8/SEL, LDRD) on an emulated Cortex-M4.
+"""The kernel variants with their real instructions (DSP: SMLAD, SXTB16, SSUB8/SEL, LDRD; Armv6-M: the Thumb-1
+MULS core; Helium: VMLADAVA, VQRDMULH, VRSHL) on an emulated core.
 
-The host tests run the portable C twins of the DSP helpers; this one builds both variants for the default QEMU board
-into a tiny bare-metal program (its own vector table and linker script, nothing from the firmware), feeds it seeded
+The host tests run the portable C twins of the ISA-specific code; this one builds every variant for the default
+QEMU board, or for the first QEMU board with the capabilities it needs (mve: the Cortex-M55), into a tiny
+bare-metal program (its own vector table and linker script, nothing from the firmware), feeds it seeded
 random cases of every op (normal and corrupted parameters) with the expected outputs of the numpy reference, and
 requires every output byte to match in QEMU. Skipped without arm-none-eabi-gcc or qemu-system-arm.
 """
@@ -16,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from eccless.boards import DEFAULT_BOARD, load_board
+from eccless.boards import DEFAULT_BOARD, boards_with, load_board
 from eccless.firmware import manifest
 from eccless.testing import kernels_host as kh
 from eccless.quant.kernels import INT8_KERNELS
@@ -27,9 +29,22 @@ from test_kernels_golden import KINDS, random_op  # noqa: E402  (the same case g
 pytestmark = pytest.mark.qemu
 
 # the firmware's flags; the test's own start-up and main files define their functions without prototypes
-BOARD = load_board(DEFAULT_BOARD)   # a QEMU board with a semihosting exit: its memory map, machine and CPU flags
-ARM = [*manifest.cflags("arm", BOARD.arch_flags), "-Wno-missing-prototypes", "-nostartfiles"]
-QEMU = ["qemu-system-arm", "-M", BOARD.qemu["machine"], "-nographic", "-monitor", "none"]
+
+
+def board_for(variant: str):
+    """A QEMU board with a semihosting exit that has the variant's capabilities: the default one if it has them."""
+    needs = manifest.VARIANTS.get(variant).needs
+    boards = [load_board(DEFAULT_BOARD), *map(load_board, boards_with("qemu"))]
+    return next(b for b in boards if b.has("semihosting") and all(b.has(c) for c in needs))
+
+
+def arm_flags(board) -> list[str]:
+    return [*manifest.cflags("arm", board.arch_flags), "-Wno-missing-prototypes", "-nostartfiles"]
+
+
+def qemu_cmd(board) -> list[str]:
+    return ["qemu-system-arm", "-M", board.qemu["machine"], "-nographic", "-monitor", "none"]
+
 HEADER_WORDS = 30
 
 START_C = r"""
@@ -71,8 +86,14 @@ SECTIONS {
   .bss (NOLOAD) : { *(.bss*) *(COMMON) } > RAM
   _stack_top = ORIGIN(RAM) + LENGTH(RAM);
 }
-""" % {"code_base": BOARD.code.base, "code_size": BOARD.code.size, "ram_base": BOARD.ram.base,
-       "ram_size": BOARD.ram.size}
+"""
+
+
+def link_ld(board) -> str:
+    """The board's code region, and its image region too where that follows it (the cases are large)."""
+    size = board.code.size + (board.image.size if board.image.base == board.code.base + board.code.size else 0)
+    return LINK_LD % {"code_base": board.code.base, "code_size": size, "ram_base": board.ram.base,
+                      "ram_size": board.ram.size}
 
 # Each case: 30 int32 header words (see emit), then x, w (bytes, padded to words), bias, multipliers, shifts
 # (int32), expected output (bytes, padded).
@@ -211,19 +232,20 @@ def blob_c(tmp_path_factory) -> Path:
 
 
 @pytest.mark.parametrize("variant", kh.VARIANTS)
-def test_kernels_bit_exact_on_cortex_m4(variant, blob_c, tmp_path):
+def test_kernels_bit_exact_on_their_core(variant, blob_c, tmp_path):
     for tool, pkg in (("arm-none-eabi-gcc", "gcc-arm-none-eabi"), ("qemu-system-arm", "qemu-system-arm")):
         if shutil.which(tool) is None:
             pytest.skip(f"{tool} not found: apt-get install --no-install-recommends {pkg}")
-    for name, text in (("start.c", START_C), ("main.c", MAIN_C), ("link.ld", LINK_LD)):
+    board = board_for(variant)
+    for name, text in (("start.c", START_C), ("main.c", MAIN_C), ("link.ld", link_ld(board))):
         (tmp_path / name).write_text(text)
     elf = tmp_path / "kernels.elf"
-    build = subprocess.run(["arm-none-eabi-gcc", *ARM, "-T", str(tmp_path / "link.ld"),
+    build = subprocess.run(["arm-none-eabi-gcc", *arm_flags(board), "-T", str(tmp_path / "link.ld"),
                             *(f"-I{d}" for d in kh.include_dirs(variant)), str(tmp_path / "start.c"),
                             str(tmp_path / "main.c"), str(blob_c), *map(str, kh.kernel_sources(variant)), "-o",
                             str(elf)], capture_output=True, text=True)
     assert build.returncode == 0, build.stderr
-    run = subprocess.run([*QEMU,
+    run = subprocess.run([*qemu_cmd(board),
                           "-semihosting-config", "enable=on,target=native", "-kernel", str(elf)],
                          capture_output=True, text=True, timeout=120)
     console = run.stdout + run.stderr  # QEMU prints semihosting SYS_WRITE0 on stderr

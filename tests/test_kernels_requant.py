@@ -7,7 +7,8 @@ at a random target, and each pixel or batch row adds x - in_zp in [-255, 255] wi
 every kind (QuantizeMultiplier-like, negative, 0, +-1, powers of two, INT32_MIN, INT32_MAX, random), shifts over
 [-31, 31], left shifts that wrap, INT32_MIN^2 saturation and + output_zp wrap-around. Host build: equality with
 eccless.quant.fixedpoint; QEMU (the real DSP instructions): byte equality through tests/test_kernels_qemu.py's
-bare-metal harness.
+bare-metal harness. The QEMU test runs every variant on a core that has it, so the same edges also hold the
+armv6m requantizer (a 64-bit product from four 16 x 16 MULS) and the mve one (VQRDMULH, VRSHL with its fixup).
 """
 
 from __future__ import annotations
@@ -130,7 +131,8 @@ def test_cases_reach_the_edges():
 
 
 @pytest.mark.qemu
-def test_requant_edges_on_cortex_m4(tmp_path):
+@pytest.mark.parametrize("variant", kh.VARIANTS)  # each on a core that has it: armv6m's and mve's own requantizers
+def test_requant_edges_on_their_core(variant, tmp_path):
     for tool in ("arm-none-eabi-gcc", "qemu-system-arm"):
         if subprocess.run(["which", tool], capture_output=True).returncode != 0:
             pytest.skip(f"{tool} not found")
@@ -139,16 +141,17 @@ def test_requant_edges_on_cortex_m4(tmp_path):
     body = ",\n".join(",".join(f"{w}u" for w in words[i:i + 16]) for i in range(0, len(words), 16))
     (tmp_path / "cases.c").write_text(f"#include <stdint.h>\n__attribute__((aligned(8))) const uint32_t blob[] = "
                                       f"{{\n{body}}};\nconst uint32_t blob_words = {len(words)}u;\n")
-    for name, text in (("start.c", tq.START_C), ("main.c", tq.MAIN_C), ("link.ld", tq.LINK_LD)):
+    board = tq.board_for(variant)
+    for name, text in (("start.c", tq.START_C), ("main.c", tq.MAIN_C), ("link.ld", tq.link_ld(board))):
         (tmp_path / name).write_text(text)
     elf = tmp_path / "requant.elf"
-    build = subprocess.run(["arm-none-eabi-gcc", *tq.ARM, "-T", str(tmp_path / "link.ld"),
-                            *(f"-I{d}" for d in kh.include_dirs("cortex_m4")), str(tmp_path / "start.c"),
+    build = subprocess.run(["arm-none-eabi-gcc", *tq.arm_flags(board), "-T", str(tmp_path / "link.ld"),
+                            *(f"-I{d}" for d in kh.include_dirs(variant)), str(tmp_path / "start.c"),
                             str(tmp_path / "main.c"), str(tmp_path / "cases.c"),
-                            *map(str, kh.kernel_sources("cortex_m4")), "-o", str(elf)], capture_output=True, text=True)
+                            *map(str, kh.kernel_sources(variant)), "-o", str(elf)], capture_output=True, text=True)
     assert build.returncode == 0, build.stderr
-    run = subprocess.run([*tq.QEMU,
+    run = subprocess.run([*tq.qemu_cmd(board),
                           "-semihosting-config", "enable=on,target=native", "-kernel", str(elf)],
                          capture_output=True, text=True, timeout=120)
     console = run.stdout + run.stderr
-    assert f"cortex_m4 cases {len(todo)} bad 0" in console, console[-2000:]
+    assert f"{variant} cases {len(todo)} bad 0" in console, console[-2000:]

@@ -59,10 +59,15 @@ class Variant:
 
 # most specific first: a board gets the first variant whose capabilities it has
 VARIANTS: Registry[Variant] = Registry("ISA variant")
-for _v in (Variant("cortex_m4", ("dsp",), "Armv7E-M DSP extension: SIMD word loops, SMLAD kernels (M4, M7, M33)"),
+for _v in (Variant("mve", ("mve",), "Helium (Armv8.1-M MVE): VMLADAVA kernels, 16 multiply-accumulates per "
+                                   "instruction, int8 weights as stored (M55)"),
+           Variant("cortex_m4", ("dsp",), "Armv7E-M DSP extension: SIMD word loops, SMLAD kernels (M4, M7, M33)"),
+           Variant("armv6m", (), "Thumb-1 MULS kernels, two multiply-accumulates per MULS (M0, M0+, M3: any core "
+                                 "without the DSP extension)"),
            Variant("reference", (), "portable C99 loops: the specification, any core and the host")):
     VARIANTS.add(_v.name, _v)
-VARIANT_ORDER = ("cortex_m4", "reference")
+# reference needs nothing either but comes last: it is the specification, chosen explicitly (--variant reference)
+VARIANT_ORDER = ("mve", "cortex_m4", "armv6m", "reference")
 
 
 def variant_for(board) -> str:

@@ -50,18 +50,21 @@ def _bench(client, kind: str, iterations: int = ITERATIONS, arg: int = 0) -> flo
     return r["instructions"] / r["iterations"]
 
 
-def measure_model(model: str, work: Path, kernels=("reference", "cortex_m4")) -> dict:
+def measure_model(model: str, work: Path, kernels=("reference", "cortex_m4"), board=BOARD, detect=True) -> dict:
+    """Counts of one model on one board (a name or a Board): per kernel variant, then (detect) the decode + detect
+    passes with the board's own variant. The last variant of `kernels` is the one the detection costs compare with."""
     twos, ham = work / f"{model.replace(':', '_')}-twos.img", work / f"{model.replace(':', '_')}-hamming.img"
-    pack_model(model, twos, repr_name="twos", detect="none", testset=4)
-    pack_model(model, ham, repr_name="hamming", detect="parity-lsb+range", testset=4)
+    name = board if isinstance(board, str) else board.name
+    pack_model(model, twos, repr_name="twos", detect="none", testset=4, board=name)
+    pack_model(model, ham, repr_name="hamming", detect="parity-lsb+range", testset=4, board=name)
     per_op = macs(twos)
     img = read_image(twos)
     weights = sum(t.count for t in img.codec.tensors if t.code.role == "weight")
     res = {"model": model, "parameters": int(sum(t.count for t in img.codec.tensors)), "macs": int(sum(per_op)),
            "kernels": {}}
     for variant in kernels:
-        fw = build_firmware(BOARD, variant=variant)
-        with Qemu(BOARD, fw.elf, image=twos, timeout=300) as q:
+        fw = build_firmware(board, variant=variant)
+        with Qemu(board, fw.elf, image=twos, timeout=300) as q:
             c = q.client
             load = c.request("LOAD", flags=0, timeout=300)
             decode = _bench(c, "decode")  # decode + detect alone; LOAD's count adds the kernels' weight packing
@@ -78,7 +81,9 @@ def measure_model(model: str, work: Path, kernels=("reference", "cortex_m4")) ->
             "pack_per_weight": (load["decode_instructions"] - decode) / weights,
             "arena_ram": load["arena_used"], "on_the_fly": {"per_inference": infer_fly, "arena": fly["arena_used"]},
             "firmware": {"text": fw.sizes.text, "bss": fw.sizes.bss}}
-    with Qemu(BOARD, build_firmware(BOARD).elf, image=ham, timeout=300) as q:
+    if not detect:
+        return res
+    with Qemu(board, build_firmware(board).elf, image=ham, timeout=300) as q:
         lut = q.client.request("LOAD", flags=0, timeout=300)
         ham_decode = _bench(q.client, "decode")  # with the lookup tables: BENCH decodes as the last LOAD did
         arith = q.client.request("LOAD", flags=1 << LOAD_FLAGS["no_lut"], timeout=300)
@@ -90,13 +95,25 @@ def measure_model(model: str, work: Path, kernels=("reference", "cortex_m4")) ->
                                                          "inferences": ham_decode / infer}}
     for rule in ("range", "parity-lsb", "parity-lsb+range"):
         path = work / f"{model.replace(':', '_')}-twos-{rule}.img"
-        pack_model(model, path, repr_name="twos", detect=rule, testset=4)
-        with Qemu(BOARD, build_firmware(BOARD).elf, image=path, timeout=300) as q:
+        pack_model(model, path, repr_name="twos", detect=rule, testset=4, board=name)
+        with Qemu(board, build_firmware(board).elf, image=path, timeout=300) as q:
             q.client.request("LOAD", flags=0, timeout=300)
             cost = _bench(q.client, "decode")
         key = "twos_" + rule.replace("-", "_").replace("+", "_")
         res["detect_decode"][key] = {"per_parameter": cost / res["parameters"], "inferences": cost / infer}
     return res
+
+
+def decode_cost(model: str, work: Path, board, variant: str, rule: str) -> float:
+    """Instructions per parameter of the decode + detect pass (BENCH decode) of a twos image with `rule`, built
+    with `variant` for `board`."""
+    name = board if isinstance(board, str) else board.name
+    path = work / f"{model.replace(':', '_')}-{name}-twos-{rule.replace('+', '_')}.img"
+    pack_model(model, path, repr_name="twos", detect=rule, testset=4, board=name)
+    params = sum(t.count for t in read_image(path).codec.tensors)
+    with Qemu(board, build_firmware(board, variant=variant).elf, image=path, timeout=300) as q:
+        q.client.request("LOAD", flags=0, timeout=300)
+        return _bench(q.client, "decode") / params
 
 
 def main(argv=None) -> int:

@@ -19,14 +19,19 @@ def _need_gcc() -> None:
         pytest.skip("gcc not found: apt-get install gcc")
 
 
-def build_loader_harness(out: Path, main_c: str, variant: str = "reference") -> Path:
+def build_loader_harness(out: Path, main_c: str, variant: str = "reference", detect: str | None = None) -> Path:
     """Compile `main_c` with the loader library (manifest.LIBRARY) under ASan + UBSan; skips when gcc or libasan
-    is missing."""
+    is missing. detect: another variant's detection word loops (the kernels, whose packed weights the loader's
+    values show, stay `variant`'s)."""
     _need_gcc()
     (out / "harness.c").write_text(main_c)
     exe = out / "harness"
-    cmd = ["gcc", *manifest.compile_flags("sanitize", manifest.LIBRARY, variant), "-Wno-missing-prototypes",
-           str(out / "harness.c"), *map(str, manifest.sources(manifest.LIBRARY, variant)), "-o", str(exe)]
+    pick = {c: (detect or variant) if c == "detect" else variant for c in manifest.LIBRARY}
+    srcs = [p for c in manifest.LIBRARY for p in manifest.sources([c], pick[c])]
+    incs = [d for c in manifest.LIBRARY for d in manifest.include_dirs([c], pick[c])]
+    incs = list(dict.fromkeys(incs))  # edge/include once
+    cmd = ["gcc", *manifest.cflags("sanitize"), *(f"-I{d}" for d in incs), "-Wno-missing-prototypes",
+           str(out / "harness.c"), *map(str, srcs), "-o", str(exe)]
     res = subprocess.run(cmd, capture_output=True, text=True)
     if res.returncode != 0 and "sanitize" in res.stderr and "cannot find" in res.stderr:
         pytest.skip("the host gcc lacks AddressSanitizer (libasan)")

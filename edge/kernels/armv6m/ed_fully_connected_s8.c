@@ -1,0 +1,59 @@
+/*
+ * ed_fully_connected_s8.c (armv6m): each input row is widened once into an int32 column (scratch), then every
+ * block of four packed rows (ed_v6m_support.h: negated int16 lane pairs, made once at load time) is multiplied
+ * with it, two multiply-accumulates per MULS. Same results as the reference variant, bit for bit.
+ */
+#include "ed_kernels_check.h"
+#include "ed_v6m_support.h"
+
+size_t ed_fully_connected_s8_weights_size(int32_t out_features, int32_t in_features)
+{
+    return ed_v6m_packed_size(out_features, in_features);
+}
+
+ed_kernel_status_t ed_fully_connected_s8_pack_weights(int32_t out_features, int32_t in_features,
+                                                      const int8_t *weights, void *dst, size_t dst_size)
+{
+    const ed_kernel_status_t status = ed_kc_pack(out_features, in_features, weights, dst, dst_size,
+                                                 ed_fully_connected_s8_weights_size(out_features, in_features));
+    if (status == ED_OK) {
+        ed_v6m_pack(weights, out_features, in_features, (uint32_t *)dst);
+    }
+    return status;
+}
+
+size_t ed_fully_connected_s8_get_buffer_size(int32_t in_features)
+{
+    return in_features < 1 || in_features > INT32_MAX / 4 - 1 ? 0u : (size_t)ed_v6m_col_words(in_features) * 4u;
+}
+
+ed_kernel_status_t ed_fully_connected_s8(const ed_fc_params_t *params, const ed_requant_t *requant,
+                                         int32_t batches, int32_t in_features, int32_t out_features,
+                                         const int8_t *input, const void *weights, const int32_t *bias,
+                                         int8_t *output, const ed_scratch_t *scratch)
+{
+    ed_kernel_status_t status = ed_kc_fully_connected(params, requant, batches, in_features, out_features, input,
+                                                      weights, output);
+    ed_v6m_out_t q;
+    int32_t b;
+
+    if (status == ED_OK) {
+        status = ed_kc_scratch(scratch, ed_fully_connected_s8_get_buffer_size(in_features));
+    }
+    if (status != ED_OK) {
+        return status;
+    }
+    q.bias = bias;
+    q.multiplier = requant->multiplier;
+    q.shift = requant->shift;
+    q.input_zp = params->act.input_zp;
+    q.output_zp = params->act.output_zp;
+    q.act_min = params->act.act_min;
+    q.act_max = params->act.act_max;
+    for (b = 0; b < batches; b++) {
+        ed_v6m_widen(input + b * in_features, in_features, (int32_t *)scratch->buf);
+        ed_v6m_mat_vec((const uint32_t *)weights, out_features, in_features, (const int32_t *)scratch->buf, &q,
+                       output + b * out_features);
+    }
+    return ED_OK;
+}
