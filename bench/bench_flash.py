@@ -149,7 +149,8 @@ def main(argv=None):
     print(f"{big['model']} ({big['parameters']:,} parameters, image {big['image_bytes']:,} B) on {big['board']} "
           f"({big['ram'] >> 10} KB RAM): weights in {'flash' if big['weights_in_flash'] else 'RAM'}, arena "
           f"{big['arena_flash']:,} B every layer from flash, {big['arena']:,} B under 'auto' "
-          f"({big['resident_layers']} layers moved to RAM), accuracy {big['accuracy']:.3f} on {big['samples']} samples, equals host: "
+          f"({big['resident_layers']} layers moved to RAM), accuracy {big['accuracy']:.3f} on {big['samples']} "
+          f"samples, equals host: "
           f"{big['equals_host']}")
     print(f"{auto['model']} on {auto['board']} ({auto['ram'] >> 10} KB RAM): every layer from flash "
           f"{auto['flash']['per_mac']:.2f} instr/MAC in {auto['flash']['arena']:,} B; 'auto' "
@@ -161,7 +162,8 @@ def main(argv=None):
                "250k_model_on_128k_board": big["weights_in_flash"] and big["equals_host"]
                and big["parameters"] >= 250_000}
     out = Path(args.out) / "flash.json"
-    write_json(out, {"board": board.name, "representation": REP, "rule": RULE, "summary": rows, "wide": big, "auto": auto,
+    write_json(out, {"board": board.name, "representation": REP, "rule": RULE, "summary": rows, "wide": big,
+                     "auto": auto,
                      "targets": targets}, make_parents=True)
     print(f"targets: {targets}\nwrote {out}")
 

@@ -128,7 +128,7 @@ def test_pack_defaults_follow_the_format_and_store_a_test_set(tmp_path):
     res = eccless("pack", "digits:mlp", "--quant", "float32", "-o", tmp_path / "f.img")
     assert res.returncode == 0, res.stderr
     assert res.stdout == (f"wrote {tmp_path / 'f.img'}: 125,288 bytes, 6,570 parameters as float32/float32/none "
-                          f"(26,280-byte weight region), test set 360 samples\n")
+                          f"(26,280-byte weight region, 32.000 bits/parameter), test set 360 samples\n")
     res = eccless("eval", tmp_path / "f.img")
     assert res.returncode == 0 and res.stdout.startswith("accuracy ") and "on 360 samples" in res.stdout
 

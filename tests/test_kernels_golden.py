@@ -208,12 +208,15 @@ def test_inplace_fully_connected_equals_the_reference_on_corrected_levels(kern, 
         elements = np.sort(rng.choice(out * depth, size=min(nfix, out * depth), replace=False))
         target = rng.integers(-128, 128, elements.size)
         delta = target - levels.reshape(-1)[elements].astype(np.int64)
-        fixes = ((elements.astype(np.uint64) << 9) | (delta.astype(np.int64) & 0x1FF).astype(np.uint64)).astype(np.uint32)
+        fixes = ((elements.astype(np.uint64) << 9) | (delta.astype(np.int64) & 0x1FF).astype(np.uint64))
+        fixes = fixes.astype(np.uint32)
         corrected = levels.reshape(-1).copy()
         corrected[elements] = target
-        op = QOp("dense", weight=corrected.reshape(out, depth), bias=rng.integers(-(10**6), 10**6, out).astype(np.int32),
+        op = QOp("dense", weight=corrected.reshape(out, depth),
+                 bias=rng.integers(-(10**6), 10**6, out).astype(np.int32),
                  in_zp=int(rng.integers(-128, 128)), out_zp=int(rng.integers(-128, 128)),
-                 out_mult=rng.integers(1 << 29, 1 << 31, out).astype(np.int32), out_shift=rng.integers(-12, 2, out).astype(np.int32))
+                 out_mult=rng.integers(1 << 29, 1 << 31, out).astype(np.int32),
+                 out_shift=rng.integers(-12, 2, out).astype(np.int32))
         x = rng.integers(-128, 128, (1, depth), dtype=np.int8)
         status, y = kern.fully_connected_inplace(x[0], stored, transform, fixes, op.bias, op.out_mult, op.out_shift,
                                                  (op.in_zp, op.out_zp, -128, 127))

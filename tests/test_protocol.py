@@ -85,7 +85,7 @@ def test_table_invariants():
         cobs_encode(b"\x01" * P.MAX_FRAME))
     implemented = {c.name for c in P.COMMANDS if c.implemented}
     assert implemented == {"PING", "ECHO", "INFO", "LOAD", "INJECT", "EVAL", "INFER", "BENCH", "DIGEST", "FAULT",
-                           "SPIN", "RESET"}
+                           "SPIN", "RESET", "CLASSIFY"}
     assert implemented == {c.name for c in P.COMMANDS}                  # nothing maps to ed_cmd_not_implemented
     assert {c.name for c in P.COMMANDS if c.debug} == {"FAULT", "SPIN", "RESET"}
     # the largest replies fit one frame: EVAL's per-sample predictions, INFER's 32x32x3 int8 input
