@@ -6,6 +6,7 @@
  * explicit ed_s16 here (the values are held in int32). Element-wise: may run in place; above
  * ED_ELEMENTWISE_TABLE_MIN elements it tabulates the 256 int8 inputs first, then looks up.
  */
+#include "ed_elementwise.h"
 #include "ed_fixedpoint.h"
 #include "ed_kernels_check.h"
 
@@ -36,8 +37,9 @@ static int32_t rdbpot16(int32_t x, int32_t e)
     return ed_s16((uint32_t)(ed_asr32(x, e) + (remainder > threshold ? 1 : 0)));
 }
 
-static int8_t hard_swish_one(const ed_hard_swish_params_t *params, int32_t q)
+static int8_t hard_swish_one(const void *p, int32_t q)
 {
+    const ed_hard_swish_params_t *params = (const ed_hard_swish_params_t *)p;
     const int32_t rel_e = params->reluish_exponent;
     const int32_t hires = (q - params->input_zp) * 128; /* |.| <= 255 * 128: fits int16 */
     const int32_t pre_out = srdhm16(hires, params->output_multiplier);
@@ -62,23 +64,10 @@ ed_kernel_status_t ed_hard_swish_s8(const ed_hard_swish_params_t *params, int32_
                                     int8_t *output)
 {
     const ed_kernel_status_t status = ed_kc_hard_swish(params, size, input, output);
-    int32_t i;
 
     if (status != ED_OK) {
         return status;
     }
-    if (size > ED_ELEMENTWISE_TABLE_MIN) { /* more elements than int8 values: tabulate once, then look up */
-        int8_t table[256];
-        for (i = 0; i < 256; i++) {
-            table[i] = hard_swish_one(params, i - 128);
-        }
-        for (i = 0; i < size; i++) {
-            output[i] = table[input[i] + 128];
-        }
-        return ED_OK;
-    }
-    for (i = 0; i < size; i++) {
-        output[i] = hard_swish_one(params, input[i]);
-    }
+    ed_elementwise_s8(size, input, output, hard_swish_one, params);
     return ED_OK;
 }

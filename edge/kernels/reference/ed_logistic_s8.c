@@ -8,6 +8,7 @@
  * place; above ED_ELEMENTWISE_TABLE_MIN elements it tabulates the 256 int8 inputs first (~270 instructions each on
  * a Cortex-M4) and then looks up.
  */
+#include "ed_elementwise.h"
 #include "ed_fixedpoint.h"
 #include "ed_kernels_check.h"
 
@@ -86,8 +87,9 @@ static int32_t logistic_q4(int32_t a)
     return a > 0 ? positive : sub32(INT32_MAX, positive);
 }
 
-static int8_t logistic_one(const ed_logistic_params_t *params, int32_t q)
+static int8_t logistic_one(const void *p, int32_t q)
 {
+    const ed_logistic_params_t *params = (const ed_logistic_params_t *)p;
     const int32_t x = q - params->input_zp;
     int32_t y;
     if (x <= -params->input_range_radius) {
@@ -104,23 +106,10 @@ ed_kernel_status_t ed_logistic_s8(const ed_logistic_params_t *params, int32_t si
                                   int8_t *output)
 {
     const ed_kernel_status_t status = ed_kc_logistic(params, size, input, output);
-    int32_t i;
 
     if (status != ED_OK) {
         return status;
     }
-    if (size > ED_ELEMENTWISE_TABLE_MIN) { /* more elements than int8 values: tabulate once, then look up */
-        int8_t table[256];
-        for (i = 0; i < 256; i++) {
-            table[i] = logistic_one(params, i - 128);
-        }
-        for (i = 0; i < size; i++) {
-            output[i] = table[input[i] + 128];
-        }
-        return ED_OK;
-    }
-    for (i = 0; i < size; i++) {
-        output[i] = logistic_one(params, input[i]);
-    }
+    ed_elementwise_s8(size, input, output, logistic_one, params);
     return ED_OK;
 }
