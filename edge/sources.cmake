@@ -35,26 +35,29 @@ set(ECCLESS_LIBRARY_SRCS_mve
     ${ECCLESS_EDGE}/loader/ed_model.c
     ${ECCLESS_EDGE}/loader/ed_weight_pack.c
     ${ECCLESS_EDGE}/kernels/common/ed_kernels_check.c
-    ${ECCLESS_EDGE}/kernels/mve/ed_avg_pool_s8.c
-    ${ECCLESS_EDGE}/kernels/mve/ed_clamp_s8.c
     ${ECCLESS_EDGE}/kernels/mve/ed_conv2d_s8.c
-    ${ECCLESS_EDGE}/kernels/mve/ed_depthwise_conv2d_s8.c
     ${ECCLESS_EDGE}/kernels/mve/ed_fully_connected_s8.c
     ${ECCLESS_EDGE}/kernels/mve/ed_kernels_variant.c
-    ${ECCLESS_EDGE}/kernels/mve/ed_max_pool_s8.c
     ${ECCLESS_EDGE}/kernels/mve/ed_mve_support.c
-    ${ECCLESS_EDGE}/kernels/reference/ed_fully_connected_inplace_s8.c
+    ${ECCLESS_EDGE}/kernels/cortex_m4/ed_avg_pool_s8.c
+    ${ECCLESS_EDGE}/kernels/cortex_m4/ed_clamp_s8.c
+    ${ECCLESS_EDGE}/kernels/cortex_m4/ed_cm4_support.c
+    ${ECCLESS_EDGE}/kernels/cortex_m4/ed_depthwise_conv2d_s8.c
+    ${ECCLESS_EDGE}/kernels/cortex_m4/ed_fully_connected_inplace_s8.c
+    ${ECCLESS_EDGE}/kernels/cortex_m4/ed_max_pool_s8.c
     ${ECCLESS_EDGE}/kernels/reference/ed_hard_swish_s8.c
     ${ECCLESS_EDGE}/kernels/reference/ed_logistic_s8.c)
 set(ECCLESS_LIBRARY_INCLUDES_mve
     ${ECCLESS_EDGE}/image
     ${ECCLESS_EDGE}/represent
     ${ECCLESS_EDGE}/detect/mve
+    ${ECCLESS_EDGE}/detect/cortex_m4
     ${ECCLESS_EDGE}/detect/reference
     ${ECCLESS_EDGE}/detect
     ${ECCLESS_EDGE}/channel
     ${ECCLESS_EDGE}/loader
     ${ECCLESS_EDGE}/kernels/mve
+    ${ECCLESS_EDGE}/kernels/cortex_m4
     ${ECCLESS_EDGE}/kernels/reference
     ${ECCLESS_EDGE}/kernels/include
     ${ECCLESS_EDGE}/kernels/common

@@ -45,18 +45,19 @@ ECCLESS_LIBRARY_SRCS_mve := \
     $(ECCLESS_EDGE)/loader/ed_model.c \
     $(ECCLESS_EDGE)/loader/ed_weight_pack.c \
     $(ECCLESS_EDGE)/kernels/common/ed_kernels_check.c \
-    $(ECCLESS_EDGE)/kernels/mve/ed_avg_pool_s8.c \
-    $(ECCLESS_EDGE)/kernels/mve/ed_clamp_s8.c \
     $(ECCLESS_EDGE)/kernels/mve/ed_conv2d_s8.c \
-    $(ECCLESS_EDGE)/kernels/mve/ed_depthwise_conv2d_s8.c \
     $(ECCLESS_EDGE)/kernels/mve/ed_fully_connected_s8.c \
     $(ECCLESS_EDGE)/kernels/mve/ed_kernels_variant.c \
-    $(ECCLESS_EDGE)/kernels/mve/ed_max_pool_s8.c \
     $(ECCLESS_EDGE)/kernels/mve/ed_mve_support.c \
-    $(ECCLESS_EDGE)/kernels/reference/ed_fully_connected_inplace_s8.c \
+    $(ECCLESS_EDGE)/kernels/cortex_m4/ed_avg_pool_s8.c \
+    $(ECCLESS_EDGE)/kernels/cortex_m4/ed_clamp_s8.c \
+    $(ECCLESS_EDGE)/kernels/cortex_m4/ed_cm4_support.c \
+    $(ECCLESS_EDGE)/kernels/cortex_m4/ed_depthwise_conv2d_s8.c \
+    $(ECCLESS_EDGE)/kernels/cortex_m4/ed_fully_connected_inplace_s8.c \
+    $(ECCLESS_EDGE)/kernels/cortex_m4/ed_max_pool_s8.c \
     $(ECCLESS_EDGE)/kernels/reference/ed_hard_swish_s8.c \
     $(ECCLESS_EDGE)/kernels/reference/ed_logistic_s8.c
-ECCLESS_LIBRARY_INCLUDES_mve := -I$(ECCLESS_EDGE)/image -I$(ECCLESS_EDGE)/represent -I$(ECCLESS_EDGE)/detect/mve -I$(ECCLESS_EDGE)/detect/reference -I$(ECCLESS_EDGE)/detect -I$(ECCLESS_EDGE)/channel -I$(ECCLESS_EDGE)/loader -I$(ECCLESS_EDGE)/kernels/mve -I$(ECCLESS_EDGE)/kernels/reference -I$(ECCLESS_EDGE)/kernels/include -I$(ECCLESS_EDGE)/kernels/common -I$(ECCLESS_EDGE)/include
+ECCLESS_LIBRARY_INCLUDES_mve := -I$(ECCLESS_EDGE)/image -I$(ECCLESS_EDGE)/represent -I$(ECCLESS_EDGE)/detect/mve -I$(ECCLESS_EDGE)/detect/cortex_m4 -I$(ECCLESS_EDGE)/detect/reference -I$(ECCLESS_EDGE)/detect -I$(ECCLESS_EDGE)/channel -I$(ECCLESS_EDGE)/loader -I$(ECCLESS_EDGE)/kernels/mve -I$(ECCLESS_EDGE)/kernels/cortex_m4 -I$(ECCLESS_EDGE)/kernels/reference -I$(ECCLESS_EDGE)/kernels/include -I$(ECCLESS_EDGE)/kernels/common -I$(ECCLESS_EDGE)/include
 ECCLESS_FIRMWARE_SRCS_mve := \
     $(ECCLESS_EDGE)/image/ed_crc32.c \
     $(ECCLESS_EDGE)/image/ed_ecc.c \
@@ -87,15 +88,16 @@ ECCLESS_FIRMWARE_SRCS_mve := \
     $(ECCLESS_EDGE)/loader/ed_model.c \
     $(ECCLESS_EDGE)/loader/ed_weight_pack.c \
     $(ECCLESS_EDGE)/kernels/common/ed_kernels_check.c \
-    $(ECCLESS_EDGE)/kernels/mve/ed_avg_pool_s8.c \
-    $(ECCLESS_EDGE)/kernels/mve/ed_clamp_s8.c \
     $(ECCLESS_EDGE)/kernels/mve/ed_conv2d_s8.c \
-    $(ECCLESS_EDGE)/kernels/mve/ed_depthwise_conv2d_s8.c \
     $(ECCLESS_EDGE)/kernels/mve/ed_fully_connected_s8.c \
     $(ECCLESS_EDGE)/kernels/mve/ed_kernels_variant.c \
-    $(ECCLESS_EDGE)/kernels/mve/ed_max_pool_s8.c \
     $(ECCLESS_EDGE)/kernels/mve/ed_mve_support.c \
-    $(ECCLESS_EDGE)/kernels/reference/ed_fully_connected_inplace_s8.c \
+    $(ECCLESS_EDGE)/kernels/cortex_m4/ed_avg_pool_s8.c \
+    $(ECCLESS_EDGE)/kernels/cortex_m4/ed_clamp_s8.c \
+    $(ECCLESS_EDGE)/kernels/cortex_m4/ed_cm4_support.c \
+    $(ECCLESS_EDGE)/kernels/cortex_m4/ed_depthwise_conv2d_s8.c \
+    $(ECCLESS_EDGE)/kernels/cortex_m4/ed_fully_connected_inplace_s8.c \
+    $(ECCLESS_EDGE)/kernels/cortex_m4/ed_max_pool_s8.c \
     $(ECCLESS_EDGE)/kernels/reference/ed_hard_swish_s8.c \
     $(ECCLESS_EDGE)/kernels/reference/ed_logistic_s8.c \
     $(ECCLESS_EDGE)/protocol/ed_dispatch.c \
@@ -115,7 +117,7 @@ ECCLESS_FIRMWARE_SRCS_mve := \
     $(ECCLESS_EDGE)/firmware/ed_main.c \
     $(ECCLESS_EDGE)/firmware/ed_model_state.c \
     $(ECCLESS_EDGE)/firmware/ed_server.c
-ECCLESS_FIRMWARE_INCLUDES_mve := -I$(ECCLESS_EDGE)/image -I$(ECCLESS_EDGE)/represent -I$(ECCLESS_EDGE)/detect/mve -I$(ECCLESS_EDGE)/detect/reference -I$(ECCLESS_EDGE)/detect -I$(ECCLESS_EDGE)/channel -I$(ECCLESS_EDGE)/loader -I$(ECCLESS_EDGE)/kernels/mve -I$(ECCLESS_EDGE)/kernels/reference -I$(ECCLESS_EDGE)/kernels/include -I$(ECCLESS_EDGE)/kernels/common -I$(ECCLESS_EDGE)/protocol -I$(ECCLESS_EDGE)/firmware -I$(ECCLESS_EDGE)/include
+ECCLESS_FIRMWARE_INCLUDES_mve := -I$(ECCLESS_EDGE)/image -I$(ECCLESS_EDGE)/represent -I$(ECCLESS_EDGE)/detect/mve -I$(ECCLESS_EDGE)/detect/cortex_m4 -I$(ECCLESS_EDGE)/detect/reference -I$(ECCLESS_EDGE)/detect -I$(ECCLESS_EDGE)/channel -I$(ECCLESS_EDGE)/loader -I$(ECCLESS_EDGE)/kernels/mve -I$(ECCLESS_EDGE)/kernels/cortex_m4 -I$(ECCLESS_EDGE)/kernels/reference -I$(ECCLESS_EDGE)/kernels/include -I$(ECCLESS_EDGE)/kernels/common -I$(ECCLESS_EDGE)/protocol -I$(ECCLESS_EDGE)/firmware -I$(ECCLESS_EDGE)/include
 
 ECCLESS_LIBRARY_SRCS_cortex_m4 := \
     $(ECCLESS_EDGE)/image/ed_crc32.c \

@@ -55,16 +55,17 @@ class Variant:
     name: str
     needs: tuple[str, ...]      # board capabilities it requires
     summary: str
+    base: str | None = "reference"  # where the files it does not tune come from (None: it is the base)
 
 
 # most specific first: a board gets the first variant whose capabilities it has
 VARIANTS: Registry[Variant] = Registry("ISA variant")
 for _v in (Variant("mve", ("mve",), "Helium (Armv8.1-M MVE): VMLADAVA kernels, 16 multiply-accumulates per "
-                                   "instruction, int8 weights as stored (M55)"),
+                                   "instruction, int8 weights as stored (M55)", base="cortex_m4"),
            Variant("cortex_m4", ("dsp",), "Armv7E-M DSP extension: SIMD word loops, SMLAD kernels (M4, M7, M33)"),
            Variant("armv6m", (), "Thumb-1 MULS kernels, two multiply-accumulates per MULS (M0, M0+, M3: any core "
                                  "without the DSP extension)"),
-           Variant("reference", (), "portable C99 loops: the specification, any core and the host")):
+           Variant("reference", (), "portable C99 loops: the specification, any core and the host", base=None)):
     VARIANTS.add(_v.name, _v)
 # reference needs nothing either but comes last: it is the specification, chosen explicitly (--variant reference)
 VARIANT_ORDER = ("mve", "cortex_m4", "armv6m", "reference")
@@ -83,22 +84,31 @@ def check_variant(variant: str) -> str:
     return variant
 
 
-BASE_VARIANT = "reference"   # a variant folder holds only what it tunes; every other file comes from here
+BASE_VARIANT = "reference"   # the end of every variant's chain of bases: the specification
+
+
+def variant_chain(variant: str) -> list[str]:
+    """The variant, then its base, its base's base, ... down to reference: a variant folder holds only what it
+    tunes, and every other file comes from the first folder down the chain that has it."""
+    chain = [variant]
+    while VARIANTS.get(chain[-1]).base is not None:
+        chain.append(VARIANTS.get(chain[-1]).base)
+    return chain
 
 
 def _component_files(c: Component, variant: str) -> list[Path]:
-    """The component's shared files, then its variant folder's, then the base variant's files the variant does
-    not provide itself (a tuned variant overrides the reference loops file by file)."""
+    """The component's shared files, then for each file name the first variant folder down the chain that has it
+    (a tuned variant overrides its base's loops file by file)."""
     files = [p for glob in c.shared for p in sorted(c.root.glob(glob))]
     if c.variants:
         folder = c.root / variant
         if not folder.is_dir():
             raise DeviceError(f"no {variant} variant of edge/{c.name} (sources not found at {folder})")
-        own = sorted(folder.glob("*.c"))
-        files += own
-        if variant != BASE_VARIANT:
-            names = {p.name for p in own}
-            files += [p for p in sorted((c.root / BASE_VARIANT).glob("*.c")) if p.name not in names]
+        names: set[str] = set()
+        for v in variant_chain(variant):
+            taken = [p for p in sorted((c.root / v).glob("*.c")) if p.name not in names]
+            files += taken
+            names |= {p.name for p in taken}
     return files
 
 
@@ -109,14 +119,14 @@ def sources(components, variant: str) -> list[Path]:
 
 
 def include_dirs(components, variant: str) -> list[Path]:
-    """-I folders: each variant folder, then the base variant's (for the files a variant takes from it), before
-    the component's own folders, then edge/include."""
+    """-I folders: each variant's chain of folders (for the files a variant takes from its bases), before the
+    component's own folders, then edge/include."""
     check_variant(variant)
     out = []
     for name in components:
         c = COMPONENTS.get(name)
         if c.variants:
-            out += [c.root / variant] + ([c.root / BASE_VARIANT] if variant != BASE_VARIANT else [])
+            out += [c.root / v for v in variant_chain(variant)]
         out += [c.root / inc if inc != "." else c.root for inc in c.includes]
     return [*out, EDGE / COMMON_INCLUDE]
 
