@@ -18,6 +18,12 @@ typedef struct {
 } ed_arena_t;
 
 void ed_arena_init(ed_arena_t *a, void *base, size_t size);
+/* The bytes a refused request needed, as a load detail (saturated to 32 bits). */
+static inline uint32_t ed_arena_needed32(const ed_arena_t *a)
+{
+    return a->needed > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)a->needed;
+}
+
 /* `bytes` aligned to `align` (a power of two), or NULL when they do not fit. */
 void *ed_arena_alloc(ed_arena_t *a, size_t bytes, size_t align);
 

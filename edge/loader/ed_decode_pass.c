@@ -50,7 +50,7 @@ ed_load_status_t ed_model_decode(ed_model_t *md, uint32_t *detail)
 {
     const ed_load_status_t st = decode_pass(md, 1);
     if (st != ED_LOAD_OK) {
-        *detail = md->arena.needed > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)md->arena.needed;
+        *detail = ed_arena_needed32(&md->arena);
     }
     return st;
 }

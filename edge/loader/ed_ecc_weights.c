@@ -287,7 +287,7 @@ ed_load_status_t ed_ecc_weights_decode(ed_model_t *md, uint32_t *detail)
         buf = (uint8_t *)ed_arena_alloc(&md->arena, (size_t)(s->k + s->slot) / 8u, 4);
     }
     if (out == NULL || (s->t != 0u && buf == NULL)) {
-        *detail = md->arena.needed > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)md->arena.needed;
+        *detail = ed_arena_needed32(&md->arena);
         return ED_LOAD_ARENA;
     }
     for (b = 0; b < blocks; b++) {

@@ -19,7 +19,7 @@
 
 static ed_load_status_t arena_fail(const ed_model_t *md, uint32_t *detail)
 {
-    *detail = md->arena.needed > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)md->arena.needed;
+    *detail = ed_arena_needed32(&md->arena);
     return ED_LOAD_ARENA;
 }
 
