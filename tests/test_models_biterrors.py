@@ -35,6 +35,43 @@ def test_perturbation_flips_int8_bits_at_the_rate_and_passes_gradients_straight_
     assert perturbed_weights(lin, 0.0)["weight"].detach().equal((clean * scale))
 
 
+@pytest.mark.parametrize("spec", ["twos", "signmag", "signmag+range", "gray+range"])
+def test_perturbation_flips_the_words_of_the_named_representation_and_applies_the_range_rule(spec):
+    """The noisy levels are the registry's decode of (its encode of the clean level) XOR the drawn flips, and with
+    +range nothing lands outside a channel's clean [min, max] (out-of-range levels read as 0)."""
+    from eccless import represent
+    from eccless.models.noise import NoiseStorage
+
+    storage = NoiseStorage.parse(spec)
+    torch.manual_seed(1)
+    lin = nn.Linear(300, 40)
+    w = lin.weight.detach()
+    scale = w.abs().amax(dim=1, keepdim=True) / 127
+    clean = torch.clamp(torch.round(w / scale), -127, 127).to(torch.int64).numpy()
+    torch.manual_seed(7)
+    noisy = perturbed_weights(lin, 0.05, storage)["weight"].detach()
+    got = torch.round(noisy / scale).to(torch.int64).numpy()
+    torch.manual_seed(7)  # the same draw: one uniform per bit of every word
+    flips = (torch.rand(w.shape + (8,)) < 0.05).numpy()
+    mask = (flips.astype(np.uint64) << np.arange(8, dtype=np.uint64)).sum(axis=-1).astype(np.uint64)
+    rep = represent.build(storage.repr, 8)
+    want = rep.decode(rep.encode((clean + 128).astype(np.uint64)) ^ mask).astype(np.int64) - 128
+    if storage.range_check:
+        lo, hi = clean.min(axis=1, keepdims=True), clean.max(axis=1, keepdims=True)
+        out = (want < lo) | (want > hi)
+        assert out.any()
+        want[out] = 0
+        assert (got >= lo).all() and (got <= hi).all()
+    assert np.array_equal(got, want)
+    assert (got != clean).mean() > 0.2  # 8 bits at 5 %: about a third of the words change
+
+
+@pytest.mark.parametrize("spec", ["nope", "signmag+parity", "optimized", "twos+range+range", ""])
+def test_bad_stored_forms_are_usage_errors(spec):
+    with pytest.raises(UsageError):
+        models.trained_model("digits", "mlp", bit_errors=0.01, bit_errors_as=spec, cache=False)
+
+
 def test_training_is_deterministic_and_clipped(digits):
     kw = dict(epochs=1, seed=3, threads=1, progress=False, train_subset=300, bit_errors=0.02, clip=0.1)
     a = models.fit(digits, "mlp", **kw)
@@ -58,6 +95,11 @@ def test_keys_of_models_cached_before_the_option_are_unchanged(digits):
     assert rec.key_fields() == {"epochs": 40, "batch_size": 32, "lr": 2e-3, "train_subset": None}
     robust = Recipe(40, batch_size=32, bit_errors=0.01, clip=0.25)
     assert model_key(digits, "mlp", rec, 0) != model_key(digits, "mlp", robust, 0)
+    # the default stored form (two's complement) leaves the keys of models trained before it existed alone
+    assert Recipe(40, batch_size=32, bit_errors=0.01, clip=0.25, bit_errors_as="twos").key_fields() == \
+        robust.key_fields()
+    other = Recipe(40, batch_size=32, bit_errors=0.01, clip=0.25, bit_errors_as="signmag+range")
+    assert model_key(digits, "mlp", other, 0) != model_key(digits, "mlp", robust, 0)
 
 
 @pytest.mark.parametrize("arch", ["mlp", "lenet"])

@@ -279,7 +279,7 @@ def cmd_train(args):
     if args.output is not None:
         check_output(args.output)
     graph = trained_model(args.dataset, args.arch, epochs=args.epochs, seed=args.seed, bit_errors=args.bit_errors,
-                          clip=args.clip)
+                          clip=args.clip, bit_errors_as=args.bit_errors_as, lr=args.lr)
     acc = graph.meta.get("test_accuracy")
     acc_text = f"  test accuracy {acc * 100:.2f}%" if acc is not None else ""
     print(f"{args.dataset}:{args.arch}  {graph.num_params()} parameters{acc_text}")
@@ -301,7 +301,8 @@ def cmd_finetune(args):
         raise UsageError(f"{args.model}: only float models fine-tune (an int8 .tflite has no float weights); give "
                          "DATASET:ARCH, an .npz or an .onnx")
     graph = finetuned_model(source, args.dataset or args.model.rsplit(":", 1)[0], epochs=args.epochs,
-                            seed=args.seed, lr=args.lr, bit_errors=args.bit_errors, clip=args.clip)
+                            seed=args.seed, lr=args.lr, bit_errors=args.bit_errors, clip=args.clip,
+                            bit_errors_as=args.bit_errors_as)
     print(f"{args.model} fine-tuned ({args.epochs} epochs, bit errors {args.bit_errors:g}, clip {args.clip:g}): "
           f"test accuracy {graph.meta['test_accuracy'] * 100:.2f}%")
     save_graph(graph, args.output)
@@ -545,6 +546,11 @@ def build_parser() -> argparse.ArgumentParser:
                    "each step also runs the weights with every bit flipped with probability P (RandBET; 0: off)")
     p.add_argument("--clip", type=float, default=0.0, metavar="W", help="clamp weights to [-W, W] after every step "
                    "(0: off)")
+    p.add_argument("--bit-errors-as", default="twos", metavar="REPR[+range]", help="the stored form the training "
+                   "flips: a representation, +range to zero levels outside the channel's clean range as the range "
+                   "rule does; train for the form you deploy (default twos)")
+    p.add_argument("--lr", type=float, default=None, help="Adam's initial learning rate, cosine-decayed "
+                   "(default: the recipe's, 2e-3)")
     p.add_argument("-o", "--output", help="also save the float graph as .npz")
     p.set_defaults(func=cmd_train)
 
@@ -557,6 +563,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--bit-errors", type=float, default=0.01, metavar="P", help="bit error probability of the "
                    "stored int8 words during training (0: plain fine-tuning)")
     p.add_argument("--clip", type=float, default=0.0, metavar="W", help="clamp weights to [-W, W] (0: off)")
+    p.add_argument("--bit-errors-as", default="twos", metavar="REPR[+range]", help="the stored form the training "
+                   "flips (as for train)")
     p.add_argument("-o", "--output", required=True, help="the fine-tuned float graph (.npz)")
     p.set_defaults(func=cmd_finetune)
 

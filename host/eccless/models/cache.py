@@ -26,6 +26,7 @@ from ..data import SPLIT_SEED, Dataset, cache_dir, load, split_spec
 from ..errors import ModelError, UsageError
 from ..graph import Graph
 from ..graph_io import load_graph, save_graph
+from .noise import DEFAULT_STORAGE, NoiseStorage
 
 CODE_VERSION = "models-1"
 ARCH_NAMES = ("mlp", "widemlp", "lenet", "deepcnn", "actmlp")
@@ -41,6 +42,7 @@ class Recipe:
     train_subset: int | None = None  # a seeded stratified subset of the training set, or all of it
     bit_errors: float = 0.0  # training for stored int8 bit errors at this rate (models/biterrors.py); 0: off
     clip: float = 0.0  # clamp weights to [-clip, clip] after every step; 0: off
+    bit_errors_as: str = DEFAULT_STORAGE  # the stored form the training flips: REPR[+range] (models/noise.py)
 
     def key_fields(self) -> dict:
         """The fields that decide the weights; the bit-error fields only when set, so the keys of models trained
@@ -49,6 +51,8 @@ class Recipe:
         for name in ("bit_errors", "clip"):
             if not fields[name]:
                 del fields[name]
+        if fields["bit_errors_as"] == DEFAULT_STORAGE or not self.bit_errors:
+            del fields["bit_errors_as"]
         return fields
 
 
@@ -81,12 +85,16 @@ FALLBACK = {
 }
 
 
-def check_bit_errors(bit_errors: float, clip: float) -> None:
-    """One-line errors for a bit error rate or clip out of range (before any work)."""
+def check_bit_errors(bit_errors: float, clip: float, bit_errors_as: str = DEFAULT_STORAGE,
+                     lr: float | None = None) -> None:
+    """One-line errors for a bit error rate, clip, stored form or learning rate out of range (before any work)."""
     if not 0.0 <= bit_errors <= 0.5:  # also NaN
         raise UsageError(f"--bit-errors {bit_errors:g}: give a bit error probability in [0, 0.5]")
     if not 0.0 <= clip < float("inf"):
         raise UsageError(f"--clip {clip:g}: give a weight bound W > 0 (0: no clipping)")
+    NoiseStorage.parse(bit_errors_as)
+    if lr is not None and not 0.0 < lr < float("inf"):
+        raise UsageError(f"--lr {lr:g}: give a learning rate > 0")
 
 
 def recipe(dataset_name: str, arch: str) -> Recipe:
@@ -114,6 +122,10 @@ def model_key(dataset: Dataset, arch: str, rec: Recipe, seed: int) -> str:
 def model_path(dataset: Dataset, arch: str, epochs: int, seed: int, key: str, rec: Recipe | None = None) -> Path:
     stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", dataset.name)
     robust = f"-be{rec.bit_errors:g}-c{rec.clip:g}" if rec is not None and (rec.bit_errors or rec.clip) else ""
+    if rec is not None and "bit_errors_as" in rec.key_fields():
+        robust += "-" + rec.bit_errors_as.replace("+", "_")
+    if rec is not None and rec.lr != recipe(dataset.name, arch).lr:
+        robust += f"-lr{rec.lr:g}"
     return cache_dir() / "models" / f"{stem}-{arch}-e{epochs}-s{seed}{robust}-{key[:16]}.npz"
 
 
@@ -127,9 +139,12 @@ def trained_model(
     progress: bool | None = None,
     bit_errors: float = 0.0,
     clip: float = 0.0,
+    bit_errors_as: str = DEFAULT_STORAGE,
+    lr: float | None = None,
 ) -> Graph:
     """The Graph of `arch` trained on a dataset (spec or Dataset), from the cache if it was trained before;
-    bit_errors / clip: trained for stored int8 bit errors (models/biterrors.py), cached under their own key."""
+    bit_errors / clip / bit_errors_as: trained for stored int8 bit errors (models/biterrors.py), cached under their
+    own key; lr: the recipe's learning rate unless given."""
     spec = dataset_name if isinstance(dataset_name, str) else dataset_name.name
     dataset = load(dataset_name) if isinstance(dataset_name, str) else dataset_name
     rec = recipe(spec, arch)
@@ -137,9 +152,11 @@ def trained_model(
         if int(epochs) < 1:
             raise UsageError(f"epochs must be >= 1, got {epochs}")
         rec = replace(rec, epochs=int(epochs))
+    check_bit_errors(float(bit_errors), float(clip), bit_errors_as, lr)
     if bit_errors or clip:
-        check_bit_errors(float(bit_errors), float(clip))
-        rec = replace(rec, bit_errors=float(bit_errors), clip=float(clip))
+        rec = replace(rec, bit_errors=float(bit_errors), clip=float(clip), bit_errors_as=bit_errors_as)
+    if lr is not None:
+        rec = replace(rec, lr=float(lr))
     key = model_key(dataset, arch, rec, seed)
     path = model_path(dataset, arch, rec.epochs, seed, key, rec)
     if cache and path.exists():
@@ -164,6 +181,7 @@ def trained_model(
         progress=progress,
         bit_errors=rec.bit_errors,
         clip=rec.clip,
+        bit_errors_as=rec.bit_errors_as,
     )
     graph.meta.update(dataset_spec=spec, cache_key=key, code_version=CODE_VERSION)
     if cache:
@@ -172,11 +190,11 @@ def trained_model(
 
 
 def finetuned_model(source: Graph, dataset_name: str, *, epochs: int = 2, seed: int = 0, lr: float = 5e-4,
-                    batch_size: int = 64, bit_errors: float = 0.0, clip: float = 0.0, cache: bool = True,
-                    progress: bool | None = None) -> Graph:
+                    batch_size: int = 64, bit_errors: float = 0.0, clip: float = 0.0,
+                    bit_errors_as: str = DEFAULT_STORAGE, cache: bool = True, progress: bool | None = None) -> Graph:
     """`source` (a float Graph) trained further on a dataset, for bit errors when asked (models/finetune.py);
     cached by the source's parameters and this recipe."""
-    check_bit_errors(float(bit_errors), float(clip))
+    check_bit_errors(float(bit_errors), float(clip), bit_errors_as, lr)
     if int(epochs) < 1:
         raise UsageError(f"epochs must be >= 1, got {epochs}")
     dataset = load(dataset_name)
@@ -190,13 +208,15 @@ def finetuned_model(source: Graph, dataset_name: str, *, epochs: int = 2, seed: 
         raise ModelError(f"fine-tuning needs torch ({e.name} missing): pip install 'eccless[train]'") from None
     from .convert import torch_to_graph
 
-    rec = Recipe(int(epochs), batch_size=batch_size, lr=lr, bit_errors=float(bit_errors), clip=float(clip))
+    rec = Recipe(int(epochs), batch_size=batch_size, lr=lr, bit_errors=float(bit_errors), clip=float(clip),
+                 bit_errors_as=bit_errors_as)
     what = {"source": graph_fingerprint(source), "dataset": dataset.fingerprint(), "split_seed": SPLIT_SEED,
             "recipe": rec.key_fields(), "seed": int(seed), "code": CODE_VERSION, "finetune": 1}
     key = hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()
     stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", source.name)
-    path = cache_dir() / "models" / (f"finetune-{stem}-e{rec.epochs}-s{seed}-be{rec.bit_errors:g}-c{rec.clip:g}-"
-                                     f"{key[:16]}.npz")
+    stored = "-" + rec.bit_errors_as.replace("+", "_") if "bit_errors_as" in rec.key_fields() else ""
+    path = cache_dir() / "models" / (f"finetune-{stem}-e{rec.epochs}-s{seed}-be{rec.bit_errors:g}-c{rec.clip:g}"
+                                     f"{stored}-{key[:16]}.npz")
     if cache and path.exists():
         try:
             return load_graph(path)
@@ -204,8 +224,8 @@ def finetuned_model(source: Graph, dataset_name: str, *, epochs: int = 2, seed: 
             warnings.warn(f"fine-tuning again: cached model unusable: {e}", stacklevel=2)
     t0 = time.perf_counter()
     model = fit(dataset, "finetune", epochs=rec.epochs, seed=seed, batch_size=rec.batch_size, lr=rec.lr,
-                progress=progress,
-                bit_errors=rec.bit_errors, clip=rec.clip, init=graph_to_torch(source))
+                progress=progress, bit_errors=rec.bit_errors, clip=rec.clip, bit_errors_as=rec.bit_errors_as,
+                init=graph_to_torch(source))
     graph = torch_to_graph(model, dataset.input_shape, dataset.num_classes, name=f"{source.name}-ft",
                            meta={**source.meta, "finetune": {**rec.key_fields(), "seed": int(seed),
                                                              "seconds": round(time.perf_counter() - t0, 2)},

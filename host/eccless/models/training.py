@@ -22,6 +22,7 @@ from ..progress import progress as show_progress
 from .archs import build
 from .biterrors import bit_error_loss, clip_weights
 from .cache import check_bit_errors
+from .noise import NoiseStorage
 from .convert import torch_to_graph
 
 
@@ -62,14 +63,17 @@ def fit(
     progress: bool | None = None,
     bit_errors: float = 0.0,
     clip: float = 0.0,
+    bit_errors_as: str = "twos",
     init: nn.Sequential | None = None,
 ) -> nn.Sequential:
     """Train a fresh `arch` model (or, given `init`, that model further: fine-tuning) on dataset (or on a seeded
     stratified subset of train_subset samples); with
-    bit_errors P > 0 for stored int8 bit errors (biterrors.py), with clip W > 0 clamping weights to [-W, W]."""
+    bit_errors P > 0 for stored int8 bit errors (biterrors.py) in the stored form bit_errors_as (REPR[+range]),
+    with clip W > 0 clamping weights to [-W, W]."""
     if epochs < 1 or batch_size < 1 or not lr > 0:
         raise UsageError(f"need epochs >= 1, batch_size >= 1, lr > 0 (got {epochs}, {batch_size}, {lr})")
     check_bit_errors(bit_errors, clip)
+    storage = NoiseStorage.parse(bit_errors_as)
     x, y = dataset.x_train, dataset.y_train
     if train_subset is not None and train_subset < len(y):
         _, keep = stratified_split(y, train_subset, seed=seed)  # the "test" side of the split is what we keep
@@ -96,7 +100,7 @@ def fit(
                     idx = order[start : start + batch_size]
                     opt.zero_grad(set_to_none=True)
                     if bit_errors > 0:
-                        loss = bit_error_loss(model, loss_fn, xt[idx], yt[idx], bit_errors)
+                        loss = bit_error_loss(model, loss_fn, xt[idx], yt[idx], bit_errors, storage)
                     else:
                         loss = loss_fn(model(xt[idx]), yt[idx])
                     loss.backward()
@@ -123,6 +127,7 @@ def train(
     progress: bool | None = None,
     bit_errors: float = 0.0,
     clip: float = 0.0,
+    bit_errors_as: str = "twos",
 ) -> Graph:
     """fit(), then convert to a Graph whose meta records the recipe, test accuracy and training time."""
     t0 = time.perf_counter()
@@ -138,6 +143,7 @@ def train(
         progress=progress,
         bit_errors=bit_errors,
         clip=clip,
+        bit_errors_as=bit_errors_as,
     )
     seconds = time.perf_counter() - t0
     meta = {
@@ -152,7 +158,7 @@ def train(
         "torch": torch.__version__,
     }
     if bit_errors or clip:
-        meta.update(bit_errors=float(bit_errors), clip=float(clip))
+        meta.update(bit_errors=float(bit_errors), clip=float(clip), bit_errors_as=bit_errors_as)
     graph = torch_to_graph(
         model, dataset.input_shape, dataset.num_classes, name=f"{dataset.name}-{arch}", meta=meta
     )
