@@ -75,6 +75,34 @@ def test_paper_finding4_states_the_target_from_the_numbers(free_crit, verdict):
     assert bool(disagreements) == (verdict == "not reached")
 
 
+@pytest.mark.unit
+def test_paper_finding4_has_a_table_frontier_and_verdict_per_model():
+    """Three models (the paper's digits MLP, fashion LeNet and deeper CNN): one section each, the target judged on
+    each model's own numbers, each model's rows pointing at its own figure."""
+    from pathlib import Path
+
+    from eccless.report.paper_text import finding4
+
+    def row(model, rep, ecc, overhead, crit):
+        return {"config": {"model": model, "repr": rep, "detect": "range", "ecc": ecc}, "ecc_on": ecc != "none",
+                "overhead_pct": overhead, "critical_ber": crit, "clean_accuracy": 0.9}
+
+    rows = []
+    for model, free in (("digits:mlp", 9e-3), ("fashion-mnist:lenet", 1e-3), ("fashion-mnist:deepcnn", 4e-3)):
+        mine = [row(model, "signmag", "none", 0.0, free), row(model, "twos", "secded72", 12.5, 3e-3)]
+        mark_frontier(mine)
+        rows += mine
+    lines, disagreements = finding4({"tradeoff": {"rows": rows}}, None, [Path(f"f{i}.png") for i in range(7)])
+    text = "\n".join(lines)
+    for i, model in enumerate(("digits:mlp", "fashion-mnist:lenet", "fashion-mnist:deepcnn")):
+        assert f"### {model}" in text and f"f{4 + i}.png" in text
+    assert text.count("-- reached.") == 2 and text.count("-- not reached.") == 1
+    assert len(disagreements) == 1 and "fashion-mnist:lenet" in disagreements[0]
+    # frontiers per model: SEC-DED is on the LeNet's only (its free point is lower there), the free point on the others
+    assert text.count("| * twos/range | secded72 | 12.50 |") == 1
+    assert text.count("| * signmag/range | none | 0.00 |") == 3
+
+
 @pytest.mark.cli
 @pytest.mark.parametrize("cmd,needle", [
     (["train", "digits", "mlp", "--bit-errors", "0.9"], "--bit-errors 0.9"),

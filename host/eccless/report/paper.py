@@ -35,7 +35,8 @@ class Plan:
     max_trials: int
     curve_bers: tuple[float, ...]
     curve_trials: int
-    tradeoff_model: str = "digits:mlp"  # finding 4: int8, (representation, detection, ECC) configurations
+    # finding 4: int8, (representation, detection, ECC) configurations on each of these models, a frontier each
+    tradeoff_models: tuple[str, ...] = ("digits:mlp",)
     tradeoff: tuple[tuple[str, str, str], ...] = (
         ("twos", "none", "none"), ("signmag", "range", "none"), ("signmag", "parity-lsb+range", "none"),
         ("twos", "none", "secded72"), ("signmag", "parity-lsb+range", "secded72"), ("twos", "none", "bch512t8"),
@@ -45,7 +46,8 @@ class Plan:
 QUICK = Plan(models=("digits:mlp", "digits:lenet", "digits:deepcnn"),
              rules=("none", "parity-exp", "range", "parity-exp+range"),
              repr_models=("digits:lenet",), reprs=("offset", "twos", "signmag", "gray", "hamming", "optimized"),
-             repr_bits=8, samples=0, max_trials=40, curve_bers=(1e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1), curve_trials=10)
+             repr_bits=8, samples=0, max_trials=40, curve_bers=(1e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1), curve_trials=10,
+             tradeoff_models=("digits:mlp", "digits:lenet", "digits:deepcnn"))
 FULL = Plan(models=("digits:mlp", "digits:lenet", "digits:deepcnn", "mnist:mlp", "mnist:lenet",
                     "fashion-mnist:lenet", "fashion-mnist:deepcnn"),
             rules=("none", "parity-exp", "parity-lsb", "range", "parity-exp+range"),
@@ -53,7 +55,7 @@ FULL = Plan(models=("digits:mlp", "digits:lenet", "digits:deepcnn", "mnist:mlp",
             reprs=("offset", "twos", "signmag", "gray", "hamming", "optimized"),
             repr_bits=8, samples=2000, max_trials=100,
             curve_bers=(1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1), curve_trials=20,
-            tradeoff_model="fashion-mnist:lenet")
+            tradeoff_models=("digits:mlp", "fashion-mnist:lenet", "fashion-mnist:deepcnn"))
 
 
 def _available(models, quiet) -> list[str]:
@@ -84,8 +86,8 @@ def run_paper(out: Path, *, quick: bool = False, jobs: int = 1, quiet: bool = Fa
     repr_configs = [Config(m, "uniform", plan.repr_bits, r, "none", samples=plan.samples)
                     for m in repr_models for r in plan.reprs]
     # finding 4: the trade-off, int8 words with and without ECC
-    trade_configs = [Config(plan.tradeoff_model, "int8", 8, r, d, samples=plan.samples, ecc=e)
-                     for r, d, e in plan.tradeoff] if plan.tradeoff_model in models else []
+    trade_configs = [Config(m, "int8", 8, r, d, samples=plan.samples, ecc=e)
+                     for m in plan.tradeoff_models if m in models for r, d, e in plan.tradeoff]
     experiments = {c.key(): Experiment(c) for c in crit_configs + repr_configs + trade_configs}
     executor = TrialExecutor(experiments, out / "trials.jsonl", jobs=jobs, quiet=quiet, cluster=cluster)
 
@@ -103,7 +105,11 @@ def run_paper(out: Path, *, quick: bool = False, jobs: int = 1, quiet: bool = Fa
     curves = summarize(repr_configs, experiments, bers, plan.curve_trials, 0, executor.done)
 
     distortion = plots.distortion_rows(experiments, repr_configs, plan.reprs)
-    trade = tradeoff_rows(trade_configs, experiments, found[len(crit_configs) + len(repr_configs):])
+    trade_found = found[len(crit_configs) + len(repr_configs):]
+    trade = []  # one frontier per model: configurations of different models do not compete
+    for m in dict.fromkeys(c.model for c in trade_configs):
+        mine = [i for i, c in enumerate(trade_configs) if c.model == m]
+        trade += tradeoff_rows([trade_configs[i] for i in mine], experiments, [trade_found[i] for i in mine])
     results = {"plan": plan.__dict__, "quick": quick, "skipped": skipped, "critical": critical, "repr_curves": curves,
                "distortion": distortion, "models": {m: _model_facts(experiments, m) for m in models},
                "tradeoff": {"margin_pp": 1.0, "max_trials": plan.max_trials, "seed": 0, "samples": plan.samples,

@@ -127,9 +127,12 @@ def make_all(results, plan, out: Path) -> list[Path]:
     fig_distortion(results, figs[2])
     plot_sweep(results["repr_curves"], figs[3],
                title=f"uniform {plan.repr_bits}-bit weights, no detection: accuracy per representation")
-    if results.get("tradeoff", {}).get("rows"):
+    trade = results.get("tradeoff") or {}
+    models = list(dict.fromkeys(r["config"]["model"] for r in trade.get("rows") or []))
+    if models:
         from .tradeoff import plot_tradeoff
 
-        figs.append(out / "fig4_tradeoff.png")
-        plot_tradeoff(results["tradeoff"], figs[4])
+        for i, m in enumerate(models):  # figs[4 + i]: the trade-off of the i-th model
+            figs.append(out / ("fig4_tradeoff.png" if i == 0 else f"fig4_tradeoff_{i + 1}.png"))
+            plot_tradeoff(trade | {"rows": [r for r in trade["rows"] if r["config"]["model"] == m]}, figs[-1])
     return figs
