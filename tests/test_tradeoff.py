@@ -107,6 +107,10 @@ def test_paper_finding4_has_a_table_frontier_and_verdict_per_model():
 @pytest.mark.parametrize("cmd,needle", [
     (["train", "digits", "mlp", "--bit-errors", "0.9"], "--bit-errors 0.9"),
     (["train", "digits", "mlp", "--clip", "-1"], "--clip -1"),
+    (["train", "digits", "mlp", "--bit-errors", "0.01", "--bit-errors-as", "signmag+parity"], "--bit-errors-as"),
+    (["train", "digits", "mlp", "--bit-errors", "0.01", "--bit-errors-as", "optimized"], "fixed code"),
+    (["train", "digits", "mlp", "--lr", "0"], "--lr 0"),
+    (["finetune", "digits:mlp", "--bit-errors-as", "nope", "-o", "{out}"], "unknown representation 'nope'"),
     (["finetune", "digits:mlp", "--bit-errors", "-0.1", "-o", "{out}"], "--bit-errors -0.1"),
     (["finetune", "digits:mlp", "--dataset", "fashion-mnist", "-o", "{out}"], "takes (8, 8, 1)"),
 ])
