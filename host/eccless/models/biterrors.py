@@ -26,6 +26,8 @@ from torch.func import functional_call
 
 from .noise import BITS, NoiseStorage
 
+TWOS = NoiseStorage()  # the default stored form: two's complement words, no rule
+
 
 @lru_cache(maxsize=None)
 def _tables(name: str) -> tuple[torch.Tensor, torch.Tensor]:
@@ -46,7 +48,7 @@ def _is_weight(name: str, p: torch.Tensor) -> bool:
 
 
 def perturbed_weights(model: nn.Module, p: float,
-                      storage: NoiseStorage = NoiseStorage()) -> dict[str, torch.Tensor]:
+                      storage: NoiseStorage = TWOS) -> dict[str, torch.Tensor]:
     """{name: straight-through perturbed weight} for every conv / dense weight of `model`."""
     enc, dec = _tables(storage.repr)
     out = {}
@@ -69,7 +71,7 @@ def perturbed_weights(model: nn.Module, p: float,
 
 
 def bit_error_loss(model: nn.Module, loss_fn, x: torch.Tensor, y: torch.Tensor, p: float,
-                   storage: NoiseStorage = NoiseStorage()) -> torch.Tensor:
+                   storage: NoiseStorage = TWOS) -> torch.Tensor:
     """Clean loss plus the loss of the model with perturbed stored weights."""
     clean = loss_fn(model(x), y)
     noisy = loss_fn(functional_call(model, perturbed_weights(model, p, storage), (x,)), y)
