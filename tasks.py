@@ -32,10 +32,15 @@ def data(c, name="digits", fetch=False):
     _eccless(c, f"data info {name}")
 
 
-@task(help={"dataset": "dataset name", "arch": "mlp, lenet or deepcnn", "epochs": "override the default"})
-def train(c, dataset="digits", arch="mlp", epochs=None, seed=0):
-    """Train a model (cached by dataset, architecture, epochs and seed)."""
-    _eccless(c, f"train {dataset} {arch} --seed {seed}" + (f" --epochs {epochs}" if epochs else ""))
+@task(help={"dataset": "dataset name", "arch": "mlp, lenet or deepcnn", "epochs": "override the default",
+            "bit_errors": "train for stored int8 bit errors at this rate (0: off)", "clip": "clamp weights to [-W, W]",
+            "bit_errors_as": "the stored form the training flips: REPR[+range]"})
+def train(c, dataset="digits", arch="mlp", epochs=None, seed=0, bit_errors=0.0, clip=0.0, bit_errors_as="twos"):
+    """Train a model (cached by dataset, architecture, epochs, seed and the bit-error recipe); e.g.
+    `invoke train --dataset fashion-mnist --arch lenet --bit-errors 0.01 --clip 0.25 --bit-errors-as signmag+range`."""
+    _eccless(c, f"train {dataset} {arch} --seed {seed}" + (f" --epochs {epochs}" if epochs else "")
+             + (f" --bit-errors {bit_errors} --clip {clip} --bit-errors-as {bit_errors_as}" if bit_errors or clip
+                else ""))
 
 
 @task(help={"model": "DATASET:ARCH or a model file", "quant": "float32,int8,uniform", "repr": "representations",
