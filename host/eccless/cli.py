@@ -543,7 +543,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=int, default=None)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--bit-errors", type=float, default=0.0, metavar="P", help="train for stored int8 bit errors: "
-                   "each step also runs the weights with every bit flipped with probability P (RandBET; 0: off)")
+                   "each step also runs the weights with every bit flipped with probability P (RandBET; 0: off). "
+                   "Tuned on the fashion LeNet (docs/ECC.md): P 0.01, --clip 0.25, --bit-errors-as signmag+range, "
+                   "the recipe's epochs")
     p.add_argument("--clip", type=float, default=0.0, metavar="W", help="clamp weights to [-W, W] after every step "
                    "(0: off)")
     p.add_argument("--bit-errors-as", default="twos", metavar="REPR[+range]", help="the stored form the training "
