@@ -55,7 +55,7 @@ int main(void)
         uint8_t *image;
         ed_model_t md;
         ed_load_args_t a;
-        ed_channel_params_t ch;
+        ed_channel_params_t ch = {0};
         uint32_t detail = 0, i;
         ed_load_status_t st;
         if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0) {

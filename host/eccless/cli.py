@@ -630,7 +630,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ber", type=float, required=True)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--region", default="weights", choices=["weights", "protected", "all"])
-    p.add_argument("--channel", default="bsc", help="bsc, or asym:R (0->1 rate = R x 1->0 rate)")
+    p.add_argument("--channel", default="bsc", help="bsc, asym:R (0->1 rate = R x 1->0 rate), burst:L (runs of L "
+                   "bits), stuck:F (the stuck-at map of device seed F)")
     p.add_argument("--asym", type=float, default=None, metavar="R", help="shorthand for --channel asym:R")
     p.add_argument("--json", action="store_true", help="also print the flipped bit positions")
     p.add_argument("-o", "--output", required=True)
@@ -654,7 +655,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ber", type=float, default=0.0)
     p.add_argument("--seed", type=int, default=0, help="trial t uses seed SEED+t")
     p.add_argument("--trials", type=int, default=1)
-    p.add_argument("--channel", default="bsc", help="bsc, or asym:R (0->1 rate = R x 1->0 rate)")
+    p.add_argument("--channel", default="bsc", help="error model, injected on the device: bsc, asym:R (0->1 rate = "
+                   "R x 1->0 rate), burst:L (runs of L bits), stuck:F (the stuck-at map of device seed F)")
     p.add_argument("--region", default="weights", choices=["weights", "protected", "all"])
     p.add_argument("--on-the-fly", action="store_true", help="decode each layer per inference instead of once")
     p.add_argument("--stream", default=None, metavar="DATASET",
