@@ -147,7 +147,9 @@ typedef enum {
 #define ED_LOAD_RSP_WEIGHTS_FLASH 72u /* uint32_t: 1 when the weights stay in flash (run from flash), 0 in RAM */
 #define ED_LOAD_RSP_FIXES 76u /* uint32_t: run from flash: corrections kept for the layers read in place */
 #define ED_LOAD_RSP_RESIDENT_LAYERS 80u /* uint32_t: weights 'auto' run from flash: layers whose weights were decoded into RAM after all (the most MACs per weight first) */
-#define ED_LOAD_RSP_SIZE 84u /* then rsp tail of {uint32_t, uint32_t} layers: per weighted op: (zeroed by parity, zeroed by range) */
+#define ED_LOAD_RSP_ECC_FAILED 84u /* uint32_t: ECC-coded weight region: blocks detected uncorrectable */
+#define ED_LOAD_RSP_ZEROED_ECC 88u /* uint32_t: ECC `zero` policy: parameters zeroed for overlapping a failed block */
+#define ED_LOAD_RSP_SIZE 92u /* then rsp tail of {uint32_t, uint32_t} layers: per weighted op: (zeroed by parity, zeroed by range) */
 #define ED_LOAD_RSP_TAIL 8u
 
 /* INJECT (0x11): Arm the storage channel (docs/CHANNEL.md) for one region: every later LOAD reads that region with these flips applied; flash is never written. Region 0 disarms every region. */

@@ -257,7 +257,8 @@ def _summary(path, info, firmware, rows, preds, **settings) -> dict:
     sizes = None if firmware is None else {"text": firmware.sizes.text, "data": firmware.sizes.data,
                                            "bss": firmware.sizes.bss, "stack": firmware.sizes.stack}
     detection = {k: [r["load"][k] for r in rows] for k in ("zeroed_parity", "zeroed_range", "flips_weights",
-                                                          "flips_protected", "ecc_corrected")}
+                                                          "flips_protected", "ecc_corrected", "ecc_failed",
+                                                          "zeroed_ecc")}
     return {
         "image": str(path), "device": settings["spec"], "board": info["board"], "build_id": info["build_id"],
         "ber": settings["ber"], "seed": settings["seed"], "trials": len(rows), "channel": settings["channel"],

@@ -162,7 +162,9 @@ COMMANDS = (
                     Field("weights_flash", "I", "1 when the weights stay in flash (run from flash), 0 in RAM"),
                     Field("fixes", "I", "run from flash: corrections kept for the layers read in place"),
                     Field("resident_layers", "I", "weights 'auto' run from flash: layers whose weights were decoded "
-                                                  "into RAM after all (the most MACs per weight first)")),
+                                                  "into RAM after all (the most MACs per weight first)"),
+                    Field("ecc_failed", "I", "ECC-coded weight region: blocks detected uncorrectable"),
+                    Field("zeroed_ecc", "I", "ECC `zero` policy: parameters zeroed for overlapping a failed block")),
                    tail=Field("layers", "II", "per weighted op: (zeroed by parity, zeroed by range)")),
             implemented=True),
     Command("INJECT", 0x11, "Arm the storage channel (docs/CHANNEL.md) for one region: every later LOAD reads that "
