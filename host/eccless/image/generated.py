@@ -9,8 +9,8 @@ from pathlib import Path
 from ..detect import RULES, get_rule, rule_code
 from .records import (OP_PARAMS, ACTS, ECC_SCHEMES, FLAG_ECC_MASK, FLAG_ECC_SHIFT, FLAG_ECC_ZERO, FLAG_TESTSET,
                       VERSION_ECC, FORMATS, KINDS, KNOWN_VERSIONS, LOAD_ERRORS, MAGIC, MAX_CHANNELS,
-                      MAX_META_BYTES, MAX_OPS, MAX_TENSORS, PROTECTED_OFFSET, RECORDS, ROLES, SUPER_COPIES, TENSOR_PROTECTED, VERSION,
-                      VERSION_TENSOR_FLAGS)
+                      MAX_META_BYTES, MAX_OPS, MAX_TENSORS, PROTECTED_OFFSET, RECORDS, ROLES, SUPER_COPIES,
+                      TENSOR_PROTECTED, VERSION, VERSION_TENSOR_FLAGS)
 
 ROOT = Path(__file__).resolve().parents[3]
 HEADER = ROOT / "edge" / "image" / "ed_image_format.h"
