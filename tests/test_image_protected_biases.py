@@ -95,3 +95,30 @@ def test_misused_tensor_flags_are_refused(packed):
 def test_unknown_bias_placement_is_a_usage_error(tmp_path):
     with pytest.raises(UsageError, match="--biases 'hidden'"):
         pack_model("digits:mlp", tmp_path / "x.img", biases="hidden")
+
+
+def test_zero_policy_never_touches_protected_biases():
+    """A protected bias is in no ECC block: the `zero` policy used to zero it wherever a failed block overlapped
+    the region bits its (unadvanced) offset named -- the next weight tensor's. Every block fails here."""
+    from eccless.storage.ecc import EccSpec
+    from eccless.storage.ecc.protected import EccStored
+
+    stored = EccStored(store_model(*_spec(), protect_biases=True), EccSpec.parse("secded72:zero"))
+    k = stored.code.k   # two data bits of every block: a double error, which SEC-DED always detects
+    data = stored.blocks * k
+    decoded = stored.apply_flips(np.sort(np.concatenate([np.arange(0, data, k), np.arange(1, data, k)])))
+    assert decoded.ecc_failed == stored.blocks and decoded.zeroed_ecc > 0
+    for t, values in zip(stored.tensors, decoded.values):
+        if t.protected:
+            assert np.array_equal(values, t.clean)
+        else:
+            assert not np.any(values)   # every word overlaps a failed block
+
+
+def test_cli_pack_reports_the_cost(tmp_path, capsys):
+    from eccless import cli
+
+    assert cli.main(["pack", "digits:mlp", "--biases", "protected", "--testset", "0", "-o",
+                     str(tmp_path / "m.img")]) == 0
+    out = capsys.readouterr().out
+    assert "biases protected: 424 bytes of bias words in the protected payload, " in out, out
