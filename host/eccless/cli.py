@@ -366,12 +366,16 @@ def cmd_pack(args):
     from .commands.image import pack_model
 
     info = pack_model(args.model, args.output, quant=args.quant, repr_name=args.repr, detect=args.detect,
-                      bits=args.bits, board=args.board, testset=args.testset, dataset=args.dataset, ecc=args.ecc)
+                      bits=args.bits, board=args.board, testset=args.testset, dataset=args.dataset, ecc=args.ecc,
+                      biases=args.biases)
     print(f"wrote {args.output}: {info['bytes']:,} bytes, {info['parameters']:,} parameters as "
           f"{info['format']}/{info['representation']}/{info['detection']}"
           + (f"+{info['ecc']}" + (":zero" if info["ecc_policy"] == "zero" else "") if "ecc" in info else "")
           + f" ({info['region_bytes']:,}-byte weight region, {info['bits_per_parameter']:.3f} bits/parameter), "
           f"test set {info['testset']} samples")
+    if "protected_bias_payload_bytes" in info:
+        print(f"biases protected: {info['protected_bias_payload_bytes']:,} bytes of bias words in the protected "
+              f"payload, {info['protected_blob_growth_bytes']:,} bytes more protected blob (BCH parity included)")
 
 
 def cmd_inspect(args):
@@ -614,6 +618,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--detect", default="none", help="detection rule; see `eccless list`")
     p.add_argument("--ecc", default="none", help="ECC baseline over the weight region: none, secded72, secded39, "
                    "bch512t4, bch512t8, with :asread (default) or :zero for uncorrectable blocks")
+    p.add_argument("--biases", default="exposed", choices=["exposed", "protected"], help="exposed: bias words in "
+                   "the raw weight region (default); protected: in the BCH-protected payload (image version 4)")
     p.add_argument("--board", default=DEFAULT_BOARD, help="board name (boards/NAME.toml) or a .toml path")
     p.add_argument("--testset", type=int, default=None, help="store the first N test samples in the image (0: none); "
                    "default: as many as fit, at most 1000")
@@ -630,7 +636,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ber", type=float, required=True)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--region", default="weights", choices=["weights", "protected", "all"])
-    p.add_argument("--channel", default="bsc", help="bsc, or asym:R (0->1 rate = R x 1->0 rate)")
+    p.add_argument("--channel", default="bsc", help="bsc, asym:R (0->1 rate = R x 1->0 rate), burst:L (runs of L "
+                   "bits), stuck:F (the stuck-at map of device seed F)")
     p.add_argument("--asym", type=float, default=None, metavar="R", help="shorthand for --channel asym:R")
     p.add_argument("--json", action="store_true", help="also print the flipped bit positions")
     p.add_argument("-o", "--output", required=True)
@@ -654,7 +661,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ber", type=float, default=0.0)
     p.add_argument("--seed", type=int, default=0, help="trial t uses seed SEED+t")
     p.add_argument("--trials", type=int, default=1)
-    p.add_argument("--channel", default="bsc", help="bsc, or asym:R (0->1 rate = R x 1->0 rate)")
+    p.add_argument("--channel", default="bsc", help="error model, injected on the device: bsc, asym:R (0->1 rate = "
+                   "R x 1->0 rate), burst:L (runs of L bits), stuck:F (the stuck-at map of device seed F)")
     p.add_argument("--region", default="weights", choices=["weights", "protected", "all"])
     p.add_argument("--on-the-fly", action="store_true", help="decode each layer per inference instead of once")
     p.add_argument("--stream", default=None, metavar="DATASET",

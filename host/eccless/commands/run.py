@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from eccless.boards import DEFAULT_BOARD, load_board
-from eccless.channel import ChannelConstants
+from eccless.channel import ChannelConstants, ErrorModel
 from eccless.channel.spec import NoiseSpec
 from eccless.commands.image import REGION_STREAMS
 from eccless.errors import DeviceError, UsageError
@@ -38,12 +38,17 @@ LOAD_TIMEOUT = 120.0
 REGIONS = ("weights", "protected", "all")
 
 
+def channel_model(channel: str, ber: float) -> ErrorModel:
+    """The error model of a spec (bsc, asym:R, burst:L, stuck:F) at this BER, as INJECT arms it on the device."""
+    return NoiseSpec.parse(channel).model(ber)
+
+
 def channel_constants(channel: str, ber: float) -> ChannelConstants:
-    """The integers the device's channel runs on for an error model spec (bsc, asym:R) at this BER."""
-    model = NoiseSpec.parse(channel).model(ber)
-    if not model.device:
-        raise UsageError(f"error model {channel!r} has no device twin (the device injects bsc and asym only); "
-                         f"measure it on the host with sweep/critical/tradeoff, or corrupt an image with it")
+    """The integers the device's channel runs on for an i.i.d. error model spec (bsc, asym:R) at this BER."""
+    model = channel_model(channel, ber)
+    if model.device_model != "iid":
+        raise UsageError(f"error model {channel!r} is not i.i.d.: its constants alone do not describe it "
+                         f"(arm it with channel_model)")
     return model.constants
 
 
@@ -54,13 +59,16 @@ class ModelDevice:
     def __init__(self, device: Device):
         self.device = device
 
-    def inject(self, region: str, constants: ChannelConstants | None = None, seed: int = 0) -> int:
-        """Arm the channel for a region ('weights', 'protected') or disarm all ('clear'); returns the armed mask."""
+    def inject(self, region: str, channel: ErrorModel | ChannelConstants | None = None, seed: int = 0) -> int:
+        """Arm the channel for a region ('weights', 'protected') or disarm all ('clear'); returns the armed mask.
+        `channel`: an error model (channel_model: any of the registry) or the constants of an i.i.d. one."""
         if region == "clear":
-            fields = dict(seed=0, stream=0, k_q32=0, keep_1to0=0, keep_0to1=0)
+            fields = dict(seed=0, stream=0, k_q32=0, keep_1to0=0, keep_0to1=0, model=0, length=0)
+        elif isinstance(channel, ErrorModel):
+            fields = channel.device_params(seed, REGION_STREAMS[region])
         else:
-            fields = dict(seed=seed, stream=REGION_STREAMS[region], k_q32=constants.k_q32,
-                          keep_1to0=constants.keep_1to0, keep_0to1=constants.keep_0to1)
+            fields = dict(seed=seed, stream=REGION_STREAMS[region], k_q32=channel.k_q32,
+                          keep_1to0=channel.keep_1to0, keep_0to1=channel.keep_0to1, model=0, length=0)
         return self.device.request("INJECT", region=INJECT_REGIONS[region], **fields)["armed"]
 
     def load(self, *, on_the_fly: bool = False, no_lut: bool = False, weights: str = "ram") -> dict:
@@ -159,7 +167,7 @@ def run_image(image, *, board: str | None = DEFAULT_BOARD, device: str | None = 
         raise UsageError(f"--trials must be at least 1, got {trials}")
     if seed < 0 or seed + trials > 1 << 64:
         raise UsageError(f"--seed {seed} with {trials} trials leaves the 64-bit seed range")
-    constants = channel_constants(channel, ber) if ber else None
+    constants = channel_model(channel, ber) if ber else None
     streamed = _streamed_test_set(path, stream, samples) if stream else None
     image_board = packed_for(path)   # a truncated or foreign file is named as `eval` names it, before any device
     spec = _device_spec(board, device, path, image_board)
@@ -249,7 +257,8 @@ def _summary(path, info, firmware, rows, preds, **settings) -> dict:
     sizes = None if firmware is None else {"text": firmware.sizes.text, "data": firmware.sizes.data,
                                            "bss": firmware.sizes.bss, "stack": firmware.sizes.stack}
     detection = {k: [r["load"][k] for r in rows] for k in ("zeroed_parity", "zeroed_range", "flips_weights",
-                                                          "flips_protected", "ecc_corrected")}
+                                                          "flips_protected", "ecc_corrected", "ecc_failed",
+                                                          "zeroed_ecc")}
     return {
         "image": str(path), "device": settings["spec"], "board": info["board"], "build_id": info["build_id"],
         "ber": settings["ber"], "seed": settings["seed"], "trials": len(rows), "channel": settings["channel"],
