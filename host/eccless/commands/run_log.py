@@ -83,7 +83,7 @@ class SameFirmware:
     """Every trial of a log ran the same firmware build on the same board: the first record's facts (or the first
     device's, for a new log) against every device that runs more."""
 
-    def __init__(self, log: Path, records: list[dict]):
+    def __init__(self, log: Path | None, records: list[dict]):
         self.log = log
         self.facts = records[0]["facts"] if records else None
 
@@ -93,6 +93,9 @@ class SameFirmware:
             return
         for k in SAME:
             if facts[k] != self.facts[k]:
+                if self.log is None:  # a farm without a log: two workers' devices differ
+                    raise DeviceError(f"the farm's devices differ: {self.facts['device']} has {k} "
+                                      f"{self.facts[k]!r}, {facts['device']} {facts[k]!r}; one run must not mix them")
                 raise DeviceError(f"{self.log} holds trials run with {k} {self.facts[k]!r}; {facts['device']} has "
                                   f"{facts[k]!r}: give another --log, or run the firmware its trials ran")
 

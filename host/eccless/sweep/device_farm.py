@@ -168,7 +168,7 @@ def run_on_farm(client, image, *, board: str = DEFAULT_BOARD, device: str | None
         records = run_log.logged_records(plan, log, farm, quiet=quiet)
     else:
         key = run_log.run_key(plan)
-        source = farm(key, run_log.SameFirmware(Path("the farm"), []))
+        source = farm(key, run_log.SameFirmware(None, []))
         bar = progress(total=len(plan.seeds()), desc="trials", quiet=quiet)
         try:
             records = collect(_counted(source, bar), run_log.tasks(plan, key))
