@@ -8,6 +8,10 @@ A trial t is INJECT(seed + t) -> LOAD -> EVAL over every stored sample: the devi
 `eccless corrupt --seed S+t` flips (the weight region on stream 0, the protected region on stream 1), without
 re-flashing, so its predictions equal the host loader's on the corrupted file (tests/test_device_e2e.py).
 
+A run is a RunPlan (the checked arguments, before any device) and a TrialSession on an open device, whose
+trial(seed) rows the summary is built from: `run --log` (run_log.py) and board farms (sweep/device_farm.py) run
+the very same trials and summary.
+
 Nothing here knows the backend: the device comes from the backends registry (`qemu:BOARD` by default, or
 `serial:/dev/ttyACM0` for a flashed board), so the same run works over a real serial port.
 """
@@ -186,7 +190,7 @@ class RunPlan:
 
 class TrialSession:
     """An open device running trials of one RunPlan: trial(seed) is INJECT(seed) -> LOAD -> EVAL, its row plain
-    JSON values (a log record's body, sweep/run_log.py). `facts` say what ran them (board, firmware build, sizes)."""
+    JSON values (a log record's body, commands/run_log.py). `facts` say what ran them (board, firmware build, sizes)."""
 
     def __init__(self, plan: RunPlan, dev: Device):
         self.plan, self.dev = plan, dev
