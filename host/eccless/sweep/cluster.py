@@ -197,17 +197,18 @@ class ClusterRunner:
         """A trial's cost, estimated once per experiment by running one of the campaign's trials here (a trial is a
         pure function of its seed; its result is not kept). A clean inference, the estimate before, is a poor
         stand-in: on the digits MLP it takes a third of a trial (0.3 vs 0.9 ms: flipping, decoding and rebuilding
-        the model are the rest), so tasks came out three times the intended length. A short trial is timed twice
-        and the faster counts: one timing on a busy machine can be many times too long (measured: 8 ms for a
-        0.3 ms inference), which would cut the campaign into a hundred tiny tasks; a long one is timed once, since
-        every configuration's estimate is taken before the first task starts."""
+        the model are the rest), so tasks came out three times the intended length. A short trial is timed three
+        times and the fastest counts: one timing on a busy machine can be many times too long (measured: 8 ms for
+        a 0.3 ms inference), which would cut the campaign into a hundred tiny tasks (with the faster of two, a
+        loaded machine still gave 23-58 tasks for the same MLP sweep); a long one is timed once, since every
+        configuration's estimate is taken before the first task starts."""
         held = self._seconds.get(key)
         if held is None or held[0] is not exp:
             from .executor import _one_blas_thread
 
             with _one_blas_thread():
                 runs = []
-                while len(runs) < 2 and (not runs or runs[0] < RETIME_BELOW):
+                while len(runs) < 3 and (not runs or min(runs) < RETIME_BELOW):
                     t = time.perf_counter()
                     for _ in exp.trials(ber, [seed]):
                         pass
