@@ -150,3 +150,5 @@ def test_a_log_of_other_firmware_or_not_of_run_is_refused(image, tmp_path):
     sweep.write_text(json.dumps({"key": "digits:mlp|float32", "ber": 1e-3, "seed": 0, "accuracy": 0.9}) + "\n")
     with pytest.raises(UsageError, match="not a log of `eccless run`"):
         run_logged(image, sweep, ber=1e-3, seed=SEED, trials=2, quiet=True)
+    with pytest.raises(UsageError, match="is a directory"):
+        run_logged(image, tmp_path, ber=1e-3, seed=SEED, trials=2, quiet=True)

@@ -67,7 +67,12 @@ def read_records(log: Path) -> list[dict]:
 
 def check_log(log: Path, key: str, ber: float) -> list[dict]:
     """The records of `log`, refused in one line when any of them belongs to another run."""
-    records = read_records(log)
+    if log.is_dir():
+        raise UsageError(f"--log {log} is a directory: give a file (JSON lines)")
+    try:
+        records = read_records(log)
+    except (OSError, UnicodeDecodeError) as e:
+        raise UsageError(f"cannot read --log {log}: {e.strerror or e}") from None
     for rec in records:
         theirs = rec.get("key")
         if not isinstance(theirs, str) or not theirs.startswith("run|"):
