@@ -478,15 +478,19 @@ def cmd_flash(args):
 
 
 def cmd_run(args):
+    from functools import partial
+
     from .commands.run import run_image
     from .sweep.grid import check_ber
 
     if args.farm is not None:  # --cluster/--scheduler: chunks of trials on workers owning the board
-        from functools import partial
-
         from .sweep.device_farm import run_on_farm
 
-        run_image = partial(run_on_farm, args.farm)
+        run_image = partial(run_on_farm, args.farm, log=args.log)
+    elif args.log is not None:  # every finished trial in a resumable log
+        from .commands.run_log import run_logged
+
+        run_image = partial(run_logged, log=args.log)
     res = run_image(args.image, board=args.board, device=args.device, ber=check_ber(args.ber), seed=args.seed,
                     trials=args.trials, channel=args.channel, region=args.region, on_the_fly=args.on_the_fly,
                     weights=args.weights, variant=args.variant, stream=args.stream, samples=args.samples,
@@ -675,6 +679,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--variant", default=None, choices=list(VARIANT_ORDER),
                    help="ISA variant of the kernels and word loops (default: the board's capabilities choose)")
     p.add_argument("--predictions", action="store_true", help="with --json: every trial's predictions")
+    p.add_argument("--log", default=None, metavar="FILE", help="append every finished trial to FILE (JSON lines, "
+                   "as a sweep's trials.jsonl): the same command again resumes a stopped run, running only the "
+                   "trials not in it; a log of another image or other arguments is refused")
     p.add_argument("--json", action="store_true")
     _add_cluster_args(p, " that own the board (worker resource board-BOARD=1)")
     p.set_defaults(func=cmd_run)
