@@ -24,7 +24,7 @@ from eccless.testing import kernels_host as kh
 from eccless.quant.kernels import INT8_KERNELS
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_kernels_golden import KINDS, random_op  # noqa: E402  (the same case generator as the host tests)
+from test_kernels_golden import KINDS, bias, random_op, requant  # noqa: E402  (the same case generator as the host tests)
 
 pytestmark = pytest.mark.qemu
 
@@ -216,6 +216,10 @@ def emit(op, x) -> list[int]:
     return words + _words(y.tobytes())
 
 
+TAIL_SHAPES = [(out, depth) for out in (1, 2, 3, 5, 6, 7, 9, 10, 11) for depth in (7, 32, 84)]
+CASES = 30 * len(KINDS) + len(TAIL_SHAPES)
+
+
 @pytest.fixture(scope="module")
 def blob_c(tmp_path_factory) -> Path:
     rng = np.random.default_rng(77)
@@ -224,6 +228,12 @@ def blob_c(tmp_path_factory) -> Path:
         for i in range(30):
             words += emit(*random_op(rng, kind, extreme=i % 2 == 1 and kind in ("dense", "conv2d", "dwconv2d",
                                                                                    "relu")))
+    for out, depth in TAIL_SHAPES:  # every row tail of the 4-row fully connected blocks, on the real DSP asm
+        op, _ = random_op(rng, "dense", extreme=out % 2 == 1)
+        op.weight = rng.integers(-128, 128, (out, depth)).astype(np.int8)
+        op.bias = bias(rng, out, extreme=out % 2 == 1)
+        op.out_mult, op.out_shift = requant(rng, out, extreme=out % 2 == 1)
+        words += emit(op, rng.integers(-128, 128, (2, depth)).astype(np.int8))
     path = tmp_path_factory.mktemp("qemu") / "cases.c"
     body = ",\n".join(",".join(f"{w}u" for w in words[i:i + 16]) for i in range(0, len(words), 16))
     path.write_text(f"#include <stdint.h>\n__attribute__((aligned(8))) const uint32_t blob[] = {{\n{body}}};\n"
@@ -249,5 +259,5 @@ def test_kernels_bit_exact_on_their_core(variant, blob_c, tmp_path):
                           "-semihosting-config", "enable=on,target=native", "-kernel", str(elf)],
                          capture_output=True, text=True, timeout=120)
     console = run.stdout + run.stderr  # QEMU prints semihosting SYS_WRITE0 on stderr
-    assert f"{variant} cases {30 * len(KINDS)} bad 0" in console, console[-2000:]
+    assert f"{variant} cases {CASES} bad 0" in console, console[-2000:]
     assert run.returncode == 0
