@@ -188,8 +188,9 @@ def test_fully_connected_row_tails_equal_reference(kern):
             zp_in, zp_out = (int(v) for v in rng.integers(-128, 128, 2))
             lo = int(rng.integers(-128, 0))
             x = rng.integers(-128, 128, (2, depth), dtype=np.int8)
-            ref = INT8_KERNELS["dense"](QOp("dense", weight=w, bias=np.zeros(out, np.int32) if b is None else b, in_zp=zp_in, out_zp=zp_out, out_mult=mult,
-                                            out_shift=shift, act_min=lo, act_max=127), x)
+            op = QOp("dense", weight=w, bias=np.zeros(out, np.int32) if b is None else b, in_zp=zp_in,
+                     out_zp=zp_out, out_mult=mult, out_shift=shift, act_min=lo, act_max=127)
+            ref = INT8_KERNELS["dense"](op, x)
             status, got = kern.fully_connected(x, w, b, mult, shift, (zp_in, zp_out, lo, 127))
             assert status == 0, f"{kern.variant} dense {depth}->{out}: status {status}"
             assert_same(ref, got, f"{kern.variant} dense {depth}->{out} bias {b is not None}")
