@@ -21,6 +21,7 @@ import pytest
 from eccless.boards import DEFAULT_BOARD, boards_with, load_board
 from eccless.firmware import manifest
 from eccless.testing import kernels_host as kh
+from eccless.quant.int8 import QOp
 from eccless.quant.kernels import INT8_KERNELS
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -217,7 +218,15 @@ def emit(op, x) -> list[int]:
 
 
 TAIL_SHAPES = [(out, depth) for out in (1, 2, 3, 5, 6, 7, 9, 10, 11) for depth in (7, 32, 84)]
-CASES = 30 * len(KINDS) + len(TAIL_SHAPES)
+# (input h, w, c), kernel, filters, pads (top, bottom, left, right), stride: LeNet's one-channel 5x5 first conv,
+# depths 16, 25 and 32 around the two column vectors, 1-9 filters (partial blocks of 4), strides, a window just
+# within and one past the column path's 255-byte reach (the pixel-parallel loop then), pads past kernel - 1
+NARROW_CONVS = [((28, 28, 1), (5, 5), 6, (2, 2, 2, 2), (1, 1)), ((8, 8, 1), (5, 5), 6, (2, 2, 2, 2), (1, 1)),
+                ((9, 7, 1), (4, 4), 1, (0, 0, 0, 0), (1, 1)), ((9, 12, 1), (2, 16), 5, (0, 0, 3, 3), (1, 1)),
+                ((6, 9, 2), (4, 4), 9, (1, 2, 3, 0), (2, 3)), ((10, 10, 3), (3, 3), 7, (1, 1, 1, 1), (2, 2)),
+                ((20, 54, 1), (5, 5), 3, (2, 2, 2, 2), (1, 1)), ((20, 55, 1), (5, 5), 4, (2, 2, 2, 2), (1, 1)),
+                ((7, 7, 1), (3, 3), 8, (4, 3, 3, 5), (1, 2))]
+CASES = 30 * len(KINDS) + len(TAIL_SHAPES) + len(NARROW_CONVS)
 
 
 @pytest.fixture(scope="module")
@@ -234,6 +243,13 @@ def blob_c(tmp_path_factory) -> Path:
         op.bias = bias(rng, out, extreme=out % 2 == 1)
         op.out_mult, op.out_shift = requant(rng, out, extreme=out % 2 == 1)
         words += emit(op, rng.integers(-128, 128, (2, depth)).astype(np.int8))
+    for (h, w, c), (fh, fw), out, pads, stride in NARROW_CONVS:  # mve's column path (depth <= 32) and its edges
+        extreme = out % 2 == 0
+        mult, shift = requant(rng, out, extreme)
+        op = QOp("conv2d", weight=rng.integers(-128, 128, (out, fh, fw, c)).astype(np.int8), pads=pads,
+                 stride=stride, bias=bias(rng, out, extreme), in_zp=int(rng.integers(-128, 128)),
+                 out_zp=int(rng.integers(-128, 128)), out_mult=mult, out_shift=shift)
+        words += emit(op, rng.integers(-128, 128, (2, h, w, c)).astype(np.int8))
     path = tmp_path_factory.mktemp("qemu") / "cases.c"
     body = ",\n".join(",".join(f"{w}u" for w in words[i:i + 16]) for i in range(0, len(words), 16))
     path.write_text(f"#include <stdint.h>\n__attribute__((aligned(8))) const uint32_t blob[] = {{\n{body}}};\n"
