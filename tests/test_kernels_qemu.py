@@ -120,10 +120,43 @@ static void putu(const char *label, uint32_t v)
     put(label);
     put(b + i);
 }
+/* The shift check on this core (Helium has a vector one): ED_ERR_QUANT exactly when one of 1-9 channels' shifts,
+ * first or last, lies outside [-31, 31]; the others alternate between -31 and 31. Returns the failures. */
+static uint32_t shift_checks(void)
+{
+    static const int32_t bad_values[5] = {0, 32, -32, INT32_MIN, INT32_MAX};
+    static int32_t mult[9], shift[9];
+    static const int8_t x[4] = {1, 2, 3, 4}, w[36] = {1};
+    ed_fc_params_t fp = {{0, 0, -128, 127}};
+    ed_requant_t rq = {mult, shift};
+    ed_scratch_t sc = {scratch, sizeof scratch};
+    uint32_t fails = 0;
+    int32_t n, k, b, i;
+    for (n = 1; n <= 9; n++) {
+        if (ed_fully_connected_s8_pack_weights(n, 4, w, packed, sizeof packed) != ED_OK) {
+            fails++;
+        }
+        for (k = 0; k < n; k += n - 1 > 0 ? n - 1 : 1) {
+            for (b = 0; b < 5; b++) {
+                for (i = 0; i < n; i++) {
+                    mult[i] = 1 << 30;
+                    shift[i] = i % 2 ? 31 : -31;
+                }
+                if (b > 0) {
+                    shift[k] = bad_values[b];
+                }
+                if (ed_fully_connected_s8(&fp, &rq, 1, 4, n, x, packed, 0, out, &sc) != (b > 0 ? ED_ERR_QUANT : ED_OK)) {
+                    fails++;
+                }
+            }
+        }
+    }
+    return fails;
+}
 int main(void)
 {
     const uint32_t *p = blob;
-    uint32_t n = 0, bad = 0;
+    uint32_t n = 0, bad = shift_checks();
     while (p < blob + blob_words) {
         const int32_t *h = (const int32_t *)p;
         const int32_t xl = h[25], wl = h[26], bl = h[27], rl = h[28], yl = h[29];
