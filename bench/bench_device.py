@@ -10,8 +10,8 @@ Targets (issue 4): <= 1.5 instructions per MAC for int8 fully connected and conv
 cheaper than one inference. Issue 10: the armv6m variant >= 2x fewer instructions per MAC than the reference loops
 on the M0 class; the mve variant >= 2x fewer than the cortex_m4 kernels on the M55; the cortex_m4 kernels >= 2x
 fewer than CMSIS-NN's on every bench layer with a published CMSIS-NN figure (`CMSIS_NN`, per layer in the M4
-summary). The M3 class (Armv7-M, no DSP) reports reference against the variant its capabilities pick (armv6m). Instruction counts are
-deterministic up to one timer tick (40 instructions; 80 on the lm3s6965evb).
+summary). The M3 class (Armv7-M, no DSP) reports reference against the variant its capabilities pick (armv6m).
+Instruction counts are deterministic up to one timer tick (40 instructions; 80 on the lm3s6965evb).
 Run: `invoke bench --only device` (or `python bench/bench_device.py --out bench/results`; `--classes m0,m55` for
 some classes only, `--no-detail` without the M4 detail).
 """

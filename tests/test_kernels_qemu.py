@@ -145,7 +145,8 @@ static uint32_t shift_checks(void)
                 if (b > 0) {
                     shift[k] = bad_values[b];
                 }
-                if (ed_fully_connected_s8(&fp, &rq, 1, 4, n, x, packed, 0, out, &sc) != (b > 0 ? ED_ERR_QUANT : ED_OK)) {
+                const int expect = b > 0 ? ED_ERR_QUANT : ED_OK;
+                if (ed_fully_connected_s8(&fp, &rq, 1, 4, n, x, packed, 0, out, &sc) != expect) {
                     fails++;
                 }
             }
