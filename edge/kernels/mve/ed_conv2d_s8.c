@@ -11,14 +11,17 @@
  * The bias, zero point and requantization constants of each block of four filters are gathered once per call
  * (ed_mve_table), so a pixel's requantization is a dozen vector instructions per block.
  *
- * Narrow filters (depth kh kw C at most ED_MVE_NARROW: LeNet's one-channel 5x5) have too short a column for
- * VMLADAV; they run pixel-parallel instead: four output pixels per vector, the window cells of four pixels read by
- * one widening gather load from the margined image and multiplied by the filter's weight (VMLA by a scalar), four
- * vectors (16 pixels) per weight, the result requantized and scattered into NHWC. Their packed form is the row
- * sums (int32) and then the int8 OHWI filter as it is.
+ * Narrow filters (depth kh kw C at most ED_MVE_NARROW: LeNet's one-channel 5x5) run by columns: two byte gathers
+ * from the margined image make a pixel's whole column (two vectors), then two VMLADAV(A) per filter against its
+ * 32-byte zero-padded row, four filters requantized per vector (conv_narrow_columns). A window reaching past the
+ * gathers' 8-bit offsets runs pixel-parallel instead: four output pixels per vector, the window cells of four
+ * pixels read by one widening load from the margined image and multiplied by the filter's weight (VMLA by a
+ * scalar), four vectors (16 pixels) per weight, requantized and scattered into NHWC. Their packed form is the row
+ * sums (int32) and then each OHWI row in 32 bytes, zero padded, the rows padded with zero rows to a multiple of 4.
  *
  * Scratch layout, wide: [table: 48 bytes per block of 4 filters][column: depth rounded up to 16 bytes][the margined
- * image: (H + 2 kh - 2) (W + 2 kw - 2) C bytes].
+ * image: (H + 2 kh - 2) (W + 2 kw - 2) C bytes]; narrow: [table: 64 bytes per block of 4 filters][the margined
+ * image].
  */
 #include <string.h>
 
