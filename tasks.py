@@ -271,7 +271,7 @@ def _standins() -> list[str]:
     return sorted(b.name for b in boards if b.qemu and (b.name in named or b.errors_are_real))
 
 
-BENCHES = ("sweep", "image", "device", "flash", "cluster", "ecc", "activations")
+BENCHES = ("sweep", "image", "device", "flash", "cluster", "ecc", "activations", "device_models")
 
 
 @task(help={"out": "output dir for the JSON results", "only": f"one of {', '.join(BENCHES)}"})

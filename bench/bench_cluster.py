@@ -131,6 +131,48 @@ def throughput(name: str, clients: dict, repeat: int) -> dict:
     return row
 
 
+def anatomy(name: str, clients: dict, repeat: int) -> dict:
+    """Where a cluster campaign's wall time goes, from Dask's task stream (a campaign of its own, not one of the
+    timed ones: the stream's plugin costs a little): until the first chunk starts on each worker (estimate, plan,
+    scatter), the gaps between one worker's chunks (result back, next chunk in), the tail (the first worker
+    done until the last is), after the last chunk (its result to the log), and the share of worker time idle."""
+    from distributed import get_task_stream
+
+    configs, bers, trials = WORKLOADS[name]
+    experiments = {c.key(): Experiment(c) for c in configs}
+    tasks = [(c.key(), ber, t) for c in configs for ber in bers for t in range(trials)]
+    out = {}
+    for mode in ("local:1", "local:2"):
+        client, rows = clients[mode], []
+        for _ in range(repeat):
+            with tempfile.TemporaryDirectory() as tmp:
+                ex = TrialExecutor(experiments, Path(tmp) / "t.jsonl", quiet=True, cluster=ClusterRunner(client))
+                with get_task_stream(client=client) as stream:
+                    t0 = time.time()
+                    ex.run(tasks)
+                    t1 = time.time()
+            runs: dict[str, list] = {}
+            for rec in stream.data:
+                if rec["key"].startswith("run_chunk"):
+                    runs.setdefault(rec["worker"], []).extend(
+                        (s["start"], s["stop"]) for s in rec["startstops"] if s["action"] == "compute")
+            spans = [sorted(v) for v in runs.values()]
+            ends = [v[-1][1] for v in spans]
+            busy = sum(b - a for v in spans for a, b in v)
+            rows.append({"wall_s": t1 - t0, "tasks": sum(map(len, spans)),
+                         "start_ms": 1e3 * float(np.mean([v[0][0] - t0 for v in spans])),
+                         "gaps_per_worker_ms": 1e3 * float(np.mean(
+                             [sum(max(0.0, v[i + 1][0] - v[i][1]) for i in range(len(v) - 1)) for v in spans])),
+                         "tail_ms": 1e3 * (max(ends) - min(ends)), "end_ms": 1e3 * (t1 - max(ends)),
+                         "idle": 1 - busy / (len(client.scheduler_info()["workers"]) * (t1 - t0))})
+        out[mode] = {k: float(np.median([r[k] for r in rows])) for k in rows[0]}
+        m = out[mode]
+        print(f"{name} on {mode} (median of {repeat}): {m['tasks']:.0f} tasks, wall {m['wall_s']:.2f} s: first chunk "
+              f"after {m['start_ms']:.0f} ms, gaps {m['gaps_per_worker_ms']:.0f} ms per worker, tail "
+              f"{m['tail_ms']:.0f} ms, end {m['end_ms']:.0f} ms; workers idle {m['idle'] * 100:.1f} %")
+    return out
+
+
 def _noop(i):
     return i
 
@@ -235,7 +277,7 @@ def farm(trials: int = 128, repeat: int = 3) -> dict | None:
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default="bench/results")
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=9)
     args = ap.parse_args(argv)
     load_before = os.getloadavg()
     results = {"machine": {"python": platform.python_version(), "cpu_count": os.cpu_count(),
@@ -253,6 +295,7 @@ def main(argv=None) -> dict:
                 clients = {"local:1": c1, "local:2": c2}
                 results["startup_s"] = {"local:1": start1, "local:2": start2}
                 results["throughput"] = [throughput(name, clients, args.repeat) for name in WORKLOADS]
+                results["anatomy"] = {name: anatomy(name, clients, 3) for name in WORKLOADS}
                 results["overhead"] = {"local:1": task_overhead(c1), "local:2": task_overhead(c2)}
         results["client_log_per_trial_ms"] = logging_cost() * 1e3
     results["farm"] = farm()

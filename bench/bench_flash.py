@@ -10,6 +10,8 @@ the Nucleo-F446RE's stand-in.
 - fashion-mnist:widemlp (272k int8 parameters, twos + range) packed for qemu-netduinoplus2, which is linked for
   the Nucleo's 128 KB of RAM: LOAD with weights 'auto' must choose flash; its accuracy on the stored samples and
   equality with the host loader's predictions, and the arena it used.
+- The same bench models on the M0 bench board (armv6m kernels: LDRSB/MULS in place against the RAM mode's two
+  multiply-accumulates per MULS on pre-packed int16 lanes), flash vs RAM -- the Pico's class of core.
 - The fashion LeNet on the same 128 KB stand-in, where its decoded weights do not fit (111,808 B of arena): weights
   'auto' (flash, then the layers that fit the RAM left decoded into RAM, the most MACs per weight first) against
   every layer from flash, instructions per MAC of each.
@@ -41,6 +43,7 @@ MODELS = "digits:mlp,digits:lenet,fashion-mnist:lenet"
 REP, RULE = "twos", "range"
 WIDE_MODEL, WIDE_BOARD, WIDE_SAMPLES = "fashion-mnist:widemlp", "qemu-netduinoplus2", 100
 AUTO_MODEL = "fashion-mnist:lenet"
+M0_BOARD = "qemu-mps2-an385-m0"  # the M0 bench board of bench_device.py: the armv6m kernels, no DSP
 TARGET_RATIO = 1.3
 # CMSIS-NN instructions per MAC on the fashion LeNet's layers (BOARDS.md / issue 12), by (kind, MACs)
 CMSIS_FASHION_LENET = {"conv2d 28x28x1->6 5x5": 11.2, "conv2d 14x14x6->16 5x5": 2.66, "dense 400->120": 2.02,
@@ -56,7 +59,7 @@ def _layer_name(op, in_shape, out_shape) -> str:
     return op.kind
 
 
-def measure(model: str, work: Path, board) -> dict:
+def measure(model: str, work: Path, board, peers: bool = True) -> dict:
     path = work / f"{model.replace(':', '_')}.img"
     pack_model(model, path, repr_name=REP, detect=RULE, testset=4, board=board.name)
     img = read_image(path)
@@ -82,7 +85,7 @@ def measure(model: str, work: Path, board) -> dict:
     out["fc_conv_flash_vs_ram"] = flash["fc_conv_per_mac"] / ram["fc_conv_per_mac"]
     out["arena_saved"] = 1 - flash["arena"] / ram["arena"]
     for layer in flash["layers"]:
-        peer = CMSIS_FASHION_LENET.get(layer["layer"]) if model == "fashion-mnist:lenet" else None
+        peer = CMSIS_FASHION_LENET.get(layer["layer"]) if peers and model == "fashion-mnist:lenet" else None
         if peer is not None and layer["macs"]:
             layer["cmsis_nn_per_mac"] = peer
             layer["vs_cmsis_nn"] = layer["instructions"] / layer["macs"] / peer
@@ -134,8 +137,13 @@ def main(argv=None):
     board = load_board(DEFAULT_BOARD)
     with tempfile.TemporaryDirectory() as tmp:
         rows = [measure(m, Path(tmp), board) for m in args.models.split(",")]
+        m0 = [measure(m, Path(tmp), load_board(M0_BOARD), peers=False) for m in args.models.split(",")]
         big = wide(Path(tmp))
         auto = auto_on_small_board(Path(tmp))
+    for r in m0:
+        ram, flash = r["modes"]["ram"], r["modes"]["flash"]
+        print(f"M0 {r['model']:<19} instr/MAC RAM {ram['per_mac']:.2f}  flash {flash['per_mac']:.2f}  "
+              f"(x{r['flash_vs_ram']:.2f})  arena RAM {ram['arena']:,} B  flash {flash['arena']:,} B")
     for r in rows:
         ram, flash = r["modes"]["ram"], r["modes"]["flash"]
         print(f"{r['model']:<22} instr/MAC RAM {ram['per_mac']:.2f}  flash {flash['per_mac']:.2f}  "
@@ -162,7 +170,8 @@ def main(argv=None):
                "250k_model_on_128k_board": big["weights_in_flash"] and big["equals_host"]
                and big["parameters"] >= 250_000}
     out = Path(args.out) / "flash.json"
-    write_json(out, {"board": board.name, "representation": REP, "rule": RULE, "summary": rows, "wide": big,
+    write_json(out, {"board": board.name, "representation": REP, "rule": RULE, "summary": rows,
+                     "m0": {"board": M0_BOARD, "summary": m0}, "wide": big,
                      "auto": auto,
                      "targets": targets}, make_parents=True)
     print(f"targets: {targets}\nwrote {out}")

@@ -150,12 +150,12 @@ set(ECCLESS_LIBRARY_SRCS_armv6m
     ${ECCLESS_EDGE}/kernels/common/ed_kernels_check.c
     ${ECCLESS_EDGE}/kernels/armv6m/ed_conv2d_s8.c
     ${ECCLESS_EDGE}/kernels/armv6m/ed_depthwise_conv2d_s8.c
+    ${ECCLESS_EDGE}/kernels/armv6m/ed_fully_connected_inplace_s8.c
     ${ECCLESS_EDGE}/kernels/armv6m/ed_fully_connected_s8.c
     ${ECCLESS_EDGE}/kernels/armv6m/ed_kernels_variant.c
     ${ECCLESS_EDGE}/kernels/armv6m/ed_v6m_support.c
     ${ECCLESS_EDGE}/kernels/reference/ed_avg_pool_s8.c
     ${ECCLESS_EDGE}/kernels/reference/ed_clamp_s8.c
-    ${ECCLESS_EDGE}/kernels/reference/ed_fully_connected_inplace_s8.c
     ${ECCLESS_EDGE}/kernels/reference/ed_hard_swish_s8.c
     ${ECCLESS_EDGE}/kernels/reference/ed_logistic_s8.c
     ${ECCLESS_EDGE}/kernels/reference/ed_max_pool_s8.c)

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from eccless.channel.spec import NoiseSpec
-from eccless.commands.run import channel_constants
+from eccless.channel.stuck import STUCK_STREAM
+from eccless.commands.run import channel_constants, channel_model
 from eccless.errors import UsageError
 
 pytestmark = pytest.mark.unit
@@ -64,7 +65,15 @@ def test_bad_specs_are_usage_errors(spec):
         NoiseSpec.parse(spec)
 
 
-@pytest.mark.parametrize("spec", ["burst:8", "stuck:0"])
-def test_the_device_refuses_host_only_models(spec):
-    with pytest.raises(UsageError, match="no device twin"):
-        channel_constants(spec, 1e-3)
+@pytest.mark.parametrize("spec,model,length", [("burst:8", 1, 8), ("stuck:3", 2, 0), ("asym:0.5", 0, 0)])
+def test_every_model_has_a_device_twin(spec, model, length):
+    """INJECT's fields of each model (the C twins: tests/test_channel_golden.py); constants alone describe only the
+    i.i.d. models."""
+    p = channel_model(spec, 1e-3).device_params(11, 1)
+    assert (p["model"], p["length"]) == (model, length)
+    assert (p["seed"], p["stream"]) == ((3, STUCK_STREAM + 1) if spec.startswith("stuck") else (11, 1))
+    if model:
+        with pytest.raises(UsageError, match="not i.i.d."):
+            channel_constants(spec, 1e-3)
+    else:
+        assert channel_constants(spec, 1e-3) == channel_model(spec, 1e-3).constants

@@ -16,6 +16,7 @@ from eccless.channel import BSC, K_NONE, KEEP_ALL, Asym, ChannelConstants, flip_
 from eccless.channel.constants import k_constant
 from eccless.channel.fixedlog import gaps, neg_log2
 from eccless.channel.prng import draws, mix64_int, stream_key
+from eccless.channel.spec import NoiseSpec
 
 pytestmark = pytest.mark.golden
 
@@ -27,7 +28,8 @@ u64, u32, c_int = ctypes.c_uint64, ctypes.c_uint32, ctypes.c_int
 
 
 class Params(ctypes.Structure):  # mirrors ed_channel_params_t
-    _fields_ = [("seed", u64), ("stream", u32), ("k_q32", u64), ("keep_1to0", u64), ("keep_0to1", u64)]
+    _fields_ = [("seed", u64), ("stream", u32), ("k_q32", u64), ("keep_1to0", u64), ("keep_0to1", u64),
+                ("model", u32), ("length", u32)]
 
 
 READ_BIT = ctypes.CFUNCTYPE(c_int, ctypes.c_void_p, u64)
@@ -59,13 +61,17 @@ def params(constants: ChannelConstants, seed: int, stream: int = 0) -> Params:
 def c_flip(lib, constants, buf: np.ndarray, seed: int, start: int = 0, stop: int | None = None, stream: int = 0):
     """Run ed_channel_flip_buffer on a copy of buf: (status, noisy, positions)."""
     stop = buf.size * 8 if stop is None else stop
-    noisy = buf.copy()
     capacity = max(16, int((stop - start) * constants.candidate_rate * 2 + 64))
+    return c_flip_params(lib, params(constants, seed, stream), buf, start, stop, capacity)
+
+
+def c_flip_params(lib, p: Params, buf: np.ndarray, start: int, stop: int, capacity: int):
+    noisy = buf.copy()
     out = (u64 * capacity)()
     count = ctypes.c_size_t()
-    status = lib.ed_channel_flip_buffer(ctypes.byref(params(constants, seed, stream)), noisy.ctypes.data, buf.size,
-                                        start, stop, out, capacity, ctypes.byref(count))
-    return status, noisy, np.array(out[: count.value], dtype=np.int64)
+    status = lib.ed_channel_flip_buffer(ctypes.byref(p), noisy.ctypes.data, buf.size, start, stop, out, capacity,
+                                        ctypes.byref(count))
+    return status, noisy, np.array(out[: min(count.value, capacity)], dtype=np.int64)
 
 
 def assert_same_positions(c_pos: np.ndarray, py_pos: np.ndarray, what: str):
@@ -128,6 +134,38 @@ def test_asym_flips_match_on_a_subrange(lib, p10, p01):
         assert status == OK
         assert_same_positions(c_pos, py_pos, f"asym p10={p10} p01={p01} seed={seed}")
         assert np.array_equal(c_noisy, py_noisy)
+
+
+@pytest.mark.parametrize("spec,ber", [("burst:1", 1e-3), ("burst:8", 1e-3), ("burst:64", 5e-3), ("burst:7", 0.2),
+                                      ("burst:4096", 0.5), ("burst:65536", 1.0), ("burst:3", 1.0),
+                                      ("stuck:0", 1e-3), ("stuck:7", 0.3), ("stuck:2", 0.5)])
+def test_burst_and_stuck_flips_match_on_subranges(lib, spec, ber):
+    """The device twins of burst:L (runs cut at the range's end, overlapping runs flipped once) and stuck:F (the
+    device seed's map, read wrong where the clean bit differs) replay the host's positions from INJECT's fields."""
+    buf = np.random.default_rng(5).integers(0, 256, 1 << 14, dtype=np.uint8)
+    model = NoiseSpec.parse(spec).model(ber)
+    total = 0
+    for seed, stream, start, stop in [(7, 0, 0, None), (8, 3, 1001, 90_001), (2**64 - 1, 2**31, 5, 6),
+                                      (9, 1, 130_000, 131_072)]:
+        stop = buf.size * 8 if stop is None else stop
+        status, c_noisy, c_pos = c_flip_params(lib, Params(**model.device_params(seed, stream)), buf, start, stop,
+                                               stop - start + 16)
+        py_noisy, py_pos = model.flip(buf, seed, start=start, stop=stop, stream=stream)
+        assert status == OK
+        assert_same_positions(c_pos, py_pos, f"{spec} ber={ber} seed={seed} [{start}, {stop})")
+        assert np.array_equal(c_noisy, py_noisy)
+        total += py_pos.size
+    assert total > 0
+
+
+def test_burst_and_stuck_argument_checks(lib):
+    buf = np.zeros(64, np.uint8)
+    burst = NoiseSpec.parse("burst:8").model(1e-2).device_params(1, 0)
+    for bad in ({"length": 0}, {"length": 65537}, {"model": 3}):
+        assert c_flip_params(lib, Params(**{**burst, **bad}), buf, 0, 512, 600)[0] == ERR_ARG
+    visit = VISIT(lambda ctx, pos: OK)
+    stuck = Params(**NoiseSpec.parse("stuck:0").model(1e-2).device_params(1, 0))
+    assert lib.ed_channel_foreach(ctypes.byref(stuck), 0, 512, ctypes.cast(None, READ_BIT), visit, None) == ERR_ARG
 
 
 def test_foreach_replays_without_a_buffer(lib):

@@ -46,3 +46,19 @@ def test_a_small_campaign_gives_every_worker_several_tasks_a_tiny_one_stays_whol
 def test_a_fixed_chunk_counts_trials():
     tasks = chunks.plan(_todo({"a": [1e-3, 1e-2]}, 12), {}, workers=8, chunk=5)
     assert [chunks.task_trials(t) for t in tasks] == [5, 5, 5, 5, 4]
+
+
+def test_tasks_shrink_towards_the_end_down_to_a_floor_that_grows_with_the_workers():
+    """Guided: a task holds 1/(GUIDED x workers) of the work left, capped at TASK_SECONDS, so the last tasks are
+    short and the workers finish together; never shorter than the floor, which grows with the worker count."""
+    todo = _todo({"a": [1e-4, 1e-3, 1e-2, 3e-2], "b": [1e-4, 1e-3, 1e-2, 3e-2]}, 512)  # 4.1 s of 1 ms trials
+    tasks = chunks.plan(todo, {"a": 1e-3, "b": 1e-3}, workers=2)
+    sizes = [chunks.task_trials(t) for t in tasks]
+    assert _flat(tasks) == todo
+    assert sizes[0] == round(chunks.TASK_SECONDS / 1e-3)
+    assert sizes[:-1] == sorted(sizes[:-1], reverse=True)  # the very last one holds what is left
+    assert max(sizes[-3:]) <= chunks.MIN_TASK_SECONDS / 1e-3 + 1
+    for workers in (8, 64):
+        floor = max(chunks.MIN_TASK_SECONDS, chunks.SCHEDULER_SECONDS * workers) / 1e-3
+        many = [chunks.task_trials(t) for t in chunks.plan(todo, {"a": 1e-3, "b": 1e-3}, workers=workers)]
+        assert min(many[:-1]) >= floor - 1

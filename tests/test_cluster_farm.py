@@ -22,7 +22,9 @@ if missing_tools():
 pytest.importorskip("distributed", reason="Dask not installed: pip install 'eccless[cluster]'")
 import psutil  # noqa: E402  (a dependency of distributed)
 
-from eccless.sweep.device_farm import open_farm, run_on_farm  # noqa: E402
+from eccless.commands.run_log import read_records, run_logged  # noqa: E402
+from eccless.errors import Interrupted  # noqa: E402
+from eccless.sweep.device_farm import FarmTrials, open_farm, run_on_farm  # noqa: E402
 
 BOARD = DEFAULT_BOARD
 SEED, TRIALS = 5, 8
@@ -61,6 +63,38 @@ def test_two_board_workers_split_the_trials_and_equal_one_device(image):
     split = farm["split"]
     assert len(split) == 2 and all(split.values()), split  # both workers ran trials
     assert sorted(s for seeds in split.values() for s in seeds) == list(range(SEED, SEED + TRIALS))
+
+
+def test_a_stopped_farm_run_resumes_from_its_log_trial_for_trial(image, tmp_path, monkeypatch):
+    """Stopped (Ctrl-C) after two chunks of two: the log holds exactly their four trials; the same run again, on the
+    farm with other chunks, runs only the other four, and finishing on this machine's device adds none. Every
+    trial is logged once and the result equals one device running every trial."""
+    one = run_image(image, board=BOARD, ber=1e-3, seed=SEED, trials=TRIALS, quiet=True)
+    log = tmp_path / "farm.jsonl"
+    real = FarmTrials.batches
+
+    def stops(self, exps, todo):
+        for n, batch in enumerate(real(self, exps, todo)):
+            if n == 2:
+                raise KeyboardInterrupt
+            yield batch
+
+    args = dict(board=BOARD, ber=1e-3, seed=SEED, trials=TRIALS, quiet=True, log=log)
+    with open_farm("local:2", None, board=BOARD, quiet=True) as client:
+        monkeypatch.setattr(FarmTrials, "batches", stops)
+        with pytest.raises(Interrupted, match=f"resume from {log}"):
+            run_on_farm(client, image, chunk=2, **args)
+        monkeypatch.undo()
+        first = [r["seed"] for r in read_records(log)]
+        assert len(first) == 4 and len(set(first)) == 4
+        farm = run_on_farm(client, image, chunk=3, **args)
+    assert not _qemus(), "a QEMU outlived its worker"
+    seeds = [r["seed"] for r in read_records(log)]
+    assert seeds[:4] == first and sorted(seeds) == list(range(SEED, SEED + TRIALS)), "a trial lost or repeated"
+    assert _per_trial(farm) == _per_trial(one)
+    assert sorted(s for ran in farm["split"].values() for s in ran) == list(range(SEED, SEED + TRIALS))
+    local = run_logged(image, log, board=BOARD, ber=1e-3, seed=SEED, trials=TRIALS, quiet=True)
+    assert len(read_records(log)) == TRIALS and _per_trial(local) == _per_trial(one)
 
 
 def test_run_command_on_a_local_farm(image, capsys):

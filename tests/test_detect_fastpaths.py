@@ -52,7 +52,7 @@ int main(int argc, char **argv)
     uint8_t *image;
     ed_model_t md;
     ed_load_args_t a;
-    ed_channel_params_t ch;
+    ed_channel_params_t ch = {0};
     uint32_t detail = 0, i;
     ed_load_status_t st;
     if (argc != 9 || (f = fopen(argv[1], "rb")) == NULL || fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0) {

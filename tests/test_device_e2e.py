@@ -215,7 +215,8 @@ def test_bench_kinds(firmware, model_files, tmp_path):
         layers = [c.request("BENCH", kind=3, iterations=1, arg=i)["instructions"] for i in range(8)]
         decode = c.request("BENCH", kind=1, iterations=1, arg=0)
         again = c.request("BENCH", kind=0, iterations=1, arg=0)
-        assert infer["iterations"] == 2 and infer["instructions"] > 100_000
+        # two inferences of 66,600 MACs: real counts, even for the fastest kernels (mve, about 0.66 per MAC)
+        assert infer["iterations"] == 2 and infer["instructions"] > 60_000
         assert abs(sum(layers) - infer["instructions"] / 2) < 0.05 * infer["instructions"]
         # BENCH decode is decode + detect alone; LOAD's count adds packing the weights for the kernels
         packing = load["decode_instructions"] - decode["instructions"]

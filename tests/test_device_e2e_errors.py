@@ -123,7 +123,7 @@ def test_broken_frames_around_load_and_eval(firmware, mlp_image):
         with pytest.raises(DeviceStatusError, match="INFER failed: request field out of range \\(detail 2\\)"):
             c.request("INFER", index=P.NO_INDEX, input=b"\1\2")
         with pytest.raises(DeviceStatusError, match="INJECT failed: request field out of range \\(detail 2\\)"):
-            c.request("INJECT", seed=1, stream=0, k_q32=1 << 63, keep_1to0=0, keep_0to1=0, region=1)
+            c.request("INJECT", seed=1, stream=0, k_q32=1 << 63, keep_1to0=0, keep_0to1=0, region=1, model=0, length=0)
         assert c.request("EVAL", first=0, count=load["samples"], report=0)["count"] == load["samples"]
 
 

@@ -1,8 +1,8 @@
 """The device's decode step for ECC-coded weight regions (edge/loader/ed_ecc_weights.c) is bit-exact with the host:
 for SEC-DED images, INJECT(seed) -> LOAD -> EVAL on the device gives the predictions and zeroed counts the host
 loader gives on `eccless corrupt`'s file of the same seed, from no errors to rates where many blocks fail, with the
-weights decoded into RAM and run from flash; the
-schemes and policy the device lacks are refused with ED_LOAD_ERR_ECC_SCHEME. Skipped without the ARM tools."""
+weights decoded into RAM and run from flash, under both policies for a failed block (`asread`, `zero`). Skipped
+without the ARM tools."""
 
 from __future__ import annotations
 
@@ -15,16 +15,11 @@ from eccless.commands.image import corrupt_image, evaluate_image, pack_model
 from eccless.commands.run import ModelDevice, channel_constants
 from eccless.firmware.build import build_firmware
 from eccless.image.load import read_image
-from eccless.image.records import LOAD_ERRORS
-from eccless.link.client import DeviceStatusError
 from eccless.link.qemu import Qemu, missing_tools
 
 pytestmark = pytest.mark.qemu
 if missing_tools():
     pytest.skip(missing_tools(), allow_module_level=True)
-
-ECC_SCHEME = next(code for code, (name, _) in LOAD_ERRORS.items() if name == "ECC_SCHEME")
-
 
 def host_weight_digests(path) -> list[tuple[int, int, int, int]]:
     """Per weighted op, the (count, CRC-32) of its int8 weights and int32 biases as the host loader decodes them,
@@ -73,12 +68,35 @@ def test_device_corrects_as_the_host_does(firmware, tmp_path, digits_mlp, ecc, r
     assert failed > 0  # the rates reach blocks the code cannot correct (used as read on both sides)
 
 
-@pytest.mark.parametrize("ecc", ["bch512t8:zero", "secded72:zero"])
-def test_device_refuses_what_it_does_not_implement(firmware, tmp_path, digits_mlp, ecc):
+@pytest.mark.parametrize("ecc,rep,rule", [("secded72:zero", "twos", "parity-lsb"), ("bch512t4:zero", "twos", "none"),
+                                          ("secded39:zero", "hamming", "range")])
+def test_device_zero_policy_as_the_host(firmware, tmp_path, digits_mlp, ecc, rep, rule):
+    """The `zero` policy (superblock flag FLAG_ECC_ZERO): every parameter whose stored word overlaps a block the code
+    detected as uncorrectable reads 0 -- weights and biases, decoded into RAM, run from flash and on the fly."""
     image = tmp_path / "m.img"
-    pack_model("digits:mlp", image, testset=10, ecc=ecc, board=firmware.board.name)
+    pack_model("digits:mlp", image, repr_name=rep, detect=rule, testset=200, ecc=ecc, board=firmware.board.name)
+    zeroed = 0
     with Qemu(firmware.board, firmware.elf, image=image, timeout=60) as q:
-        with pytest.raises(DeviceStatusError) as err:
-            ModelDevice(q.client).load()
-    print(err.value)
-    assert "ECC scheme" in str(err.value)
+        dev = ModelDevice(q.client)
+        for ber, seed in ((0.0, 0), (3e-3, 1), (1e-2, 2)):
+            dev.inject("clear")
+            target = image
+            if ber:
+                dev.inject("weights", channel_constants("bsc", ber), seed)
+                target = tmp_path / "c.img"
+                corrupt_image(image, target, ber=ber, seed=seed)
+            host = evaluate_image(target)
+            for mode in (dict(weights="ram"), dict(weights="flash"), dict(on_the_fly=True)):
+                load = dev.load(**mode)
+                what = f"{ecc} BER {ber:g} {mode}"
+                assert (load["ecc_failed"], load["zeroed_ecc"]) == (host["ecc_failed_blocks"], host["zeroed_ecc"]), what
+                assert (load["zeroed_parity"], load["zeroed_range"]) == (host["zeroed_parity"],
+                                                                         host["zeroed_range"]), what
+                pred, _, _ = dev.evaluate(load["samples"])
+                bad = np.flatnonzero(pred != host["predictions"])
+                assert bad.size == 0, f"{what}: predictions differ at {bad[:20].tolist()}"
+                if mode.get("weights") == "ram":
+                    digests = host_weight_digests(target)
+                    assert [dev.digest(op)[:4] for op in range(len(digests))] == digests, what
+            zeroed += host["zeroed_ecc"]
+    assert zeroed > 0  # the policy had parameters to zero

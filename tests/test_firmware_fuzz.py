@@ -55,7 +55,7 @@ int main(void)
         uint8_t *image;
         ed_model_t md;
         ed_load_args_t a;
-        ed_channel_params_t ch;
+        ed_channel_params_t ch = {0};
         uint32_t detail = 0, i;
         ed_load_status_t st;
         if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0) {
@@ -116,11 +116,14 @@ def seeds_images(tmp_path_factory):
              (str(conv), "digits", "gray", "parity-extra"), (str(conv), "digits", "signmag", "parity-extra+range"),
              ("digits:lenet", None, "offset", "none"), ("digits:mlp", None, "twos", "range", "secded72"),
              ("digits:mlp", None, "signmag", "parity-lsb", "secded39"),  # ECC-coded weight regions (version 3)
-             ("digits:actmlp", None, "zigzag", "parity-lsb+range")]   # sigmoid and hardswish
+             ("digits:mlp", None, "twos", "none", "secded72:zero"),   # the ECC zero policy
+             ("digits:mlp", None, "hamming", "parity-lsb+range", "none", "protected"),  # version 4: protected biases
+             ("digits:actmlp", None, "zigzag", "parity-lsb+range")]   # sigmoid and hardswish (last: the targeted test)
     paths = []
-    for i, (model, dataset, rep, rule, *ecc) in enumerate(specs):
+    for i, (model, dataset, rep, rule, *extra) in enumerate(specs):
         p = out / f"seed{i}.img"
-        pack_model(model, p, repr_name=rep, detect=rule, testset=12, dataset=dataset, ecc=ecc[0] if ecc else "none")
+        pack_model(model, p, repr_name=rep, detect=rule, testset=12, dataset=dataset,
+                   ecc=extra[0] if extra else "none", biases=extra[1] if len(extra) > 1 else "exposed")
         paths.append(p.read_bytes())
     return paths
 

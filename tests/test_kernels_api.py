@@ -237,9 +237,18 @@ def test_cortex_m4_build_is_warning_free(variant, tmp_path):
 
 def _unpack_cm4(packed: np.ndarray, rows: int, depth: int, height: int, natural: bool = False) -> np.ndarray:
     """Inverse of the cortex_m4 packed layout documented in ed_cm4_support.h: int16 pairs (k, k+2), (k+1, k+3)
-    (fully connected) or, natural, (k, k+1), (k+2, k+3) (conv)."""
+    (fully connected, the last rows % 4 rows in a block of their own height) or, natural, (k, k+1), (k+2, k+3)
+    (conv, the last block completed by a zero row)."""
     groups = (depth + 3) // 4
     blocks = -(-rows // height)
+    if not natural and rows % height:  # fully connected: the last rows % 4 rows are one block of their own height
+        full = rows - rows % height
+        head = _unpack_cm4(packed, full, depth, height) if full else np.zeros((0, depth), np.int8)
+        tail = packed.view(np.int16)[full * groups * 4:]
+        rest = _unpack_cm4(tail, rows % height, depth, rows % height)
+        unused = tail[(rows % height) * groups * 4: height * groups * 4]
+        assert not unused.any(), "the rest of the last block's room is zero"
+        return np.concatenate([head, rest])
     h = packed.view(np.int16)[: blocks * groups * height * 4].reshape(blocks, groups, height, 2, 2)
     # h[b, g, j, word, lane] holds k = 4g + word + 2 lane, or 4g + 2 word + lane when natural
     vals = h.transpose(0, 2, 1, 3, 4) if natural else h.transpose(0, 2, 1, 4, 3)
@@ -287,11 +296,13 @@ def test_packed_weights_hold_the_int8_weights(libs, rows, depth):
             assert np.array_equal(_unpack_v6m(fc, rows, depth), w)
             assert np.array_equal(_unpack_v6m(conv, rows, depth), w)
             assert lib.lib.ed_fully_connected_s8_weights_size(rows, depth) == -(-rows // 4) * (16 + 16 * -(-depth // 2))
-        elif variant == "mve":  # 4-row blocks of int8 in 16-input steps; a narrow conv: row sums, then OHWI as is
-            assert np.array_equal(_unpack_mve(fc, rows, depth), w)
+        elif variant == "mve":  # 4-row blocks of int8 in 16-input steps; a narrow conv: row sums, then OHWI rows
+            assert np.array_equal(_unpack_mve(fc, rows, depth), w)  # of 32 bytes, zero padded to 4 rows
             if depth <= 32:
                 assert np.array_equal(conv[:rows].view(np.int32), w.astype(np.int32).sum(axis=1))
-                assert np.array_equal(conv[rows:].view(np.int8)[: w.size].reshape(w.shape), w)
+                padded = conv[rows:].view(np.int8)[: -(-rows // 4) * 4 * 32].reshape(-1, 32)
+                assert np.array_equal(padded[:rows, :depth], w)
+                assert not padded[:rows, depth:].any() and not padded[rows:].any()
             else:
                 assert np.array_equal(_unpack_mve(conv, rows, depth), w)
             blocks, steps = -(-rows // 4), -(-depth // 16)

@@ -175,6 +175,27 @@ def test_wide_layers_equal_reference(kern):
     assert_same(INT8_KERNELS["conv2d"](op, x), kern.run(op, x), f"{kern.variant} conv 13ch odd pixels")
 
 
+def test_fully_connected_row_tails_equal_reference(kern):
+    """Every number of rows left after the 4-row blocks (1-3, alone or after 1-3 blocks), with and without a bias,
+    at depths around the 4-, 8- and 16-value steps of the column and packing loops, two batches, and extreme
+    requantization on the tail rows: the small final layers (10 outputs) end in such a tail."""
+    rng = np.random.default_rng(11)
+    for out in range(1, 14):
+        for depth in (1, 2, 4, 7, 8, 15, 16, 33, 84):
+            w = rng.integers(-128, 128, (out, depth), dtype=np.int8)
+            mult, shift = requant(rng, out, extreme=bool(out % 2))
+            b = None if depth % 2 else bias(rng, out, extreme=bool(out % 3 == 0))
+            zp_in, zp_out = (int(v) for v in rng.integers(-128, 128, 2))
+            lo = int(rng.integers(-128, 0))
+            x = rng.integers(-128, 128, (2, depth), dtype=np.int8)
+            op = QOp("dense", weight=w, bias=np.zeros(out, np.int32) if b is None else b, in_zp=zp_in,
+                     out_zp=zp_out, out_mult=mult, out_shift=shift, act_min=lo, act_max=127)
+            ref = INT8_KERNELS["dense"](op, x)
+            status, got = kern.fully_connected(x, w, b, mult, shift, (zp_in, zp_out, lo, 127))
+            assert status == 0, f"{kern.variant} dense {depth}->{out}: status {status}"
+            assert_same(ref, got, f"{kern.variant} dense {depth}->{out} bias {b is not None}")
+
+
 @pytest.mark.parametrize("kh,kw,cin,pads,stride", [(5, 5, 1, (2, 2, 2, 2), (1, 1)), (3, 3, 2, (0, 2, 1, 0), (2, 1)),
                                                    (1, 8, 1, (0, 0, 3, 9), (1, 2)), (4, 1, 8, (5, 1, 0, 0), (1, 1))])
 def test_short_row_conv_equals_reference(kern, kh, kw, cin, pads, stride):

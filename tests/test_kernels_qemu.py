@@ -21,10 +21,11 @@ import pytest
 from eccless.boards import DEFAULT_BOARD, boards_with, load_board
 from eccless.firmware import manifest
 from eccless.testing import kernels_host as kh
+from eccless.quant.int8 import QOp
 from eccless.quant.kernels import INT8_KERNELS
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_kernels_golden import KINDS, random_op  # noqa: E402  (the same case generator as the host tests)
+from test_kernels_golden import KINDS, bias, random_op, requant  # noqa: E402  (the same case generator as the host tests)
 
 pytestmark = pytest.mark.qemu
 
@@ -119,10 +120,44 @@ static void putu(const char *label, uint32_t v)
     put(label);
     put(b + i);
 }
+/* The shift check on this core (Helium has a vector one): ED_ERR_QUANT exactly when one of 1-9 channels' shifts,
+ * first or last, lies outside [-31, 31]; the others alternate between -31 and 31. Returns the failures. */
+static uint32_t shift_checks(void)
+{
+    static const int32_t bad_values[5] = {0, 32, -32, INT32_MIN, INT32_MAX};
+    static int32_t mult[9], shift[9];
+    static const int8_t x[4] = {1, 2, 3, 4}, w[36] = {1};
+    ed_fc_params_t fp = {{0, 0, -128, 127}};
+    ed_requant_t rq = {mult, shift};
+    ed_scratch_t sc = {scratch, sizeof scratch};
+    uint32_t fails = 0;
+    int32_t n, k, b, i;
+    for (n = 1; n <= 9; n++) {
+        if (ed_fully_connected_s8_pack_weights(n, 4, w, packed, sizeof packed) != ED_OK) {
+            fails++;
+        }
+        for (k = 0; k < n; k += n - 1 > 0 ? n - 1 : 1) {
+            for (b = 0; b < 5; b++) {
+                for (i = 0; i < n; i++) {
+                    mult[i] = 1 << 30;
+                    shift[i] = i % 2 ? 31 : -31;
+                }
+                if (b > 0) {
+                    shift[k] = bad_values[b];
+                }
+                const int expect = b > 0 ? ED_ERR_QUANT : ED_OK;
+                if (ed_fully_connected_s8(&fp, &rq, 1, 4, n, x, packed, 0, out, &sc) != expect) {
+                    fails++;
+                }
+            }
+        }
+    }
+    return fails;
+}
 int main(void)
 {
     const uint32_t *p = blob;
-    uint32_t n = 0, bad = 0;
+    uint32_t n = 0, bad = shift_checks();
     while (p < blob + blob_words) {
         const int32_t *h = (const int32_t *)p;
         const int32_t xl = h[25], wl = h[26], bl = h[27], rl = h[28], yl = h[29];
@@ -216,6 +251,18 @@ def emit(op, x) -> list[int]:
     return words + _words(y.tobytes())
 
 
+TAIL_SHAPES = [(out, depth) for out in (1, 2, 3, 5, 6, 7, 9, 10, 11) for depth in (7, 32, 84)]
+# (input h, w, c), kernel, filters, pads (top, bottom, left, right), stride: LeNet's one-channel 5x5 first conv,
+# depths 16, 25 and 32 around the two column vectors, 1-9 filters (partial blocks of 4), strides, a window just
+# within and one past the column path's 255-byte reach (the pixel-parallel loop then), pads past kernel - 1
+NARROW_CONVS = [((28, 28, 1), (5, 5), 6, (2, 2, 2, 2), (1, 1)), ((8, 8, 1), (5, 5), 6, (2, 2, 2, 2), (1, 1)),
+                ((9, 7, 1), (4, 4), 1, (0, 0, 0, 0), (1, 1)), ((9, 12, 1), (2, 16), 5, (0, 0, 3, 3), (1, 1)),
+                ((6, 9, 2), (4, 4), 9, (1, 2, 3, 0), (2, 3)), ((10, 10, 3), (3, 3), 7, (1, 1, 1, 1), (2, 2)),
+                ((20, 54, 1), (5, 5), 3, (2, 2, 2, 2), (1, 1)), ((20, 55, 1), (5, 5), 4, (2, 2, 2, 2), (1, 1)),
+                ((7, 7, 1), (3, 3), 8, (4, 3, 3, 5), (1, 2))]
+CASES = 30 * len(KINDS) + len(TAIL_SHAPES) + len(NARROW_CONVS)
+
+
 @pytest.fixture(scope="module")
 def blob_c(tmp_path_factory) -> Path:
     rng = np.random.default_rng(77)
@@ -224,6 +271,19 @@ def blob_c(tmp_path_factory) -> Path:
         for i in range(30):
             words += emit(*random_op(rng, kind, extreme=i % 2 == 1 and kind in ("dense", "conv2d", "dwconv2d",
                                                                                    "relu")))
+    for out, depth in TAIL_SHAPES:  # every row tail of the 4-row fully connected blocks, on the real DSP asm
+        op, _ = random_op(rng, "dense", extreme=out % 2 == 1)
+        op.weight = rng.integers(-128, 128, (out, depth)).astype(np.int8)
+        op.bias = bias(rng, out, extreme=out % 2 == 1)
+        op.out_mult, op.out_shift = requant(rng, out, extreme=out % 2 == 1)
+        words += emit(op, rng.integers(-128, 128, (2, depth)).astype(np.int8))
+    for (h, w, c), (fh, fw), out, pads, stride in NARROW_CONVS:  # mve's column path (depth <= 32) and its edges
+        extreme = out % 2 == 0
+        mult, shift = requant(rng, out, extreme)
+        op = QOp("conv2d", weight=rng.integers(-128, 128, (out, fh, fw, c)).astype(np.int8), pads=pads,
+                 stride=stride, bias=bias(rng, out, extreme), in_zp=int(rng.integers(-128, 128)),
+                 out_zp=int(rng.integers(-128, 128)), out_mult=mult, out_shift=shift)
+        words += emit(op, rng.integers(-128, 128, (2, h, w, c)).astype(np.int8))
     path = tmp_path_factory.mktemp("qemu") / "cases.c"
     body = ",\n".join(",".join(f"{w}u" for w in words[i:i + 16]) for i in range(0, len(words), 16))
     path.write_text(f"#include <stdint.h>\n__attribute__((aligned(8))) const uint32_t blob[] = {{\n{body}}};\n"
@@ -249,5 +309,5 @@ def test_kernels_bit_exact_on_their_core(variant, blob_c, tmp_path):
                           "-semihosting-config", "enable=on,target=native", "-kernel", str(elf)],
                          capture_output=True, text=True, timeout=120)
     console = run.stdout + run.stderr  # QEMU prints semihosting SYS_WRITE0 on stderr
-    assert f"{variant} cases {30 * len(KINDS)} bad 0" in console, console[-2000:]
+    assert f"{variant} cases {CASES} bad 0" in console, console[-2000:]
     assert run.returncode == 0

@@ -18,11 +18,11 @@ pytestmark = pytest.mark.unit
 
 # -- layouts -------------------------------------------------------------------------------------------------
 def test_layout_roundtrip_fixed_and_tail():
-    lay = P.command("LOAD").response                 # ten u32 and four u64 fields, then (u32, u32) per layer
+    lay = P.command("LOAD").response                 # fifteen u32 and four u64 fields, then (u32, u32) per layer
     values = {f.name: (2**64 - 1 if f.fmt == "Q" else 2**32 - 1 - i) for i, f in enumerate(lay.fields)}
     values.update(ticks=2**40 + 3, instructions=2**63, layers=[(1, 2), (3, 4), (0, 9)])
     raw = lay.pack("LOAD", values)
-    assert len(raw) == 84 + 3 * 8 and lay.fits(len(raw)) and not lay.fits(len(raw) - 1)
+    assert len(raw) == 92 + 3 * 8 and lay.fits(len(raw)) and not lay.fits(len(raw) - 1)
     assert lay.unpack("LOAD", raw) == values
 
 
@@ -221,10 +221,12 @@ def test_fake_device_model_commands_without_an_image():
     assert P.status_message(P.STATUS["ERR_IMAGE"], bad_magic) == "not an eccless image (bad magic after the " \
                                                                   "majority vote)"
     assert answer("LOAD", flags=1 << 5) == ("ERR_ARG", 1 << 5)
-    rates = dict(seed=1, stream=0, k_q32=1 << 40, keep_1to0=1 << 32, keep_0to1=1 << 32)
+    rates = dict(seed=1, stream=0, k_q32=1 << 40, keep_1to0=1 << 32, keep_0to1=1 << 32, model=0, length=0)
     assert answer("INJECT", **rates, region=P.INJECT_REGIONS["protected"]) == ("OK", b"\x02")
     assert answer("INJECT", **rates, region=P.INJECT_REGIONS["weights"]) == ("OK", b"\x03")
     assert answer("INJECT", **{**rates, "keep_0to1": (1 << 32) + 1}, region=1) == ("ERR_ARG", 4)
+    assert answer("INJECT", **{**rates, "model": 3}, region=1) == ("ERR_ARG", 5)
+    assert answer("INJECT", **{**rates, "model": 1, "length": 65537}, region=1) == ("ERR_ARG", 6)
     assert answer("INJECT", **rates, region=P.INJECT_REGIONS["clear"]) == ("OK", b"\x00")
     assert answer("EVAL", first=0, count=1, report=1) == ("ERR_NO_IMAGE", 0)
     assert answer("INFER", index=3) == ("ERR_NO_IMAGE", 0)

@@ -138,9 +138,11 @@ def _answer(wire: bytes) -> tuple[str, dict]:
     return status, frame.payload
 
 
-def _inject(region: int, k_q32: int | None = None, keep_1to0: int = KEEP_ALL, keep_0to1: int = KEEP_ALL) -> dict:
+def _inject(region: int, k_q32: int | None = None, keep_1to0: int = KEEP_ALL, keep_0to1: int = KEEP_ALL,
+            model: int = 0, length: int = 0) -> dict:
     k = ChannelConstants.symmetric(0.01).k_q32 if k_q32 is None else k_q32
-    return dict(seed=7, stream=0, k_q32=k, keep_1to0=keep_1to0, keep_0to1=keep_0to1, region=region)
+    return dict(seed=7, stream=0, k_q32=k, keep_1to0=keep_1to0, keep_0to1=keep_0to1, region=region, model=model,
+                length=length)
 
 
 def test_host_build_reports_its_board_and_port(engine):
@@ -165,6 +167,9 @@ MODEL_CASES = [
     ("INJECT", _inject(1, k_q32=K_LIMIT), "ERR_ARG", 2),
     ("INJECT", _inject(1, keep_1to0=KEEP_ALL + 1), "ERR_ARG", 3),
     ("INJECT", _inject(2, keep_0to1=KEEP_ALL + 1), "ERR_ARG", 4),
+    ("INJECT", _inject(1, model=3), "ERR_ARG", 5),
+    ("INJECT", _inject(1, model=1, length=0), "ERR_ARG", 6),
+    ("INJECT", _inject(2, model=2), "OK", b"\x03"),
     ("INJECT", _inject(P.INJECT_REGIONS["clear"], k_q32=K_LIMIT), "OK", b"\x00"),   # clearing checks no rates
     ("EVAL", dict(first=0, count=1, report=P.EVAL_REPORTS["per_class"]), "ERR_NO_IMAGE", 0),
     ("EVAL", dict(first=5, count=0, report=9), "ERR_NO_IMAGE", 0),             # no image before any argument

@@ -165,7 +165,7 @@ BAD_MAGIC = P.IMAGE_ERROR_CODES["BAD_MAGIC"]
 
 def _rates(region: int, **over) -> dict:
     return {**dict(seed=1, stream=0, k_q32=ChannelConstants.symmetric(0.01).k_q32, keep_1to0=KEEP_ALL,
-                   keep_0to1=KEEP_ALL, region=region), **over}
+                   keep_0to1=KEEP_ALL, region=region, model=0, length=0), **over}
 
 
 # per command: requests in order, each with the status it must get and its detail (or, for OK, the response)
@@ -180,6 +180,9 @@ NO_IMAGE = {
                ("INJECT", _rates(1, k_q32=K_LIMIT), "ERR_ARG", 2),
                ("INJECT", _rates(1, keep_1to0=KEEP_ALL + 1), "ERR_ARG", 3),
                ("INJECT", _rates(2, keep_0to1=KEEP_ALL + 1), "ERR_ARG", 4),
+               ("INJECT", _rates(1, model=3), "ERR_ARG", 5),
+               ("INJECT", _rates(1, model=1, length=65537), "ERR_ARG", 6),
+               ("INJECT", _rates(1, model=1, length=0), "ERR_ARG", 6),
                ("INJECT", _rates(P.INJECT_REGIONS["clear"]), "OK", {"armed": 0})],
     "EVAL": [("EVAL", dict(first=0, count=100, report=P.EVAL_REPORTS["per_class"]), "ERR_NO_IMAGE", 0),
              ("EVAL", dict(first=0, count=P.EVAL_MAX_PREDICTIONS, report=P.EVAL_REPORTS["predictions"]),

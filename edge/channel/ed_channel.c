@@ -89,7 +89,10 @@ ed_channel_status_t ed_channel_iter_init(ed_channel_iter_t *it, const ed_channel
         return ED_CHANNEL_ERR_ARG;
     }
     if ((params->k_q32 >= ED_CHANNEL_K_LIMIT && params->k_q32 != ED_CHANNEL_K_NONE) ||
-        params->keep_1to0 > ED_CHANNEL_KEEP_ALL || params->keep_0to1 > ED_CHANNEL_KEEP_ALL) {
+        params->keep_1to0 > ED_CHANNEL_KEEP_ALL || params->keep_0to1 > ED_CHANNEL_KEEP_ALL ||
+        params->model > ED_CHANNEL_MODEL_STUCK ||
+        (params->model == ED_CHANNEL_MODEL_BURST &&
+         (params->length == 0u || params->length > ED_CHANNEL_BURST_MAX))) {
         return ED_CHANNEL_ERR_ARG;
     }
     if (start > stop) {
@@ -104,16 +107,17 @@ ed_channel_status_t ed_channel_iter_init(ed_channel_iter_t *it, const ed_channel
     it->index = 0u;
     it->last = 0u;
     it->done = (params->k_q32 == ED_CHANNEL_K_NONE) || (start == stop);
+    it->model = params->model;
+    it->length = params->length;
+    it->run_pos = it->run_end = start;
     return ED_CHANNEL_OK;
 }
 
-ed_channel_status_t ed_channel_iter_next(ed_channel_iter_t *it, uint64_t *pos)
+/* The next candidate of the geometric walk. */
+static ed_channel_status_t next_candidate(ed_channel_iter_t *it, uint64_t *pos)
 {
     uint64_t gap;
 
-    if (it == NULL || pos == NULL) {
-        return ED_CHANNEL_ERR_ARG;
-    }
     if (it->done) {
         return ED_CHANNEL_END;
     }
@@ -131,11 +135,42 @@ ed_channel_status_t ed_channel_iter_next(ed_channel_iter_t *it, uint64_t *pos)
     return ED_CHANNEL_OK;
 }
 
+ed_channel_status_t ed_channel_iter_next(ed_channel_iter_t *it, uint64_t *pos)
+{
+    uint64_t c;
+    ed_channel_status_t st;
+
+    if (it == NULL || pos == NULL) {
+        return ED_CHANNEL_ERR_ARG;
+    }
+    if (it->model != ED_CHANNEL_MODEL_BURST) {
+        return next_candidate(it, pos);
+    }
+    /* Burst: the union of the runs [c, min(c + length, stop)), in order; a run that starts inside the previous
+     * one continues from its end (starts increase, so the union is the previous run's end onwards). */
+    while (it->run_pos >= it->run_end) {
+        st = next_candidate(it, &c);
+        if (st != ED_CHANNEL_OK) {
+            return st;
+        }
+        it->run_pos = c > it->run_end ? c : it->run_end;
+        it->run_end = it->stop - c > it->length ? c + it->length : it->stop;
+    }
+    *pos = it->run_pos++;
+    return ED_CHANNEL_OK;
+}
+
 int ed_channel_iter_flips(const ed_channel_iter_t *it, unsigned clean_bit)
 {
     uint64_t keep = clean_bit ? it->keep_1to0 : it->keep_0to1;
     uint64_t v;
 
+    if (it->model == ED_CHANNEL_MODEL_BURST) {
+        return 1;
+    }
+    if (it->model == ED_CHANNEL_MODEL_STUCK) { /* stuck at bit 63 of the candidate's draw 2j + 1 */
+        return (unsigned)(ed_channel_draw(it->key, 2u * it->last + 1u) >> 63) != (clean_bit & 1u);
+    }
     if (keep >= ED_CHANNEL_KEEP_ALL) {
         return 1; /* skip the draw: every 32-bit uniform is below 2^32 */
     }
@@ -187,7 +222,8 @@ ed_channel_status_t ed_channel_foreach(const ed_channel_params_t *params, uint64
     ed_channel_status_t status;
     uint64_t pos;
 
-    if (params == NULL || visit == NULL || (read_bit == NULL && params->keep_1to0 != params->keep_0to1)) {
+    if (params == NULL || visit == NULL ||
+        (read_bit == NULL && (params->keep_1to0 != params->keep_0to1 || params->model == ED_CHANNEL_MODEL_STUCK))) {
         return ED_CHANNEL_ERR_ARG;
     }
     status = ed_channel_iter_init(&it, params, start, stop);

@@ -32,6 +32,15 @@ extern "C" {
 /* Thinning threshold that keeps every candidate (exceeds every 32-bit uniform). */
 #define ED_CHANNEL_KEEP_ALL ((uint64_t)1 << 32)
 
+/* The error model the candidates feed (host: eccless.channel.DEVICE_MODELS, the same numbers; the protocol's
+ * INJECT_MODELS): i.i.d. flips thinned by keep_*; bursts of `length` bits starting at each candidate (host
+ * channel/burst.py); stuck-at cells at the candidates, each stuck at bit 63 of its draw 2j + 1 and read wrong only
+ * where the clean bit differs (host channel/stuck.py: the host sends the device seed and STUCK_STREAM + stream). */
+#define ED_CHANNEL_MODEL_IID 0u
+#define ED_CHANNEL_MODEL_BURST 1u
+#define ED_CHANNEL_MODEL_STUCK 2u
+#define ED_CHANNEL_BURST_MAX 65536u /* longest burst (host burst.MAX_LENGTH) */
+
 typedef enum {
     ED_CHANNEL_OK = 0,
     ED_CHANNEL_END = 1,        /* iterator: no further candidate in the range */
@@ -47,6 +56,8 @@ typedef struct {
     uint64_t k_q32;     /* K = 1 / -log2(1 - pmax) in Q32.32; 0 means pmax = 1; ED_CHANNEL_K_NONE means pmax = 0 */
     uint64_t keep_1to0; /* round(p10 / pmax * 2^32), 0 .. ED_CHANNEL_KEEP_ALL: applies to bits reading 1 */
     uint64_t keep_0to1; /* round(p01 / pmax * 2^32), 0 .. ED_CHANNEL_KEEP_ALL: applies to bits reading 0 */
+    uint32_t model;     /* ED_CHANNEL_MODEL_*: 0 (zero-initialised) is the i.i.d. channel */
+    uint32_t length;    /* burst: bits per run, 1 .. ED_CHANNEL_BURST_MAX; ignored by the other models */
 } ed_channel_params_t;
 
 /* Walks the candidates of one bit range in increasing order; the caller owns it (e.g. on the stack). */
@@ -60,6 +71,10 @@ typedef struct {
     uint64_t index; /* number of the next candidate (j) */
     uint64_t last;  /* number of the candidate returned last, for ed_channel_iter_flips */
     int done;
+    uint32_t model;   /* ED_CHANNEL_MODEL_* */
+    uint32_t length;  /* burst length */
+    uint64_t run_pos; /* burst: next bit of the current run */
+    uint64_t run_end; /* burst: end of the current run (exclusive, at most stop) */
 } ed_channel_iter_t;
 
 /* Reads the clean bit (0 or 1) at a position, e.g. from flash; ctx is passed through. */
@@ -77,13 +92,15 @@ void ed_channel_neg_log2(uint64_t r, uint32_t *ipart, uint32_t *phi);
 /* floor(-log2(r / 2^64) * K) for K = k_q32 / 2^32, k_q32 < ED_CHANNEL_K_LIMIT. */
 uint64_t ed_channel_gap(uint64_t r, uint64_t k_q32);
 
-/* Start walking the candidates in bits [start, stop). */
+/* Start walking the candidates in bits [start, stop). A burst's run is cut at stop, like the host's. */
 ed_channel_status_t ed_channel_iter_init(ed_channel_iter_t *it, const ed_channel_params_t *params, uint64_t start,
                                          uint64_t stop);
-/* Next candidate position into *pos (ED_CHANNEL_OK) or ED_CHANNEL_END. With keep_1to0 == keep_0to1 ==
- * ED_CHANNEL_KEEP_ALL (symmetric channel) every candidate flips; otherwise ask ed_channel_iter_flips. */
+/* Next candidate position into *pos (ED_CHANNEL_OK) or ED_CHANNEL_END, strictly increasing. With keep_1to0 ==
+ * keep_0to1 == ED_CHANNEL_KEEP_ALL (symmetric channel) and for bursts (every bit of the union of the runs) every
+ * candidate flips; otherwise ask ed_channel_iter_flips. */
 ed_channel_status_t ed_channel_iter_next(ed_channel_iter_t *it, uint64_t *pos);
-/* 1 if the candidate returned last flips given its clean bit value (0 or 1), else 0. */
+/* 1 if the candidate returned last flips given its clean bit value (0 or 1), else 0 (a stuck cell: 1 iff the
+ * clean bit differs from the value it is stuck at). */
 int ed_channel_iter_flips(const ed_channel_iter_t *it, unsigned clean_bit);
 
 /* Flip bits [start, stop) of buf in place. Writes up to `capacity` flipped positions to `positions` (may be NULL)
@@ -93,7 +110,7 @@ ed_channel_status_t ed_channel_flip_buffer(const ed_channel_params_t *params, ui
                                            size_t *count);
 
 /* Visit every flipped position in bits [start, stop) without a buffer in RAM: read_bit supplies clean bits (may
- * be NULL when keep_1to0 == keep_0to1, i.e. the bit value cannot matter). */
+ * be NULL when keep_1to0 == keep_0to1 and the model is not stuck-at, i.e. the bit value cannot matter). */
 ed_channel_status_t ed_channel_foreach(const ed_channel_params_t *params, uint64_t start, uint64_t stop,
                                        ed_channel_read_bit_fn read_bit, ed_channel_visit_fn visit, void *ctx);
 

@@ -57,7 +57,59 @@ static const ed_detect_fn strategies[] = {
     [ED_DETECT_COPY_PARITY] = ed_detect_copy_checked,
 };
 
+/* The ECC `zero` policy (host: storage/ecc/protected.py zero_blocks): words of t overlapping the data bits
+ * [b k, (b + 1) k) of a failed block b read 0; returns how many (a word across two failed blocks counts once). */
+static uint32_t zero_failed_blocks(const ed_model_t *md, const ed_tensor_t *t, void *out)
+{
+    const uint64_t k = md->ecc_k, off = t->bit_offset, end = off + (uint64_t)t->count * t->width;
+    uint64_t b, next = 0; /* words [0, next) are done */
+    uint32_t n = 0;
+    for (b = off / k; t->count != 0u && b * k < end; b++) {
+        uint64_t first, last, j;
+        if (((md->ecc_failed[b >> 3] >> (b & 7u)) & 1u) == 0u) {
+            continue;
+        }
+        first = b * k > off ? (b * k - off) / t->width : 0u;
+        last = ((b + 1u) * k < end ? (b + 1u) * k - 1u - off : end - 1u - off) / t->width;
+        first = first > next ? first : next;
+        for (j = first; j <= last; j++) {
+            if (t->role == 0u) {
+                ((int8_t *)out)[j] = 0;
+            } else {
+                ((int32_t *)out)[j] = 0;
+            }
+        }
+        if (last + 1u > first) {
+            n += (uint32_t)(last + 1u - first);
+        }
+        next = last + 1u > next ? last + 1u : next;
+    }
+    return n;
+}
+
+/* A protected bias (in_payload): its clean words from the repaired payload through the generic loop, with no
+ * flips, no range check and no ECC blocks -- the host's clean values (RegionCodec.decode_values); parity always
+ * holds on clean words, so nothing is counted. */
+static void decode_payload_tensor(const ed_model_t *md, const ed_tensor_t *t, void *out)
+{
+    ed_model_t view = *md;
+    ed_tensor_t tv = *t;
+    ed_zeroed_t none = {0, 0, 0};
+    view.weights = md->payload;
+    view.flips = NULL;
+    view.num_flips = 0;
+    tv.range = 0;
+    ed_detect_generic(&view, &tv, out, &none);
+}
+
 void ed_detect_tensor(const ed_model_t *md, const ed_tensor_t *t, void *out, ed_zeroed_t *zeroed)
 {
+    if (t->in_payload) {
+        decode_payload_tensor(md, t, out);
+        return;
+    }
     strategies[t->fast < sizeof strategies / sizeof strategies[0] ? t->fast : ED_DETECT_GENERIC](md, t, out, zeroed);
+    if (md->ecc_failed != NULL) {
+        zeroed->ecc += zero_failed_blocks(md, t, out);
+    }
 }

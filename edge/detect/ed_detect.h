@@ -24,6 +24,7 @@
 typedef struct {
     uint32_t parity;
     uint32_t range;
+    uint32_t ecc; /* by the ECC `zero` policy (a word overlapping a failed block; may also count above) */
 } ed_zeroed_t;
 
 #define ED_DETECT_GENERIC 0u
@@ -42,7 +43,8 @@ unsigned ed_detect_fast_kind(const ed_tensor_t *t);
  * 2^width entries; t's decode tables (t->lut / t->starts / t->table) must be set. */
 void ed_detect_build_lut(const ed_tensor_t *t, uint16_t *lut);
 
-/* Decode tensor t of model md into out (int8[count] for weights, int32[count] for biases); adds to *zeroed. */
+/* Decode tensor t of model md into out (int8[count] for weights, int32[count] for biases); adds to *zeroed. With
+ * the ECC `zero` policy (md->ecc_failed), every word overlapping a failed block is then 0. */
 void ed_detect_tensor(const ed_model_t *md, const ed_tensor_t *t, void *out, ed_zeroed_t *zeroed);
 
 /* The strategies ed_detect_tensor dispatches to by ed_tensor_t.fast (one file each). */

@@ -17,7 +17,7 @@ ed_status_t ed_cmd_digest(const ed_request_t *req, ed_response_t *rsp)
     const uint32_t op = ed_get_u32(req->payload + ED_DIGEST_REQ_OP);
     ed_model_t *md = ed_state_model();
     const ed_tensor_t *w, *b;
-    ed_zeroed_t z = {0, 0};
+    ed_zeroed_t z = {0, 0, 0};
     void *bias_out;
     uint8_t *p = rsp->payload;
 

@@ -33,6 +33,8 @@ ed_status_t ed_cmd_load(const ed_request_t *req, ed_response_t *rsp)
     ed_put_u32(p + ED_LOAD_RSP_WEIGHTS_FLASH, (md->flags & ED_MODEL_WEIGHTS_FLASH) ? 1u : 0u);
     ed_put_u32(p + ED_LOAD_RSP_FIXES, md->fixes);
     ed_put_u32(p + ED_LOAD_RSP_RESIDENT_LAYERS, md->resident);
+    ed_put_u32(p + ED_LOAD_RSP_ECC_FAILED, md->ecc_blocks_failed);
+    ed_put_u32(p + ED_LOAD_RSP_ZEROED_ECC, md->zeroed_ecc);
     for (i = 0; i < md->num_weighted; i++) {
         const ed_op_t *op = &md->ops[md->weighted[i]];
         ed_put_u32(p + ED_LOAD_RSP_SIZE + ED_LOAD_RSP_TAIL * i, op->zeroed_parity);

@@ -5,7 +5,7 @@
 #define ED_IMG_MAGIC 0x4C434345u /* 'ECCL' little-endian */
 #define ED_IMG_VERSION 2u
 #define ED_IMG_VERSION_MIN 2u
-#define ED_IMG_VERSION_MAX 3u
+#define ED_IMG_VERSION_MAX 4u
 #define ED_IMG_SUPER_COPIES 11u
 #define ED_IMG_PROTECTED_OFFSET 352u
 #define ED_IMG_MAX_OPS 256u
@@ -14,6 +14,8 @@
 #define ED_IMG_MAX_META_BYTES 4194304u
 #define ED_IMG_FLAG_TESTSET 1u
 #define ED_IMG_VERSION_ECC 3u
+#define ED_IMG_VERSION_TENSOR_FLAGS 4u
+#define ED_IMG_TENSOR_PROTECTED 1u
 #define ED_IMG_FLAG_ECC_SHIFT 8u
 #define ED_IMG_FLAG_ECC_MASK 0x0F00u
 #define ED_IMG_FLAG_ECC_ZERO 0x1000u
@@ -150,12 +152,12 @@
 #define ED_IMG_TENSOR_SPARE 7u /* B    index bits given up to a parity bit (parity-lsb) */
 #define ED_IMG_TENSOR_SHAPE 8u /* 4H   shape, unused dims 1 */
 #define ED_IMG_TENSOR_COUNT 16u /* I    words */
-#define ED_IMG_TENSOR_BIT_OFFSET 20u /* I    first bit in the weight region */
+#define ED_IMG_TENSOR_BIT_OFFSET 20u /* I    first bit in the weight region (TENSOR_PROTECTED: in the protected payload) */
 #define ED_IMG_TENSOR_VALUE_LO 24u /* d    uniform: value of index 0's bin start */
 #define ED_IMG_TENSOR_VALUE_STEP 32u /* d    uniform: bin width */
 #define ED_IMG_TENSOR_RANGES 40u /* I    payload offset of range lo f64[channels], hi f64[channels] (range rules), else 0 */
 #define ED_IMG_TENSOR_RANGE_CHANNELS 44u /* H    channels of the range check */
-#define ED_IMG_TENSOR_RESERVED 46u /* H    0 */
+#define ED_IMG_TENSOR_FLAGS 46u /* H    version 4: bit 0 (TENSOR_PROTECTED, biases only) the words sit in the protected payload, bit_offset counting payload bits; else 0 */
 #define ED_IMG_TENSOR_REPR_PARAMS 48u /* I    payload offset of the representation's params (u32 each), else 0 */
 #define ED_IMG_TENSOR_REPR_PARAMS_LEN 52u /* I    number of u32 params */
 

@@ -15,14 +15,14 @@ static ed_load_status_t decode_pass(ed_model_t *md, int pack)
 {
     const int flash = (md->flags & ED_MODEL_WEIGHTS_FLASH) != 0u;
     uint16_t i;
-    md->params = md->zeroed_parity = md->zeroed_range = md->fixes = 0;
+    md->params = md->zeroed_parity = md->zeroed_range = md->zeroed_ecc = md->fixes = 0;
     for (i = 0; i < md->num_ops; i++) {
         md->ops[i].zeroed_parity = md->ops[i].zeroed_range = 0;
     }
     for (i = 0; i < md->num_weighted; i++) {
         const ed_tensor_t *w = &md->tensors[2u * i], *b = &md->tensors[2u * i + 1u];
         ed_op_t *op = &md->ops[ed_loader_weighted_op(md, i)];
-        ed_zeroed_t z = {0, 0};
+        ed_zeroed_t z = {0, 0, 0};
         /* weights decode into the staging buffer, then are packed into their own; on the fly only the counts are
          * kept here, as each inference decodes again */
         if (flash) {
@@ -42,6 +42,7 @@ static ed_load_status_t decode_pass(ed_model_t *md, int pack)
         md->params += w->count + b->count;
         md->zeroed_parity += z.parity;
         md->zeroed_range += z.range;
+        md->zeroed_ecc += z.ecc;
     }
     return ED_LOAD_OK;
 }

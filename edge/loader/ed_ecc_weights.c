@@ -1,6 +1,7 @@
 /*
  * ed_ecc_weights.c: the decode step of an ECC-coded weight region (ed_ecc_weights.h), bit-exact with the host's
- * EccLayout.correct: same syndromes, same corrections, same blocks left uncorrectable and used as read.
+ * EccLayout.correct: same syndromes, same corrections, same blocks left uncorrectable (used as read, or marked for
+ * the `zero` policy).
  *
  * SEC-DED: the syndrome is the XOR of one table entry per data byte (the columns of its set bits, generated from
  * hamming.py) and the block's stored check bits; a nonzero syndrome names the single bit to flip, or none (two or
@@ -33,13 +34,15 @@ ed_load_status_t ed_ecc_weights_check(ed_model_t *md, uint32_t version, uint32_t
     uint64_t blocks, bits;
 
     md->ecc_scheme = 0;
+    md->ecc_zero = 0;
+    md->ecc_k = 0;
     md->weights_data_len = weights_len;
-    if (version != ED_IMG_VERSION_ECC) {
+    if (version < ED_IMG_VERSION_ECC || (version >= ED_IMG_VERSION_TENSOR_FLAGS && id == 0u)) {
         return (id == 0u && (flags & ED_IMG_FLAG_ECC_ZERO) == 0u) ? ED_LOAD_OK : ED_LOAD_FAIL(detail, 0,
                                                                                             ED_LOAD_ERR_ECC_SCHEME);
     }
     s = find(id);
-    if (s == NULL || (flags & ED_IMG_FLAG_ECC_ZERO) != 0u) { /* host-only scheme, or the zero policy */
+    if (s == NULL) { /* a host-only scheme */
         return ED_LOAD_FAIL(detail, 0, ED_LOAD_ERR_ECC_SCHEME);
     }
     blocks = 8u * (uint64_t)weights_len / (s->k + s->slot);
@@ -48,6 +51,8 @@ ed_load_status_t ed_ecc_weights_check(ed_model_t *md, uint32_t version, uint32_t
         return ED_LOAD_FAIL(detail, 0, ED_LOAD_ERR_ECC_LAYOUT);
     }
     md->ecc_scheme = (uint8_t)id;
+    md->ecc_zero = (flags & ED_IMG_FLAG_ECC_ZERO) != 0u;
+    md->ecc_k = s->k;
     md->weights_data_len = (uint32_t)(blocks * s->k / 8u);
     return ED_LOAD_OK;
 }
@@ -270,9 +275,10 @@ ed_load_status_t ed_ecc_weights_decode(ed_model_t *md, uint32_t *detail)
     const uint32_t *in = md->flips;
     uint32_t n_in = md->num_flips, i = 0, j = 0, n = 0, b, blocks, fixmax;
     uint32_t *out;
-    uint8_t *buf = NULL;
+    uint8_t *buf = NULL, *failed = NULL;
 
     md->ecc_blocks_corrected = md->ecc_blocks_failed = 0;
+    md->ecc_failed = NULL;
     if (md->ecc_scheme == 0u || s == NULL) {
         return ED_LOAD_OK;
     }
@@ -286,9 +292,15 @@ ed_load_status_t ed_ecc_weights_decode(ed_model_t *md, uint32_t *detail)
     if (s->t != 0u) { /* one received sector (data + parity bytes) at a time, in the arena */
         buf = (uint8_t *)ed_arena_alloc(&md->arena, (size_t)(s->k + s->slot) / 8u, 4);
     }
-    if (out == NULL || (s->t != 0u && buf == NULL)) {
+    if (md->ecc_zero) { /* one bit per block */
+        failed = (uint8_t *)ed_arena_alloc(&md->arena, (blocks + 7u) / 8u, 1);
+    }
+    if (out == NULL || (s->t != 0u && buf == NULL) || (md->ecc_zero && failed == NULL)) {
         *detail = ed_arena_needed32(&md->arena);
         return ED_LOAD_ARENA;
+    }
+    if (failed != NULL) {
+        memset(failed, 0, (blocks + 7u) / 8u);
     }
     for (b = 0; b < blocks; b++) {
         const uint32_t hi = (b + 1u) * s->k, check_end = data_bits + (b + 1u) * s->slot;
@@ -307,7 +319,10 @@ ed_load_status_t ed_ecc_weights_decode(ed_model_t *md, uint32_t *detail)
             md->ecc_blocks_corrected++;
             nfix = 0;
         } else if (nfix < 0) {
-            md->ecc_blocks_failed++; /* detected, uncorrectable: the data stays as read */
+            md->ecc_blocks_failed++; /* detected, uncorrectable: the data stays as read (`zero`: marked) */
+            if (failed != NULL) {
+                failed[b >> 3] = (uint8_t)(failed[b >> 3] | (1u << (b & 7u)));
+            }
             nfix = 0;
         } else if (nfix > 0) {
             md->ecc_blocks_corrected++;
@@ -326,6 +341,7 @@ ed_load_status_t ed_ecc_weights_decode(ed_model_t *md, uint32_t *detail)
     }
     md->flips = out;
     md->num_flips = n;
+    md->ecc_failed = md->ecc_blocks_failed != 0u ? failed : NULL;
     md->weights_len = data_len;
     return ED_LOAD_OK;
 }

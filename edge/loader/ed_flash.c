@@ -197,7 +197,7 @@ static void scan(const ed_model_t *md, const ed_tensor_t *w, ed_zeroed_t *z, uin
 ed_load_status_t ed_flash_scan(ed_model_t *md, uint16_t k, ed_zeroed_t *z, int keep)
 {
     ed_tensor_t *w = &md->tensors[2u * k];
-    ed_zeroed_t again = {0, 0};
+    ed_zeroed_t again = {0, 0, 0};
     uint32_t n, *fixes;
     scan(md, w, z, NULL, &n);
     if (!keep || !w->inplace) {
@@ -267,7 +267,7 @@ uint16_t ed_flash_promote(ed_model_t *md)
             const size_t packed = ed_model_packed_size(md, best), mark = md->arena.used;
             void *values;
             int8_t *staging;
-            ed_zeroed_t again = {0, 0};
+            ed_zeroed_t again = {0, 0, 0};
             if (packed == 0u || packed > 0x7FFFFFFFu) {
                 continue;
             }
@@ -305,7 +305,7 @@ ed_kernel_status_t ed_flash_run(ed_model_t *md, const ed_op_t *op, const int8_t 
     const ed_tensor_t *w = &md->tensors[2u * (uint32_t)op->windex];
     const int32_t *bias = (const int32_t *)w[1].values;
     const uint32_t rows = rows_of(w), len = w->count / rows;
-    ed_zeroed_t z = {0, 0};
+    ed_zeroed_t z = {0, 0, 0};
     ed_requant_t rq;
     uint32_t r0;
 

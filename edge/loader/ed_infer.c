@@ -42,7 +42,7 @@ static ed_kernel_status_t run(ed_model_t *md, const ed_op_t *op, const int8_t *i
             w = tw->values;
             b = (const int32_t *)tb->values;
         } else {
-            ed_zeroed_t z = {0, 0};
+            ed_zeroed_t z = {0, 0, 0};
             ed_detect_tensor(md, tw, md->wbuf, &z);
             ed_detect_tensor(md, tb, md->bbuf, &z);
             ed_model_pack(md, k, md->wbuf, md->pbuf);

@@ -121,6 +121,7 @@ static ed_load_status_t read_superblock(ed_model_t *md, const ed_load_args_t *a,
                              ed_get_u16(head + ED_IMG_SUPERBLOCK_FLAGS), (uint32_t)wlen, detail) != ED_LOAD_OK) {
         return ED_LOAD_IMAGE;
     }
+    md->version = ed_get_u16(head + ED_IMG_SUPERBLOCK_VERSION);
     md->image_len = (uint32_t)image_len;
     md->weights_offset = (uint32_t)woff;
     md->weights = a->image + woff;
@@ -312,6 +313,7 @@ static ed_load_status_t read_tensors(ed_model_t *md, uint32_t *detail)
         const uint8_t ndim = rec[ED_IMG_TENSOR_NDIM];
         const uint32_t params = ed_get_u32(rec + ED_IMG_TENSOR_REPR_PARAMS);
         const uint32_t params_len = ed_get_u32(rec + ED_IMG_TENSOR_REPR_PARAMS_LEN);
+        const uint16_t tflags = ed_get_u16(rec + ED_IMG_TENSOR_FLAGS);
         uint64_t prod = 1;
         uint16_t shape[4];
         const ed_op_t *op;
@@ -326,9 +328,12 @@ static ed_load_status_t read_tensors(ed_model_t *md, uint32_t *detail)
         t->parity = (uint8_t)parity;
         t->ndim = ndim;
         t->range = (uint8_t)range;
-        /* stricter than the host: tensors come as (weight, bias) of weighted op 0, 1, ... as pack writes them */
+        t->in_payload = (uint8_t)(tflags == ED_IMG_TENSOR_PROTECTED);
+        /* stricter than the host: tensors come as (weight, bias) of weighted op 0, 1, ... as pack writes them;
+         * version 4 may keep a bias in the payload (its only flag) */
         if (t->role > 1u || t->op >= md->num_weighted || ndim < 1u || ndim > 4u || t->op != i / 2u ||
-            t->role != i % 2u) {
+            t->role != i % 2u ||
+            (tflags != 0u && (!t->in_payload || t->role != 1u || md->version < ED_IMG_VERSION_TENSOR_FLAGS))) {
             return FAIL(i, ED_LOAD_ERR_TENSOR_RECORD);
         }
         for (d = 0; d < 4u; d++) {
@@ -350,7 +355,8 @@ static ed_load_status_t read_tensors(ed_model_t *md, uint32_t *detail)
         if (t->m < 2u || t->m > 32u || t->width != t->m + extra) {
             return FAIL(i, ED_LOAD_ERR_TENSOR_WIDTH);
         }
-        if ((uint64_t)t->bit_offset + (uint64_t)t->count * t->width > 8u * (uint64_t)md->weights_data_len) {
+        if ((uint64_t)t->bit_offset + (uint64_t)t->count * t->width >
+            8u * (uint64_t)(t->in_payload ? md->payload_len : md->weights_data_len)) {
             return FAIL(i, ED_LOAD_ERR_TENSOR_BOUNDS);
         }
         if (t->repr == 0u || t->repr > ED_REPR_MAX) {

@@ -59,11 +59,12 @@ typedef struct ed_tensor {
     uint8_t parity;  /* ED_PARITY_*: where the parity bit sits */
     uint8_t range;   /* 1: range-check the value against lo/hi of its channel */
     uint8_t fast;    /* ED_DETECT_*: which decode + detect loop (ed_detect.h) */
+    uint8_t in_payload; /* 1: a protected bias (TENSOR_PROTECTED): words in the repaired payload, read clean */
     uint16_t op;     /* index among the weighted ops */
     uint8_t ndim;
     uint16_t shape[4];
     uint32_t count;
-    uint32_t bit_offset; /* first bit in the weight region */
+    uint32_t bit_offset; /* first bit in the weight region (in_payload: in the payload) */
     uint32_t ch_div;     /* range channel of element e: (e / ch_div) % ch_mod */
     uint32_t ch_mod;
     const uint8_t *table;   /* optimized: codeword -> index, u32 little-endian, in the repaired payload */
@@ -108,6 +109,7 @@ typedef struct {
 typedef struct {
     int loaded;
     uint32_t flags;
+    uint16_t version;       /* the image format version (superblock) */
     uint8_t rule;
     uint16_t num_ops, num_tensors, num_weighted, num_classes;
     uint32_t input_size;
@@ -122,7 +124,10 @@ typedef struct {
     uint32_t weights_len;
     uint32_t weights_data_len; /* bytes the tensors may occupy (ECC-coded: before the check bits) */
     uint8_t ecc_scheme;        /* the weight region's ECC scheme (ed_ecc_weights.h), 0: none */
+    uint8_t ecc_zero;          /* the `zero` policy: parameters overlapping a failed block read 0 */
+    uint32_t ecc_k;            /* data bits per block */
     uint32_t ecc_blocks_corrected, ecc_blocks_failed;
+    const uint8_t *ecc_failed; /* `zero` policy: bitmap of the failed blocks (arena), else NULL */
     const uint32_t *flips;  /* sorted weight-region bit positions INJECT flips */
     uint32_t num_flips;
     const int8_t *test_x;   /* stored test set, in flash */
@@ -136,6 +141,7 @@ typedef struct {
     int8_t *obuf;           /* run from flash: a conv tile's output channels before they are interleaved */
     /* results of the load pass */
     uint32_t params, zeroed_parity, zeroed_range, ecc_corrected, flips_weights, flips_protected;
+    uint32_t zeroed_ecc;    /* parameters the ECC `zero` policy zeroed */
     uint32_t fixes;         /* run from flash: corrections kept for the in-place layers */
     uint16_t resident;      /* weights 'auto' run from flash: layers decoded into RAM after all (ed_flash_promote) */
     size_t arena_used;

@@ -7,8 +7,8 @@
 #ifndef ED_PROTOCOL_H
 #define ED_PROTOCOL_H
 
-#define ED_PROTOCOL_VERSION 4u
-#define ED_FIRMWARE_VERSION ((0u << 16) | (3u << 8) | 0u)
+#define ED_PROTOCOL_VERSION 5u
+#define ED_FIRMWARE_VERSION ((0u << 16) | (4u << 8) | 0u)
 #define ED_MAX_PAYLOAD 4096u
 #define ED_FRAME_HEADER 2u /* code, seq */
 #define ED_FRAME_CRC 2u /* CRC-16/CCITT-FALSE, little-endian */
@@ -35,6 +35,9 @@
 #define ED_INJECT_REGION_CLEAR 0u
 #define ED_INJECT_REGION_WEIGHTS 1u
 #define ED_INJECT_REGION_PROTECTED 2u
+#define ED_INJECT_MODEL_IID 0u
+#define ED_INJECT_MODEL_BURST 1u
+#define ED_INJECT_MODEL_STUCK 2u
 #define ED_EVAL_REPORT_PER_CLASS 0u
 #define ED_EVAL_REPORT_PREDICTIONS 1u
 #define ED_BENCH_KIND_LOAD 0u
@@ -144,7 +147,9 @@ typedef enum {
 #define ED_LOAD_RSP_WEIGHTS_FLASH 72u /* uint32_t: 1 when the weights stay in flash (run from flash), 0 in RAM */
 #define ED_LOAD_RSP_FIXES 76u /* uint32_t: run from flash: corrections kept for the layers read in place */
 #define ED_LOAD_RSP_RESIDENT_LAYERS 80u /* uint32_t: weights 'auto' run from flash: layers whose weights were decoded into RAM after all (the most MACs per weight first) */
-#define ED_LOAD_RSP_SIZE 84u /* then rsp tail of {uint32_t, uint32_t} layers: per weighted op: (zeroed by parity, zeroed by range) */
+#define ED_LOAD_RSP_ECC_FAILED 84u /* uint32_t: ECC-coded weight region: blocks detected uncorrectable */
+#define ED_LOAD_RSP_ZEROED_ECC 88u /* uint32_t: ECC `zero` policy: parameters zeroed for overlapping a failed block */
+#define ED_LOAD_RSP_SIZE 92u /* then rsp tail of {uint32_t, uint32_t} layers: per weighted op: (zeroed by parity, zeroed by range) */
 #define ED_LOAD_RSP_TAIL 8u
 
 /* INJECT (0x11): Arm the storage channel (docs/CHANNEL.md) for one region: every later LOAD reads that region with these flips applied; flash is never written. Region 0 disarms every region. */
@@ -154,7 +159,9 @@ typedef enum {
 #define ED_INJECT_REQ_KEEP_1TO0 20u /* uint64_t */
 #define ED_INJECT_REQ_KEEP_0TO1 28u /* uint64_t */
 #define ED_INJECT_REQ_REGION 36u /* uint8_t: INJECT_REGIONS: 0 clear all, 1 weights, 2 protected */
-#define ED_INJECT_REQ_SIZE 37u
+#define ED_INJECT_REQ_MODEL 37u /* uint8_t: INJECT_MODELS: 0 i.i.d. (bsc, asym), 1 burst, 2 stuck-at */
+#define ED_INJECT_REQ_LENGTH 38u /* uint32_t: burst: bits per run, 1 .. 65536 (0 for the other models) */
+#define ED_INJECT_REQ_SIZE 42u
 #define ED_INJECT_REQ_TAIL 0u
 #define ED_INJECT_RSP_ARMED 0u /* uint8_t: bit mask of the armed regions (1 weights, 2 protected) */
 #define ED_INJECT_RSP_SIZE 1u

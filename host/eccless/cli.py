@@ -367,12 +367,16 @@ def cmd_pack(args):
     from .commands.image import pack_model
 
     info = pack_model(args.model, args.output, quant=args.quant, repr_name=args.repr, detect=args.detect,
-                      bits=args.bits, board=args.board, testset=args.testset, dataset=args.dataset, ecc=args.ecc)
+                      bits=args.bits, board=args.board, testset=args.testset, dataset=args.dataset, ecc=args.ecc,
+                      biases=args.biases)
     print(f"wrote {args.output}: {info['bytes']:,} bytes, {info['parameters']:,} parameters as "
           f"{info['format']}/{info['representation']}/{info['detection']}"
           + (f"+{info['ecc']}" + (":zero" if info["ecc_policy"] == "zero" else "") if "ecc" in info else "")
           + f" ({info['region_bytes']:,}-byte weight region, {info['bits_per_parameter']:.3f} bits/parameter), "
           f"test set {info['testset']} samples")
+    if "protected_bias_payload_bytes" in info:
+        print(f"biases protected: {info['protected_bias_payload_bytes']:,} bytes of bias words in the protected "
+              f"payload, {info['protected_blob_growth_bytes']:,} bytes more protected blob (BCH parity included)")
 
 
 def cmd_inspect(args):
@@ -475,15 +479,19 @@ def cmd_flash(args):
 
 
 def cmd_run(args):
+    from functools import partial
+
     from .commands.run import run_image
     from .sweep.grid import check_ber
 
     if args.farm is not None:  # --cluster/--scheduler: chunks of trials on workers owning the board
-        from functools import partial
-
         from .sweep.device_farm import run_on_farm
 
-        run_image = partial(run_on_farm, args.farm)
+        run_image = partial(run_on_farm, args.farm, log=args.log)
+    elif args.log is not None:  # every finished trial in a resumable log
+        from .commands.run_log import run_logged
+
+        run_image = partial(run_logged, log=args.log)
     res = run_image(args.image, board=args.board, device=args.device, ber=check_ber(args.ber), seed=args.seed,
                     trials=args.trials, channel=args.channel, region=args.region, on_the_fly=args.on_the_fly,
                     weights=args.weights, variant=args.variant, stream=args.stream, samples=args.samples,
@@ -624,6 +632,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--detect", default="none", help="detection rule; see `eccless list`")
     p.add_argument("--ecc", default="none", help="ECC baseline over the weight region: none, secded72, secded39, "
                    "bch512t4, bch512t8, with :asread (default) or :zero for uncorrectable blocks")
+    p.add_argument("--biases", default="exposed", choices=["exposed", "protected"], help="exposed: bias words in "
+                   "the raw weight region (default); protected: in the BCH-protected payload (image version 4)")
     p.add_argument("--board", default=DEFAULT_BOARD, help="board name (boards/NAME.toml) or a .toml path")
     p.add_argument("--testset", type=int, default=None, help="store the first N test samples in the image (0: none); "
                    "default: as many as fit, at most 1000")
@@ -640,7 +650,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ber", type=float, required=True)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--region", default="weights", choices=["weights", "protected", "all"])
-    p.add_argument("--channel", default="bsc", help="bsc, or asym:R (0->1 rate = R x 1->0 rate)")
+    p.add_argument("--channel", default="bsc", help="bsc, asym:R (0->1 rate = R x 1->0 rate), burst:L (runs of L "
+                   "bits), stuck:F (the stuck-at map of device seed F)")
     p.add_argument("--asym", type=float, default=None, metavar="R", help="shorthand for --channel asym:R")
     p.add_argument("--json", action="store_true", help="also print the flipped bit positions")
     p.add_argument("-o", "--output", required=True)
@@ -664,7 +675,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ber", type=float, default=0.0)
     p.add_argument("--seed", type=int, default=0, help="trial t uses seed SEED+t")
     p.add_argument("--trials", type=int, default=1)
-    p.add_argument("--channel", default="bsc", help="bsc, or asym:R (0->1 rate = R x 1->0 rate)")
+    p.add_argument("--channel", default="bsc", help="error model, injected on the device: bsc, asym:R (0->1 rate = "
+                   "R x 1->0 rate), burst:L (runs of L bits), stuck:F (the stuck-at map of device seed F)")
     p.add_argument("--region", default="weights", choices=["weights", "protected", "all"])
     p.add_argument("--on-the-fly", action="store_true", help="decode each layer per inference instead of once")
     p.add_argument("--stream", default=None, metavar="DATASET",
@@ -677,6 +689,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--variant", default=None, choices=list(VARIANT_ORDER),
                    help="ISA variant of the kernels and word loops (default: the board's capabilities choose)")
     p.add_argument("--predictions", action="store_true", help="with --json: every trial's predictions")
+    p.add_argument("--log", default=None, metavar="FILE", help="append every finished trial to FILE (JSON lines, "
+                   "as a sweep's trials.jsonl): the same command again resumes a stopped run, running only the "
+                   "trials not in it; a log of another image or other arguments is refused")
     p.add_argument("--json", action="store_true")
     _add_cluster_args(p, " that own the board (worker resource board-BOARD=1)")
     p.set_defaults(func=cmd_run)

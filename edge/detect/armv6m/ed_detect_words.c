@@ -49,9 +49,11 @@ void ed_words_copy(uint32_t *dst, const uint32_t *src, uint32_t n, uint32_t x)
 {
     const ed_word_t *s;
     ed_word_t *o;
-#if defined(__ARM_ARCH_6M__)
-    /* (GCC reads Thumb-1 inline assembly in divided syntax: "eor" is the flag-setting EORS.) LDM/STM of four words (r4-r7 named: LDM lists registers in ascending order; needs the frame pointer
-     * omitted, as -O2 does): 4 instructions per 16 bytes, 8 with the XOR */
+#if defined(__ARM_ARCH_6M__) || defined(__ARM_ARCH_7M__)
+    /* Armv6-M, and the Armv7-M cores without DSP that take this variant (M3). (GCC reads Thumb-1 inline assembly in
+     * divided syntax: "eor" is the flag-setting EORS; for Armv7-M in unified syntax, the two-operand EOR, the
+     * flags declared clobbered either way.) LDM/STM of four words (r4-r7 named: LDM lists registers in ascending
+     * order; needs the frame pointer omitted, as -O2 does): 4 instructions per 16 bytes, 8 with the XOR */
     if (n >= 4u) {
         register uint32_t a __asm__("r4");
         register uint32_t b __asm__("r5");

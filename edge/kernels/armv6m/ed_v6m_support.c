@@ -212,6 +212,11 @@ static int8_t requantize(uint32_t acc, int32_t multiplier, int32_t shift, const 
     return (int8_t)y;
 }
 
+int8_t ed_v6m_requantize(uint32_t acc, int32_t multiplier, int32_t shift, const ed_v6m_out_t *q)
+{
+    return requantize(acc, multiplier, shift, q);
+}
+
 void ed_v6m_mat_vec(const uint32_t *packed, int32_t rows, int32_t depth, const int32_t *col,
                     const ed_v6m_out_t *q, int8_t *out)
 {

@@ -49,6 +49,9 @@ typedef struct {
     int32_t input_zp, output_zp, act_min, act_max;
 } ed_v6m_out_t;
 
+/* One accumulator (bias and zero points folded in) requantized as ed_requantize does, without a 64-bit multiply. */
+int8_t ed_v6m_requantize(uint32_t acc, int32_t multiplier, int32_t shift, const ed_v6m_out_t *q);
+
 /* Multiplies the packed rows x depth matrix with one column and writes the rows int8 results to out. */
 void ed_v6m_mat_vec(const uint32_t *packed, int32_t rows, int32_t depth, const int32_t *col,
                     const ed_v6m_out_t *q, int8_t *out);

@@ -34,6 +34,31 @@ static int act_ok(const ed_act_t *a)
     return in_i8(a->input_zp) && in_i8(a->output_zp) && clamp_ok(a->act_min, a->act_max);
 }
 
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)
+#include <arm_mve.h>
+
+/* Every shift in [-31, 31], Helium (the M55): the least and greatest shift over 4 channels per vector (the last
+ * vector predicated, its idle lanes 0), then one test each. Half an instruction per channel, where the scalar loop
+ * below takes about 5.5: a 10-output layer's check was a tenth of its instructions. */
+static int shifts_ok(const ed_requant_t *r, int32_t channels)
+{
+    const int32_t *s = r->shift;
+    int32x4_t lo = vdupq_n_s32(0), hi = lo, v;
+    int32_t n;
+
+    for (n = channels >> 2; n > 0; n--, s += 4) {
+        v = vldrwq_s32(s);
+        lo = vminq_s32(lo, v);
+        hi = vmaxq_s32(hi, v);
+    }
+    if ((channels & 3) != 0) {
+        v = vldrwq_z_s32(s, vctp32q((uint32_t)(channels & 3)));
+        lo = vminq_s32(lo, v);
+        hi = vmaxq_s32(hi, v);
+    }
+    return vminvq_s32(0, lo) >= -31 && vmaxvq_s32(0, hi) <= 31;
+}
+#else
 /* Every shift in [-31, 31]. u = shift + 31 is valid iff u <= 62 (unsigned); u | (62 - u) then has bit 31 clear,
  * and it has it set for every invalid shift (62 - u wraps for 62 < u < 2^31 + 63, u itself has it above), so
  * one OR over all channels and one test replace a compare and branch per channel. */
@@ -54,6 +79,7 @@ static int shifts_ok(const ed_requant_t *r, int32_t channels)
     }
     return (bad >> 31) == 0u;
 }
+#endif
 
 /* (in + pad_before + pad_after - kernel) / stride + 1 == out, with a window that fits the padded input and a
  * padded extent below 2^31 (so window origins never overflow an int32). */

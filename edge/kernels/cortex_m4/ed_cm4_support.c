@@ -42,7 +42,23 @@ void ed_cm4_widen(const int8_t *src, int32_t depth, int32_t input_zp, uint32_t *
     uint32_t x, y;
     int32_t g, i;
 
-    for (g = depth >> 3; g > 0; g--) { /* two groups per step */
+    for (g = depth >> 4; g > 0; g--) { /* four groups per step: 19 instructions per 16 inputs */
+        x = ed_read_u32(src);
+        y = ed_read_u32(src + 4);
+        col[0] = ed_sxtab16(offset2, x);
+        col[1] = ed_sxtab16_ror8(offset2, x);
+        col[2] = ed_sxtab16(offset2, y);
+        col[3] = ed_sxtab16_ror8(offset2, y);
+        x = ed_read_u32(src + 8);
+        y = ed_read_u32(src + 12);
+        src += 16;
+        col[4] = ed_sxtab16(offset2, x);
+        col[5] = ed_sxtab16_ror8(offset2, x);
+        col[6] = ed_sxtab16(offset2, y);
+        col[7] = ed_sxtab16_ror8(offset2, y);
+        col += 8;
+    }
+    if ((depth & 8) != 0) {
         x = ed_read_u32(src);
         y = ed_read_u32(src + 4);
         src += 8;
@@ -177,8 +193,12 @@ void ed_cm4_pack(const int8_t *src, int32_t rows, int32_t depth, int32_t height,
                 pack_row_natural(s, depth, d, stride);
             } else if (height == 4) { /* the post-increment is an immediate: one loop per block height */
                 ED_PACK_ROW(s, depth, d, 32);
-            } else {
+            } else if (height == 2) {
                 ED_PACK_ROW(s, depth, d, 16);
+            } else if (height == 3) {
+                ED_PACK_ROW(s, depth, d, 24);
+            } else {
+                ED_PACK_ROW(s, depth, d, 8);
             }
         }
     }
@@ -365,18 +385,6 @@ ED_HOT static void block_2x1(const uint32_t *w, int32_t groups, const uint32_t *
     acc[1] = a1;
 }
 
-/* Four packed rows times one column. */
-ED_HOT static void block_4x1(const uint32_t *w, int32_t groups, const uint32_t *col, uint32_t acc[4])
-{
-    uint32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-
-    mac_4x1(&w, col, groups, &a0, &a1, &a2, &a3);
-    acc[0] = a0;
-    acc[1] = a1;
-    acc[2] = a2;
-    acc[3] = a3;
-}
-
 /* A block's output byte before the clamp: bias added, requantized with its channel's constants, zero point,
  * SSAT #8, in the low byte. */
 static inline uint32_t rq8(uint32_t acc, ed_cm4_rq_t c, uint32_t zp)
@@ -500,43 +508,168 @@ static inline uint32_t block_out_4x1(uint32_t a0, uint32_t a1, uint32_t a2, uint
 #endif
 
 /*
- * The full 4-row blocks of a fully connected layer, dot products and outputs in one loop: the accumulators stay
- * in registers and the pointers to bias, multipliers and shifts walk with the rows (the generic loop in
- * ed_cm4_mat_mult_packed handles the last, partial block). has_bias is a constant in each caller.
+ * The last n = rows % 4 (1..3) rows of a fully connected layer, packed as one block of height n (ed_cm4_fc_pack),
+ * times the column; a[] holds their accumulators (started at the bias). One LDRD of the column per group, then
+ * the n rows' pairs: n = 2 is 8 instructions per 8 MACs, n = 3 10 per 12, n = 1 6 per 4 (a 4-row block would
+ * spend 12 on each group whatever n is).
  */
-ED_INLINE void fc_blocks(const uint32_t *w, int32_t groups, const uint32_t *col, int32_t blocks,
-                         const ed_cm4_out_t *q, int8_t *out, int has_bias)
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
+#define ED_TAIL_LOOP(BODY)                                                                                           \
+    "1:\n\t"                                                                                                         \
+    "ldrd   %[x02], %[x13], [%[x]], #8\n\t" BODY "subs   %[g], %[g], #1\n\t"                                         \
+    "bne    1b"
+#define ED_TAIL_ROWPAIR(A, W0, W1)                                                                                   \
+    "smlad  %[" A "], %[" W0 "], %[x02], %[" A "]\n\t"                                                              \
+    "smlad  %[" A "], %[" W1 "], %[x13], %[" A "]\n\t"
+
+ED_INLINE void mac_tail(const uint32_t *w, const uint32_t *x, int32_t groups, int32_t n, uint32_t a[3])
 {
-    const int32_t *bias = q->bias, *mult = q->multiplier, *shift = q->shift;
+    register uint32_t w0 __asm__("r4");
+    register uint32_t w1 __asm__("r5");
+    register uint32_t w2 __asm__("r6");
+    register uint32_t w3 __asm__("r7");
+    uint32_t x02, x13, a0 = a[0], a1 = a[1], a2 = a[2];
+
+    if (n == 1) {
+        __asm__ volatile(ED_TAIL_LOOP("ldrd   %[w0], %[w1], [%[w]], #8\n\t" ED_TAIL_ROWPAIR("a0", "w0", "w1"))
+                         : [a0] "+r"(a0), [w] "+r"(w), [x] "+r"(x), [g] "+r"(groups), [x02] "=&r"(x02),
+                           [x13] "=&r"(x13), [w0] "=&r"(w0), [w1] "=&r"(w1)
+                         :
+                         : "cc", "memory");
+    } else if (n == 2) {
+        __asm__ volatile(ED_TAIL_LOOP("ldmia  %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t" ED_TAIL_ROWPAIR("a0", "w0", "w1")
+                                          ED_TAIL_ROWPAIR("a1", "w2", "w3"))
+                         : [a0] "+r"(a0), [a1] "+r"(a1), [w] "+r"(w), [x] "+r"(x), [g] "+r"(groups),
+                           [x02] "=&r"(x02), [x13] "=&r"(x13), [w0] "=&r"(w0), [w1] "=&r"(w1), [w2] "=&r"(w2),
+                           [w3] "=&r"(w3)
+                         :
+                         : "cc", "memory");
+    } else {
+        __asm__ volatile(ED_TAIL_LOOP("ldmia  %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t" ED_TAIL_ROWPAIR("a0", "w0", "w1")
+                                          ED_TAIL_ROWPAIR("a1", "w2", "w3")
+                                              "ldrd   %[w0], %[w1], [%[w]], #8\n\t" ED_TAIL_ROWPAIR("a2", "w0", "w1"))
+                         : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [w] "+r"(w), [x] "+r"(x), [g] "+r"(groups),
+                           [x02] "=&r"(x02), [x13] "=&r"(x13), [w0] "=&r"(w0), [w1] "=&r"(w1), [w2] "=&r"(w2),
+                           [w3] "=&r"(w3)
+                         :
+                         : "cc", "memory");
+    }
+    a[0] = a0;
+    a[1] = a1;
+    a[2] = a2;
+}
+#else
+ED_INLINE void mac_tail(const uint32_t *w, const uint32_t *x, int32_t groups, int32_t n, uint32_t a[3])
+{
+    int32_t j;
+    for (; groups > 0; groups--, w += 2 * n, x += 2) {
+        for (j = 0; j < n; j++) {
+            a[j] = ed_smlad(w[2 * j + 1], x[1], ed_smlad(w[2 * j], x[0], a[j]));
+        }
+    }
+}
+#endif
+
+/* One fully connected output before the clamp: acc requantized with *pm, *ps (both advanced by one), plus the zero
+ * point, SSAT #8 (as int32 bits). Straight-line code for the 1-3 rows of the tail block. */
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
+static inline uint32_t fc_out1(uint32_t a, const int32_t **pm, const int32_t **ps, uint32_t zp)
+{
+    uint32_t lo, hi, m, l, sh;
+    const int32_t *mp = *pm, *sp = *ps;
+    __asm__(ED_FC_STEP("a")
+            : [a] "+&r"(a), [pm] "+&r"(mp), [ps] "+&r"(sp), [lo] "=&r"(lo), [hi] "=&r"(hi), [m] "=&r"(m),
+              [l] "=&r"(l), [s] "=&r"(sh)
+            : [zp] "r"(zp)
+            : "cc", "memory");
+    *pm = mp;
+    *ps = sp;
+    return a;
+}
+#else
+static inline uint32_t fc_out1(uint32_t a, const int32_t **pm, const int32_t **ps, uint32_t zp)
+{
+    const uint32_t v = rq8(a, ed_cm4_rq_channel(**pm, **ps), zp);
+    ++*pm;
+    ++*ps;
+    return v;
+}
+#endif
+
+/* The tail block's n outputs: requantized, packed into a word, clamped four lanes at once, stored bytewise. */
+static void fc_tail(const uint32_t *w, int32_t groups, const uint32_t *col, int32_t n, const int32_t *bias,
+                    const int32_t *mult, const int32_t *shift, const uint32_t *k, int8_t *out)
+{
+    uint32_t a[3], v;
+
+    a[0] = (uint32_t)bias[0];
+    a[1] = n > 1 ? (uint32_t)bias[1] : 0u; /* read no bias past the last row */
+    a[2] = n > 2 ? (uint32_t)bias[2] : 0u;
+    mac_tail(w, col, groups, n, a);
+    v = fc_out1(a[0], &mult, &shift, k[0]) & 0xFFu;
+    if (n > 1) {
+        v |= (fc_out1(a[1], &mult, &shift, k[0]) & 0xFFu) << 8;
+    }
+    if (n > 2) {
+        v |= (fc_out1(a[2], &mult, &shift, k[0]) & 0xFFu) << 16;
+    }
+    v = ed_min_s8x4(ed_max_s8x4(v, k[1]), k[2]);
+    *(uint8_t *)out = (uint8_t)v;
+    if (n > 1) {
+        *(uint8_t *)(out + 1) = (uint8_t)(v >> 8);
+    }
+    if (n > 2) {
+        *(uint8_t *)(out + 2) = (uint8_t)(v >> 16);
+    }
+}
+
+/*
+ * A fully connected layer's rows (weights packed by ed_cm4_fc_pack) times one column: the 4-row blocks with
+ * dot products and outputs in one loop (the accumulators stay in registers, the pointers to bias, multipliers and
+ * shifts walk with the rows), then the last rows % 4 rows as one block of their own height. Without a bias the
+ * accumulators start from a block of zeros that the bias pointer does not leave.
+ */
+ED_HOT void ed_cm4_fc_rows(const uint32_t *w, int32_t groups, const uint32_t *col, int32_t rows,
+                           const ed_cm4_out_t *q, int8_t *out)
+{
+    const int32_t zero[4] = {0, 0, 0, 0};
+    const int32_t *bias = q->bias != NULL ? q->bias : zero, *mult = q->multiplier, *shift = q->shift;
+    const int32_t step = q->bias != NULL ? 4 : 0;
     const uint32_t k[3] = {(uint32_t)q->output_zp, q->lo4, q->hi4};
     uint32_t a0, a1, a2, a3;
+    int32_t blocks;
 
-    for (; blocks > 0; blocks--) {
-        if (has_bias) { /* the accumulators start at the bias: the same sum modulo 2^32 */
-            a0 = (uint32_t)bias[0];
-            a1 = (uint32_t)bias[1];
-            a2 = (uint32_t)bias[2];
-            a3 = (uint32_t)bias[3];
-            bias += 4;
-        } else {
-            a0 = a1 = a2 = a3 = 0u;
-        }
+    for (blocks = rows >> 2; blocks > 0; blocks--) {
+        a0 = (uint32_t)bias[0];
+        a1 = (uint32_t)bias[1];
+        a2 = (uint32_t)bias[2];
+        a3 = (uint32_t)bias[3];
+        bias += step;
         mac_4x1(&w, col, groups, &a0, &a1, &a2, &a3);
         ed_write_u32(out, block_out_4x1(a0, a1, a2, a3, &mult, &shift, k));
         out += 4;
     }
+    if ((rows & 3) != 0) {
+        fc_tail(w, groups, col, rows & 3, bias, mult, shift, k, out);
+    }
 }
 
-ED_HOT void ed_cm4_fc_blocks_bias(const uint32_t *w, int32_t groups, const uint32_t *col, int32_t blocks,
-                                  const ed_cm4_out_t *q, int8_t *out)
+void ed_cm4_fc_pack(const int8_t *src, int32_t rows, int32_t depth, uint32_t *dst)
 {
-    fc_blocks(w, groups, col, blocks, q, out, 1);
-}
+    const int32_t groups = (depth + 3) >> 2, full = rows & ~3, n = rows & 3;
+    uint32_t *d;
+    int32_t i;
 
-ED_HOT void ed_cm4_fc_blocks_nobias(const uint32_t *w, int32_t groups, const uint32_t *col, int32_t blocks,
-                                    const ed_cm4_out_t *q, int8_t *out)
-{
-    fc_blocks(w, groups, col, blocks, q, out, 0);
+    if (full > 0) {
+        ed_cm4_pack(src, full, depth, 4, 0, dst);
+    }
+    if (n > 0) {
+        d = dst + (size_t)full * (size_t)groups * 2u;
+        ed_cm4_pack(src + (size_t)full * (size_t)depth, n, depth, n, 0, d);
+        for (i = n * groups * 2; i < 4 * groups * 2; i++) { /* the rest of the block's room: defined bytes */
+            d[i] = 0u;
+        }
+    }
 }
 
 /* The full 2-row blocks of a conv layer times two pixels (outputs at out and out + stride), as fc_blocks, with the
@@ -586,8 +719,8 @@ static inline void put_n(int8_t *p, uint32_t w, int32_t n)
     }
 }
 
-/* The blocks from row r on that the fused loops do not take: a partial last block, or an odd last pixel's 2x1
- * blocks. Kept out of the full-block path, which then needs no local copy of *q. */
+/* The conv blocks from row r on that the fused loop does not take: a last filter without a partner, or an odd
+ * last pixel's 2x1 blocks (height 2). Kept out of the full-block path, which then needs no local copy of *q. */
 ED_HOT void ed_cm4_rest_blocks(const uint32_t *packed, int32_t height, int32_t r, int32_t rows, int32_t depth,
                                const uint32_t *cols, int32_t ncols, const ed_cm4_out_t *q, int8_t *out,
                                int32_t out_col_stride)
@@ -603,19 +736,7 @@ ED_HOT void ed_cm4_rest_blocks(const uint32_t *packed, int32_t height, int32_t r
     /* Outputs are packed into a word four (or two) at a time and clamped with SSUB8/SEL. */
     for (; r < rows; r += height, packed += block) {
         n = rows - r < height ? rows - r : height; /* real rows in this block */
-        if (height == 4) {
-            block_4x1(packed, groups, cols, acc);
-            w = out_byte(&o, channel(&o, r), r, acc[0]);
-            if (n == 4) {
-                w |= out_byte(&o, channel(&o, r + 1), r + 1, acc[1]) << 8 |
-                     out_byte(&o, channel(&o, r + 2), r + 2, acc[2]) << 16 |
-                     out_byte(&o, channel(&o, r + 3), r + 3, acc[3]) << 24;
-            } else {
-                w |= (n > 1 ? out_byte(&o, channel(&o, r + 1), r + 1, acc[1]) << 8 : 0u) |
-                     (n > 2 ? out_byte(&o, channel(&o, r + 2), r + 2, acc[2]) << 16 : 0u);
-            }
-            put_n(out + r, ed_min_s8x4(ed_max_s8x4(w, lo4), hi4), n);
-        } else if (ncols == 2) { /* acc = {r.c0, r.c1, r+1.c0, r+1.c1}; w = {r.c0, r+1.c0, r.c1, r+1.c1} */
+        if (ncols == 2) { /* acc = {r.c0, r.c1, r+1.c0, r+1.c1}; w = {r.c0, r+1.c0, r.c1, r+1.c1} */
             block_2x2(packed, groups, cols, acc);
             c0 = channel(&o, r);
             w = out_byte(&o, c0, r, acc[0]) | out_byte(&o, c0, r, acc[1]) << 16;

@@ -16,7 +16,8 @@
  * 8 * ceil(depth / 4) bytes per column, 4-byte aligned.
  *
  * Packed weights: the rows x depth int8 weights, widened once at load time (ed_cm4_pack) into the same pair order,
- * in blocks of `height` rows (4 for fully connected, 2 for conv) whose groups are interleaved: group g of row j of
+ * in blocks of `height` rows (4 for fully connected, its last rows % 4 rows in one block of that height; 2 for
+ * conv) whose groups are interleaved: group g of row j of
  * block b is words ((b * G + g) * height + j) * 2 and +1, G = ceil(depth / 4). Missing weights (the tail of a row,
  * the rows after the last one in the last block) are 0. So a 4-row block walks one pointer through four rows.
  */
@@ -72,12 +73,17 @@ uint32_t ed_cm4_out_4x1(uint32_t a0, uint32_t a1, uint32_t a2, uint32_t a3, cons
 /* table[c] for channels c in [0, channels) from q's bias, multipliers and shifts. */
 void ed_cm4_channel_table(const ed_cm4_out_t *q, int32_t channels, ed_cm4_channel_t *table);
 
-/* The pieces of ed_cm4_mat_mult_packed (ed_cm4_support.c): the fused loops over `blocks` full blocks (4x1 with or
- * without bias, 2x2 with q->table), and the general loop for the blocks from row r on. */
-void ed_cm4_fc_blocks_bias(const uint32_t *packed, int32_t groups, const uint32_t *col, int32_t blocks,
-                           const ed_cm4_out_t *q, int8_t *out);
-void ed_cm4_fc_blocks_nobias(const uint32_t *packed, int32_t groups, const uint32_t *col, int32_t blocks,
-                             const ed_cm4_out_t *q, int8_t *out);
+/* Fully connected weights: rows & ~3 rows in blocks of 4 (ed_cm4_pack, height 4), then the last rows % 4 rows as one
+ * block of their own height n, which leaves (4 - n) rows' room of the ed_cm4_packed_size(rows, depth, 4) bytes
+ * unused (zeroed), so a tail of one to three rows costs n rows of multiply-accumulates, not four. */
+void ed_cm4_fc_pack(const int8_t *src, int32_t rows, int32_t depth, uint32_t *dst);
+
+/* out[r] = requant(weights[r][:] . col) for r in [0, rows): weights from ed_cm4_fc_pack, one column buffer. */
+void ed_cm4_fc_rows(const uint32_t *packed, int32_t groups, const uint32_t *col, int32_t rows, const ed_cm4_out_t *q,
+                    int8_t *out);
+
+/* The pieces of ed_cm4_mat_mult_packed (ed_cm4_support.c): the fused loop over `blocks` full 2x2 blocks (with
+ * q->table), and the general loop for the blocks from row r on. */
 void ed_cm4_conv_blocks(const uint32_t *packed, int32_t groups, const uint32_t *cols, int32_t blocks,
                         const ed_cm4_out_t *q, int8_t *out, int32_t stride);
 void ed_cm4_rest_blocks(const uint32_t *packed, int32_t height, int32_t r, int32_t rows, int32_t depth,
@@ -86,20 +92,18 @@ void ed_cm4_rest_blocks(const uint32_t *packed, int32_t height, int32_t r, int32
 
 /*
  * out[c * out_col_stride + r] = requant(weights[r][:] . column c) for rows r in [0, rows) and ncols (1 or 2)
- * columns of a column buffer; weights packed by ed_cm4_pack with height 4 (ncols must be 1: 4x1 blocks) or
- * height 2 (2x2 blocks, or 2x1 for one column; two columns are consecutive, 2 * ceil(depth / 4) words each).
+ * columns of a column buffer; weights packed by ed_cm4_pack with height 2 (2x2 blocks, or 2x1 for one column; two
+ * columns are consecutive, 2 * ceil(depth / 4) words each): the conv kernel's product.
  * Inline: a conv calls it per pair of pixels, and a call layer there costs about 3 % of a one-channel conv.
  */
 static inline void ed_cm4_mat_mult_packed(const uint32_t *packed, int32_t height, int32_t rows, int32_t depth,
                                           const uint32_t *cols, int32_t ncols, const ed_cm4_out_t *q, int8_t *out,
                                           int32_t out_col_stride)
 {
-    const int32_t groups = (depth + 3) >> 2, full = height == 4 || ncols == 2 ? rows / height : 0;
+    const int32_t groups = (depth + 3) >> 2, full = ncols == 2 ? rows / height : 0;
 
-    /* Full blocks: one fused loop each; what is left (a partial block, or the odd pixel's 2x1 blocks) after. */
-    if (full > 0 && height == 4) {
-        (q->bias != NULL ? ed_cm4_fc_blocks_bias : ed_cm4_fc_blocks_nobias)(packed, groups, cols, full, q, out);
-    } else if (full > 0) {
+    /* Full blocks: one fused loop; what is left (a partial block, or the odd pixel's 2x1 blocks) after. */
+    if (full > 0) {
         ed_cm4_conv_blocks(packed, groups, cols, full, q, out, out_col_stride);
     }
     if (full * height < rows) {

@@ -20,7 +20,7 @@ ed_kernel_status_t ed_fully_connected_s8_pack_weights(int32_t out_features, int3
     const ed_kernel_status_t status = ed_kc_pack(out_features, in_features, weights, dst, dst_size,
                                                  ed_fully_connected_s8_weights_size(out_features, in_features));
     if (status == ED_OK) {
-        ed_cm4_pack(weights, out_features, in_features, ED_FC_BLOCK, 0, (uint32_t *)dst);
+        ed_cm4_fc_pack(weights, out_features, in_features, (uint32_t *)dst);
     }
     return status;
 }
@@ -37,29 +37,27 @@ ed_kernel_status_t ed_fully_connected_s8(const ed_fc_params_t *params, const ed_
 {
     ed_kernel_status_t status = ed_kc_fully_connected(params, requant, batches, in_features, out_features, input,
                                                       weights, output);
-    ed_cm4_out_t q;
+    const int32_t groups = (in_features + 3) >> 2;
+    ed_cm4_out_t q; /* what ed_cm4_fc_rows reads of it (no channel table, no act_min/act_max) */
     uint32_t *cols;
     int32_t b;
 
-    if (status == ED_OK) {
-        status = ed_kc_scratch(scratch, ed_fully_connected_s8_get_buffer_size(in_features));
+    if (status == ED_OK) { /* in_features >= 1 now: the buffer size without the general query's checks */
+        status = ed_kc_scratch(scratch, (size_t)groups * 8u);
     }
     if (status != ED_OK) {
         return status;
     }
     cols = (uint32_t *)scratch->buf;
     q.bias = bias;
-    q.table = NULL;
     q.multiplier = requant->multiplier;
     q.shift = requant->shift;
     q.output_zp = params->act.output_zp;
-    q.act_min = params->act.act_min;
-    q.act_max = params->act.act_max;
-    ed_cm4_out_clamp(&q);
+    q.lo4 = ((uint32_t)params->act.act_min & 0xFFu) * 0x01010101u;
+    q.hi4 = ((uint32_t)params->act.act_max & 0xFFu) * 0x01010101u;
     for (b = 0; b < batches; b++) {
         ed_cm4_widen(input + b * in_features, in_features, params->act.input_zp, cols);
-        ed_cm4_mat_mult_packed((const uint32_t *)weights, ED_FC_BLOCK, out_features, in_features, cols, 1, &q,
-                               output + b * out_features, 0);
+        ed_cm4_fc_rows((const uint32_t *)weights, groups, cols, out_features, &q, output + b * out_features);
     }
     return ED_OK;
 }

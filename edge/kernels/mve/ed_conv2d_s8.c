@@ -11,14 +11,17 @@
  * The bias, zero point and requantization constants of each block of four filters are gathered once per call
  * (ed_mve_table), so a pixel's requantization is a dozen vector instructions per block.
  *
- * Narrow filters (depth kh kw C at most ED_MVE_NARROW: LeNet's one-channel 5x5) have too short a column for
- * VMLADAV; they run pixel-parallel instead: four output pixels per vector, the window cells of four pixels read by
- * one widening gather load from the margined image and multiplied by the filter's weight (VMLA by a scalar), four
- * vectors (16 pixels) per weight, the result requantized and scattered into NHWC. Their packed form is the row
- * sums (int32) and then the int8 OHWI filter as it is.
+ * Narrow filters (depth kh kw C at most ED_MVE_NARROW: LeNet's one-channel 5x5) run by columns: two byte gathers
+ * from the margined image make a pixel's whole column (two vectors), then two VMLADAV(A) per filter against its
+ * 32-byte zero-padded row, four filters requantized per vector (conv_narrow_columns). A window reaching past the
+ * gathers' 8-bit offsets runs pixel-parallel instead: four output pixels per vector, the window cells of four
+ * pixels read by one widening load from the margined image and multiplied by the filter's weight (VMLA by a
+ * scalar), four vectors (16 pixels) per weight, requantized and scattered into NHWC. Their packed form is the row
+ * sums (int32) and then each OHWI row in 32 bytes, zero padded, the rows padded with zero rows to a multiple of 4.
  *
  * Scratch layout, wide: [table: 48 bytes per block of 4 filters][column: depth rounded up to 16 bytes][the margined
- * image: (H + 2 kh - 2) (W + 2 kw - 2) C bytes].
+ * image: (H + 2 kh - 2) (W + 2 kw - 2) C bytes]; narrow: [table: 64 bytes per block of 4 filters][the margined
+ * image].
  */
 #include <string.h>
 
@@ -41,11 +44,16 @@ static void matrix_of(const ed_dims_t *f, int32_t *rows, int32_t *depth)
     }
 }
 
-#define ED_MVE_NARROW 32 /* filters of at most this depth run pixel-parallel */
+#define ED_MVE_NARROW 32 /* filters of at most this depth take the narrow paths (columns of two vectors) */
+
+/* Narrow packed form: the row sums (int32), then each filter's OHWI row in ED_NARROW_ROW bytes (zeros after its
+ * depth), the filters padded with zero rows to a multiple of 4: the column path loads a filter's weights as two
+ * 16-byte vectors at constant offsets, and a block of 4 filters needs no test for a partial block. */
+#define ED_NARROW_ROW 32
 
 static size_t narrow_size(int32_t rows, int32_t depth)
 {
-    const int64_t bytes = 4 * (int64_t)rows + (((int64_t)rows * depth + 3) & ~(int64_t)3);
+    const int64_t bytes = 4 * (int64_t)rows + (int64_t)ED_NARROW_ROW * 4 * ((rows + 3) / 4);
     return rows < 1 || depth < 1 || bytes > INT32_MAX ? 0u : (size_t)bytes;
 }
 
@@ -64,6 +72,7 @@ ed_kernel_status_t ed_conv2d_s8_pack_weights(const ed_dims_t *filter_dims, const
     matrix_of(filter_dims, &rows, &depth);
     status = ed_kc_pack(rows, depth, filter, dst, dst_size, ed_conv2d_s8_weights_size(filter_dims));
     if (status == ED_OK && depth <= ED_MVE_NARROW) {
+        int8_t *const w = (int8_t *)((uint32_t *)dst + rows);
         int32_t r, i;
         for (r = 0; r < rows; r++) {
             uint32_t sum = 0;
@@ -72,11 +81,44 @@ ed_kernel_status_t ed_conv2d_s8_pack_weights(const ed_dims_t *filter_dims, const
             }
             ((uint32_t *)dst)[r] = sum;
         }
-        memcpy((uint32_t *)dst + rows, filter, (size_t)rows * (size_t)depth);
+        memset(w, 0, (size_t)ED_NARROW_ROW * 4u * (size_t)((rows + 3) / 4));
+        for (r = 0; r < rows; r++) {
+            memcpy(w + r * ED_NARROW_ROW, filter + r * depth, (size_t)depth);
+        }
     } else if (status == ED_OK) {
         ed_mve_pack(filter, rows, depth, (uint32_t *)dst);
     }
     return status;
+}
+
+/* The narrow column path's constants per block of 4 filters, made once per call: the bias with the zero point
+ * folded in (bias - input_zp * sum w, modulo 2^32), the multiplier and the shift split into its left part
+ * max(shift, 0) and its right part min(shift, 0) (VSHL / VRSHL amounts); pad filters all 0. */
+typedef struct {
+    int32_t bias[4], multiplier[4], left[4], right[4];
+} ed_narrow_block_t;
+
+static size_t narrow_table_size(int32_t rows)
+{
+    return (size_t)((rows + 3) / 4) * sizeof(ed_narrow_block_t);
+}
+
+static void narrow_table(const uint32_t *sums, int32_t rows, const int32_t *bias, const ed_requant_t *rq,
+                         int32_t input_zp, ed_narrow_block_t *t)
+{
+    int32_t r, k;
+    for (r = 0; r < rows + 3 - (rows + 3) % 4; r++) {
+        ed_narrow_block_t *b = t + r / 4;
+        k = r % 4;
+        if (r < rows) {
+            b->bias[k] = ed_s32((bias != NULL ? (uint32_t)bias[r] : 0u) - (uint32_t)input_zp * sums[r]);
+            b->multiplier[k] = rq->multiplier[r];
+            b->left[k] = rq->shift[r] > 0 ? rq->shift[r] : 0;
+            b->right[k] = rq->shift[r] < 0 ? rq->shift[r] : 0;
+        } else {
+            b->bias[k] = b->multiplier[k] = b->left[k] = b->right[k] = 0;
+        }
+    }
 }
 
 /* Bytes of the margined image, 0 if it is too large or the dims are bad. */
@@ -94,7 +136,8 @@ size_t ed_conv2d_s8_get_buffer_size(const ed_dims_t *input_dims, const ed_dims_t
     int64_t image, total;
     matrix_of(filter_dims, &rows, &depth);
     image = depth < 1 ? 0 : margined_size(input_dims, filter_dims);
-    total = depth <= ED_MVE_NARROW ? image : (int64_t)ed_mve_table_size(rows) + ed_mve_depth16(depth) + image;
+    total = depth <= ED_MVE_NARROW ? (int64_t)narrow_table_size(rows) + image
+                                   : (int64_t)ed_mve_table_size(rows) + ed_mve_depth16(depth) + image;
     return image < 1 || total > INT32_MAX ? 0u : (size_t)total;
 }
 
@@ -191,6 +234,75 @@ static inline __attribute__((always_inline)) void narrow_acc(const int8_t *base,
 }
 #endif
 
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)
+/* The column path needs every window cell within 255 bytes of the window's first one (8-bit gather offsets). */
+static int narrow_columns_fit(const ed_dims_t *in, const ed_dims_t *f)
+{
+    return (int64_t)(f->h - 1) * ((int64_t)in->w + 2 * (f->w - 1)) * in->c + (int64_t)f->w * f->c - 1 <= 255;
+}
+
+/*
+ * The narrow path by columns (depth <= 32, window within 255 bytes): per output pixel two byte gathers from the
+ * margined image make its whole column (taps 0-15 and 16-31; the lanes past depth read the window's first cell
+ * and meet zero weights), then per filter two VMLADAV(A) against its 32 weights at constant offsets (the packed
+ * rows of ED_NARROW_ROW bytes), four filters' sums into one vector, requantized as in ed_mve_mat_vec_table and
+ * stored as four bytes: about 35 instructions per block of 4 filters and pixel, for 4 * depth MACs (100 for LeNet's
+ * one-channel 5x5), where the pixel-parallel loop took 1.6-2.2 per MAC on LeNet's 28- and 8-pixel rows.
+ */
+/* One block of 4 filters for one pixel's column (x0, x1): the 4 requantized outputs as int32 lanes. */
+static inline __attribute__((always_inline)) int32x4_t narrow_block(int8x16_t x0, int8x16_t x1, const int8_t *wf,
+                                                                   const ed_narrow_block_t *b, int32_t zp,
+                                                                   int32x4_t lo, int32x4_t hi)
+{
+    int32x4_t x = vdupq_n_s32(vmladavaq_s8(vmladavq_s8(x0, vldrbq_s8(wf)), x1, vldrbq_s8(wf + 16)));
+    int32x4_t right;
+    x = vsetq_lane_s32(vmladavaq_s8(vmladavq_s8(x0, vldrbq_s8(wf + 32)), x1, vldrbq_s8(wf + 48)), x, 1);
+    x = vsetq_lane_s32(vmladavaq_s8(vmladavq_s8(x0, vldrbq_s8(wf + 64)), x1, vldrbq_s8(wf + 80)), x, 2);
+    x = vsetq_lane_s32(vmladavaq_s8(vmladavq_s8(x0, vldrbq_s8(wf + 96)), x1, vldrbq_s8(wf + 112)), x, 3);
+    x = vaddq_s32(x, vldrwq_s32(b->bias));
+    x = vqrdmulhq_s32(vshlq_s32(x, vldrwq_s32(b->left)), vldrwq_s32(b->multiplier));
+    right = vldrwq_s32(b->right);
+    x = vqaddq_s32(x, vshrq_n_s32(vandq_s32(x, right), 31));
+    x = vaddq_n_s32(vrshlq_s32(x, right), zp);
+    return vminq_s32(vmaxq_s32(x, lo), hi);
+}
+
+static void conv_narrow_columns(const ed_conv_params_t *params, const ed_dims_t *in, const ed_dims_t *f,
+                                const int8_t *w, const ed_narrow_block_t *t, const ed_dims_t *od, int8_t *out,
+                                const int8_t *m)
+{
+    /* every parameter in a local first: the int8 output stores could alias them */
+    const int32_t depth = f->h * f->w * f->c, run = f->w * f->c, rows = f->n, c = in->c, oh = od->h, ow = od->w;
+    const int32_t line = (in->w + 2 * (f->w - 1)) * c;
+    const int32_t sx = params->window.stride_w * c, sy = params->window.stride_h * line;
+    const int32_t zp = params->act.output_zp, full = (rows - 1) / 4; /* blocks before the last one */
+    const int32x4_t lo = vdupq_n_s32(params->act.act_min), hi = vdupq_n_s32(params->act.act_max);
+    const mve_pred16_t plast = vctp32q((uint32_t)(rows - 4 * full));
+    const int8_t *row = m + (f->h - 1 - params->window.pad_top) * line + (f->w - 1 - params->window.pad_left) * c;
+    const int8_t *const wlast = w + full * 4 * ED_NARROW_ROW;
+    const ed_narrow_block_t *const tlast = t + full;
+    uint8_t offs[32];
+    uint8x16_t o0, o1;
+    int32_t i, oy, ox, k;
+
+    for (i = 0; i < 32; i++) { /* tap i = (ky, kx, ic) of the OHWI row: ky lines down, kx * c + ic along */
+        offs[i] = (uint8_t)(i < depth ? (i / run) * line + i % run : 0);
+    }
+    o0 = vldrbq_u8(offs);
+    o1 = vldrbq_u8(offs + 16);
+    for (oy = 0; oy < oh; oy++, row += sy) {
+        const int8_t *px = row;
+        for (ox = 0; ox < ow; ox++, px += sx, out += rows) {
+            const int8x16_t x0 = vldrbq_gather_offset_s8(px, o0), x1 = vldrbq_gather_offset_s8(px, o1);
+            for (k = 0; k < full; k++) {
+                vstrbq_s32(out + 4 * k, narrow_block(x0, x1, w + k * 4 * ED_NARROW_ROW, t + k, zp, lo, hi));
+            }
+            vstrbq_p_s32(out + 4 * full, narrow_block(x0, x1, wlast, tlast, zp, lo, hi), plast);
+        }
+    }
+}
+#endif
+
 /*
  * The narrow path: 16 output pixels of a row at a time (four vectors, the last ones predicated), every filter in
  * turn. m: the margined image of batch b; or, without the margin (pads past kernel - 1), a cell-by-cell loop over
@@ -202,7 +314,7 @@ static void conv_narrow(const ed_conv_params_t *params, const ed_requant_t *requ
 {
     const uint32_t *sums = (const uint32_t *)packed;
     const int8_t *w = (const int8_t *)(sums + f->n);
-    const int32_t depth = f->h * f->w * f->c, run = f->w * f->c, c = in->c;
+    const int32_t run = f->w * f->c, c = in->c;
     const int32_t line = (in->w + 2 * (f->w - 1)) * c, step = params->window.stride_w * c;
     const ed_act_t *a = &params->act;
     int32_t oy, ox, oc;
@@ -222,7 +334,7 @@ static void conv_narrow(const ed_conv_params_t *params, const ed_requant_t *requ
             const uint32x4_t oofs = vmulq_n_u32(vidupq_n_u32(0u, 1), (uint32_t)od->c);
             const int8_t *base = m != NULL ? m + (y0 + f->h - 1) * line + (x0 + f->w - 1) * c : NULL;
             for (oc = 0; m != NULL && oc < od->c; oc++) {
-                const int8_t *const wf = w + oc * depth;
+                const int8_t *const wf = w + oc * ED_NARROW_ROW;
                 const int32_t shift = requant->shift[oc], mult = requant->multiplier[oc];
                 const int32_t beff = ed_s32((bias != NULL ? (uint32_t)bias[oc] : 0u) - (uint32_t)a->input_zp * sums[oc]);
                 int32x4_t r[4];
@@ -268,7 +380,7 @@ static void conv_narrow(const ed_conv_params_t *params, const ed_requant_t *requ
             for (px = 0; px < 16 && ox + px < od->w; px++) {
                 const int32_t xs = x0 + px * params->window.stride_w;
                 for (oc = 0; oc < od->c; oc++) {
-                    const int8_t *wf = w + oc * depth;
+                    const int8_t *wf = w + oc * ED_NARROW_ROW;
                     uint32_t acc = 0;
                     int32_t ky, k;
                     for (ky = 0; ky < f->h; ky++) {
@@ -317,12 +429,25 @@ ed_kernel_status_t ed_conv2d_s8(const ed_conv_params_t *params, const ed_requant
     margined = params->window.pad_top < filter_dims->h && params->window.pad_bottom < filter_dims->h &&
                params->window.pad_left < filter_dims->w && params->window.pad_right < filter_dims->w;
     if (depth <= ED_MVE_NARROW) {
+        ed_narrow_block_t *const nt = (ed_narrow_block_t *)scratch->buf;
+        const uint32_t *sums = (const uint32_t *)packed;
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)
+        const int columns = margined && narrow_columns_fit(input_dims, filter_dims);
+#endif
+        narrow_table(sums, filter_dims->n, bias, requant, params->act.input_zp, nt);
         for (b = 0; b < output_dims->n; b++) {
             const int8_t *image = input + b * input_dims->h * input_dims->w * input_dims->c;
-            int8_t *m = margined ? (int8_t *)scratch->buf : NULL;
+            int8_t *m = margined ? (int8_t *)scratch->buf + narrow_table_size(filter_dims->n) : NULL;
             if (m != NULL) {
                 fill_margined(image, input_dims, filter_dims, params->act.input_zp, m);
             }
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)
+            if (columns) {
+                conv_narrow_columns(params, input_dims, filter_dims, (const int8_t *)(sums + filter_dims->n), nt,
+                                    output_dims, output + b * output_dims->h * output_dims->w * output_dims->c, m);
+                continue;
+            }
+#endif
             conv_narrow(params, requant, input_dims, image, filter_dims, packed, bias, output_dims,
                         output + b * output_dims->h * output_dims->w * output_dims->c, m);
         }

@@ -9,11 +9,12 @@ Cost follows the number of flips, not the number of bits. Bit q of a buffer is b
     noisy, positions = model.flip(buf, seed=7, start=0, stop=8 * 1024)
     per_seed = model.positions_many(buf, range(64))                  # == [model.positions(buf, s) for s ...]
     model.constants                                                  # the integers the device receives
+    model.device_params(seed, stream)                                # INJECT's fields (bursts, stuck cells too)
 """
 
 from .api import flip_bytes, flip_positions
 from .asym import Asym
-from .base import ErrorModel
+from .base import DEVICE_MODELS, ErrorModel
 from .bsc import BSC
 from .buffers import flipped_positions
 from .constants import K_NONE, KEEP_ALL, MIN_BER, ChannelConstants
@@ -23,6 +24,7 @@ from .prng import stream_key
 
 __all__ = [
     "BSC",
+    "DEVICE_MODELS",
     "ERROR_MODELS",
     "KEEP_ALL",
     "K_NONE",

@@ -19,6 +19,10 @@ from .prng import stream_key
 from .process import candidate_positions, keep_mask
 
 
+# The device twin of each model (edge/channel/ed_channel.h ED_CHANNEL_MODEL_*, the INJECT request's `model`)
+DEVICE_MODELS = {"iid": 0, "burst": 1, "stuck": 2}
+
+
 class ErrorModel:
     """Bit flips in stored bytes, reproducible from (seed, stream) on the host and on the device."""
 
@@ -26,8 +30,8 @@ class ErrorModel:
     # a swept error model is named on the command line as "name[:a[:b]]": the numbers after the name, in order
     spec_args: ClassVar[tuple[str, ...]] = ()
     spec_usage: ClassVar[str] = ""
-    # False: the device's INJECT cannot replay this model (not an i.i.d. thinning of one candidate process)
-    device: ClassVar[bool] = True
+    # the C twin that replays it (DEVICE_MODELS): i.i.d. thinnings of one candidate process are "iid"
+    device_model: ClassVar[str] = "iid"
 
     @classmethod
     def at_ber(cls, ber: float, *args: float) -> "ErrorModel":
@@ -37,6 +41,12 @@ class ErrorModel:
     def __init__(self, constants: ChannelConstants, p10: float, p01: float):
         self.constants = constants
         self.p10, self.p01 = p10, p01
+
+    def device_params(self, seed: int, stream: int) -> dict:
+        """What INJECT sends for a trial's (seed, stream): the fields of ed_channel_params_t."""
+        c = self.constants
+        return dict(seed=seed, stream=stream, k_q32=c.k_q32, keep_1to0=c.keep_1to0, keep_0to1=c.keep_0to1,
+                    model=DEVICE_MODELS[self.device_model], length=0)
 
     def positions(self, buf, seed: int, *, start: int = 0, stop: int | None = None, stream: int = 0) -> np.ndarray:
         """Sorted absolute bit positions (int64) that flip in bits [start, stop) of `buf`."""

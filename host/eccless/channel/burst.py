@@ -4,7 +4,7 @@ Burst starts are the candidates of the symmetric process at rate BER / L (the sa
 every bit of [start, start + L) flips (runs that overlap flip their union once; bits past the range are dropped), so
 about BER of all bits flip, clustered: L = 8 hits a byte-sized word, L = 64 a 64-bit ECC word, L = 4096 a 512-byte
 sector. ECC sized for scattered errors fails on such runs, while detection sees them as many bad words.
-Host only: the device's INJECT replays i.i.d. thinnings of one candidate process, so `eccless run` refuses it.
+The device replays it (INJECT model 1, the run length in `length`): ed_channel_iter_next walks the union of the runs.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ class Burst(ErrorModel):
     name = "burst"
     spec_args = ("length",)
     spec_usage = "burst:L (runs of L bits, L = 1 .. 65536, starting at rate BER / L)"
-    device: ClassVar[bool] = False
+    device_model: ClassVar[str] = "burst"
 
     @classmethod
     def at_ber(cls, ber: float, length: float = 8) -> "Burst":
@@ -41,6 +41,9 @@ class Burst(ErrorModel):
         if 0 < start_rate < 1e-9:
             start_rate = 1e-9  # the process's lowest rate (MIN_BER); only reached for huge L at tiny BER
         super().__init__(ChannelConstants.symmetric(start_rate), ber, ber)
+
+    def device_params(self, seed: int, stream: int) -> dict:
+        return super().device_params(seed, stream) | {"length": self.length}
 
     def _expand(self, starts: np.ndarray, stop: int) -> np.ndarray:
         if self.length == 1 or starts.size == 0:

@@ -19,8 +19,8 @@ from .stuck import StuckAt
 ERROR_MODELS: Registry[type[ErrorModel]] = Registry("error model")
 ERROR_MODELS.add(BSC.name, BSC)
 ERROR_MODELS.add(Asym.name, Asym)
-ERROR_MODELS.add(Burst.name, Burst)      # host only (no device twin yet): see ErrorModel.device
-ERROR_MODELS.add(StuckAt.name, StuckAt)  # host only
+ERROR_MODELS.add(Burst.name, Burst)
+ERROR_MODELS.add(StuckAt.name, StuckAt)
 
 
 def make_model(name: str, **rates) -> ErrorModel:

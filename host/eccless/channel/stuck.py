@@ -4,7 +4,9 @@ A device's stuck cells are drawn once, from the swept BER and the device seed F 
 stuck with probability 2 x BER, at 0 or at 1 with equal odds (a uniform of the same counter-based stream), so a cell
 stuck at the value it stores reads correctly and about BER of all bits read wrong. The trial seed is ignored on
 purpose: every trial of a curve sees the same device, as a worn or defective part fails the same way on every read
-(several devices: several curves, stuck:0, stuck:1, ...). Host only, like `burst`.
+(several devices: several curves, stuck:0, stuck:1, ...). The device replays it (INJECT model 2): the host sends
+the device seed F and stream STUCK_STREAM + stream in place of the trial's, and the device reads a cell wrong where
+its clean bit differs from bit 63 of the candidate's draw 2j + 1 (the uniform's top bit below).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ class StuckAt(ErrorModel):
     name = "stuck"
     spec_args = ("device",)
     spec_usage = "stuck:F (a fixed stuck-at map of device seed F = 0, 1, ...; 2 x BER of the cells stuck)"
-    device: ClassVar[bool] = False
+    device_model: ClassVar[str] = "stuck"
 
     @classmethod
     def at_ber(cls, ber: float, device: float = 0) -> "StuckAt":
@@ -40,6 +42,10 @@ class StuckAt(ErrorModel):
         self.device_seed = device
         self.stuck_rate = min(1.0, 2 * ber)
         super().__init__(ChannelConstants.symmetric(self.stuck_rate), ber, ber)
+
+    def device_params(self, seed: int, stream: int) -> dict:
+        """The trial seed is ignored, as positions() ignores it: the device's map has the device seed's stream."""
+        return super().device_params(self.device_seed, STUCK_STREAM + stream)
 
     def positions(self, buf, seed: int, *, start: int = 0, stop: int | None = None, stream: int = 0) -> np.ndarray:
         """Bits whose stuck value differs from what `buf` stores (the trial seed does not matter: see above)."""

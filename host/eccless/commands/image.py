@@ -18,13 +18,15 @@ from eccless.boards import DEFAULT_BOARD, load_board
 from eccless.channel.spec import NoiseSpec
 from eccless.errors import UsageError
 from eccless.fileio import check_output, write_bytes
-from eccless.image.load import LoadedImage, read_image, text_field
+from eccless.image.ecc import protected_size
+from eccless.image.load import LoadedImage, parse_image, read_image, text_field
 from eccless.image.pack import _align, pack_image
 from eccless.image.records import PROTECTED_OFFSET
 from eccless.modelsource import load_model_and_data
 from eccless.storage.ecc import EccSpec
 from eccless.storage.ecc.protected import EccStored
 from eccless.storage.prepare import store_model
+from eccless.sweep.experiment import BIAS_PLACEMENTS
 
 REGION_STREAMS = {"weights": 0, "protected": 1}
 SECDED_OVERHEAD = 8 / 64  # SEC-DED (72,64)
@@ -34,9 +36,10 @@ DEFAULT_TESTSET = 1000  # pack without --testset: this many test samples, or as 
 
 def pack_model(model_spec: str, output, *, quant: str = "int8", repr_name: str | None = None, detect: str = "none",
                bits: int = 8, board: str = DEFAULT_BOARD, testset: int | None = 0,
-               dataset: str | None = None, ecc: str = "none") -> dict:
+               dataset: str | None = None, ecc: str = "none", biases: str = "exposed") -> dict:
     """Pack a model into an image file. repr_name None: float32 for float32, else twos. testset None: up to
-    DEFAULT_TESTSET test samples, as many as fit the board's image region."""
+    DEFAULT_TESTSET test samples, as many as fit the board's image region. biases "protected": the bias tensors'
+    words in the BCH-protected payload (image version 4) instead of the raw weight region."""
     check_output(output)  # before any training: a bad -o fails at once
     board_ = load_board(board)
     if quant == "float32" and not board_.has("fpu"):   # before any training: the board could never run it
@@ -47,8 +50,10 @@ def pack_model(model_spec: str, output, *, quant: str = "int8", repr_name: str |
     if testset is not None and testset < 0:
         raise UsageError(f"--testset {testset}: give a number of samples >= 0")
     spec = EccSpec.parse(ecc)
+    if biases not in BIAS_PLACEMENTS:
+        raise UsageError(f"--biases {biases!r}: give one of {', '.join(BIAS_PLACEMENTS)}")
     model, data = load_model_and_data(model_spec, dataset)
-    stored = store_model(model, quant, repr_name, detect, bits, data.x_train)
+    stored = store_model(model, quant, repr_name, detect, bits, data.x_train, protect_biases=biases == "protected")
     if spec.enabled:
         stored = EccStored(stored, spec, quiet=False)
     if testset is None:
@@ -58,7 +63,21 @@ def pack_model(model_spec: str, output, *, quant: str = "int8", repr_name: str |
     ts = (data.x_test[:testset], data.y_test[:testset]) if testset else None
     image = pack_image(stored, board_, ts)
     write_bytes(output, image)
-    return {"bytes": len(image), "testset": testset, **stored.summary()}
+    return {"bytes": len(image), "testset": testset, "biases": biases, **stored.summary(),
+            **_protected_bias_cost(image)}
+
+
+def _protected_bias_cost(image: bytes) -> dict:
+    """What the biases kept in the protected payload cost there: their words (with alignment) and the growth of the
+    BCH-protected blob they cause (payload + parity + CRC, ecc.protected_size)."""
+    img = parse_image(image)
+    words = [t for t in img.codec.tensors if t.protected]
+    if not words:
+        return {}
+    inside = sum(-(-t.bits // 64) * 8 for t in words)   # each array 8-byte aligned in the payload
+    meta_len = img.superblock["meta_len"]
+    return {"protected_bias_payload_bytes": inside,
+            "protected_blob_growth_bytes": img.superblock["meta_blob_len"] - protected_size(meta_len - inside)}
 
 
 def _fitting_testset(stored, board, data) -> int:

@@ -8,19 +8,24 @@ A trial t is INJECT(seed + t) -> LOAD -> EVAL over every stored sample: the devi
 `eccless corrupt --seed S+t` flips (the weight region on stream 0, the protected region on stream 1), without
 re-flashing, so its predictions equal the host loader's on the corrupted file (tests/test_device_e2e.py).
 
+A run is a RunPlan (the checked arguments, before any device) and a TrialSession on an open device, whose
+trial(seed) rows the summary is built from: `run --log` (run_log.py) and board farms (sweep/device_farm.py) run
+the very same trials and summary.
+
 Nothing here knows the backend: the device comes from the backends registry (`qemu:BOARD` by default, or
 `serial:/dev/ttyACM0` for a flashed board), so the same run works over a real serial port.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
 import numpy as np
 
 from eccless.boards import DEFAULT_BOARD, load_board
-from eccless.channel import ChannelConstants
+from eccless.channel import ChannelConstants, ErrorModel
 from eccless.channel.spec import NoiseSpec
 from eccless.commands.image import REGION_STREAMS
 from eccless.errors import DeviceError, UsageError
@@ -38,12 +43,17 @@ LOAD_TIMEOUT = 120.0
 REGIONS = ("weights", "protected", "all")
 
 
+def channel_model(channel: str, ber: float) -> ErrorModel:
+    """The error model of a spec (bsc, asym:R, burst:L, stuck:F) at this BER, as INJECT arms it on the device."""
+    return NoiseSpec.parse(channel).model(ber)
+
+
 def channel_constants(channel: str, ber: float) -> ChannelConstants:
-    """The integers the device's channel runs on for an error model spec (bsc, asym:R) at this BER."""
-    model = NoiseSpec.parse(channel).model(ber)
-    if not model.device:
-        raise UsageError(f"error model {channel!r} has no device twin (the device injects bsc and asym only); "
-                         f"measure it on the host with sweep/critical/tradeoff, or corrupt an image with it")
+    """The integers the device's channel runs on for an i.i.d. error model spec (bsc, asym:R) at this BER."""
+    model = channel_model(channel, ber)
+    if model.device_model != "iid":
+        raise UsageError(f"error model {channel!r} is not i.i.d.: its constants alone do not describe it "
+                         f"(arm it with channel_model)")
     return model.constants
 
 
@@ -54,13 +64,16 @@ class ModelDevice:
     def __init__(self, device: Device):
         self.device = device
 
-    def inject(self, region: str, constants: ChannelConstants | None = None, seed: int = 0) -> int:
-        """Arm the channel for a region ('weights', 'protected') or disarm all ('clear'); returns the armed mask."""
+    def inject(self, region: str, channel: ErrorModel | ChannelConstants | None = None, seed: int = 0) -> int:
+        """Arm the channel for a region ('weights', 'protected') or disarm all ('clear'); returns the armed mask.
+        `channel`: an error model (channel_model: any of the registry) or the constants of an i.i.d. one."""
         if region == "clear":
-            fields = dict(seed=0, stream=0, k_q32=0, keep_1to0=0, keep_0to1=0)
+            fields = dict(seed=0, stream=0, k_q32=0, keep_1to0=0, keep_0to1=0, model=0, length=0)
+        elif isinstance(channel, ErrorModel):
+            fields = channel.device_params(seed, REGION_STREAMS[region])
         else:
-            fields = dict(seed=seed, stream=REGION_STREAMS[region], k_q32=constants.k_q32,
-                          keep_1to0=constants.keep_1to0, keep_0to1=constants.keep_0to1)
+            fields = dict(seed=seed, stream=REGION_STREAMS[region], k_q32=channel.k_q32,
+                          keep_1to0=channel.keep_1to0, keep_0to1=channel.keep_0to1, model=0, length=0)
         return self.device.request("INJECT", region=INJECT_REGIONS[region], **fields)["armed"]
 
     def load(self, *, on_the_fly: bool = False, no_lut: bool = False, weights: str = "ram") -> dict:
@@ -120,15 +133,14 @@ class ModelDevice:
         return [(int(a), int(b)) for a, b in data]
 
 
-def _device_spec(board: str | None, device: str | None, path: Path, image_board: str) -> str:
-    """The device to open: --device as given, else QEMU for the board, which the image must have been packed for."""
+def _device_spec(board: str | None, device: str | None, path: Path, image_board: str) -> str | None:
+    """The device to open: --device as given, else QEMU for the board, which the image must have been packed for
+    (None for a board QEMU cannot run: opening it is then the error, a farm's workers bring their own)."""
     if device:
         return device
     b = load_board(board or DEFAULT_BOARD)
-    if not b.qemu:
-        raise UsageError(f"board {b.name} cannot run in QEMU: give --device serial:PORT for the flashed board")
     check_board(path, image_board, b.name)
-    return f"qemu:{b.path}"          # the file itself, so a board given as a path works too
+    return f"qemu:{b.path}" if b.qemu else None   # the file itself, so a board given as a path works too
 
 
 def packed_for(path: Path) -> str:
@@ -143,74 +155,136 @@ def check_board(path: Path, image_board: str, board: str) -> None:
                          f"--board {board}")
 
 
+class RunPlan:
+    """The checked settings of a run, before any device: `eccless run`'s arguments, the error model, the
+    streamed test set, and the device spec to open. Trials run on it through a TrialSession."""
+
+    def __init__(self, image, *, board: str | None = DEFAULT_BOARD, device: str | None = None, ber: float = 0.0,
+                 seed: int = 0, trials: int = 1, channel: str = "bsc", region: str = "weights",
+                 on_the_fly: bool = False, weights: str = "auto", variant: str | None = None,
+                 stream: str | None = None, samples: int | None = None):
+        path = Path(image)
+        if not path.is_file():
+            raise UsageError(f"image file not found: {path}")
+        if weights not in WEIGHTS_MODES:
+            raise UsageError(f"unknown --weights {weights!r} (known: {', '.join(WEIGHTS_MODES)})")
+        if region not in REGIONS:
+            raise UsageError(f"unknown region {region!r} (known: {', '.join(REGIONS)})")
+        if trials < 1:
+            raise UsageError(f"--trials must be at least 1, got {trials}")
+        if seed < 0 or seed + trials > 1 << 64:
+            raise UsageError(f"--seed {seed} with {trials} trials leaves the 64-bit seed range")
+        self.path, self.ber, self.seed, self.channel, self.region = path, ber, seed, channel, region
+        self.on_the_fly, self.weights, self.variant, self.stream = on_the_fly, weights, variant, stream
+        self.runs = trials if ber else 1   # without errors every trial would be the same one
+        self.error_model = channel_model(channel, ber) if ber else None
+        self.streamed = _streamed_test_set(path, stream, samples) if stream else None
+        self.samples = samples
+        self.image_board = packed_for(path)   # a truncated or foreign file is named as `eval` names it, first
+        self.spec = _device_spec(board, device, path, self.image_board)  # None: a board QEMU cannot run
+
+    def seeds(self) -> list[int]:
+        return list(range(self.seed, self.seed + self.runs))
+
+    def open(self) -> "TrialSession":
+        if self.spec is None:
+            raise UsageError(f"board {self.image_board} cannot run in QEMU: give --device serial:PORT for the "
+                             f"flashed board")
+        options = {"image": str(self.path), "timeout": 10.0}
+        if self.spec.startswith("qemu") and self.variant:
+            options["variant"] = self.variant
+        return TrialSession(self, open_device(self.spec, **options))
+
+
+class TrialSession:
+    """An open device running trials of one RunPlan: trial(seed) is INJECT(seed) -> LOAD -> EVAL, its row plain
+    JSON values (a log record's body, commands/run_log.py). `facts` say what ran them (board, firmware build, sizes)."""
+
+    def __init__(self, plan: RunPlan, dev: Device):
+        self.plan, self.dev = plan, dev
+        try:
+            self.model = ModelDevice(dev)
+            info = dev.info()
+            check_board(plan.path, plan.image_board, info["board"])  # the firmware's own board name
+            self.watch = ResetWatch(info, name=plan.spec)            # a reset mid-run ends the run with one line
+        except BaseException:
+            dev.close()
+            raise
+        firmware = getattr(dev.backend, "firmware", None)
+        self.facts = {"device": plan.spec, "board": info["board"], "build_id": info["build_id"],
+                      "flags": info["flags"], "arena_size": info["arena_size"],
+                      "firmware": None if firmware is None else {
+                          "text": firmware.sizes.text, "data": firmware.sizes.data, "bss": firmware.sizes.bss,
+                          "stack": firmware.sizes.stack}}
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.dev.close()
+        return False
+
+    def trial(self, seed: int | None, bar=None) -> dict:
+        """One trial (seed None: no injected errors); `bar` counts its samples."""
+        plan, model, path = self.plan, self.model, self.plan.path
+        model.inject("clear")
+        if plan.ber:
+            if plan.region in ("weights", "all"):
+                model.inject("weights", plan.error_model, seed)
+            if plan.region in ("protected", "all"):
+                model.inject("protected", plan.error_model, seed)
+        load = model.load(on_the_fly=plan.on_the_fly, weights=plan.weights)
+        if load["image_bytes"] != path.stat().st_size:
+            raise DeviceError(f"the device holds an image of {load['image_bytes']:,} bytes, not {path} "
+                              f"({path.stat().st_size:,} bytes): flash it first")
+        on_chunk = None if bar is None else bar.update
+        link = None
+        if plan.streamed is not None:         # the test set crosses the link; the labels stay here
+            x, y = plan.streamed
+            if bar is not None:
+                bar.total = plan.runs * len(y)
+            p, instructions, ticks, seconds = model.classify(x, on_chunk=on_chunk)
+            correct = int(np.sum(p == y))
+            load = {**load, "samples": len(y)}
+            link = [x.nbytes + 2 * len(y), seconds]
+        else:
+            if load["samples"] == 0:
+                raise UsageError(f"{path} holds no test set: pack it with --testset N, or stream one with "
+                                 f"--stream DATASET")
+            if bar is not None:
+                bar.total = plan.runs * load["samples"]
+            p, correct, instructions = model.evaluate(load["samples"], on_chunk=on_chunk)
+            ticks = model.eval_ticks
+        self.watch.check(self.dev.info())
+        row = {"seed": seed if plan.ber else None, "load": load, "correct": int(correct),
+               "eval_instructions": int(instructions), "eval_ticks": int(ticks),
+               "predictions": [int(v) for v in p], "link": link}
+        return json.loads(json.dumps(row))   # plain JSON values, as a row read back from a log
+
+
 def run_image(image, *, board: str | None = DEFAULT_BOARD, device: str | None = None, ber: float = 0.0,
               seed: int = 0, trials: int = 1, channel: str = "bsc", region: str = "weights",
               on_the_fly: bool = False, weights: str = "auto", variant: str | None = None,
               stream: str | None = None, samples: int | None = None, quiet: bool = False) -> dict:
     """Run the image's test set on the device for `trials` trials (seed + t each); see the module docstring."""
-    path = Path(image)
-    if not path.is_file():
-        raise UsageError(f"image file not found: {path}")
-    if weights not in WEIGHTS_MODES:
-        raise UsageError(f"unknown --weights {weights!r} (known: {', '.join(WEIGHTS_MODES)})")
-    if region not in REGIONS:
-        raise UsageError(f"unknown region {region!r} (known: {', '.join(REGIONS)})")
-    if trials < 1:
-        raise UsageError(f"--trials must be at least 1, got {trials}")
-    if seed < 0 or seed + trials > 1 << 64:
-        raise UsageError(f"--seed {seed} with {trials} trials leaves the 64-bit seed range")
-    constants = channel_constants(channel, ber) if ber else None
-    streamed = _streamed_test_set(path, stream, samples) if stream else None
-    image_board = packed_for(path)   # a truncated or foreign file is named as `eval` names it, before any device
-    spec = _device_spec(board, device, path, image_board)
-    options = {"image": str(path), "timeout": 10.0}
-    if spec.startswith("qemu") and variant:
-        options["variant"] = variant
-    with open_device(spec, **options) as dev:
-        model = ModelDevice(dev)
-        info = dev.info()
-        check_board(path, image_board, info["board"])     # the firmware's own board name
-        watch = ResetWatch(info, name=spec)               # a reset mid-run ends the run with one line
-        trial_rows, preds, link_rows = [], [], []
-        runs = trials if ber else 1
+    plan = RunPlan(image, board=board, device=device, ber=ber, seed=seed, trials=trials, channel=channel,
+                   region=region, on_the_fly=on_the_fly, weights=weights, variant=variant, stream=stream,
+                   samples=samples)
+    with plan.open() as session:
         bar = progress(total=None, desc="samples", quiet=quiet, unit="sample")  # its total is known after LOAD
-        for t in range(runs):
-            model.inject("clear")
-            if ber:
-                if region in ("weights", "all"):
-                    model.inject("weights", constants, seed + t)
-                if region in ("protected", "all"):
-                    model.inject("protected", constants, seed + t)
-            load = model.load(on_the_fly=on_the_fly, weights=weights)
-            if load["image_bytes"] != path.stat().st_size:
-                raise DeviceError(f"the device holds an image of {load['image_bytes']:,} bytes, not {path} "
-                                  f"({path.stat().st_size:,} bytes): flash it first")
-            if streamed is not None:         # the test set crosses the link; the labels stay here
-                x, y = streamed
-                bar.total = runs * len(y)
-                p, instructions, ticks, seconds = model.classify(x, on_chunk=bar.update)
-                correct = int(np.sum(p == y))
-                load = {**load, "samples": len(y)}
-                link_rows.append((x.nbytes + 2 * len(y), seconds))
-            else:
-                if load["samples"] == 0:
-                    raise UsageError(f"{path} holds no test set: pack it with --testset N, or stream one with "
-                                     f"--stream DATASET")
-                bar.total = runs * load["samples"]
-                p, correct, instructions = model.evaluate(load["samples"], on_chunk=bar.update)
-                ticks = model.eval_ticks
-            preds.append(p)
-            trial_rows.append({"seed": seed + t if ber else None, "load": load, "correct": correct,
-                               "eval_instructions": instructions, "eval_ticks": ticks})
-            watch.check(dev.info())
+        rows = [session.trial(s, bar) for s in plan.seeds()]
         bar.close()
-        firmware = getattr(dev.backend, "firmware", None)
-    res = _summary(path, info, firmware, trial_rows, preds, ber=ber, seed=seed, channel=channel, region=region,
-                   on_the_fly=on_the_fly, spec=spec)
-    if streamed is not None:
-        sent, seconds = sum(b for b, _ in link_rows), sum(s for _, s in link_rows)
-        res["stream"] = {"dataset": stream, "samples": len(streamed[1]), "bytes": sent, "seconds": seconds,
-                         "throughput": sent / seconds if seconds > 0 else None}
+    return summary(plan, session.facts, rows)
+
+
+def summary(plan: RunPlan, facts: dict, rows: list[dict]) -> dict:
+    """run_image's result from trial rows (in seed order) and the facts of the device that ran them."""
+    res = _summary(plan.path, facts, rows, ber=plan.ber, seed=plan.seed, channel=plan.channel, region=plan.region,
+                   on_the_fly=plan.on_the_fly, spec=facts["device"])
+    if plan.streamed is not None:
+        sent, seconds = sum(r["link"][0] for r in rows), sum(r["link"][1] for r in rows)
+        res["stream"] = {"dataset": plan.stream, "samples": len(plan.streamed[1]), "bytes": sent,
+                         "seconds": seconds, "throughput": sent / seconds if seconds > 0 else None}
     return res
 
 
@@ -240,16 +314,17 @@ def _cycles(rows, samples: int) -> dict:
             "decode_pass": float(np.mean([r["load"]["decode_ticks"] for r in rows]))}
 
 
-def _summary(path, info, firmware, rows, preds, **settings) -> dict:
+def _summary(path, info: dict, rows: list[dict], **settings) -> dict:
+    """The result of trial rows run on the device `info` describes (TrialSession.facts)."""
     first = rows[0]["load"]
     samples = first["samples"]
     acc = [r["correct"] / samples for r in rows]      # counted on the device against the stored labels
     mean, ci = mean_ci(acc)
     per_inf = [r["eval_instructions"] / samples for r in rows]
-    sizes = None if firmware is None else {"text": firmware.sizes.text, "data": firmware.sizes.data,
-                                           "bss": firmware.sizes.bss, "stack": firmware.sizes.stack}
+    sizes = info["firmware"]
     detection = {k: [r["load"][k] for r in rows] for k in ("zeroed_parity", "zeroed_range", "flips_weights",
-                                                          "flips_protected", "ecc_corrected")}
+                                                          "flips_protected", "ecc_corrected", "ecc_failed",
+                                                          "zeroed_ecc")}
     return {
         "image": str(path), "device": settings["spec"], "board": info["board"], "build_id": info["build_id"],
         "ber": settings["ber"], "seed": settings["seed"], "trials": len(rows), "channel": settings["channel"],
@@ -272,5 +347,5 @@ def _summary(path, info, firmware, rows, preds, **settings) -> dict:
         "resident_layers": first["resident_layers"],
         "ram": {"arena_used": max(r["load"]["arena_used"] for r in rows), "arena_size": info["arena_size"],
                 "static": None if sizes is None else sizes["data"] + sizes["bss"] + sizes["stack"]},
-        "predictions": preds,
+        "predictions": [np.asarray(r["predictions"], np.int64) for r in rows],
     }

@@ -70,6 +70,7 @@ def c_header() -> str:
         *(f"#define ED_FAULT_KIND_{k.upper()} {v}u" for k, v in P.FAULT_KINDS.items()),
         *(f"#define ED_LOAD_FLAG_{k.upper()} (1u << {v})" for k, v in P.LOAD_FLAGS.items()),
         *(f"#define ED_INJECT_REGION_{k.upper()} {v}u" for k, v in P.INJECT_REGIONS.items()),
+        *(f"#define ED_INJECT_MODEL_{k.upper()} {v}u" for k, v in P.INJECT_MODELS.items()),
         *(f"#define ED_EVAL_REPORT_{k.upper()} {v}u" for k, v in P.EVAL_REPORTS.items()),
         *(f"#define ED_BENCH_KIND_{k.upper()} {v}u" for k, v in P.BENCH_KINDS.items()),
         f"#define ED_EVAL_MAX_PREDICTIONS {P.EVAL_MAX_PREDICTIONS}u",

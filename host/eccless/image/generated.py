@@ -9,7 +9,8 @@ from pathlib import Path
 from ..detect import RULES, get_rule, rule_code
 from .records import (OP_PARAMS, ACTS, ECC_SCHEMES, FLAG_ECC_MASK, FLAG_ECC_SHIFT, FLAG_ECC_ZERO, FLAG_TESTSET,
                       VERSION_ECC, FORMATS, KINDS, KNOWN_VERSIONS, LOAD_ERRORS, MAGIC, MAX_CHANNELS,
-                      MAX_META_BYTES, MAX_OPS, MAX_TENSORS, PROTECTED_OFFSET, RECORDS, ROLES, SUPER_COPIES, VERSION)
+                      MAX_META_BYTES, MAX_OPS, MAX_TENSORS, PROTECTED_OFFSET, RECORDS, ROLES, SUPER_COPIES,
+                      TENSOR_PROTECTED, VERSION, VERSION_TENSOR_FLAGS)
 
 ROOT = Path(__file__).resolve().parents[3]
 HEADER = ROOT / "edge" / "image" / "ed_image_format.h"
@@ -37,6 +38,8 @@ def c_header() -> str:
              f"#define ED_IMG_MAX_META_BYTES {MAX_META_BYTES}u",
              f"#define ED_IMG_FLAG_TESTSET {FLAG_TESTSET}u",
              f"#define ED_IMG_VERSION_ECC {VERSION_ECC}u",
+             f"#define ED_IMG_VERSION_TENSOR_FLAGS {VERSION_TENSOR_FLAGS}u",
+             f"#define ED_IMG_TENSOR_PROTECTED {TENSOR_PROTECTED}u",
              f"#define ED_IMG_FLAG_ECC_SHIFT {FLAG_ECC_SHIFT}u",
              f"#define ED_IMG_FLAG_ECC_MASK 0x{FLAG_ECC_MASK:04X}u",
              f"#define ED_IMG_FLAG_ECC_ZERO 0x{FLAG_ECC_ZERO:04X}u", ""]

@@ -24,12 +24,14 @@ from ..storage.formats import TensorCode, out_channel
 from ..storage.ecc import EccSpec, scheme_from_id
 from ..storage.ecc import code as ecc_code
 from ..storage.ecc.protected import EccLayout, finish
+from ..storage.bits import unpack_words
 from ..storage.stored import Decoded, RegionCodec, StoredTensor, _Identity
 from . import ecc
 from .limits import board_limits, check_image_size, check_model
 from .records import (FLAG_ECC_MASK, FLAG_ECC_SHIFT, FLAG_ECC_ZERO, VERSION_ECC, FLAG_TESTSET, FORMATS, KINDS,
                       KNOWN_VERSIONS, MAGIC, MAX_CHANNELS, MAX_META_BYTES, MAX_OPS,
-                      MAX_TENSORS, META, OP, OP_PARAMS, PROTECTED_OFFSET, ROLES, SUPER_COPIES, SUPERBLOCK, TENSOR, ACTS)
+                      MAX_TENSORS, META, OP, OP_PARAMS, PROTECTED_OFFSET, ROLES, SUPER_COPIES, SUPERBLOCK, TENSOR, ACTS,
+                      TENSOR_PROTECTED, VERSION_TENSOR_FLAGS)
 
 MAX_IMAGE_BYTES = 256 << 20
 WEIGHTED = ("dense", "conv2d", "dwconv2d")
@@ -81,7 +83,7 @@ def ecc_scheme_from_flags(version: int, flags: int) -> str | None:
     """The weight region's ECC scheme name ("none" for a version-2 image), None for a scheme this loader lacks
     or one that does not fit the version."""
     sid = (flags & FLAG_ECC_MASK) >> FLAG_ECC_SHIFT
-    if version != VERSION_ECC:
+    if version < VERSION_ECC or (version >= VERSION_TENSOR_FLAGS and sid == 0):  # version 4: ECC is optional
         return "none" if sid == 0 and not flags & FLAG_ECC_ZERO else None
     name = scheme_from_id(sid)
     return name if name not in (None, "none") else None
@@ -237,8 +239,11 @@ def _parse(image: bytes) -> LoadedImage:
                f"corrupted tensor record {i}: shape {shape} vs {r['count']} words")
         _check(2 <= r["m"] <= 32 and r["width"] == r["m"] + (rule.placement.extra_bits if rule.placement else 0),
                f"corrupted tensor record {i}: {r['width']}-bit words for {r['m']}-bit indices")
-        _check(r["bit_offset"] + r["count"] * r["width"] <= data_bits,
-               f"corrupted tensor record {i}: words beyond the weight region")
+        protected = r["flags"] == TENSOR_PROTECTED
+        _check(r["flags"] == 0 or (protected and role == "bias" and sb["version"] >= VERSION_TENSOR_FLAGS),
+               f"corrupted tensor record {i} (flags {r['flags']:#x})")
+        _check(r["bit_offset"] + r["count"] * r["width"] <= (8 * len(payload) if protected else data_bits),
+               f"corrupted tensor record {i}: words beyond the " + ("payload" if protected else "weight region"))
         kind = _NAMES[op_recs[weighted[r["op"]]]["kind"]]
         # the layout the kernels take (dense (out, in), conv2d OHWI, dwconv2d 1HWO, bias (out,)), checked before
         # the shape is used: an op kind changed under its tensors must not reach out_channel
@@ -256,7 +261,10 @@ def _parse(image: bytes) -> LoadedImage:
             params = _array(payload, r["repr_params"], r["repr_params_len"], "<u4", f"tensor {i} representation") \
                 if r["repr_params_len"] else np.zeros(0, np.uint32)
             rep = represent.from_params(represent.name_of(r["repr"]), r["m"], params)
-        t = StoredTensor(code, rep, r["width"], r["bit_offset"], np.zeros(r["count"], np.uint64))
+        # a protected tensor's words come with the payload: read once, clean (the BCH repaired them)
+        words = (unpack_words(np.frombuffer(payload, np.uint8), r["width"], r["count"], r["bit_offset"])
+                 if protected else np.zeros(r["count"], np.uint64))
+        t = StoredTensor(code, rep, r["width"], r["bit_offset"], words, protected=protected)
         if rule.range_check:
             c = r["range_channels"]
             _check(c == int(channel.max()) + 1, f"corrupted tensor record {i}: {c} range channels")
@@ -294,7 +302,11 @@ def _parse(image: bytes) -> LoadedImage:
     _smoke(model, fi)
     weights = np.frombuffer(image, np.uint8, sb["weights_len"], sb["weights_offset"])
     testset = _testset(image, sb, meta, input_shape, fi) if sb["flags"] & FLAG_TESTSET else None
-    return LoadedImage(sb, meta, model, fi, RegionCodec(tensors, rule), weights, corrected, testset, spec, lay)
+    codec = RegionCodec(tensors, rule)
+    for t in tensors:
+        if t.protected:
+            t.clean = codec.decode_values(t, t.words)
+    return LoadedImage(sb, meta, model, fi, codec, weights, corrected, testset, spec, lay)
 
 
 def _smoke(model, fi):

@@ -16,9 +16,10 @@ from ..errors import ImageError
 from ..storage.stored import FLOAT_REPR, StoredModel
 from . import ecc
 from .limits import check_fits_run_from_flash
-from .records import (FLAG_ECC_SHIFT, FLAG_ECC_ZERO, FLAG_TESTSET, VERSION_ECC, FORMATS, KINDS, META, OP,
-                      PROTECTED_OFFSET, ROLES, SUPER_COPIES,
-                      SUPERBLOCK, TENSOR, ACTS, MAGIC, VERSION)
+from ..storage.bits import pack_words
+from .records import (FLAG_ECC_SHIFT, FLAG_ECC_ZERO, FLAG_TESTSET, VERSION_ECC, VERSION_TENSOR_FLAGS, FORMATS, KINDS,
+                      META, OP, PROTECTED_OFFSET, ROLES, SUPER_COPIES, SUPERBLOCK, TENSOR, TENSOR_PROTECTED, ACTS,
+                      MAGIC, VERSION)
 
 
 def _pad3(shape) -> tuple[int, int, int]:
@@ -81,11 +82,16 @@ def build_payload(stored: StoredModel, *, board: Board, testset: tuple[int, int,
         params = np.asarray(t.rep.params(), "<u4")
         repr_params = payload.add(params) if params.size else 0
         shape = tuple(t.code.shape) + (1,) * (4 - len(t.code.shape))
+        bit_offset = t.offset
+        if t.protected:  # its words in the payload, packed as the region would hold them
+            words = pack_words(t.words, t.width, out=np.zeros(-(-t.bits // 8), np.uint8), start=0)
+            bit_offset = 8 * payload.add(words)
         tensor_records.append(TENSOR.pack(
             role=ROLES[t.code.role], repr=0 if t.rep.name == FLOAT_REPR else represent.stable_id(t.rep.name),
             m=t.code.m, width=t.width, op=t.code.op, ndim=len(t.code.shape), spare=t.code.spare, shape=shape,
-            count=t.count, bit_offset=t.offset, value_lo=t.code.lo, value_step=t.code.step,
-            ranges=ranges, range_channels=0 if t.lo is None else len(t.lo), reserved=0,
+            count=t.count, bit_offset=bit_offset, value_lo=t.code.lo, value_step=t.code.step,
+            ranges=ranges, range_channels=0 if t.lo is None else len(t.lo),
+            flags=TENSOR_PROTECTED if t.protected else 0,
             repr_params=repr_params, repr_params_len=int(params.size)))
     meta = META.pack(
         name=model.name.encode()[:24], format=FORMATS[stored.format.name], n=stored.n, rule=rule_code(stored.rule),
@@ -129,7 +135,9 @@ def pack_image(stored: StoredModel, board: Board, testset: tuple[np.ndarray, np.
                             weights_crc=ecc.crc32(weights))
     assert len(payload) == len(draft)
     blob = ecc.protect(payload)
-    head = SUPERBLOCK.pack(magic=MAGIC, version=VERSION_ECC if ecc_flags else VERSION,
+    protected = any(t.protected for t in stored.tensors)
+    version = VERSION_TENSOR_FLAGS if protected else VERSION_ECC if ecc_flags else VERSION
+    head = SUPERBLOCK.pack(magic=MAGIC, version=version,
                            flags=(FLAG_TESTSET if tests else 0) | ecc_flags, meta_len=len(payload),
                            meta_blob_len=len(blob), weights_offset=weights_offset, weights_len=len(weights),
                            image_len=total, crc32=0)

@@ -26,7 +26,10 @@ from ..storage.formats import FORMATS as NUMBER_FORMATS
 MAGIC = b"ECCL"
 VERSION = 2  # 2: the rule byte encodes (parity placement id | range flag) instead of an ordered list of rules
 VERSION_ECC = 3  # 3: the weight region is ECC-coded (flags bits 8-12); images without ECC stay version 2
-KNOWN_VERSIONS = (2, 3)  # a loader accepts exactly the versions it knows; a new layout bumps VERSION
+# 4: TENSOR.flags may mark a bias tensor whose words sit in the protected payload (TENSOR_PROTECTED), the ECC flags
+# of version 3 allowed too; images without protected tensors stay version 2 or 3
+VERSION_TENSOR_FLAGS = 4
+KNOWN_VERSIONS = (2, 3, 4)  # a loader accepts exactly the versions it knows; a new layout bumps VERSION
 SUPER_COPIES = 11  # majority of 11 copies: P(bit wrong) ~ 462 p^6 = 5e-10 at p = 1e-2
 PROTECTED_OFFSET = 32 * SUPER_COPIES
 MAX_OPS = 256
@@ -56,6 +59,7 @@ FLAG_TESTSET = 1
 FLAG_ECC_SHIFT = 8  # flags bits 8-11: the weight region's ECC scheme (storage/ecc/ stable id; 0: none)
 FLAG_ECC_MASK = 0x0F00
 FLAG_ECC_ZERO = 0x1000  # the policy for uncorrectable blocks: zero their parameters (else use them as read)
+TENSOR_PROTECTED = 1  # TENSOR.flags bit 0 (version 4, bias records only): words in the protected payload
 ECC_SCHEMES = {name: ECC_REGISTRY.get(name).stable_id for name in ECC_REGISTRY}
 
 # Why a loader refuses an image, one code per check (a device reports (record index << 8) | reason). The reasons
@@ -214,12 +218,13 @@ TENSOR = Record("tensor", "One parameter tensor's words in the weight region.", 
     ("spare", "B", "index bits given up to a parity bit (parity-lsb)"),
     ("shape", "4H", "shape, unused dims 1"),
     ("count", "I", "words"),
-    ("bit_offset", "I", "first bit in the weight region"),
+    ("bit_offset", "I", "first bit in the weight region (TENSOR_PROTECTED: in the protected payload)"),
     ("value_lo", "d", "uniform: value of index 0's bin start"),
     ("value_step", "d", "uniform: bin width"),
     ("ranges", "I", "payload offset of range lo f64[channels], hi f64[channels] (range rules), else 0"),
     ("range_channels", "H", "channels of the range check"),
-    ("reserved", "H", "0"),
+    ("flags", "H", "version 4: bit 0 (TENSOR_PROTECTED, biases only) the words sit in the protected payload, "
+                   "bit_offset counting payload bits; else 0"),
     ("repr_params", "I", "payload offset of the representation's params (u32 each), else 0"),
     ("repr_params_len", "I", "number of u32 params"),
 ])

@@ -14,9 +14,10 @@ import time
 from eccless.protocol.framing import ChunkReader, FrameError, classify, encode_frame
 from eccless.channel.constants import K_NONE, KEEP_ALL
 from eccless.channel.fixedlog import K_LIMIT
+from eccless.channel.burst import MAX_LENGTH as BURST_MAX
 from eccless.protocol import (BENCH_KINDS, BENCH_MAX_ITERATIONS, BY_ID, ERROR_LAYOUT, FAULT_MARKER, FIRMWARE_VERSION,
-                              IMAGE_ERROR_CODES, INFO_FLAGS, INJECT_REGIONS, LOAD_FLAGS, MAX_PAYLOAD, RESPONSE_FLAG,
-                              SEQ_NONE, STATUS, VERSION, command)
+                              IMAGE_ERROR_CODES, INFO_FLAGS, INJECT_MODELS, INJECT_REGIONS, LOAD_FLAGS, MAX_PAYLOAD,
+                              RESPONSE_FLAG, SEQ_NONE, STATUS, VERSION, command)
 
 
 def default_info(for_board=None, **overrides) -> dict:
@@ -118,6 +119,10 @@ class FakeDevice:
                 return "ERR_ARG", b"", 2
             if f["keep_1to0"] > KEEP_ALL or f["keep_0to1"] > KEEP_ALL:
                 return "ERR_ARG", b"", 3 if f["keep_1to0"] > KEEP_ALL else 4
+            if f["model"] > max(INJECT_MODELS.values()):
+                return "ERR_ARG", b"", 5
+            if f["model"] == INJECT_MODELS["burst"] and not 1 <= f["length"] <= BURST_MAX:
+                return "ERR_ARG", b"", 6
             self.armed |= 1 << (region - 1)
         else:
             self.armed = 0

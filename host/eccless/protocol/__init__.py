@@ -17,13 +17,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+from eccless.channel.base import DEVICE_MODELS
 from eccless.errors import UsageError
 from eccless.registry import Registry
 from eccless.image.records import LOAD_ERRORS
 from eccless.protocol.layout import Field, Layout
 
-VERSION = 4                     # bump on any incompatible change of this file
-FIRMWARE_VERSION = (0, 3, 0)    # of the firmware in edge/ (reported by INFO)
+VERSION = 5                     # bump on any incompatible change of this file
+FIRMWARE_VERSION = (0, 4, 0)    # of the firmware in edge/ (reported by INFO)
 MAX_PAYLOAD = 4096              # bytes after (code, seq): fits a 32x32x3 int8 input for INFER
 HEADER_BYTES = 2                # code, seq
 CRC_BYTES = 2
@@ -41,6 +42,7 @@ INFO_FLAGS = {"debug": 0, "icount": 1, "cycles": 2}  # INFO.flags bits: debug co
 LOAD_FLAGS = {"on_the_fly": 0, "no_lut": 1, "weights_flash": 2, "weights_auto": 3}
 WEIGHTS_MODES = {"ram": 0, "flash": 1 << LOAD_FLAGS["weights_flash"], "auto": 1 << LOAD_FLAGS["weights_auto"]}
 INJECT_REGIONS = {"clear": 0, "weights": 1, "protected": 2}
+INJECT_MODELS = DEVICE_MODELS   # INJECT.model: the channel's C twins (edge/channel/ed_channel.h ED_CHANNEL_MODEL_*)
 EVAL_REPORTS = {"per_class": 0, "predictions": 1}
 BENCH_KINDS = {"load": 0, "decode": 1, "infer": 2, "layer": 3}
 # BENCH runs its routine `iterations` times and a command cannot be interrupted on the device (a big model's LOAD
@@ -160,7 +162,9 @@ COMMANDS = (
                     Field("weights_flash", "I", "1 when the weights stay in flash (run from flash), 0 in RAM"),
                     Field("fixes", "I", "run from flash: corrections kept for the layers read in place"),
                     Field("resident_layers", "I", "weights 'auto' run from flash: layers whose weights were decoded "
-                                                  "into RAM after all (the most MACs per weight first)")),
+                                                  "into RAM after all (the most MACs per weight first)"),
+                    Field("ecc_failed", "I", "ECC-coded weight region: blocks detected uncorrectable"),
+                    Field("zeroed_ecc", "I", "ECC `zero` policy: parameters zeroed for overlapping a failed block")),
                    tail=Field("layers", "II", "per weighted op: (zeroed by parity, zeroed by range)")),
             implemented=True),
     Command("INJECT", 0x11, "Arm the storage channel (docs/CHANNEL.md) for one region: every later LOAD reads that "
@@ -168,7 +172,9 @@ COMMANDS = (
             Layout((Field("seed", "Q"), Field("stream", "I", "channel stream (eccless corrupt: weights 0, "
                                                                "protected 1)"),
                     Field("k_q32", "Q"), Field("keep_1to0", "Q"), Field("keep_0to1", "Q"),
-                    Field("region", "B", "INJECT_REGIONS: 0 clear all, 1 weights, 2 protected"))),
+                    Field("region", "B", "INJECT_REGIONS: 0 clear all, 1 weights, 2 protected"),
+                    Field("model", "B", "INJECT_MODELS: 0 i.i.d. (bsc, asym), 1 burst, 2 stuck-at"),
+                    Field("length", "I", "burst: bits per run, 1 .. 65536 (0 for the other models)"))),
             Layout((Field("armed", "B", "bit mask of the armed regions (1 weights, 2 protected)"),)),
             implemented=True),
     Command("EVAL", 0x12, "Classify stored test samples [first, first + count) with the loaded model.",

@@ -6,10 +6,12 @@ device it drives in ECCLESS_DEVICE; a QEMU board needs nothing, each worker boot
     ECCLESS_DEVICE=serial:/dev/ttyACM0 dask worker tcp://lab:8786 --nthreads 1 --resources "board-nucleo-f446re=1"
     eccless run m.img --board nucleo-f446re --ber 1e-3 --trials 1000 --scheduler tcp://lab:8786
 
-A chunk is `eccless run` itself (eccless.commands.run.run_image) over consecutive seeds on one worker's device,
-which the worker keeps open between chunks (held_device.py); trial t still runs INJECT(seed + t) -> LOAD -> EVAL,
-so the merged result equals one device running every trial, trial for trial (tests/test_cluster_farm.py runs two
-workers with a QEMU each). The image is scattered once and written to a per-worker cache file named by its hash.
+A chunk is the trials of consecutive seeds, each `eccless run`'s own trial (commands/run.py's TrialSession:
+INJECT(seed) -> LOAD -> EVAL) on one worker's device, which the worker keeps open between chunks (held_device.py).
+Chunks return their trial rows; the client turns them into the records of `run --log` (commands/run_log.py) and
+builds the summary from those, so the result equals one device running every trial, trial for trial
+(tests/test_cluster_farm.py runs two workers with a QEMU each), and a farm run with a log resumes like a local one.
+The image is scattered once and written to a per-worker cache file named by its hash.
 """
 
 from __future__ import annotations
@@ -21,13 +23,10 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
-import numpy as np
-
 from ..boards import DEFAULT_BOARD, load_board
 from ..errors import DeviceError, UsageError
 from ..progress import progress
 from .cluster import ClusterError, distributed, open_client
-from .stats import accuracy_interval, mean_ci
 
 DEVICE_ENV = "ECCLESS_DEVICE"  # on a worker: the device backend it drives (serial:/dev/ttyACM0); unset: QEMU
 # Trials per chunk: a digits-MLP trial of 300 samples takes ~20 ms in QEMU, a chunk costs the cluster a few ms, and
@@ -64,10 +63,12 @@ def _image_file(data: bytes, name: str) -> Path:
     return path
 
 
-def device_chunk(data: bytes, name: str, *, board: str, variant: str | None = None, **run_args) -> dict:
-    """On a worker: run_image over one chunk of seeds on this worker's (held) device, tagged with the worker's
-    address. After a device error the chunk runs once more on a freshly opened device."""
-    from ..commands.run import run_image
+def device_chunk(data: bytes, name: str, seeds: list[int], *, board: str, ber: float = 0.0,
+                 variant: str | None = None, **run_args) -> dict:
+    """On a worker: the trial rows of `seeds` (TrialSession.trial) on this worker's (held) device, with the
+    device's facts and the worker's address. After a device error the chunk runs once more on a freshly opened
+    device."""
+    from ..commands.run import RunPlan
     from . import held_device
 
     try:
@@ -80,89 +81,109 @@ def device_chunk(data: bytes, name: str, *, board: str, variant: str | None = No
         raise UsageError(f"board {board} cannot run in QEMU: start its worker with {DEVICE_ENV}=serial:PORT")
     for attempt in (1, 2):
         key = held_device.held(worker, spec, path, variant)
+        plan = RunPlan(path, board=board, device=f"held:{key}", ber=ber, variant=variant, **run_args)
         try:
-            res = run_image(path, board=board, device=f"held:{key}", quiet=True, **run_args)
+            with plan.open() as session:
+                rows = [session.trial(s if ber else None) for s in seeds]
             break
         except DeviceError:
             held_device.drop(key)
             if attempt == 2:
                 raise
-    return res | {"device": spec, "worker": worker}
+    return {"rows": rows, "facts": session.facts | {"device": spec}, "worker": worker}
+
+
+class FarmTrials:
+    """Device trials in chunks on the workers that own a board, for TrialExecutor(cluster=...) or collect(): one
+    record per trial, a batch per finished chunk, pending chunks cancelled when the caller stops."""
+
+    def __init__(self, client, plan, *, board: str, chunk: int | None, same, run_args: dict):
+        self.client, self.plan, self.board, self.chunk, self.same = client, plan, board, chunk, same
+        self.run_args = run_args
+        resource = board_resource(board)
+        self.owners = [w for w in client.scheduler_info().get("workers", {}).values()
+                       if w.get("resources", {}).get(resource)]
+        if not self.owners:
+            raise ClusterError(f"no Dask worker owns a {board}: start one with --resources \"{resource}=1\"")
+
+    def batches(self, experiments: dict, todo: list):
+        from ..commands.run_log import encoded, record
+
+        client, plan = self.client, self.plan
+        if client.id not in _PLUGGED:  # once per client: registering it again would close the held devices
+            from .held_device import plugin
+
+            client.register_plugin(plugin(distributed()))
+            _PLUGGED.add(client.id)
+        chunk = self.chunk or max(1, min(CHUNK_TRIALS, -(-len(todo) // len(self.owners))))
+        # hash=False: a key of its own, since a previous run's copy of the same bytes may be being forgotten now
+        data = client.scatter(plan.path.read_bytes(), broadcast=True, hash=False)
+        resource = board_resource(self.board)
+        futures = {}
+        for at in range(0, len(todo), chunk):
+            part = todo[at:at + chunk]
+            fut = client.submit(device_chunk, data, plan.path.name, [seed for _, _, seed in part], board=self.board,
+                                ber=plan.ber, resources={resource: 1}, pure=False, **self.run_args)
+            futures[fut] = part
+        try:
+            for fut in distributed().as_completed(futures):
+                part = futures[fut]
+                try:
+                    res = fut.result()  # waits again for a result lost with its worker (recomputed)
+                except (Exception, asyncio.CancelledError) as e:
+                    why = str(e).splitlines()[0] if str(e) else type(e).__name__
+                    raise ClusterError(f"device trials from seed {part[0][2]} failed: {why}") from None
+                self.same.check(res["facts"])  # nothing of another firmware build reaches the log
+                yield encoded([record(key, ber, seed, row, res["facts"], res["worker"])
+                               for (key, ber, seed), row in zip(part, res["rows"])])
+        finally:
+            client.cancel([f for f in futures if not f.done()])
+
+
+def collect(source, todo: list) -> list[dict]:
+    """The records of `todo` from a batch source, in the order of `todo` (a run without a log)."""
+    got = {}
+    for records, _ in source.batches({}, todo):
+        got.update({(r["key"], r["ber"], r["seed"]): r for r in records})
+    return [got[t] for t in todo]
 
 
 def run_on_farm(client, image, *, board: str = DEFAULT_BOARD, device: str | None = None, ber: float = 0.0,
-                seed: int = 0, trials: int = 1, chunk: int | None = None, quiet: bool = False, **run_args) -> dict:
+                seed: int = 0, trials: int = 1, chunk: int | None = None, quiet: bool = False, log=None,
+                **run_args) -> dict:
     """run_image's result for `trials` trials from `seed`, run in chunks on the workers that own `board`
-    (`chunk` trials each; by default up to CHUNK_TRIALS, fewer when that gives every board a chunk)."""
+    (`chunk` trials each; by default up to CHUNK_TRIALS, fewer when that gives every board a chunk), every finished
+    trial appended to `log` when one is given (commands/run_log.py: a rerun resumes it)."""
+    from ..commands import run_log
+    from ..commands.run import RunPlan
+
     if device:
         raise UsageError("--device names one local device; on a farm each worker drives its own (ECCLESS_DEVICE)")
-    path = Path(image)
-    if not path.is_file():
-        raise UsageError(f"image file not found: {path}")
-    if trials < 1:
-        raise UsageError(f"--trials must be at least 1, got {trials}")
-    resource = board_resource(board)
-    owners = [w for w in client.scheduler_info().get("workers", {}).values() if w.get("resources", {}).get(resource)]
-    if not owners:
-        raise ClusterError(f"no Dask worker owns a {board}: start one with --resources \"{resource}=1\"")
-    if client.id not in _PLUGGED:  # once per client: registering it again would close the held devices
-        from .held_device import plugin
+    plan = RunPlan(image, board=board, ber=ber, seed=seed, trials=trials, **run_args)
 
-        client.register_plugin(plugin(distributed()))
-        _PLUGGED.add(client.id)
-    total = trials if ber else 1
-    chunk = chunk or max(1, min(CHUNK_TRIALS, -(-total // len(owners))))
-    # hash=False: a key of its own, since a previous run's copy of the same bytes may be being forgotten just now
-    data = client.scatter(path.read_bytes(), broadcast=True, hash=False)
-    starts = list(range(0, total, chunk))
-    futures = {client.submit(device_chunk, data, path.name, board=board, ber=ber, seed=seed + a,
-                             trials=min(chunk, total - a), resources={resource: 1}, pure=False): a for a in starts}
-    parts = {}
-    bar = progress(total=total, desc="trials", quiet=quiet)
-    try:
-        for fut in distributed().as_completed(futures):
-            try:
-                parts[futures[fut]] = fut.result()  # waits again for a result lost with its worker (recomputed)
-            except (Exception, asyncio.CancelledError) as e:
-                why = str(e).splitlines()[0] if str(e) else type(e).__name__
-                raise ClusterError(f"device trials from seed {seed + futures[fut]} failed: {why}") from None
-            bar.update(parts[futures[fut]]["trials"])
-    finally:
-        bar.close()
-        client.cancel([f for f in futures if not f.done()])
-    return merge([parts[a] for a in starts], seed=seed) | {"image": str(path)}
+    def farm(key, same):
+        return FarmTrials(client, plan, board=board, chunk=chunk, same=same, run_args=run_args)
+
+    if log is not None:
+        records = run_log.logged_records(plan, log, farm, quiet=quiet)
+    else:
+        key = run_log.run_key(plan)
+        source = farm(key, run_log.SameFirmware(None, []))
+        bar = progress(total=len(plan.seeds()), desc="trials", quiet=quiet)
+        try:
+            records = collect(_counted(source, bar), run_log.tasks(plan, key))
+        finally:
+            bar.close()
+    return run_log.run_summary(plan, records)
 
 
-def _weighted(parts, get) -> float:
-    counts = [p["trials"] for p in parts]
-    return float(np.average([get(p) for p in parts], weights=counts))
+class _counted:
+    """A batch source whose batches move a progress bar."""
 
+    def __init__(self, source, bar):
+        self.source, self.bar = source, bar
 
-def merge(parts: list[dict], *, seed: int) -> dict:
-    """One run_image result from chunks in seed order: per-trial lists concatenated, accuracy and its CI computed
-    again from them, instruction and cycle means weighted by trials, and which worker ran which trials."""
-    first = parts[0]
-    out = dict(first)
-    per_trial = [a for p in parts for a in p["accuracy"]["per_trial"]]
-    mean, ci = mean_ci(per_trial)
-    out["accuracy"] = {"mean": mean, "ci95": ci if np.isfinite(ci) else None, "per_trial": per_trial,
-                       "interval": accuracy_interval(per_trial)}
-    out["detection"] = {k: [v for p in parts for v in p["detection"][k]] for k in first["detection"]}
-    out["layers"] = [layer for p in parts for layer in p["layers"]]
-    out["predictions"] = [pred for p in parts for pred in p["predictions"]]
-    out["trials"], out["seed"] = len(per_trial), seed
-    ins = {k: _weighted(parts, lambda p, k=k: p["instructions"][k]) for k in ("per_inference", "load_pass",
-                                                                            "decode_pass")}
-    out["instructions"] = {**ins, "decode_per_weight": ins["decode_pass"] / max(1, first["parameters"]),
-                           "counted": first["instructions"]["counted"]}
-    if first["cycles"] is not None:
-        out["cycles"] = {k: _weighted(parts, lambda p, k=k: p["cycles"][k]) for k in first["cycles"]}
-    out["ram"] = dict(first["ram"], arena_used=max(p["ram"]["arena_used"] for p in parts))
-    workers = len({p["worker"] for p in parts})
-    out["device"] = f"farm of {workers} worker{'s' if workers > 1 else ''} ({first['device']})"
-    split: dict[str, list[int]] = {}
-    for p in parts:
-        split.setdefault(p["worker"], []).extend(range(p["seed"], p["seed"] + p["trials"]))
-    out["split"] = split  # worker address -> the seeds it ran
-    out.pop("worker")
-    return out
+    def batches(self, experiments, todo):
+        for batch in self.source.batches(experiments, todo):
+            self.bar.update(len(batch[0]))
+            yield batch

@@ -1,6 +1,8 @@
 """Runs trials (experiment key, BER, seed) once each: a JSON-lines log caches every finished trial, so an
 interrupted sweep or critical-BER search resumes where it stopped; `jobs > 1` runs trials in worker processes,
 `cluster` (a ClusterRunner of sweep/cluster.py) on the workers of a Dask cluster -- the log is written here either way.
+Any object whose batches(experiments, todo) yields (records, their JSON lines) can stand in for the cluster: the
+device trials of `eccless run --log` (commands/run_log.py, sweep/device_farm.py) use this same log that way.
 
 Trials run in groups of one (experiment, BER) whose flip positions are drawn in one vectorized call
 (Experiment.trials): per trial the positions are the same, the numpy overhead is paid once per group.

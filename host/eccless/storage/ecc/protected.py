@@ -143,9 +143,12 @@ def finish(out: Decoded, policy: str, tensors, failed: np.ndarray, corrected: in
 
 def zero_blocks(values: list[np.ndarray], tensors, failed: np.ndarray, k: int) -> int:
     """Zero (in place, copying shared arrays) every parameter whose stored word overlaps data bits
-    [b k, (b + 1) k) of a failed block b; returns how many were zeroed."""
+    [b k, (b + 1) k) of a failed block b; returns how many were zeroed. Tensors kept in the protected region are
+    not in any block."""
     zeroed = 0
     for i, t in enumerate(tensors):
+        if t.protected:
+            continue
         lo_block, hi_block = t.offset // k, (t.offset + t.bits - 1) // k
         hit = failed[(failed >= lo_block) & (failed <= hi_block)]
         if hit.size == 0 or t.count == 0:
