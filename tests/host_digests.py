@@ -29,3 +29,15 @@ def host_digests(path: Path) -> list[tuple[int, int, int, int, int, int]]:
         op["zp"] += zp
         op["zr"] += zr
     return [(*o["w"], *o["b"], o["zp"], o["zr"]) for _, o in sorted(ops.items())]
+
+
+def decoded_digests(path: Path) -> list[tuple]:
+    """Per weighted op, (weights, CRC, biases, CRC) from the host loader's full decode -- ECC correction and its
+    policy included: what DIGEST answers for the values."""
+    img = read_image(path)
+    _, decoded = img.decode()
+    ops: dict[int, list] = {}
+    for t, values in zip(img.codec.tensors, decoded.values):
+        raw = np.asarray(values).astype(np.int8 if t.code.role == "weight" else "<i4").tobytes()
+        ops.setdefault(t.code.op, []).extend([t.count, zlib.crc32(raw)])
+    return [tuple(v) for _, v in sorted(ops.items())]

@@ -7,8 +7,6 @@ ones would not. Skipped without the ARM tools."""
 
 from __future__ import annotations
 
-import zlib
-
 import numpy as np
 import pytest
 
@@ -17,21 +15,11 @@ from eccless.commands.run import ModelDevice, channel_model
 from eccless.firmware.build import build_firmware
 from eccless.image.load import read_image
 from eccless.link.qemu import Qemu, missing_tools
+from host_digests import decoded_digests
 
 pytestmark = pytest.mark.qemu
 if missing_tools():
     pytest.skip(missing_tools(), allow_module_level=True)
-
-
-def decoded_digests(path) -> list[tuple]:
-    """DIGEST's (count, CRC) pairs from the host loader's full decode (ECC correction and its policy included)."""
-    img = read_image(path)
-    _, decoded = img.decode()
-    ops: dict[int, list] = {}
-    for t, values in zip(img.codec.tensors, decoded.values):
-        raw = np.asarray(values).astype(np.int8 if t.code.role == "weight" else "<i4").tobytes()
-        ops.setdefault(t.code.op, []).extend([t.count, zlib.crc32(raw)])
-    return [tuple(v) for _, v in sorted(ops.items())]
 
 
 @pytest.fixture(scope="module")

@@ -6,31 +6,18 @@ without the ARM tools."""
 
 from __future__ import annotations
 
-import zlib
-
 import numpy as np
 import pytest
 
 from eccless.commands.image import corrupt_image, evaluate_image, pack_model
 from eccless.commands.run import ModelDevice, channel_constants
 from eccless.firmware.build import build_firmware
-from eccless.image.load import read_image
 from eccless.link.qemu import Qemu, missing_tools
+from host_digests import decoded_digests
 
 pytestmark = pytest.mark.qemu
 if missing_tools():
     pytest.skip(missing_tools(), allow_module_level=True)
-
-def host_weight_digests(path) -> list[tuple[int, int, int, int]]:
-    """Per weighted op, the (count, CRC-32) of its int8 weights and int32 biases as the host loader decodes them,
-    ECC correction included: what DIGEST answers."""
-    img = read_image(path)
-    _, decoded = img.decode()
-    ops: dict[int, list] = {}
-    for t, values in zip(img.codec.tensors, decoded.values):
-        raw = np.asarray(values).astype(np.int8 if t.code.role == "weight" else "<i4").tobytes()
-        ops.setdefault(t.code.op, []).extend([t.count, zlib.crc32(raw)])
-    return [tuple(v) for _, v in sorted(ops.items())]
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +49,7 @@ def test_device_corrects_as_the_host_does(firmware, tmp_path, digits_mlp, ecc, r
                 assert (load["zeroed_parity"], load["zeroed_range"]) == (host["zeroed_parity"],
                                                                          host["zeroed_range"]), weights
                 if weights == "ram":  # every decoded weight and bias, value for value
-                    digests = host_weight_digests(target)
+                    digests = decoded_digests(target)
                     assert [dev.digest(op)[:4] for op in range(len(digests))] == digests, f"{ecc} BER {ber:g}"
             failed += host["ecc_failed_blocks"]
     assert failed > 0  # the rates reach blocks the code cannot correct (used as read on both sides)
@@ -96,7 +83,7 @@ def test_device_zero_policy_as_the_host(firmware, tmp_path, digits_mlp, ecc, rep
                 bad = np.flatnonzero(pred != host["predictions"])
                 assert bad.size == 0, f"{what}: predictions differ at {bad[:20].tolist()}"
                 if mode.get("weights") == "ram":
-                    digests = host_weight_digests(target)
+                    digests = decoded_digests(target)
                     assert [dev.digest(op)[:4] for op in range(len(digests))] == digests, what
             zeroed += host["zeroed_ecc"]
     assert zeroed > 0  # the policy had parameters to zero
