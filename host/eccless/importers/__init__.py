@@ -19,8 +19,9 @@ IMPORTERS: Registry[str] = Registry("model format")
 IMPORTERS.add("onnx", "eccless.importers.onnx_import:load_onnx")
 IMPORTERS.add("tflite", "eccless.tflite.import_:load_tflite")  # int8 models: gives a quant.QGraph
 IMPORTERS.add("npz", "eccless.graph_io:load_graph")  # our own saved float graphs
+IMPORTERS.add("torch", "eccless.importers.torch_import:load_torch")  # a torch.save'd nn.Sequential
 
-SUFFIXES = {".onnx": "onnx", ".tflite": "tflite", ".npz": "npz"}
+SUFFIXES = {".onnx": "onnx", ".tflite": "tflite", ".npz": "npz", ".pt": "torch", ".pth": "torch"}
 
 
 def importer(fmt: str) -> Callable[[str | Path], Graph]:
