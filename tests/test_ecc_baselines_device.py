@@ -20,6 +20,17 @@ if missing_tools():
     pytest.skip(missing_tools(), allow_module_level=True)
 
 
+def same_flips(dev, image, target, ber, seed):
+    """Arms the device's injection at (ber, seed) and writes the host's copy with the same flips: the file the host
+    evaluates (the image itself at BER 0)."""
+    dev.inject("clear")
+    if not ber:
+        return image
+    dev.inject("weights", channel_constants("bsc", ber), seed)
+    corrupt_image(image, target, ber=ber, seed=seed)
+    return target
+
+
 @pytest.fixture(scope="module")
 def firmware(qemu_board):
     return build_firmware(qemu_board)
@@ -34,12 +45,7 @@ def test_device_corrects_as_the_host_does(firmware, tmp_path, digits_mlp, ecc, r
     with Qemu(firmware.board, firmware.elf, image=image, timeout=60) as q:
         dev = ModelDevice(q.client)
         for ber, seed in ((0.0, 0), (1e-3, 1), (5e-3, 2), (2e-2, 3)):
-            dev.inject("clear")
-            target = image
-            if ber:
-                dev.inject("weights", channel_constants("bsc", ber), seed)
-                target = tmp_path / "c.img"
-                corrupt_image(image, target, ber=ber, seed=seed)
+            target = same_flips(dev, image, tmp_path / "c.img", ber, seed)
             host = evaluate_image(target)
             for weights in ("ram", "flash"):  # decoded into RAM, or run from flash with LOAD's corrections
                 load = dev.load(weights=weights)
@@ -66,12 +72,7 @@ def test_device_zero_policy_as_the_host(firmware, tmp_path, digits_mlp, ecc, rep
     with Qemu(firmware.board, firmware.elf, image=image, timeout=60) as q:
         dev = ModelDevice(q.client)
         for ber, seed in ((0.0, 0), (3e-3, 1), (1e-2, 2)):
-            dev.inject("clear")
-            target = image
-            if ber:
-                dev.inject("weights", channel_constants("bsc", ber), seed)
-                target = tmp_path / "c.img"
-                corrupt_image(image, target, ber=ber, seed=seed)
+            target = same_flips(dev, image, tmp_path / "c.img", ber, seed)
             host = evaluate_image(target)
             for mode in (dict(weights="ram"), dict(weights="flash"), dict(on_the_fly=True)):
                 load = dev.load(**mode)

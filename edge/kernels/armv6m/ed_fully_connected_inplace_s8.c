@@ -145,10 +145,11 @@ ed_kernel_status_t ed_fully_connected_inplace_s8(const ed_fc_params_t *params, c
     }
     /* offset codes: the level is (byte - 128), halved (byte >> 1) - 64, and the loops sum the unsigned part */
     offset = (transform & ED_INPLACE_XOR80) == 0u ? 0u : (transform & ED_INPLACE_HALVE) != 0u ? 64u * sum : 128u * sum;
-    q.bias = bias;
+    /* what ed_v6m_requantize reads: bias and input_zp are already in the accumulators */
+    q.bias = NULL;
     q.multiplier = requant->multiplier;
     q.shift = requant->shift;
-    q.input_zp = zp;
+    q.input_zp = 0;
     q.output_zp = params->act.output_zp;
     q.act_min = params->act.act_min;
     q.act_max = params->act.act_max;
