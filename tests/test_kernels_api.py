@@ -138,6 +138,57 @@ def test_other_kernels_reject_bad_arguments(libs):
         assert L.ed_clamp_s8(None, 4, ptr(x), ptr(y)) == ERR_ARG, variant
 
 
+def test_fully_connected_prepare_checks_what_the_call_checks(libs):
+    """ed_fully_connected_s8_prepare (run once, at LOAD) refuses every bad configuration with the status the checked
+    call gives it; the call checks only its data pointers besides. Nothing is written when a check fails."""
+    x = np.arange(16, dtype=np.int8)
+    m, s = np.full(4, 1 << 30, np.int32), np.full(4, -3, np.int32)
+    bad_shift = np.array([0, 0, 0, 32], np.int32)
+    buf = np.zeros(64, np.uint32)
+    ok_act = Act(0, 0, -128, 127)
+    cases = [  # (what, params, requant, batches, scratch, expected without the reference's scratch rule)
+        ("ok", FcParams(ok_act), Requant(ptr(m, P32), ptr(s, P32)), 1, Scratch(buf.ctypes.data, buf.nbytes), OK),
+        ("NULL params", None, Requant(ptr(m, P32), ptr(s, P32)), 1, Scratch(buf.ctypes.data, buf.nbytes), ERR_ARG),
+        ("NULL shifts", FcParams(ok_act), Requant(ptr(m, P32), None), 1, Scratch(buf.ctypes.data, buf.nbytes),
+         ERR_ARG),
+        ("no batch", FcParams(ok_act), Requant(ptr(m, P32), ptr(s, P32)), 0, Scratch(buf.ctypes.data, buf.nbytes),
+         ERR_ARG),
+        ("output zp -129", FcParams(Act(0, -129, -128, 127)), Requant(ptr(m, P32), ptr(s, P32)), 1,
+         Scratch(buf.ctypes.data, buf.nbytes), ERR_QUANT),
+        ("act_min > act_max", FcParams(Act(0, 0, 5, 4)), Requant(ptr(m, P32), ptr(s, P32)), 1,
+         Scratch(buf.ctypes.data, buf.nbytes), ERR_QUANT),
+        ("shift 32", FcParams(ok_act), Requant(ptr(m, P32), ptr(bad_shift, P32)), 1,
+         Scratch(buf.ctypes.data, buf.nbytes), ERR_QUANT),
+        ("shift 32, no batch", FcParams(ok_act), Requant(ptr(m, P32), ptr(bad_shift, P32)), 0,
+         Scratch(buf.ctypes.data, buf.nbytes), ERR_ARG),
+        ("empty scratch", FcParams(ok_act), Requant(ptr(m, P32), ptr(s, P32)), 1,
+         Scratch(buf.ctypes.data, 0), ERR_BUFFER),
+        ("misaligned scratch", FcParams(ok_act), Requant(ptr(m, P32), ptr(s, P32)), 1,
+         Scratch(buf.ctypes.data + 2, buf.nbytes - 4), ERR_BUFFER),
+    ]
+    for variant, lib in libs.items():
+        L = lib.lib
+        packed = lib.pack_fully_connected(np.ones((4, 16), np.int8))
+        needs_scratch = L.ed_fully_connected_s8_get_buffer_size(16) > 0
+        assert needs_scratch == (variant != "reference")
+        for what, params, rq, batches, scratch, expected in cases:
+            if expected == ERR_BUFFER and not needs_scratch:
+                expected = OK  # no scratch needed: anything goes
+            y = np.full(4, 99, np.int8)
+            p = None if params is None else ctypes.byref(params)
+            assert L.ed_fully_connected_s8_prepare(p, rq, batches, 16, 4, scratch) == expected, (variant, what)
+            status = L.ed_fully_connected_s8(p, rq, batches, 16, 4, ptr(x), packed.ctypes.data, None, ptr(y),
+                                             scratch)
+            assert status == expected, (variant, what)
+            assert (expected == OK) != np.all(y == 99), (variant, what)
+        ok = cases[0]
+        # the data pointers are the call's own checks: prepare never sees them
+        assert L.ed_fully_connected_s8(FcParams(ok_act), ok[2], 1, 16, 4, None, packed.ctypes.data, None,
+                                       ptr(x), ok[4]) == ERR_ARG
+        assert L.ed_fully_connected_s8(FcParams(Act(0, -129, -128, 127)), ok[2], 1, 16, 4, ptr(x), None, None,
+                                       ptr(x), ok[4]) == ERR_ARG  # pointers before quantization, as before
+
+
 def test_scratch_buffer_rules(libs):
     ref, opt = libs["reference"].lib, libs["cortex_m4"].lib
     assert ref.ed_conv2d_s8_get_buffer_size(Dims(1, 5, 5, 3), Dims(4, 3, 3, 3)) == 0
@@ -181,8 +232,8 @@ def test_clamp_in_place_and_null_bias(libs, variant):
 def public_functions() -> list[str]:
     header = (KERNELS_DIR / "include" / "ed_kernels.h").read_text()
     names = re.findall(r"^\S.*?\b(ed_\w+)\(", header, flags=re.M)
-    # a kernel's companions (scratch size, packed weights) live in the kernel's file
-    return sorted({re.sub(r"_(get_buffer_size|weights_size|pack_weights)$", "", n) for n in names})
+    # a kernel's companions (scratch size, packed weights, prepare / eval) live in the kernel's file
+    return sorted({re.sub(r"_(get_buffer_size|weights_size|pack_weights|prepare|eval)$", "", n) for n in names})
 
 
 def _with_included(path: Path) -> str:

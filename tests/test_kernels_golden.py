@@ -26,6 +26,14 @@ def kern(request, tmp_path_factory) -> HostKernels:
     return lib
 
 
+@pytest.fixture(params=("checked", "prepared"))
+def fc_kern(kern, request) -> HostKernels:
+    """kern with fully connected calls through the checked entry point, or prepare + eval (the interpreter's)."""
+    kern.fc_prepared = request.param == "prepared"
+    yield kern
+    kern.fc_prepared = False
+
+
 def assert_same(ref: np.ndarray, got: np.ndarray, what: str):
     if ref.shape != got.shape:
         pytest.fail(f"{what}: C output shape {got.shape}, reference {ref.shape}")
@@ -111,6 +119,16 @@ def test_random_ops_equal_reference(kern, kind):
         assert_same(INT8_KERNELS[kind](op, x), kern.run(op, x), f"{kern.variant} case {case}: {describe(op, x)}")
 
 
+def test_random_dense_through_prepare_and_eval_equals_reference(fc_kern):
+    """The interpreter's path (prepare once, then eval) and the checked call give the reference's bytes, on random
+    and on corrupted parameters (full-range weights, wrapping biases, every shift, wild multipliers)."""
+    rng = np.random.default_rng(1000)
+    for case in range(160):
+        op, x = random_op(rng, "dense", extreme=case % 2 == 1)
+        assert_same(INT8_KERNELS["dense"](op, x), fc_kern.run(op, x),
+                    f"{fc_kern.variant} {fc_kern.fc_prepared} case {case}: {describe(op, x)}")
+
+
 @pytest.mark.parametrize("kind", ("dense", "conv2d", "dwconv2d", "relu"))
 def test_corrupted_parameters_equal_reference(kern, kind):
     """Full-range weights, biases that make acc + bias wrap, shifts in [-31, 31] and wild multipliers."""
@@ -175,7 +193,7 @@ def test_wide_layers_equal_reference(kern):
     assert_same(INT8_KERNELS["conv2d"](op, x), kern.run(op, x), f"{kern.variant} conv 13ch odd pixels")
 
 
-def test_fully_connected_row_tails_equal_reference(kern):
+def test_fully_connected_row_tails_equal_reference(fc_kern):
     """Every number of rows left after the 4-row blocks (1-3, alone or after 1-3 blocks), with and without a bias,
     at depths around the 4-, 8- and 16-value steps of the column and packing loops, two batches, and extreme
     requantization on the tail rows: the small final layers (10 outputs) end in such a tail."""
@@ -191,9 +209,9 @@ def test_fully_connected_row_tails_equal_reference(kern):
             op = QOp("dense", weight=w, bias=np.zeros(out, np.int32) if b is None else b, in_zp=zp_in,
                      out_zp=zp_out, out_mult=mult, out_shift=shift, act_min=lo, act_max=127)
             ref = INT8_KERNELS["dense"](op, x)
-            status, got = kern.fully_connected(x, w, b, mult, shift, (zp_in, zp_out, lo, 127))
-            assert status == 0, f"{kern.variant} dense {depth}->{out}: status {status}"
-            assert_same(ref, got, f"{kern.variant} dense {depth}->{out} bias {b is not None}")
+            status, got = fc_kern.fully_connected(x, w, b, mult, shift, (zp_in, zp_out, lo, 127))
+            assert status == 0, f"{fc_kern.variant} dense {depth}->{out}: status {status}"
+            assert_same(ref, got, f"{fc_kern.variant} dense {depth}->{out} bias {b is not None}")
 
 
 @pytest.mark.parametrize("kh,kw,cin,pads,stride", [(5, 5, 1, (2, 2, 2, 2), (1, 1)), (3, 3, 2, (0, 2, 1, 0), (2, 1)),

@@ -11,6 +11,8 @@ import pytest
 
 from eccless.commands.image import corrupt_image, pack_model
 from eccless.image.load import read_image
+from eccless.image.records import KINDS, META, OP
+from eccless.testing.image_fuzz import payload, reseal
 from eccless.testing.harness import build_loader_harness
 
 pytestmark = pytest.mark.golden
@@ -140,3 +142,33 @@ def test_a_damaged_superblock_is_refused(harness, images, tmp_path):
     bad = tmp_path / "wiped.img"
     bad.write_bytes(bytes(data))
     assert _run(harness, bad, 1 << 20)[3][:2] == ["load", "1"]
+
+
+def _edited_op(image: bytes, index: int, shift_of_channel: int | None = None, **fields) -> bytes:
+    """The image with op `index`'s record fields replaced (and/or one channel's shift set to 32), re-sealed."""
+    data = bytearray(payload(image))
+    base = META.size + index * OP.size
+    op = OP.unpack(bytes(data), base)
+    data[base:base + OP.size] = OP.pack(**{**op, **fields})
+    if shift_of_channel is not None:
+        at = op["arrays"] + 12 * op["channels"] + 4 * shift_of_channel
+        data[at:at + 4] = (32).to_bytes(4, "little", signed=True)
+    return reseal(image, bytes(data))
+
+
+@pytest.mark.parametrize("what,change", [
+    ("shift 32", dict(shift_of_channel=9)), ("input zero point 128", dict(in_zp=128)),
+    ("output zero point -129", dict(out_zp=-129)), ("act_min > act_max", dict(act_min=5, act_max=4))])
+def test_a_dense_op_with_bad_quantization_is_refused_at_load(harness, images, tmp_path, what, change):
+    """The fully connected kernel runs unchecked at inference (ed_fully_connected_s8_eval): its checks moved to
+    LOAD (the loader's own and the kernel's prepare). A corrupted last dense op -- shift, zero points or clamp -- is
+    refused there with ED_LOAD_IMAGE and (op << 8) | ED_LOAD_ERR_QUANT, as before the split, and no model."""
+    image = images[0].read_bytes()
+    meta = META.unpack(payload(image))
+    dense = [i for i in range(meta["num_ops"])
+             if OP.unpack(payload(image), META.size + i * OP.size)["kind"] == KINDS["dense"]]
+    last = dense[-1]
+    bad = tmp_path / "bad.img"
+    bad.write_bytes(_edited_op(image, last, **change))
+    assert _run(harness, bad, 1 << 20)[3] == ["load", "1", str((last << 8) | 32), "1"], what
+    assert _run(harness, images[0], 1 << 20)[3] == ["load", "0", "0", "0"]

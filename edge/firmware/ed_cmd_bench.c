@@ -2,8 +2,12 @@
  * BENCH: time one firmware routine `iterations` times. Kinds (ED_BENCH_KIND_*): load -- the whole LOAD pass with
  * flags `arg` (the model stays loaded with them); decode -- the decode + detect pass alone (without packing the weights for the kernels, which LOAD's decode
  * count includes); infer -- inference of
- * stored sample `arg`; layer -- op `arg` alone, on stored sample 0's activations. ERR_ARG details: 1 kind,
- * 2 iterations (0, or above ED_BENCH_MAX_ITERATIONS), 3 arg.
+ * stored sample `arg`; layer -- op `arg` alone, on stored sample 0's activations (each iteration timed, so the
+ * firmware's dispatch to the kernel and the timer reads count with it); kernel -- dense op `arg`'s fully connected
+ * kernel call alone (ed_fully_connected_s8_eval with inference's arguments, built once), the same input, all
+ * iterations between one pair of timer reads: what a per-kernel figure of another library counts. ERR_ARG details:
+ * 1 kind, 2 iterations (0, or above ED_BENCH_MAX_ITERATIONS), 3 arg (kernel: also an op that is not dense with
+ * its weights decoded in RAM).
  */
 #include "ed_bytes.h"
 #include "ed_dispatch.h"
@@ -17,12 +21,13 @@ ed_status_t ed_cmd_bench(const ed_request_t *req, ed_response_t *rsp)
     const uint32_t arg = ed_get_u32(req->payload + ED_BENCH_REQ_ARG);
     ed_model_t *md = ed_state_model();
     const int8_t *in = 0, *out;
+    ed_dense_call_t call;
     uint32_t i, detail = 0;
     uint64_t t0, ticks = 0;
     ed_status_t st;
 
     rsp->detail = 1;
-    if (kind > ED_BENCH_KIND_LAYER) {
+    if (kind > ED_BENCH_KIND_KERNEL) {
         return ED_STATUS_ERR_ARG;
     }
     rsp->detail = 2;
@@ -35,11 +40,12 @@ ed_status_t ed_cmd_bench(const ed_request_t *req, ed_response_t *rsp)
     }
     rsp->detail = 3;
     if ((kind == ED_BENCH_KIND_INFER && arg >= md->test_count) ||
-        (kind == ED_BENCH_KIND_LAYER && (arg >= md->num_ops || md->test_count == 0u))) {
+        (kind >= ED_BENCH_KIND_LAYER && (arg >= md->num_ops || md->test_count == 0u)) ||
+        (kind == ED_BENCH_KIND_KERNEL && ed_model_dense_call(md, arg, &call) != 0)) {
         return ED_STATUS_ERR_ARG;
     }
     rsp->detail = 0;
-    if (kind == ED_BENCH_KIND_LAYER) { /* the op's input: run the ops before it, untimed */
+    if (kind >= ED_BENCH_KIND_LAYER) { /* the op's input: run the ops before it, untimed */
         in = md->test_x;
         for (i = 0; i < arg; i++) {
             if (ed_model_run_op(md, i, in, &in, &detail) != 0) {
@@ -47,7 +53,16 @@ ed_status_t ed_cmd_bench(const ed_request_t *req, ed_response_t *rsp)
             }
         }
     }
-    for (i = 0; i < iterations; i++) {
+    if (kind == ED_BENCH_KIND_KERNEL) {
+        int8_t *const y = in == md->act[0] ? md->act[1] : md->act[0]; /* the op's output buffer, as inference's */
+        t0 = ed_timer_ticks();
+        for (i = 0; i < iterations; i++) {
+            ed_fully_connected_s8_eval(&call.params, &call.requant, 1, call.in_features, call.out_features, in,
+                                       call.weights, call.bias, y, &md->scratch);
+        }
+        ticks = ed_timer_ticks() - t0;
+    }
+    for (i = 0; kind != ED_BENCH_KIND_KERNEL && i < iterations; i++) {
         t0 = ed_timer_ticks();
         if (kind == ED_BENCH_KIND_LOAD) {
             st = ed_state_load(arg, rsp);

@@ -4,6 +4,9 @@
  * Decoding on the fly, each weighted op first decodes its weight and bias words (flips and detection included)
  * into the layer buffers and packs the weights -- the same bytes the load pass would have kept. Run from flash,
  * weighted ops go through ed_flash_run.
+ * Prepare / eval (TFLite Micro's split): ed_model_prepare, the last step of LOAD, runs the fully connected kernel's
+ * checks on every dense op that runs from RAM (its configuration never changes after LOAD), so inference calls
+ * ed_fully_connected_s8_eval, which checks nothing. The other kernels check their arguments on every call.
  */
 #include <string.h>
 
@@ -25,13 +28,74 @@ uint16_t ed_argmax_s8(const int8_t *x, uint32_t n)
     return (uint16_t)best;
 }
 
+/* A weighted op whose weights were left in flash (not moved to RAM by 'auto'): it runs through ed_flash_run. */
+static int from_flash(const ed_model_t *md, const ed_op_t *op)
+{
+    return op->windex >= 0 && (md->flags & ED_MODEL_WEIGHTS_FLASH) &&
+           md->tensors[2u * (uint32_t)op->windex].values == NULL;
+}
+
+static ed_load_status_t prepare_failed(ed_kernel_status_t st, uint32_t index, uint32_t *detail)
+{
+    if (st == ED_ERR_BUFFER) { /* the plan gave a dense op less scratch than it needs (a loader bug, not the image) */
+        *detail = index;
+        return ED_LOAD_ARENA;
+    }
+    return ED_LOAD_FAIL(detail, index, st == ED_ERR_QUANT ? ED_LOAD_ERR_QUANT : ED_LOAD_ERR_SHAPES);
+}
+
+ed_load_status_t ed_model_prepare(ed_model_t *md, uint32_t *detail)
+{
+    uint16_t i;
+    for (i = 0; i < md->num_ops; i++) {
+        const ed_op_t *op = &md->ops[i];
+        if (op->kind == ED_IMG_KIND_DENSE && !from_flash(md, op)) {
+            ed_fc_params_t p;
+            ed_requant_t rq;
+            ed_kernel_status_t st;
+            p.act = op->act;
+            rq.multiplier = op->multiplier;
+            rq.shift = op->shift;
+            st = ed_fully_connected_s8_prepare(&p, &rq, 1, op->in.c, op->out.c, &md->scratch);
+            if (st != ED_OK) {
+                return prepare_failed(st, i, detail);
+            }
+        }
+    }
+    return ED_LOAD_OK;
+}
+
+int ed_model_dense_call(const ed_model_t *md, uint32_t index, ed_dense_call_t *call)
+{
+    const ed_op_t *op;
+    const ed_tensor_t *tw;
+    if (index >= md->num_ops) {
+        return -1;
+    }
+    op = &md->ops[index];
+    if (op->kind != ED_IMG_KIND_DENSE || from_flash(md, op)) {
+        return -1;
+    }
+    tw = &md->tensors[2u * (uint32_t)op->windex];
+    if (tw->values == NULL) { /* decoded on the fly into the layer buffers by each run */
+        return -1;
+    }
+    call->params.act = op->act;
+    call->requant.multiplier = op->multiplier;
+    call->requant.shift = op->shift;
+    call->in_features = op->in.c;
+    call->out_features = op->out.c;
+    call->weights = tw->values;
+    call->bias = (const int32_t *)tw[1].values;
+    return 0;
+}
+
 static ed_kernel_status_t run(ed_model_t *md, const ed_op_t *op, const int8_t *in, int8_t *out)
 {
     const void *w = 0;
     const int32_t *b = 0;
     ed_requant_t rq;
-    if (op->windex >= 0 && (md->flags & ED_MODEL_WEIGHTS_FLASH) &&
-        md->tensors[2u * (uint32_t)op->windex].values == NULL) { /* left in flash (not moved to RAM by 'auto') */
+    if (from_flash(md, op)) {
         return ed_flash_run(md, op, in, out);
     }
     if (op->windex >= 0) {
@@ -54,9 +118,10 @@ static ed_kernel_status_t run(ed_model_t *md, const ed_op_t *op, const int8_t *i
     rq.shift = op->shift;
     switch (op->kind) {
     case ED_IMG_KIND_DENSE: {
-        ed_fc_params_t p;
+        ed_fc_params_t p; /* checked once by ed_model_prepare at LOAD: the trusted entry point */
         p.act = op->act;
-        return ed_fully_connected_s8(&p, &rq, 1, op->in.c, op->out.c, in, w, b, out, &md->scratch);
+        ed_fully_connected_s8_eval(&p, &rq, 1, op->in.c, op->out.c, in, w, b, out, &md->scratch);
+        return ED_OK;
     }
     case ED_IMG_KIND_CONV2D: {
         ed_conv_params_t p;

@@ -61,5 +61,9 @@ ed_load_status_t ed_model_load(ed_model_t *md, const ed_load_args_t *args, uint3
         md->resident = ed_flash_promote(md); /* what RAM is left takes the layers that reuse their weights most */
         md->arena_used = md->arena.used;
     }
+    if (status == ED_LOAD_OK) { /* last: where each op's weights and scratch ended up is final now */
+        status = ed_model_prepare(md, detail);
+        md->loaded = status == ED_LOAD_OK;
+    }
     return status;
 }

@@ -179,6 +179,25 @@ void ed_model_decode_detect(ed_model_t *model);
  * error with *detail = (op << 8) | -status. */
 int ed_model_infer(ed_model_t *model, const int8_t *input, const int8_t **logits, uint32_t *detail);
 
+/* LOAD's last step (ed_model_load calls it): the kernels' own argument checks, run once, on every op that inference
+ * calls a trusted (unchecked) kernel entry point for. ED_LOAD_IMAGE with (op << 8) | ED_LOAD_ERR_QUANT or _SHAPES
+ * like the loader's own checks. */
+ed_load_status_t ed_model_prepare(ed_model_t *model, uint32_t *detail);
+
+/* The arguments inference passes to a dense op's trusted fully connected kernel (ed_fully_connected_s8_eval; input,
+ * output and scratch aside), for BENCH kernel. */
+typedef struct {
+    ed_fc_params_t params;
+    ed_requant_t requant;
+    int32_t in_features, out_features;
+    const void *weights;
+    const int32_t *bias;
+} ed_dense_call_t;
+
+/* 0 with *call filled for op `index` when it is a dense op whose weights LOAD decoded into RAM; -1 otherwise
+ * (not dense, decoded on the fly, or run from flash). */
+int ed_model_dense_call(const ed_model_t *model, uint32_t index, ed_dense_call_t *call);
+
 /* Runs op `index` alone from `input` into the op's output buffer (BENCH); same returns as ed_model_infer. */
 int ed_model_run_op(ed_model_t *model, uint32_t index, const int8_t *input, const int8_t **output,
                     uint32_t *detail);

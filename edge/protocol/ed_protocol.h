@@ -44,6 +44,7 @@
 #define ED_BENCH_KIND_DECODE 1u
 #define ED_BENCH_KIND_INFER 2u
 #define ED_BENCH_KIND_LAYER 3u
+#define ED_BENCH_KIND_KERNEL 4u
 #define ED_EVAL_MAX_PREDICTIONS 2000u
 #define ED_BENCH_MAX_ITERATIONS 1000u
 
@@ -192,9 +193,9 @@ typedef enum {
 #define ED_INFER_RSP_TAIL 1u
 
 /* BENCH (0x14): Time a firmware routine (BENCH_KINDS) for a number of iterations. */
-#define ED_BENCH_REQ_KIND 0u /* uint8_t: BENCH_KINDS: 0 load, 1 decode + detect (no packing), 2 inference, 3 one layer */
+#define ED_BENCH_REQ_KIND 0u /* uint8_t: BENCH_KINDS: 0 load, 1 decode + detect (no packing), 2 inference, 3 one layer, 4 one dense op's kernel call alone */
 #define ED_BENCH_REQ_ITERATIONS 1u /* uint32_t */
-#define ED_BENCH_REQ_ARG 5u /* uint32_t: load: LOAD flags; inference: stored sample; layer: op index */
+#define ED_BENCH_REQ_ARG 5u /* uint32_t: load: LOAD flags; inference: stored sample; layer, kernel: op index */
 #define ED_BENCH_REQ_SIZE 9u
 #define ED_BENCH_REQ_TAIL 0u
 #define ED_BENCH_RSP_ITERATIONS 0u /* uint32_t */

@@ -27,22 +27,13 @@ size_t ed_fully_connected_s8_get_buffer_size(int32_t in_features)
     return in_features < 1 || in_features > INT32_MAX / 4 - 1 ? 0u : (size_t)ed_v6m_col_words(in_features) * 4u;
 }
 
-ed_kernel_status_t ed_fully_connected_s8(const ed_fc_params_t *params, const ed_requant_t *requant,
-                                         int32_t batches, int32_t in_features, int32_t out_features,
-                                         const int8_t *input, const void *weights, const int32_t *bias,
-                                         int8_t *output, const ed_scratch_t *scratch)
+void ed_fully_connected_s8_eval(const ed_fc_params_t *params, const ed_requant_t *requant, int32_t batches,
+                                int32_t in_features, int32_t out_features, const int8_t *input, const void *weights,
+                                const int32_t *bias, int8_t *output, const ed_scratch_t *scratch)
 {
-    ed_kernel_status_t status = ed_kc_fully_connected(params, requant, batches, in_features, out_features, input,
-                                                      weights, output);
     ed_v6m_out_t q;
     int32_t b;
 
-    if (status == ED_OK) {
-        status = ed_kc_scratch(scratch, ed_fully_connected_s8_get_buffer_size(in_features));
-    }
-    if (status != ED_OK) {
-        return status;
-    }
     q.bias = bias;
     q.multiplier = requant->multiplier;
     q.shift = requant->shift;
@@ -55,5 +46,29 @@ ed_kernel_status_t ed_fully_connected_s8(const ed_fc_params_t *params, const ed_
         ed_v6m_mat_vec((const uint32_t *)weights, out_features, in_features, (const int32_t *)scratch->buf, &q,
                        output + b * out_features);
     }
-    return ED_OK;
+}
+
+/* Prepare (checked once) and the checked entry point (every call): the same checks, in the same order. */
+ed_kernel_status_t ed_fully_connected_s8_prepare(const ed_fc_params_t *params, const ed_requant_t *requant,
+                                                 int32_t batches, int32_t in_features, int32_t out_features,
+                                                 const ed_scratch_t *scratch)
+{
+    return ed_kc_fc_prepare(params, requant, batches, in_features, out_features, scratch,
+                            ed_fully_connected_s8_get_buffer_size(in_features));
+}
+
+ed_kernel_status_t ed_fully_connected_s8(const ed_fc_params_t *params, const ed_requant_t *requant,
+                                         int32_t batches, int32_t in_features, int32_t out_features,
+                                         const int8_t *input, const void *weights, const int32_t *bias,
+                                         int8_t *output, const ed_scratch_t *scratch)
+{
+    const ed_kernel_status_t status =
+        input == NULL || weights == NULL || output == NULL
+            ? ED_ERR_ARG
+            : ed_fully_connected_s8_prepare(params, requant, batches, in_features, out_features, scratch);
+    if (status == ED_OK) {
+        ed_fully_connected_s8_eval(params, requant, batches, in_features, out_features, input, weights, bias, output,
+                                   scratch);
+    }
+    return status;
 }

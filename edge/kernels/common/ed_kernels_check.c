@@ -97,12 +97,10 @@ static int window_ok(const ed_window_t *win, const ed_dims_t *in, int32_t kh, in
            extent_ok(in->w, win->pad_left, win->pad_right, kw, win->stride_w, out->w);
 }
 
-ed_kernel_status_t ed_kc_fully_connected(const ed_fc_params_t *params, const ed_requant_t *requant,
-                                         int32_t batches, int32_t in_features, int32_t out_features,
-                                         const int8_t *input, const void *weights, const int8_t *output)
+ed_kernel_status_t ed_kc_fc_config(const ed_fc_params_t *params, const ed_requant_t *requant, int32_t batches,
+                                   int32_t in_features, int32_t out_features)
 {
-    if (params == NULL || requant == NULL || requant->multiplier == NULL || requant->shift == NULL ||
-        input == NULL || weights == NULL || output == NULL) {
+    if (params == NULL || requant == NULL || requant->multiplier == NULL || requant->shift == NULL) {
         return ED_ERR_ARG;
     }
     if (!fits(batches, in_features) || !fits(out_features, in_features) || !fits(batches, out_features)) {
@@ -112,6 +110,24 @@ ed_kernel_status_t ed_kc_fully_connected(const ed_fc_params_t *params, const ed_
         return ED_ERR_QUANT;
     }
     return ED_OK;
+}
+
+ed_kernel_status_t ed_kc_fc_prepare(const ed_fc_params_t *params, const ed_requant_t *requant, int32_t batches,
+                                    int32_t in_features, int32_t out_features, const ed_scratch_t *scratch,
+                                    size_t needed)
+{
+    const ed_kernel_status_t status = ed_kc_fc_config(params, requant, batches, in_features, out_features);
+    return status != ED_OK ? status : ed_kc_scratch(scratch, needed);
+}
+
+ed_kernel_status_t ed_kc_fully_connected(const ed_fc_params_t *params, const ed_requant_t *requant,
+                                         int32_t batches, int32_t in_features, int32_t out_features,
+                                         const int8_t *input, const void *weights, const int8_t *output)
+{
+    if (input == NULL || weights == NULL || output == NULL) {
+        return ED_ERR_ARG;
+    }
+    return ed_kc_fc_config(params, requant, batches, in_features, out_features);
 }
 
 ed_kernel_status_t ed_kc_conv2d(const ed_conv_params_t *params, const ed_requant_t *requant,

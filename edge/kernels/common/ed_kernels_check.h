@@ -9,6 +9,17 @@
 
 #include "ed_kernels.h"
 
+/* A fully connected layer's configuration (everything but the data pointers): ED_ERR_ARG, then ED_ERR_QUANT. */
+ed_kernel_status_t ed_kc_fc_config(const ed_fc_params_t *params, const ed_requant_t *requant, int32_t batches,
+                                   int32_t in_features, int32_t out_features);
+
+/* A fully connected kernel's prepare step: ed_kc_fc_config, then a scratch buffer of `needed` bytes (the variant's
+ * size query for in_features, which is >= 1 once the configuration passed). */
+ed_kernel_status_t ed_kc_fc_prepare(const ed_fc_params_t *params, const ed_requant_t *requant, int32_t batches,
+                                    int32_t in_features, int32_t out_features, const ed_scratch_t *scratch,
+                                    size_t needed);
+
+/* The data pointers (ED_ERR_ARG when one is NULL), then ed_kc_fc_config. */
 ed_kernel_status_t ed_kc_fully_connected(const ed_fc_params_t *params, const ed_requant_t *requant,
                                          int32_t batches, int32_t in_features, int32_t out_features,
                                          const int8_t *input, const void *weights, const int8_t *output);

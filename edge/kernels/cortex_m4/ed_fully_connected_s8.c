@@ -30,25 +30,15 @@ size_t ed_fully_connected_s8_get_buffer_size(int32_t in_features)
     return ed_cm4_cols_size(in_features, 1);
 }
 
-ed_kernel_status_t ed_fully_connected_s8(const ed_fc_params_t *params, const ed_requant_t *requant,
-                                         int32_t batches, int32_t in_features, int32_t out_features,
-                                         const int8_t *input, const void *weights, const int32_t *bias,
-                                         int8_t *output, const ed_scratch_t *scratch)
+void ed_fully_connected_s8_eval(const ed_fc_params_t *params, const ed_requant_t *requant, int32_t batches,
+                                int32_t in_features, int32_t out_features, const int8_t *input, const void *weights,
+                                const int32_t *bias, int8_t *output, const ed_scratch_t *scratch)
 {
-    ed_kernel_status_t status = ed_kc_fully_connected(params, requant, batches, in_features, out_features, input,
-                                                      weights, output);
     const int32_t groups = (in_features + 3) >> 2;
+    uint32_t *const cols = (uint32_t *)scratch->buf;
     ed_cm4_out_t q; /* what ed_cm4_fc_rows reads of it (no channel table, no act_min/act_max) */
-    uint32_t *cols;
     int32_t b;
 
-    if (status == ED_OK) { /* in_features >= 1 now: the buffer size without the general query's checks */
-        status = ed_kc_scratch(scratch, (size_t)groups * 8u);
-    }
-    if (status != ED_OK) {
-        return status;
-    }
-    cols = (uint32_t *)scratch->buf;
     q.bias = bias;
     q.multiplier = requant->multiplier;
     q.shift = requant->shift;
@@ -59,5 +49,29 @@ ed_kernel_status_t ed_fully_connected_s8(const ed_fc_params_t *params, const ed_
         ed_cm4_widen(input + b * in_features, in_features, params->act.input_zp, cols);
         ed_cm4_fc_rows((const uint32_t *)weights, groups, cols, out_features, &q, output + b * out_features);
     }
-    return ED_OK;
+}
+
+/* Prepare (checked once) and the checked entry point (every call): the same checks, in the same order. */
+ed_kernel_status_t ed_fully_connected_s8_prepare(const ed_fc_params_t *params, const ed_requant_t *requant,
+                                                 int32_t batches, int32_t in_features, int32_t out_features,
+                                                 const ed_scratch_t *scratch)
+{
+    return ed_kc_fc_prepare(params, requant, batches, in_features, out_features, scratch,
+                            ed_fully_connected_s8_get_buffer_size(in_features));
+}
+
+ed_kernel_status_t ed_fully_connected_s8(const ed_fc_params_t *params, const ed_requant_t *requant,
+                                         int32_t batches, int32_t in_features, int32_t out_features,
+                                         const int8_t *input, const void *weights, const int32_t *bias,
+                                         int8_t *output, const ed_scratch_t *scratch)
+{
+    const ed_kernel_status_t status =
+        input == NULL || weights == NULL || output == NULL
+            ? ED_ERR_ARG
+            : ed_fully_connected_s8_prepare(params, requant, batches, in_features, out_features, scratch);
+    if (status == ED_OK) {
+        ed_fully_connected_s8_eval(params, requant, batches, in_features, out_features, input, weights, bias, output,
+                                   scratch);
+    }
+    return status;
 }

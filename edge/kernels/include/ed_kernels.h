@@ -140,6 +140,22 @@ ed_kernel_status_t ed_fully_connected_s8(const ed_fc_params_t *params, const ed_
                                          const int8_t *input, const void *weights, const int32_t *bias,
                                          int8_t *output, const ed_scratch_t *scratch);
 
+/*
+ * Prepare / eval (TFLite Micro's split). ed_fully_connected_s8 checks every argument on every call; an interpreter
+ * that runs one op many times checks its configuration once instead (the loader does it at LOAD):
+ * - ed_fully_connected_s8_prepare checks everything that does not change from call to call -- params, the requant
+ *   arrays, the shapes, the zero points, clamp and shifts, the scratch buffer -- in the same order and with the same
+ *   statuses as ed_fully_connected_s8 (whose checks are the data pointers, then exactly these).
+ * - ed_fully_connected_s8_eval then trusts them: no checks, the same output bytes as ed_fully_connected_s8. Its
+ *   arguments must be ones that prepare returned ED_OK for, with input, weights and output valid (not NULL).
+ */
+ed_kernel_status_t ed_fully_connected_s8_prepare(const ed_fc_params_t *params, const ed_requant_t *requant,
+                                                 int32_t batches, int32_t in_features, int32_t out_features,
+                                                 const ed_scratch_t *scratch);
+void ed_fully_connected_s8_eval(const ed_fc_params_t *params, const ed_requant_t *requant, int32_t batches,
+                                int32_t in_features, int32_t out_features, const int8_t *input, const void *weights,
+                                const int32_t *bias, int8_t *output, const ed_scratch_t *scratch);
+
 /* Packed weights of a fully connected layer: size in bytes (0 for a dimension < 1 or too large), and packing of
  * the (out_features, in_features) int8 weights into dst (4-byte aligned, dst_size bytes, not overlapping). */
 size_t ed_fully_connected_s8_weights_size(int32_t out_features, int32_t in_features);

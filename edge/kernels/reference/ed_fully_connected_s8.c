@@ -33,22 +33,15 @@ size_t ed_fully_connected_s8_get_buffer_size(int32_t in_features)
     return 0;
 }
 
-ed_kernel_status_t ed_fully_connected_s8(const ed_fc_params_t *params, const ed_requant_t *requant,
-                                         int32_t batches, int32_t in_features, int32_t out_features,
-                                         const int8_t *input, const void *packed, const int32_t *bias,
-                                         int8_t *output, const ed_scratch_t *scratch)
+void ed_fully_connected_s8_eval(const ed_fc_params_t *params, const ed_requant_t *requant, int32_t batches,
+                                int32_t in_features, int32_t out_features, const int8_t *input, const void *packed,
+                                const int32_t *bias, int8_t *output, const ed_scratch_t *scratch)
 {
-    const ed_kernel_status_t status = ed_kc_fully_connected(params, requant, batches, in_features, out_features,
-                                                            input, packed, output);
     const int8_t *weights = (const int8_t *)packed;
-    const ed_act_t *act;
+    const ed_act_t *act = &params->act;
     int32_t b, o, i;
 
     (void)scratch;
-    if (status != ED_OK) {
-        return status;
-    }
-    act = &params->act;
     for (b = 0; b < batches; b++) {
         const int8_t *x = input + b * in_features;
         for (o = 0; o < out_features; o++) {
@@ -62,5 +55,29 @@ ed_kernel_status_t ed_fully_connected_s8(const ed_fc_params_t *params, const ed_
                                                          act->output_zp, act->act_min, act->act_max);
         }
     }
-    return ED_OK;
+}
+
+/* Prepare (checked once) and the checked entry point (every call): the same checks, in the same order. */
+ed_kernel_status_t ed_fully_connected_s8_prepare(const ed_fc_params_t *params, const ed_requant_t *requant,
+                                                 int32_t batches, int32_t in_features, int32_t out_features,
+                                                 const ed_scratch_t *scratch)
+{
+    return ed_kc_fc_prepare(params, requant, batches, in_features, out_features, scratch,
+                            ed_fully_connected_s8_get_buffer_size(in_features));
+}
+
+ed_kernel_status_t ed_fully_connected_s8(const ed_fc_params_t *params, const ed_requant_t *requant,
+                                         int32_t batches, int32_t in_features, int32_t out_features,
+                                         const int8_t *input, const void *weights, const int32_t *bias,
+                                         int8_t *output, const ed_scratch_t *scratch)
+{
+    const ed_kernel_status_t status =
+        input == NULL || weights == NULL || output == NULL
+            ? ED_ERR_ARG
+            : ed_fully_connected_s8_prepare(params, requant, batches, in_features, out_features, scratch);
+    if (status == ED_OK) {
+        ed_fully_connected_s8_eval(params, requant, batches, in_features, out_features, input, weights, bias, output,
+                                   scratch);
+    }
+    return status;
 }

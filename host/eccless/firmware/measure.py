@@ -26,6 +26,8 @@ from eccless.boards import DEFAULT_BOARD
 
 BOARD = DEFAULT_BOARD
 ITERATIONS = 3
+# BENCH kernel reads the timer once around all its iterations: 100 make the 40-instruction tick 0.4 per call
+KERNEL_ITERATIONS = 100
 
 
 def macs(path) -> list[int]:
@@ -70,7 +72,10 @@ def measure_model(model: str, work: Path, kernels=("reference", "cortex_m4"), bo
             decode = _bench(c, "decode")  # decode + detect alone; LOAD's count adds the kernels' weight packing
             infer = _bench(c, "infer")
             layers = [{"op": i, "kind": op.kind, "macs": m, "elements": int(np.prod(shape)),
-                       "instructions": _bench(c, "layer", arg=i)}
+                       "instructions": _bench(c, "layer", arg=i),
+                       # the fully connected kernel call alone (no dispatch, no per-call timer reads)
+                       **({"kernel_instructions": _bench(c, "kernel", KERNEL_ITERATIONS, arg=i)}
+                          if op.kind == "dense" else {})}
                       for i, (op, m, shape) in enumerate(zip(img.model.ops, per_op, img.model.shapes()))]
             fly = c.request("LOAD", flags=1 << LOAD_FLAGS["on_the_fly"], timeout=300)
             infer_fly = _bench(c, "infer")

@@ -44,7 +44,9 @@ WEIGHTS_MODES = {"ram": 0, "flash": 1 << LOAD_FLAGS["weights_flash"], "auto": 1 
 INJECT_REGIONS = {"clear": 0, "weights": 1, "protected": 2}
 INJECT_MODELS = DEVICE_MODELS   # INJECT.model: the channel's C twins (edge/channel/ed_channel.h ED_CHANNEL_MODEL_*)
 EVAL_REPORTS = {"per_class": 0, "predictions": 1}
-BENCH_KINDS = {"load": 0, "decode": 1, "infer": 2, "layer": 3}
+# kernel: a dense op's fully connected kernel call alone, as inference makes it (no dispatch, one timer read pair
+# around all iterations): what a per-kernel figure of another library (CMSIS-NN) counts
+BENCH_KINDS = {"load": 0, "decode": 1, "infer": 2, "layer": 3, "kernel": 4}
 # BENCH runs its routine `iterations` times and a command cannot be interrupted on the device (a big model's LOAD
 # takes ~0.1 s in QEMU): more than this is refused, by the firmware and the fake device alike
 BENCH_MAX_ITERATIONS = 1000
@@ -191,9 +193,10 @@ COMMANDS = (
                     *_TICKS), tail=Field("output", "B", "output tensor bytes, little-endian")),
             implemented=True),
     Command("BENCH", 0x14, "Time a firmware routine (BENCH_KINDS) for a number of iterations.",
-            Layout((Field("kind", "B", "BENCH_KINDS: 0 load, 1 decode + detect (no packing), 2 inference, 3 one layer"),
+            Layout((Field("kind", "B", "BENCH_KINDS: 0 load, 1 decode + detect (no packing), 2 inference, 3 one layer, "
+                          "4 one dense op's kernel call alone"),
                     Field("iterations", "I"),
-                    Field("arg", "I", "load: LOAD flags; inference: stored sample; layer: op index"))),
+                    Field("arg", "I", "load: LOAD flags; inference: stored sample; layer, kernel: op index"))),
             Layout((Field("iterations", "I"), *_TICKS)), implemented=True),
     Command("DIGEST", 0x15, "Decode and detect one weighted op's tensors again, as the last LOAD did (its INJECT "
             "flips included), and return CRC-32s of the values: host and device decode checked bit for bit.",

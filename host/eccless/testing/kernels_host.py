@@ -111,6 +111,10 @@ _PROTOS = {
     "ed_fully_connected_s8_get_buffer_size": (ctypes.c_size_t, [i32]),
     "ed_fully_connected_s8": (ctypes.c_int, [ctypes.POINTER(FcParams), ctypes.POINTER(Requant), i32, i32, i32, P8,
                                              ctypes.c_void_p, P32, P8, ctypes.POINTER(Scratch)]),
+    "ed_fully_connected_s8_prepare": (ctypes.c_int, [ctypes.POINTER(FcParams), ctypes.POINTER(Requant), i32, i32, i32,
+                                                     ctypes.POINTER(Scratch)]),
+    "ed_fully_connected_s8_eval": (None, [ctypes.POINTER(FcParams), ctypes.POINTER(Requant), i32, i32, i32, P8,
+                                          ctypes.c_void_p, P32, P8, ctypes.POINTER(Scratch)]),
     "ed_fully_connected_inplace_s8_get_buffer_size": (ctypes.c_size_t, [i32]),
     "ed_fully_connected_inplace_s8": (ctypes.c_int, [ctypes.POINTER(FcParams), ctypes.POINTER(Requant), i32, i32, P8,
                                                      ctypes.c_void_p, ctypes.c_uint32, P32, ctypes.c_void_p,
@@ -149,7 +153,11 @@ def out_extent(size: int, before: int, after: int, kernel: int, stride: int) -> 
 
 
 class HostKernels:
-    """ctypes front end of one built kernel library. Raw calls return (status, output); run(op, x) raises."""
+    """ctypes front end of one built kernel library. Raw calls return (status, output); run(op, x) raises.
+    fc_prepared: fully connected calls go through ed_fully_connected_s8_prepare, then (when it returns ED_OK)
+    ed_fully_connected_s8_eval -- the interpreter's path -- instead of the checked ed_fully_connected_s8."""
+
+    fc_prepared = False
 
     def __init__(self, path: str | Path):
         self.lib = ctypes.CDLL(str(path))
@@ -188,9 +196,14 @@ class HostKernels:
         mult, shift = _c(mult, np.int32), _c(shift, np.int32)
         y = np.zeros((x.shape[0], w.shape[0]), np.int8)
         buf, scratch = self._scratch(self.lib.ed_fully_connected_s8_get_buffer_size(w.shape[1]))  # buf: kept alive
-        status = self.lib.ed_fully_connected_s8(FcParams(Act(*act)), Requant(_ptr(mult, P32), _ptr(shift, P32)),
-                                                x.shape[0], w.shape[1], w.shape[0], _ptr(x, P8), packed.ctypes.data,
-                                                _ptr(bias, P32), _ptr(y, P8), scratch)
+        params, rq = FcParams(Act(*act)), Requant(_ptr(mult, P32), _ptr(shift, P32))
+        args = (x.shape[0], w.shape[1], w.shape[0], _ptr(x, P8), packed.ctypes.data, _ptr(bias, P32), _ptr(y, P8),
+                scratch)
+        if not self.fc_prepared:
+            return self.lib.ed_fully_connected_s8(params, rq, *args), y
+        status = self.lib.ed_fully_connected_s8_prepare(params, rq, *args[:3], scratch)
+        if status == 0:
+            self.lib.ed_fully_connected_s8_eval(params, rq, *args)
         return status, y
 
     def fully_connected_inplace(self, x, stored, transform: int, fixes, bias, mult, shift,
