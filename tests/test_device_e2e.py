@@ -226,3 +226,11 @@ def test_bench_kinds(firmware, model_files, tmp_path):
             c.request("BENCH", kind=9, iterations=1, arg=0)
         with pytest.raises(DeviceStatusError, match="detail 3"):
             c.request("BENCH", kind=3, iterations=1, arg=8)
+        # BENCH kernel: the last dense op's kernel call alone, a part of its layer's count (no dispatch, no timer
+        # reads per call); ops that are not dense with weights in RAM are refused
+        kernel = c.request("BENCH", kind=4, iterations=100, arg=7)
+        per_call = kernel["instructions"] / kernel["iterations"]
+        assert 0.5 * layers[7] < per_call < layers[7], (per_call, layers[7])
+        for op in (0, 8):  # a conv, and past the last op
+            with pytest.raises(DeviceStatusError, match="detail 3"):
+                c.request("BENCH", kind=4, iterations=1, arg=op)

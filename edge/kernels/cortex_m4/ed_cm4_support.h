@@ -78,9 +78,11 @@ void ed_cm4_channel_table(const ed_cm4_out_t *q, int32_t channels, ed_cm4_channe
  * unused (zeroed), so a tail of one to three rows costs n rows of multiply-accumulates, not four. */
 void ed_cm4_fc_pack(const int8_t *src, int32_t rows, int32_t depth, uint32_t *dst);
 
-/* out[r] = requant(weights[r][:] . col) for r in [0, rows): weights from ed_cm4_fc_pack, one column buffer. */
-void ed_cm4_fc_rows(const uint32_t *packed, int32_t groups, const uint32_t *col, int32_t rows, const ed_cm4_out_t *q,
-                    int8_t *out);
+/* out[r] = requant(weights[r][:] . col) for r in [0, rows): weights from ed_cm4_fc_pack, one column buffer of
+ * in_features values; zero points, clamp and requantization straight from the kernel's arguments (no copy per call:
+ * the final 10-output layers are mostly fixed costs). */
+void ed_cm4_fc_rows(const uint32_t *packed, const uint32_t *col, int32_t in_features, int32_t rows,
+                    const ed_fc_params_t *params, const ed_requant_t *requant, const int32_t *bias, int8_t *out);
 
 /* The pieces of ed_cm4_mat_mult_packed (ed_cm4_support.c): the fused loop over `blocks` full 2x2 blocks (with
  * q->table), and the general loop for the blocks from row r on. */

@@ -34,20 +34,13 @@ void ed_fully_connected_s8_eval(const ed_fc_params_t *params, const ed_requant_t
                                 int32_t in_features, int32_t out_features, const int8_t *input, const void *weights,
                                 const int32_t *bias, int8_t *output, const ed_scratch_t *scratch)
 {
-    const int32_t groups = (in_features + 3) >> 2;
-    uint32_t *const cols = (uint32_t *)scratch->buf;
-    ed_cm4_out_t q; /* what ed_cm4_fc_rows reads of it (no channel table, no act_min/act_max) */
-    int32_t b;
+    uint32_t *const col = (uint32_t *)scratch->buf;
 
-    q.bias = bias;
-    q.multiplier = requant->multiplier;
-    q.shift = requant->shift;
-    q.output_zp = params->act.output_zp;
-    q.lo4 = ((uint32_t)params->act.act_min & 0xFFu) * 0x01010101u;
-    q.hi4 = ((uint32_t)params->act.act_max & 0xFFu) * 0x01010101u;
-    for (b = 0; b < batches; b++) {
-        ed_cm4_widen(input + b * in_features, in_features, params->act.input_zp, cols);
-        ed_cm4_fc_rows((const uint32_t *)weights, groups, cols, out_features, &q, output + b * out_features);
+    for (; batches > 0; batches--) {
+        ed_cm4_widen(input, in_features, params->act.input_zp, col);
+        ed_cm4_fc_rows((const uint32_t *)weights, col, in_features, out_features, params, requant, bias, output);
+        input += in_features;
+        output += out_features;
     }
 }
 
