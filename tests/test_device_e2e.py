@@ -24,6 +24,7 @@ from eccless.channel import ChannelConstants
 from eccless.firmware.build import build_firmware
 from eccless.link.client import DeviceStatusError
 from eccless.link.qemu import Qemu, missing_tools
+from eccless.protocol import BENCH_KINDS
 from eccless.commands.run import ModelDevice, channel_constants, run_image
 from eccless.image.load import read_image
 from eccless.commands.image import corrupt_image, evaluate_image, pack_model
@@ -228,9 +229,9 @@ def test_bench_kinds(firmware, model_files, tmp_path):
             c.request("BENCH", kind=3, iterations=1, arg=8)
         # BENCH kernel: the last dense op's kernel call alone, a part of its layer's count (no dispatch, no timer
         # reads per call); ops that are not dense with weights in RAM are refused
-        kernel = c.request("BENCH", kind=4, iterations=100, arg=7)
+        kernel = c.request("BENCH", kind=BENCH_KINDS["kernel"], iterations=100, arg=7)
         per_call = kernel["instructions"] / kernel["iterations"]
         assert 0.5 * layers[7] < per_call < layers[7], (per_call, layers[7])
         for op in (0, 8):  # a conv, and past the last op
             with pytest.raises(DeviceStatusError, match="detail 3"):
-                c.request("BENCH", kind=4, iterations=1, arg=op)
+                c.request("BENCH", kind=BENCH_KINDS["kernel"], iterations=1, arg=op)

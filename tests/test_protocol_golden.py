@@ -176,7 +176,7 @@ MODEL_CASES = [
     ("INFER", dict(index=P.NO_INDEX, input=bytes(64)), "ERR_NO_IMAGE", 0),
     ("INFER", dict(index=0), "ERR_NO_IMAGE", 0),
     ("BENCH", dict(kind=P.BENCH_KINDS["infer"], iterations=10, arg=0), "ERR_NO_IMAGE", 0),
-    ("BENCH", dict(kind=4, iterations=10, arg=0), "ERR_ARG", 1),               # arguments before the image
+    ("BENCH", dict(kind=max(P.BENCH_KINDS.values()) + 1, iterations=10, arg=0), "ERR_ARG", 1),  # before the image
     ("BENCH", dict(kind=P.BENCH_KINDS["load"], iterations=0, arg=0), "ERR_ARG", 2),
     ("SPIN", dict(iterations=10), "ERR_DISABLED", 0),
     ("FAULT", dict(kind=P.FAULT_KINDS["undefined"]), "ERR_DISABLED", 0),
