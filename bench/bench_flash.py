@@ -5,8 +5,8 @@ the Nucleo-F446RE's stand-in.
 - Bench models (digits MLP, digits LeNet, fashion LeNet; twos + range) on the default board (Cortex-M4 kernels,
   QEMU -icount: instructions, not cycles): instructions per MAC per layer and in total, RAM mode vs flash mode and
   their ratio (target <= 1.3x); the model arena in each mode. CMSIS-NN's per-layer figures for the fashion LeNet
-  (BOARDS.md: CMSIS-NN built with eccless's gcc and flags, the same QEMU method; it reads int8 weights in place
-  too) are quoted beside the flash-mode layers.
+  (one kernel call, the same gcc and QEMU method: CMSIS_FASHION_LENET; it reads int8 weights in place too) are
+  quoted beside the flash-mode layers.
 - fashion-mnist:widemlp (272k int8 parameters, twos + range) packed for qemu-netduinoplus2, which is linked for
   the Nucleo's 128 KB of RAM: LOAD with weights 'auto' must choose flash; its accuracy on the stored samples and
   equality with the host loader's predictions, and the arena it used.
@@ -35,7 +35,7 @@ from eccless.commands.image import evaluate_image, pack_model
 from eccless.commands.run import ModelDevice
 from eccless.fileio import write_json
 from eccless.firmware.build import build_firmware
-from eccless.firmware.measure import _bench, macs
+from eccless.firmware.measure import KERNEL_ITERATIONS, _bench, macs
 from eccless.image.load import read_image
 from eccless.link.qemu import Qemu
 
@@ -45,9 +45,12 @@ WIDE_MODEL, WIDE_BOARD, WIDE_SAMPLES = "fashion-mnist:widemlp", "qemu-netduinopl
 AUTO_MODEL = "fashion-mnist:lenet"
 M0_BOARD = "qemu-mps2-an385-m0"  # the M0 bench board of bench_device.py: the armv6m kernels, no DSP
 TARGET_RATIO = 1.3
-# CMSIS-NN instructions per MAC on the fashion LeNet's layers (BOARDS.md / issue 12), by (kind, MACs)
-CMSIS_FASHION_LENET = {"conv2d 28x28x1->6 5x5": 11.2, "conv2d 14x14x6->16 5x5": 2.66, "dense 400->120": 2.02,
-                       "dense 120->84": 2.39, "dense 84->10": 2.80}
+# CMSIS-NN instructions per MAC of one kernel call on the fashion LeNet's layers: conv as issue 12 published them
+# (BOARDS.md), fully connected as measured for bench_device.py (its CMSIS_NN: arm_fully_connected_per_channel_s8,
+# commit 99f736a, docs/KERNELS.md). The flash-mode figures beside them are whole layers (BENCH layer), dispatch
+# included.
+CMSIS_FASHION_LENET = {"conv2d 28x28x1->6 5x5": 11.2, "conv2d 14x14x6->16 5x5": 2.66, "dense 400->120": 97032.2 / 48000,
+                       "dense 120->84": 23988.2 / 10080, "dense 84->10": 2292.2 / 840}
 
 
 def _layer_name(op, in_shape, out_shape) -> str:
@@ -72,7 +75,10 @@ def measure(model: str, work: Path, board, peers: bool = True) -> dict:
         for mode in ("ram", "flash"):
             load = dev.load(weights=mode)
             layers = [{"op": i, "layer": _layer_name(op, shapes[i], shapes[i + 1]), "macs": m,
-                       "instructions": _bench(q.client, "layer", arg=i)}
+                       "instructions": _bench(q.client, "layer", arg=i),
+                       # the kernel call alone (RAM: the eval entry point; flash: ed_flash_run's in-place tiles)
+                       **({"kernel_instructions": _bench(q.client, "kernel", KERNEL_ITERATIONS, arg=i)}
+                          if op.kind == "dense" else {})}
                       for i, (op, m) in enumerate(zip(img.model.ops, per_op))]
             mac_layers = [x for x in layers if x["macs"] and x["layer"].split()[0] in ("dense", "conv2d")]
             infer = _bench(q.client, "infer")
@@ -86,9 +92,10 @@ def measure(model: str, work: Path, board, peers: bool = True) -> dict:
     out["arena_saved"] = 1 - flash["arena"] / ram["arena"]
     for layer in flash["layers"]:
         peer = CMSIS_FASHION_LENET.get(layer["layer"]) if peers and model == "fashion-mnist:lenet" else None
-        if peer is not None and layer["macs"]:
+        if peer is not None and layer["macs"]:  # kernel call against kernel call where measured, else the layer
             layer["cmsis_nn_per_mac"] = peer
-            layer["vs_cmsis_nn"] = layer["instructions"] / layer["macs"] / peer
+            layer["vs_cmsis_nn"] = layer.get("kernel_instructions", layer["instructions"]) / layer["macs"] / peer
+            layer["layer_vs_cmsis_nn"] = layer["instructions"] / layer["macs"] / peer
     return out
 
 
@@ -152,8 +159,10 @@ def main(argv=None):
         for a, b in zip(ram["layers"], flash["layers"]):
             if a["macs"]:
                 peer = f"  CMSIS-NN {b['cmsis_nn_per_mac']:.2f}" if "cmsis_nn_per_mac" in b else ""
+                kernel = (f" (kernel calls {a['kernel_instructions'] / a['macs']:5.2f} / "
+                          f"{b['kernel_instructions'] / b['macs']:5.2f})" if "kernel_instructions" in b else "")
                 print(f"    op{a['op']:<2} {a['layer']:<24} RAM {a['instructions'] / a['macs']:5.2f}  flash "
-                      f"{b['instructions'] / b['macs']:5.2f} instr/MAC{peer}")
+                      f"{b['instructions'] / b['macs']:5.2f}{kernel} instr/MAC{peer}")
     print(f"{big['model']} ({big['parameters']:,} parameters, image {big['image_bytes']:,} B) on {big['board']} "
           f"({big['ram'] >> 10} KB RAM): weights in {'flash' if big['weights_in_flash'] else 'RAM'}, arena "
           f"{big['arena_flash']:,} B every layer from flash, {big['arena']:,} B under 'auto' "

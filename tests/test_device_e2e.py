@@ -24,7 +24,7 @@ from eccless.channel import ChannelConstants
 from eccless.firmware.build import build_firmware
 from eccless.link.client import DeviceStatusError
 from eccless.link.qemu import Qemu, missing_tools
-from eccless.protocol import BENCH_KINDS
+from eccless.protocol import BENCH_KINDS, LOAD_FLAGS
 from eccless.commands.run import ModelDevice, channel_constants, run_image
 from eccless.image.load import read_image
 from eccless.commands.image import corrupt_image, evaluate_image, pack_model
@@ -235,3 +235,8 @@ def test_bench_kinds(firmware, model_files, tmp_path):
         for op in (0, 8):  # a conv, and past the last op
             with pytest.raises(DeviceStatusError, match="detail 3"):
                 c.request("BENCH", kind=BENCH_KINDS["kernel"], iterations=1, arg=op)
+        # weights left in flash: the op's kernel is the in-place one over its tiles (ed_flash_run)
+        c.request("LOAD", flags=1 << LOAD_FLAGS["weights_flash"])
+        flash_layer = c.request("BENCH", kind=3, iterations=1, arg=7)["instructions"]
+        flash_kernel = c.request("BENCH", kind=BENCH_KINDS["kernel"], iterations=10, arg=7)
+        assert 0.5 * flash_layer < flash_kernel["instructions"] / 10 < flash_layer, (flash_kernel, flash_layer)

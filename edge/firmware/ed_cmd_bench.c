@@ -4,13 +4,14 @@
  * count includes); infer -- inference of
  * stored sample `arg`; layer -- op `arg` alone, on stored sample 0's activations (each iteration timed, so the
  * firmware's dispatch to the kernel and the timer reads count with it); kernel -- dense op `arg`'s fully connected
- * kernel call alone (ed_fully_connected_s8_eval with inference's arguments, built once), the same input, all
- * iterations between one pair of timer reads: what a per-kernel figure of another library counts. ERR_ARG details:
- * 1 kind, 2 iterations (0, or above ED_BENCH_MAX_ITERATIONS), 3 arg (kernel: also an op that is not dense with
- * its weights decoded in RAM).
+ * kernel call alone (ed_fully_connected_s8_eval with inference's arguments, built once; from flash, ed_flash_run,
+ * the in-place kernel over the op's tiles), the same input, all iterations between one pair of timer reads: what a
+ * per-kernel figure of another library counts. ERR_ARG details: 1 kind, 2 iterations (0, or above
+ * ED_BENCH_MAX_ITERATIONS), 3 arg (kernel: also an op that is not dense, or decoded on the fly).
  */
 #include "ed_bytes.h"
 #include "ed_dispatch.h"
+#include "ed_flash.h"
 #include "ed_model_state.h"
 #include "ed_platform.h"
 
@@ -22,6 +23,7 @@ ed_status_t ed_cmd_bench(const ed_request_t *req, ed_response_t *rsp)
     ed_model_t *md = ed_state_model();
     const int8_t *in = 0, *out;
     ed_dense_call_t call;
+    int where = 0;
     uint32_t i, detail = 0;
     uint64_t t0, ticks = 0;
     ed_status_t st;
@@ -41,7 +43,7 @@ ed_status_t ed_cmd_bench(const ed_request_t *req, ed_response_t *rsp)
     rsp->detail = 3;
     if ((kind == ED_BENCH_KIND_INFER && arg >= md->test_count) ||
         (kind >= ED_BENCH_KIND_LAYER && (arg >= md->num_ops || md->test_count == 0u)) ||
-        (kind == ED_BENCH_KIND_KERNEL && ed_model_dense_call(md, arg, &call) != 0)) {
+        (kind == ED_BENCH_KIND_KERNEL && (where = ed_model_dense_call(md, arg, &call)) < 0)) {
         return ED_STATUS_ERR_ARG;
     }
     rsp->detail = 0;
@@ -56,9 +58,18 @@ ed_status_t ed_cmd_bench(const ed_request_t *req, ed_response_t *rsp)
     if (kind == ED_BENCH_KIND_KERNEL) {
         int8_t *const y = in == md->act[0] ? md->act[1] : md->act[0]; /* the op's output buffer, as inference's */
         t0 = ed_timer_ticks();
-        for (i = 0; i < iterations; i++) {
-            ed_fully_connected_s8_eval(&call.params, &call.requant, 1, call.in_features, call.out_features, in,
-                                       call.weights, call.bias, y, &md->scratch);
+        if (where == 0) {
+            for (i = 0; i < iterations; i++) {
+                ed_fully_connected_s8_eval(&call.params, &call.requant, 1, call.in_features, call.out_features, in,
+                                           call.weights, call.bias, y, &md->scratch);
+            }
+        } else {
+            for (i = 0; i < iterations; i++) {
+                const ed_kernel_status_t ks = ed_flash_run(md, &md->ops[arg], in, y);
+                if (ks != ED_OK) { /* the detail inference gives: (op << 8) | -status */
+                    return ed_state_kernel_error(rsp, (arg << 8) | (uint32_t)(-(int32_t)ks));
+                }
+            }
         }
         ticks = ed_timer_ticks() - t0;
     }

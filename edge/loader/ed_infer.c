@@ -73,8 +73,11 @@ int ed_model_dense_call(const ed_model_t *md, uint32_t index, ed_dense_call_t *c
         return -1;
     }
     op = &md->ops[index];
-    if (op->kind != ED_IMG_KIND_DENSE || from_flash(md, op)) {
+    if (op->kind != ED_IMG_KIND_DENSE) {
         return -1;
+    }
+    if (from_flash(md, op)) {
+        return 1;
     }
     tw = &md->tensors[2u * (uint32_t)op->windex];
     if (tw->values == NULL) { /* decoded on the fly into the layer buffers by each run */

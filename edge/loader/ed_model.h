@@ -194,8 +194,9 @@ typedef struct {
     const int32_t *bias;
 } ed_dense_call_t;
 
-/* 0 with *call filled for op `index` when it is a dense op whose weights LOAD decoded into RAM; -1 otherwise
- * (not dense, decoded on the fly, or run from flash). */
+/* 0 with *call filled for op `index` when it is a dense op whose weights LOAD decoded into RAM; 1 for a dense op
+ * run from flash (its kernel is ed_flash_run: the in-place kernel over the op's tiles); -1 otherwise (not dense,
+ * or decoded on the fly). */
 int ed_model_dense_call(const ed_model_t *model, uint32_t index, ed_dense_call_t *call);
 
 /* Runs op `index` alone from `input` into the op's output buffer (BENCH); same returns as ed_model_infer. */
