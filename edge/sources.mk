@@ -51,7 +51,9 @@ ECCLESS_LIBRARY_SRCS_mve := \
     $(ECCLESS_EDGE)/kernels/mve/ed_mve_support.c \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_avg_pool_s8.c \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_clamp_s8.c \
-    $(ECCLESS_EDGE)/kernels/cortex_m4/ed_cm4_support.c \
+    $(ECCLESS_EDGE)/kernels/cortex_m4/ed_cm4_matmul.c \
+    $(ECCLESS_EDGE)/kernels/cortex_m4/ed_cm4_pack.c \
+    $(ECCLESS_EDGE)/kernels/cortex_m4/ed_cm4_widen.c \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_depthwise_conv2d_s8.c \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_fully_connected_inplace_s8.c \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_max_pool_s8.c \
@@ -94,7 +96,9 @@ ECCLESS_FIRMWARE_SRCS_mve := \
     $(ECCLESS_EDGE)/kernels/mve/ed_mve_support.c \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_avg_pool_s8.c \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_clamp_s8.c \
-    $(ECCLESS_EDGE)/kernels/cortex_m4/ed_cm4_support.c \
+    $(ECCLESS_EDGE)/kernels/cortex_m4/ed_cm4_matmul.c \
+    $(ECCLESS_EDGE)/kernels/cortex_m4/ed_cm4_pack.c \
+    $(ECCLESS_EDGE)/kernels/cortex_m4/ed_cm4_widen.c \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_depthwise_conv2d_s8.c \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_fully_connected_inplace_s8.c \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_max_pool_s8.c \
@@ -151,7 +155,9 @@ ECCLESS_LIBRARY_SRCS_cortex_m4 := \
     $(ECCLESS_EDGE)/kernels/common/ed_kernels_check.c \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_avg_pool_s8.c \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_clamp_s8.c \
-    $(ECCLESS_EDGE)/kernels/cortex_m4/ed_cm4_support.c \
+    $(ECCLESS_EDGE)/kernels/cortex_m4/ed_cm4_matmul.c \
+    $(ECCLESS_EDGE)/kernels/cortex_m4/ed_cm4_pack.c \
+    $(ECCLESS_EDGE)/kernels/cortex_m4/ed_cm4_widen.c \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_conv2d_s8.c \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_depthwise_conv2d_s8.c \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_fully_connected_inplace_s8.c \
@@ -193,7 +199,9 @@ ECCLESS_FIRMWARE_SRCS_cortex_m4 := \
     $(ECCLESS_EDGE)/kernels/common/ed_kernels_check.c \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_avg_pool_s8.c \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_clamp_s8.c \
-    $(ECCLESS_EDGE)/kernels/cortex_m4/ed_cm4_support.c \
+    $(ECCLESS_EDGE)/kernels/cortex_m4/ed_cm4_matmul.c \
+    $(ECCLESS_EDGE)/kernels/cortex_m4/ed_cm4_pack.c \
+    $(ECCLESS_EDGE)/kernels/cortex_m4/ed_cm4_widen.c \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_conv2d_s8.c \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_depthwise_conv2d_s8.c \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_fully_connected_inplace_s8.c \

@@ -84,7 +84,7 @@ void ed_cm4_fc_pack(const int8_t *src, int32_t rows, int32_t depth, uint32_t *ds
 void ed_cm4_fc_rows(const uint32_t *packed, const uint32_t *col, int32_t in_features, int32_t rows,
                     const ed_fc_params_t *params, const ed_requant_t *requant, const int32_t *bias, int8_t *out);
 
-/* The pieces of ed_cm4_mat_mult_packed (ed_cm4_support.c): the fused loop over `blocks` full 2x2 blocks (with
+/* The pieces of ed_cm4_mat_mult_packed (ed_cm4_matmul.c): the fused loop over `blocks` full 2x2 blocks (with
  * q->table), and the general loop for the blocks from row r on. */
 void ed_cm4_conv_blocks(const uint32_t *packed, int32_t groups, const uint32_t *cols, int32_t blocks,
                         const ed_cm4_out_t *q, int8_t *out, int32_t stride);

@@ -4,7 +4,7 @@
  * columns left and right; then, two output pixels at a time, each receptive field is copied from it row by row as
  * words into a column buffer (im2col) and a 2x2 block
  * kernel multiplies two packed filters (int16, widened once at load time by ed_conv2d_s8_pack_weights) with the
- * two columns (ed_cm4_support.c); an odd last pixel goes through the 2x1 kernel. Bit-exact with the reference.
+ * two columns (ed_cm4_matmul.c); an odd last pixel goes through the 2x1 kernel. Bit-exact with the reference.
  *
  * With padding of at most kernel - 1 (TFLite's SAME and VALID) every window lies within the margin and is copied
  * without a test per cell; a window reaching further takes a slower path that fills the cells outside with 0.

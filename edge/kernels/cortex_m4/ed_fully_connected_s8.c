@@ -1,8 +1,8 @@
 /*
  * ed_fully_connected_s8.c (cortex_m4): each input row is widened once into a column buffer (int16, input_zp
- * subtracted, SMLAD pair order), then four packed weight rows at a time (int16, widened once at load time by
- * ed_fully_connected_s8_pack_weights) are multiplied with it (ed_cm4_support.c). Same results as the reference
- * variant, bit for bit.
+ * subtracted, SMLAD pair order; ed_cm4_widen.c), then four packed weight rows at a time (int16, widened once at
+ * load time by ed_fully_connected_s8_pack_weights: ed_cm4_pack.c) are multiplied with it (ed_cm4_matmul.c). Same
+ * results as the reference variant, bit for bit.
  */
 #include "ed_cm4_support.h"
 #include "ed_kernels_check.h"

@@ -1,255 +1,23 @@
 /*
- * ed_cm4_support.c: column buffer widening and the int8 x int16 matrix kernel of the cortex_m4 variant (internal).
+ * ed_cm4_matmul.c: the int8 x int16 matrix kernels of the cortex_m4 variant (internal): the MAC loops, the block
+ * outputs (requantization, clamp, packing four bytes), the fully connected rows and the conv blocks. Their operands
+ * come from ed_cm4_widen.c (columns) and ed_cm4_pack.c (weights).
  *
  * Inner loops on Cortex-M4 (arm-none-eabi-gcc 12 -O2, per group of four depth values, from the disassembly;
  * docs/KERNELS.md has the listing). The weights were widened to int16 once, at load time (ed_cm4_pack):
  *   2x2 (conv):  2 LDRD weights, 2 LDRD columns, 8 SMLAD, SUBS + BNE  = 14 instructions for 16 MACs
  *   4x1 (FC):    4 LDRD weights, 1 LDRD column,  8 SMLAD, SUBS + BNE  = 15 instructions for 16 MACs
  * The loops need up to 13 live registers: kept out of line so the caller's values do not compete, and (GCC)
- * built without the pre-allocation scheduler, which hoists loads and spills.
+ * built without the pre-allocation scheduler, which hoists loads and spills (ED_HOT, ed_cm4_inline.h).
  * The accumulators are uint32_t: SMLAD wraps like LiteRT's int32 accumulator, and so does the C fallback.
  */
 #include "ed_cm4_support.h"
 
 #include <stddef.h>
 
+#include "ed_cm4_inline.h"
 #include "ed_cm4_requant.h"
 #include "ed_dsp.h"
-
-#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__) && !defined(__clang__)
-#define ED_HOT __attribute__((noinline, optimize("no-schedule-insns")))
-#elif defined(__GNUC__)
-#define ED_HOT __attribute__((noinline))
-#else
-#define ED_HOT
-#endif
-
-#if defined(__GNUC__)
-#define ED_INLINE static inline __attribute__((always_inline))
-#else
-#define ED_INLINE static inline
-#endif
-
-size_t ed_cm4_cols_size(int32_t depth, int32_t ncols)
-{
-    return depth < 1 || ncols < 1 ? 0u : (size_t)((depth + 3) / 4) * 8u * (size_t)ncols;
-}
-
-#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
-/* n steps of 16 inputs from a word-aligned src: one LDM of four words, eight SXTAB16, one STM of the eight column
- * words, SUBS + BNE: 12 instructions per 16 inputs, where the word loop below takes 21 (four LDR, four STRD). The
- * STM stores in register order, so the results go to r4-r11 in column order, x2 and x3 widening into the registers
- * x0 and x1 came in once those are consumed. */
-static inline void widen16_aligned(const int8_t **psrc, uint32_t **pcol, int32_t n, uint32_t offset2)
-{
-    register uint32_t o0 __asm__("r4");
-    register uint32_t o1 __asm__("r5");
-    register uint32_t o2 __asm__("r6");
-    register uint32_t o3 __asm__("r7");
-    register uint32_t x0 __asm__("r8");
-    register uint32_t x1 __asm__("r9");
-    register uint32_t x2 __asm__("r10");
-    register uint32_t x3 __asm__("r11");
-    const int8_t *src = *psrc;
-    uint32_t *col = *pcol;
-
-    __asm__ volatile("1:\n\t"
-                     "ldmia   %[src]!, {%[x0], %[x1], %[x2], %[x3]}\n\t"
-                     "sxtab16 %[o0], %[off], %[x0]\n\t"
-                     "sxtab16 %[o1], %[off], %[x0], ror #8\n\t"
-                     "sxtab16 %[o2], %[off], %[x1]\n\t"
-                     "sxtab16 %[o3], %[off], %[x1], ror #8\n\t"
-                     "sxtab16 %[x0], %[off], %[x2]\n\t"
-                     "sxtab16 %[x1], %[off], %[x2], ror #8\n\t"
-                     "sxtab16 %[x2], %[off], %[x3]\n\t"
-                     "sxtab16 %[x3], %[off], %[x3], ror #8\n\t"
-                     "stmia   %[col]!, {%[o0], %[o1], %[o2], %[o3], %[x0], %[x1], %[x2], %[x3]}\n\t"
-                     "subs    %[n], %[n], #1\n\t"
-                     "bne     1b"
-                     : [src] "+r"(src), [col] "+r"(col), [n] "+r"(n), [o0] "=&r"(o0), [o1] "=&r"(o1),
-                       [o2] "=&r"(o2), [o3] "=&r"(o3), [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2),
-                       [x3] "=&r"(x3)
-                     : [off] "r"(offset2)
-                     : "cc", "memory");
-    *psrc = src;
-    *pcol = col;
-}
-#endif
-
-void ed_cm4_widen(const int8_t *src, int32_t depth, int32_t input_zp, uint32_t *col)
-{
-    const uint32_t off16 = (uint32_t)(-input_zp) & 0xFFFFu;
-    const uint32_t offset2 = off16 | (off16 << 16);
-    uint32_t x, y;
-    int32_t g = depth >> 4, i;
-
-#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
-    if (g > 0 && ((uintptr_t)src & 3u) == 0u) { /* activation buffers are word-aligned: the usual case */
-        widen16_aligned(&src, &col, g, offset2);
-        g = 0;
-    }
-#endif
-    for (; g > 0; g--) { /* four groups per step: 21 instructions per 16 inputs (any alignment) */
-        x = ed_read_u32(src);
-        y = ed_read_u32(src + 4);
-        col[0] = ed_sxtab16(offset2, x);
-        col[1] = ed_sxtab16_ror8(offset2, x);
-        col[2] = ed_sxtab16(offset2, y);
-        col[3] = ed_sxtab16_ror8(offset2, y);
-        x = ed_read_u32(src + 8);
-        y = ed_read_u32(src + 12);
-        src += 16;
-        col[4] = ed_sxtab16(offset2, x);
-        col[5] = ed_sxtab16_ror8(offset2, x);
-        col[6] = ed_sxtab16(offset2, y);
-        col[7] = ed_sxtab16_ror8(offset2, y);
-        col += 8;
-    }
-    if ((depth & 8) != 0) {
-        x = ed_read_u32(src);
-        y = ed_read_u32(src + 4);
-        src += 8;
-        col[0] = ed_sxtab16(offset2, x);
-        col[1] = ed_sxtab16_ror8(offset2, x);
-        col[2] = ed_sxtab16(offset2, y);
-        col[3] = ed_sxtab16_ror8(offset2, y);
-        col += 4;
-    }
-    if ((depth & 4) != 0) {
-        x = ed_read_u32(src);
-        src += 4;
-        col[0] = ed_sxtab16(offset2, x);
-        col[1] = ed_sxtab16_ror8(offset2, x);
-        col += 2;
-    }
-    if ((depth & 3) != 0) {
-        /* Pad the last group with input_zp itself, which widens to exactly 0; read no byte past depth. */
-        x = ((uint32_t)input_zp & 0xFFu) * 0x01010101u;
-        for (i = 0; i < (depth & 3); i++) {
-            x = (x & ~(0xFFu << (8 * i))) | ((uint32_t)(uint8_t)src[i] << (8 * i));
-        }
-        col[0] = ed_sxtab16(offset2, x);
-        col[1] = ed_sxtab16_ror8(offset2, x);
-    }
-}
-
-void ed_cm4_widen_image(const int8_t *src, int32_t n, int32_t zp, int16_t *dst)
-{
-    const uint32_t off16 = (uint32_t)(-zp) & 0xFFFFu, offset2 = off16 | (off16 << 16);
-    uint32_t x, a, b;
-    int32_t i;
-
-    for (i = n >> 2; i > 0; i--) {
-        x = ed_read_u32(src);
-        src += 4;
-        a = ed_sxtab16(offset2, x);      /* (x0, x2) */
-        b = ed_sxtab16_ror8(offset2, x); /* (x1, x3) */
-        ed_write_u32(dst, ed_pack_lo(a, b));
-        ed_write_u32(dst + 2, ed_pack_hi(a, b));
-        dst += 4;
-    }
-    for (i = 0; i < (n & 3); i++) {
-        dst[i] = (int16_t)(src[i] - zp);
-    }
-}
-
-size_t ed_cm4_packed_size(int32_t rows, int32_t depth, int32_t height)
-{
-    int64_t blocks, bytes;
-    if (rows < 1 || depth < 1 || height < 1 || depth > INT32_MAX - 3) {
-        return 0;
-    }
-    blocks = rows / height + (rows % height != 0); /* 32-bit division: no libgcc call */
-    bytes = blocks * height * (int64_t)((depth + 3) / 4) * 8;
-    return bytes > INT32_MAX ? 0u : (size_t)bytes;
-}
-
-/* The last n = 1..3 weights of a row as a zero-padded word: reading four bytes could run past the weights. */
-static inline uint32_t tail_word(const int8_t *p, int32_t n)
-{
-    uint32_t v = (uint8_t)p[0];
-    if (n > 1) {
-        v |= (uint32_t)(uint8_t)p[1] << 8;
-    }
-    if (n > 2) {
-        v |= (uint32_t)(uint8_t)p[2] << 16;
-    }
-    return v;
-}
-
-/* Two words to p, then p += BYTES / 4 (BYTES a constant): one post-indexed STRD on Cortex-M4. */
-#if defined(__ARM_FEATURE_DSP)
-#define ED_STORE2_INC(p, a, b, BYTES) __asm__ volatile("strd %1, %2, [%0], #" #BYTES : "+r"(p) : "r"(a), "r"(b) : "memory")
-#else
-#define ED_STORE2_INC(p, a, b, BYTES) ((p)[0] = (a), (p)[1] = (b), (p) += (BYTES) / 4)
-#endif
-
-/* One row's groups to d, then every BYTES further: widened in pair order, two groups per step. */
-#define ED_PACK_ROW(s, depth, d, BYTES)                                                                          \
-    do {                                                                                                         \
-        uint32_t x_, y_;                                                                                         \
-        int32_t g_;                                                                                              \
-        for (g_ = (depth) >> 3; g_ > 0; g_--) {                                                                  \
-            x_ = ed_read_u32(s);                                                                                 \
-            y_ = ed_read_u32((s) + 4);                                                                           \
-            (s) += 8;                                                                                            \
-            ED_STORE2_INC(d, ed_sxtb16(x_), ed_sxtb16_ror8(x_), BYTES);                                          \
-            ED_STORE2_INC(d, ed_sxtb16(y_), ed_sxtb16_ror8(y_), BYTES);                                          \
-        }                                                                                                        \
-        if (((depth) & 4) != 0) {                                                                                \
-            x_ = ed_read_u32(s);                                                                                 \
-            (s) += 4;                                                                                            \
-            ED_STORE2_INC(d, ed_sxtb16(x_), ed_sxtb16_ror8(x_), BYTES);                                          \
-        }                                                                                                        \
-        if (((depth) & 3) != 0) {                                                                                \
-            x_ = tail_word(s, (depth) & 3);                                                                      \
-            ED_STORE2_INC(d, ed_sxtb16(x_), ed_sxtb16_ror8(x_), BYTES);                                          \
-        }                                                                                                        \
-    } while (0)
-
-/* One row in natural pair order, (w[4g], w[4g+1]) and (w[4g+2], w[4g+3]) (the conv columns' order). */
-static void pack_row_natural(const int8_t *s, int32_t depth, uint32_t *d, int32_t stride)
-{
-    uint32_t x, a, b;
-    int32_t g;
-
-    for (g = (depth + 3) >> 2; g > 0; g--, d += stride) {
-        x = g > 1 || (depth & 3) == 0 ? ed_read_u32(s) : tail_word(s, depth & 3);
-        s += 4;
-        a = ed_sxtb16(x);      /* (w0, w2) */
-        b = ed_sxtb16_ror8(x); /* (w1, w3) */
-        d[0] = ed_pack_lo(a, b);
-        d[1] = ed_pack_hi(a, b);
-    }
-}
-
-void ed_cm4_pack(const int8_t *src, int32_t rows, int32_t depth, int32_t height, int natural, uint32_t *dst)
-{
-    const int32_t groups = (depth + 3) >> 2, stride = 2 * height;
-    int32_t r, j, g;
-
-    for (r = 0; r < rows; r += height, dst += (size_t)groups * (size_t)stride) {
-        for (j = 0; j < height; j++) {
-            const int8_t *s = src + (size_t)(r + j) * (size_t)depth;
-            uint32_t *d = dst + 2 * j;
-            if (r + j >= rows) { /* the zero rows that complete the last block */
-                for (g = 0; g < groups; g++) {
-                    d[g * stride] = d[g * stride + 1] = 0u;
-                }
-            } else if (natural) {
-                pack_row_natural(s, depth, d, stride);
-            } else if (height == 4) { /* the post-increment is an immediate: one loop per block height */
-                ED_PACK_ROW(s, depth, d, 32);
-            } else if (height == 2) {
-                ED_PACK_ROW(s, depth, d, 16);
-            } else if (height == 3) {
-                ED_PACK_ROW(s, depth, d, 24);
-            } else {
-                ED_PACK_ROW(s, depth, d, 8);
-            }
-        }
-    }
-}
 
 /* The low two bytes of v to p (any alignment): one STRH. */
 static inline void put2(int8_t *p, uint32_t v)
@@ -715,23 +483,6 @@ ED_HOT void ed_cm4_fc_rows(const uint32_t *w, const uint32_t *col, int32_t in_fe
     }
 }
 
-void ed_cm4_fc_pack(const int8_t *src, int32_t rows, int32_t depth, uint32_t *dst)
-{
-    const int32_t groups = (depth + 3) >> 2, full = rows & ~3, n = rows & 3;
-    uint32_t *d;
-    int32_t i;
-
-    if (full > 0) {
-        ed_cm4_pack(src, full, depth, 4, 0, dst);
-    }
-    if (n > 0) {
-        d = dst + (size_t)full * (size_t)groups * 2u;
-        ed_cm4_pack(src + (size_t)full * (size_t)depth, n, depth, n, 0, d);
-        for (i = n * groups * 2; i < 4 * groups * 2; i++) { /* the rest of the block's room: defined bytes */
-            d[i] = 0u;
-        }
-    }
-}
 
 /* The full 2-row blocks of a conv layer times two pixels (outputs at out and out + stride), as fc_blocks, with the
  * channels' constants from the call's table (ed_cm4_channel_table): the accumulators start at the bias. */
