@@ -35,10 +35,10 @@ static int from_flash(const ed_model_t *md, const ed_op_t *op)
            md->tensors[2u * (uint32_t)op->windex].values == NULL;
 }
 
-static ed_load_status_t prepare_failed(ed_kernel_status_t st, uint32_t index, uint32_t *detail)
+static ed_load_status_t prepare_failed(ed_kernel_status_t st, uint32_t index, const ed_op_t *op, uint32_t *detail)
 {
-    if (st == ED_ERR_BUFFER) { /* the plan gave a dense op less scratch than it needs (a loader bug, not the image) */
-        *detail = index;
+    if (st == ED_ERR_BUFFER) { /* the plan gave a dense op less scratch than it needs: the bytes it needs */
+        *detail = (uint32_t)ed_fully_connected_s8_get_buffer_size(op->in.c);
         return ED_LOAD_ARENA;
     }
     return ED_LOAD_FAIL(detail, index, st == ED_ERR_QUANT ? ED_LOAD_ERR_QUANT : ED_LOAD_ERR_SHAPES);
@@ -58,7 +58,7 @@ ed_load_status_t ed_model_prepare(ed_model_t *md, uint32_t *detail)
             rq.shift = op->shift;
             st = ed_fully_connected_s8_prepare(&p, &rq, 1, op->in.c, op->out.c, &md->scratch);
             if (st != ED_OK) {
-                return prepare_failed(st, i, detail);
+                return prepare_failed(st, i, op, detail);
             }
         }
     }
