@@ -409,12 +409,14 @@ ed_load_status_t ed_loader_plan(ed_model_t *md, const ed_load_args_t *args, uint
         if (md->wbuf == NULL) {
             return arena_fail(md, detail);
         }
+        md->arena_tiles = max_w;
         if (on_the_fly) {
             md->bbuf = (int32_t *)ed_arena_alloc(&md->arena, 4u * (size_t)max_b, 4);
             md->pbuf = ed_arena_alloc(&md->arena, max_p, 4);
             if (md->bbuf == NULL || md->pbuf == NULL) {
                 return arena_fail(md, detail);
             }
+            md->arena_tiles += 4u * max_b + max_p;
         }
     }
     for (i = 0; i < md->num_ops; i++) {
@@ -442,6 +444,8 @@ static ed_load_status_t plan_activations(ed_model_t *md, uint32_t act, uint32_t 
     }
     md->act[0] = (int8_t *)ed_arena_alloc(&md->arena, act, 4);
     md->act[1] = (int8_t *)ed_arena_alloc(&md->arena, act, 4);
+    md->arena_activations = 2u * ((act + 3u) & ~3u);
+    md->arena_scratch = scratch;
     md->scratch.size = scratch;
     md->scratch.buf = scratch ? ed_arena_alloc(&md->arena, scratch, 8) : NULL;
     if (md->act[0] == NULL || md->act[1] == NULL || (scratch && md->scratch.buf == NULL)) {
