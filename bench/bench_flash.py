@@ -12,9 +12,9 @@ the Nucleo-F446RE's stand-in.
   equality with the host loader's predictions, and the arena it used.
 - The same bench models on the M0 bench board (armv6m kernels: LDRSB/MULS in place against the RAM mode's two
   multiply-accumulates per MULS on pre-packed int16 lanes), flash vs RAM -- the Pico's class of core.
-- The fashion LeNet on the same 128 KB stand-in, where its decoded weights do not fit (111,808 B of arena): weights
-  'auto' (flash, then the layers that fit the RAM left decoded into RAM, the most MACs per weight first) against
-  every layer from flash, instructions per MAC of each.
+- The fashion LeNet on the same 128 KB stand-in, where its decoded weights do not fit (at least 111,940 B of
+  arena): weights 'auto' (flash, then the layers that fit the RAM left decoded into RAM, the most MACs per weight
+  first) against every layer from flash, instructions per MAC of each.
 
 What QEMU cannot show: flash wait states (the F446 runs from flash with 5 wait states at 180 MHz behind its ART
 accelerator; XIP on the RP2040 goes through a 16 KB cache) -- flash mode reads every weight from flash on every

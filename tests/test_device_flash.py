@@ -111,8 +111,9 @@ def test_auto_mode_falls_back_to_flash_only_when_ram_is_short(tmp_path):
         assert auto["weights_flash"] == 1 and auto["arena_used"] <= 40 * 1024
         assert auto["resident_layers"] >= 1          # the RAM left took the first conv's weights at least
         assert np.array_equal(dev.evaluate(auto["samples"])[0], host["predictions"])
-        flash = dev.load(weights="flash")              # every layer from flash: the same answers, less arena
-        assert flash["resident_layers"] == 0 and flash["arena_used"] < auto["arena_used"]
+        flash = dev.load(weights="flash")              # every layer from flash: the same answers, no more arena
+        # (arena_used is LOAD's peak: layers moved to RAM may fill bytes the repaired metadata held while parsing)
+        assert flash["resident_layers"] == 0 and flash["arena_used"] <= auto["arena_used"]
         assert np.array_equal(dev.evaluate(flash["samples"])[0], host["predictions"])
     mlp = tmp_path / "mlp.img"
     pack_model("digits:mlp", mlp, repr_name="twos", detect="range", testset=10, board=board.name)
