@@ -19,6 +19,7 @@ from eccless.commands.image import corrupt_image, evaluate_image, pack_model
 from eccless.commands.run import ModelDevice, channel_constants
 from eccless.firmware.build import build_firmware
 from eccless.firmware.manifest import variant_for
+from eccless.image.load import read_image
 from eccless.link.client import DeviceStatusError
 from eccless.link.qemu import Qemu, missing_tools
 from board_needs import LENET_RAM
@@ -31,6 +32,7 @@ if missing_tools():
 BER, SEED = 1e-3, 31
 INT8_RULES = ("none", "range", "parity-lsb", "parity-lsb+range", "parity-extra", "parity-extra+range")
 SAMPLES = {"digits:mlp": 60, "digits:lenet": 40}
+TILE_BYTES = 4096                 # ED_FLASH_TILE_BYTES (edge/loader/ed_flash.h)
 
 
 def _one_board_per_variant():
@@ -109,10 +111,36 @@ def test_auto_mode_falls_back_to_flash_only_when_ram_is_short(tmp_path):
         assert auto["weights_flash"] == 1 and auto["arena_used"] <= 40 * 1024
         assert auto["resident_layers"] >= 1          # the RAM left took the first conv's weights at least
         assert np.array_equal(dev.evaluate(auto["samples"])[0], host["predictions"])
-        flash = dev.load(weights="flash")              # every layer from flash: the same answers, less arena
-        assert flash["resident_layers"] == 0 and flash["arena_used"] < auto["arena_used"]
+        flash = dev.load(weights="flash")              # every layer from flash: the same answers, no more arena
+        # (arena_used is LOAD's peak: layers moved to RAM may fill bytes the repaired metadata held while parsing)
+        assert flash["resident_layers"] == 0 and flash["arena_used"] <= auto["arena_used"]
         assert np.array_equal(dev.evaluate(flash["samples"])[0], host["predictions"])
     mlp = tmp_path / "mlp.img"
     pack_model("digits:mlp", mlp, repr_name="twos", detect="range", testset=10, board=board.name)
     with Qemu(fw.board, fw.elf, image=mlp, timeout=60) as q:
         assert ModelDevice(q.client).load(weights="auto")["weights_flash"] == 0   # fits: stays in RAM
+
+
+@pytest.mark.parametrize("model", ["digits:mlp", "digits:lenet"])
+def test_load_reports_what_of_the_arena_is_working_memory(tmp_path, model):
+    """LOAD splits arena_used into the activation buffers, the weight decode buffers and the kernels' scratch
+    (the rest is the model's tables, biases, corrections and resident weights): the activations are the two
+    ping-pong buffers of the largest op output, as the host computes them from the image; from flash the weight
+    buffers are tiles of at most ED_FLASH_TILE_BYTES each, in RAM the staging of the largest layer."""
+    board = next(b for b in BOARDS if b.ram.size >= LENET_RAM)
+    fw = build_firmware(board)
+    image = tmp_path / "m.img"
+    pack_model(model, image, repr_name="twos", detect="range", testset=10, board=board.name)
+    img = read_image(image)
+    largest = max(int(np.prod(s)) for s in img.model.shapes())
+    weights = [int(np.prod(op.weight.shape)) for op in img.model.ops if getattr(op, "weight", None) is not None]
+    with Qemu(fw.board, fw.elf, image=image, timeout=60) as q:
+        dev = ModelDevice(q.client)
+        flash, ram = dev.load(weights="flash"), dev.load(weights="ram")
+    for load in (flash, ram):
+        assert load["arena_activations"] == 2 * ((largest + 3) // 4 * 4), model
+        parts = load["arena_activations"] + load["arena_tiles"] + load["arena_scratch"]
+        assert 0 < parts < load["arena_used"], model
+    assert ram["arena_tiles"] == max(weights), model
+    assert 0 < flash["arena_tiles"] <= 3 * TILE_BYTES, model
+    assert flash["arena_used"] < ram["arena_used"] - sum(weights), model   # no weight kept from flash

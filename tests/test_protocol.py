@@ -18,11 +18,11 @@ pytestmark = pytest.mark.unit
 
 # -- layouts -------------------------------------------------------------------------------------------------
 def test_layout_roundtrip_fixed_and_tail():
-    lay = P.command("LOAD").response                 # fifteen u32 and four u64 fields, then (u32, u32) per layer
+    lay = P.command("LOAD").response                 # eighteen u32 and four u64 fields, then (u32, u32) per layer
     values = {f.name: (2**64 - 1 if f.fmt == "Q" else 2**32 - 1 - i) for i, f in enumerate(lay.fields)}
     values.update(ticks=2**40 + 3, instructions=2**63, layers=[(1, 2), (3, 4), (0, 9)])
     raw = lay.pack("LOAD", values)
-    assert len(raw) == 92 + 3 * 8 and lay.fits(len(raw)) and not lay.fits(len(raw) - 1)
+    assert len(raw) == 104 + 3 * 8 and lay.fits(len(raw)) and not lay.fits(len(raw) - 1)
     assert lay.unpack("LOAD", raw) == values
 
 

@@ -13,6 +13,8 @@
  */
 #include "ed_detect_bits.h"
 
+#include <string.h>
+
 unsigned ed_detect_fast_kind(const ed_tensor_t *t)
 {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
@@ -105,7 +107,11 @@ static void decode_payload_tensor(const ed_model_t *md, const ed_tensor_t *t, vo
 void ed_detect_tensor(const ed_model_t *md, const ed_tensor_t *t, void *out, ed_zeroed_t *zeroed)
 {
     if (t->in_payload) {
-        decode_payload_tensor(md, t, out);
+        if (md->payload != NULL) {
+            decode_payload_tensor(md, t, out);
+        } else if (out != t->values) { /* LOAD released the payload after decoding these clean words into values */
+            memcpy(out, t->values, 4u * (size_t)t->count);
+        }
         return;
     }
     strategies[t->fast < sizeof strategies / sizeof strategies[0] ? t->fast : ED_DETECT_GENERIC](md, t, out, zeroed);

@@ -35,6 +35,9 @@ ed_status_t ed_cmd_load(const ed_request_t *req, ed_response_t *rsp)
     ed_put_u32(p + ED_LOAD_RSP_RESIDENT_LAYERS, md->resident);
     ed_put_u32(p + ED_LOAD_RSP_ECC_FAILED, md->ecc_blocks_failed);
     ed_put_u32(p + ED_LOAD_RSP_ZEROED_ECC, md->zeroed_ecc);
+    ed_put_u32(p + ED_LOAD_RSP_ARENA_ACTIVATIONS, md->arena_activations);
+    ed_put_u32(p + ED_LOAD_RSP_ARENA_TILES, md->arena_tiles);
+    ed_put_u32(p + ED_LOAD_RSP_ARENA_SCRATCH, md->arena_scratch);
     for (i = 0; i < md->num_weighted; i++) {
         const ed_op_t *op = &md->ops[md->weighted[i]];
         ed_put_u32(p + ED_LOAD_RSP_SIZE + ED_LOAD_RSP_TAIL * i, op->zeroed_parity);

@@ -9,11 +9,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Bump allocator over caller-owned memory. `needed` records the high-water mark a failed request would reach. */
+/* Bump allocator over caller-owned memory, from the bottom; one temporary block may also be taken from the top
+ * (LOAD's repaired metadata, released once parsed so that the activations can reuse its bytes). `peak` is the
+ * high-water mark of bottom + top; `needed` records the mark a failed request would reach. */
 typedef struct {
     uint8_t *base;
     size_t size;
     size_t used;
+    size_t top;
+    size_t peak;
     size_t needed;
 } ed_arena_t;
 
@@ -24,7 +28,20 @@ static inline uint32_t ed_arena_needed32(const ed_arena_t *a)
     return a->needed > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)a->needed;
 }
 
-/* `bytes` aligned to `align` (a power of two), or NULL when they do not fit. */
+/* `bytes` aligned to `align` (a power of two) from the bottom, or NULL when they do not fit. */
 void *ed_arena_alloc(ed_arena_t *a, size_t bytes, size_t align);
+
+/* `bytes` aligned to `align` (a power of two, at most the base's alignment) from the top, or NULL; one block at a
+ * time. */
+void *ed_arena_alloc_top(ed_arena_t *a, size_t bytes, size_t align);
+
+/* Gives the top block back: later bottom requests may take its bytes. */
+void ed_arena_release_top(ed_arena_t *a);
+
+/* The most the arena has held at once: what a caller must provide. */
+static inline size_t ed_arena_peak(const ed_arena_t *a)
+{
+    return a->peak;
+}
 
 #endif /* ED_ARENA_H */

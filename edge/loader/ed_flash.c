@@ -144,6 +144,7 @@ ed_load_status_t ed_flash_plan(ed_model_t *md, uint32_t *scratch)
     if ((max_w && md->wbuf == NULL) || (max_p && md->pbuf == NULL) || (max_o && md->obuf == NULL)) {
         return ED_LOAD_ARENA;
     }
+    md->arena_tiles = (uint32_t)(max_w + max_p + max_o);
     *scratch = (uint32_t)need;
     return ED_LOAD_OK;
 }
@@ -289,6 +290,7 @@ uint16_t ed_flash_promote(ed_model_t *md)
             if (scratch != NULL) {
                 md->scratch.buf = scratch;
                 md->scratch.size = need;
+                md->arena_scratch += (uint32_t)need; /* the smaller one before it stays taken */
             }
             ed_detect_tensor(md, w, staging, &again); /* the values LOAD's pass judged: its counts stand */
             w->packed_size = (uint32_t)packed;

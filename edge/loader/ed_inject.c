@@ -25,7 +25,7 @@ ed_load_status_t ed_inject_flips(ed_model_t *md, const ed_channel_params_t *ch, 
         *detail = (uint32_t)md->arena.needed;
         return ED_LOAD_ARENA;
     }
-    cap = (md->arena.size - md->arena.used) / 4u;
+    cap = (md->arena.size - md->arena.top - md->arena.used) / 4u;
     if (ed_channel_iter_init(&it, ch, start, start + (uint64_t)md->weights_len * 8u) != ED_CHANNEL_OK) {
         *detail = 0;
         return ED_LOAD_ARG;
@@ -37,7 +37,7 @@ ed_load_status_t ed_inject_flips(ed_model_t *md, const ed_channel_params_t *ch, 
             continue;
         }
         if (n == cap) {
-            md->arena.needed = md->arena.used + 4u * (n + 1u);
+            md->arena.needed = md->arena.used + md->arena.top + 4u * (n + 1u);
             *detail = (uint32_t)md->arena.needed;
             return ED_LOAD_ARENA;
         }

@@ -133,7 +133,8 @@ static ed_load_status_t read_blob(ed_model_t *md, const ed_load_args_t *a, const
 {
     const uint32_t meta_len = ed_get_u32(head + ED_IMG_SUPERBLOCK_META_LEN);
     const uint32_t blob_len = ed_get_u32(head + ED_IMG_SUPERBLOCK_META_BLOB_LEN);
-    uint8_t *blob = (uint8_t *)ed_arena_alloc(&md->arena, blob_len, 8);
+    /* from the top: once parsed and decoded, its bytes go to the activations (ed_model.c) */
+    uint8_t *blob = (uint8_t *)ed_arena_alloc_top(&md->arena, blob_len, 8);
     uint32_t corrected = 0;
     ed_ecc_status_t st;
 

@@ -359,7 +359,7 @@ static ed_load_status_t plan_fast(ed_model_t *md)
     return ED_LOAD_OK;
 }
 
-static ed_load_status_t plan_activations(ed_model_t *md, uint32_t act, uint32_t scratch, uint32_t *detail);
+static void plan_activations(ed_model_t *md, uint32_t act, uint32_t scratch);
 
 ed_load_status_t ed_loader_plan(ed_model_t *md, const ed_load_args_t *args, uint32_t *detail)
 {
@@ -382,7 +382,8 @@ ed_load_status_t ed_loader_plan(ed_model_t *md, const ed_load_args_t *args, uint
         if (ed_flash_plan(md, &scratch) != ED_LOAD_OK) {
             return arena_fail(md, detail);
         }
-        return plan_activations(md, act, scratch, detail);
+        plan_activations(md, act, scratch);
+        return ED_LOAD_OK;
     }
     for (i = 0; i < md->num_weighted; i++) {
         ed_tensor_t *w = &md->tensors[2u * i], *b = &md->tensors[2u * i + 1u];
@@ -409,12 +410,14 @@ ed_load_status_t ed_loader_plan(ed_model_t *md, const ed_load_args_t *args, uint
         if (md->wbuf == NULL) {
             return arena_fail(md, detail);
         }
+        md->arena_tiles = max_w;
         if (on_the_fly) {
             md->bbuf = (int32_t *)ed_arena_alloc(&md->arena, 4u * (size_t)max_b, 4);
             md->pbuf = ed_arena_alloc(&md->arena, max_p, 4);
             if (md->bbuf == NULL || md->pbuf == NULL) {
                 return arena_fail(md, detail);
             }
+            md->arena_tiles += 4u * max_b + max_p;
         }
     }
     for (i = 0; i < md->num_ops; i++) {
@@ -430,16 +433,25 @@ ed_load_status_t ed_loader_plan(ed_model_t *md, const ed_load_args_t *args, uint
         }
         scratch = need > scratch ? (uint32_t)need : scratch;
     }
-    return plan_activations(md, act, scratch, detail);
+    plan_activations(md, act, scratch);
+    return ED_LOAD_OK;
 }
 
-/* The two activation buffers (each as large as the largest op output) and the kernels' scratch. */
-static ed_load_status_t plan_activations(ed_model_t *md, uint32_t act, uint32_t scratch, uint32_t *detail)
+/* The sizes of the two activation buffers (each as large as the largest op output) and the kernels' scratch; they
+ * are taken last (ed_loader_take_activations), once the repaired metadata's bytes are free again. */
+static void plan_activations(ed_model_t *md, uint32_t act, uint32_t scratch)
 {
     uint16_t i;
     for (i = 0; i < md->num_ops; i++) {
         act = md->ops[i].out_size > act ? md->ops[i].out_size : act;
     }
+    md->arena_activations = 2u * ((act + 3u) & ~3u);
+    md->arena_scratch = scratch;
+}
+
+ed_load_status_t ed_loader_take_activations(ed_model_t *md, uint32_t *detail)
+{
+    const uint32_t act = md->arena_activations / 2u, scratch = md->arena_scratch;
     md->act[0] = (int8_t *)ed_arena_alloc(&md->arena, act, 4);
     md->act[1] = (int8_t *)ed_arena_alloc(&md->arena, act, 4);
     md->scratch.size = scratch;

@@ -29,7 +29,14 @@ static ed_load_status_t load_once(ed_model_t *md, const ed_load_args_t *args, ui
         status = ed_model_decode(md, detail);
     }
     md->decode_ticks = args->clock != NULL ? args->clock() - t0 : 0u;
-    md->arena_used = md->arena.used;
+    if (status == ED_LOAD_OK) {
+        if (!(flags & ED_MODEL_ON_THE_FLY)) { /* decoding on the fly reads protected biases per inference */
+            ed_arena_release_top(&md->arena); /* the repaired metadata: everything it held is parsed now */
+            md->payload = NULL;
+        }
+        status = ed_loader_take_activations(md, detail);
+    }
+    md->arena_used = ed_arena_peak(&md->arena);
     md->loaded = status == ED_LOAD_OK;
     return status;
 }
@@ -59,7 +66,7 @@ ed_load_status_t ed_model_load(ed_model_t *md, const ed_load_args_t *args, uint3
                                      ((args->flags & ED_MODEL_WEIGHTS_AUTO) ? ED_MODEL_WEIGHTS_FLASH : 0u), detail);
     if (status == ED_LOAD_OK && (args->flags & ED_MODEL_WEIGHTS_AUTO)) {
         md->resident = ed_flash_promote(md); /* what RAM is left takes the layers that reuse their weights most */
-        md->arena_used = md->arena.used;
+        md->arena_used = ed_arena_peak(&md->arena);
     }
     if (status == ED_LOAD_OK) { /* last: where each op's weights and scratch ended up is final now */
         status = ed_model_prepare(md, detail);

@@ -145,6 +145,10 @@ typedef struct {
     uint32_t fixes;         /* run from flash: corrections kept for the in-place layers */
     uint16_t resident;      /* weights 'auto' run from flash: layers decoded into RAM after all (ed_flash_promote) */
     size_t arena_used;
+    /* what of arena_used is working memory rather than the model's tables, metadata, biases and weights: */
+    uint32_t arena_activations; /* the two ping-pong activation buffers */
+    uint32_t arena_tiles;       /* weight decode buffers: from flash the tiles, in RAM one layer's staging */
+    uint32_t arena_scratch;     /* the kernels' scratch (*_get_buffer_size: widened inputs, conv images) */
     uint64_t decode_ticks;
     ed_arena_t arena;
 } ed_model_t;

@@ -7,7 +7,7 @@
 #ifndef ED_PROTOCOL_H
 #define ED_PROTOCOL_H
 
-#define ED_PROTOCOL_VERSION 5u
+#define ED_PROTOCOL_VERSION 6u
 #define ED_FIRMWARE_VERSION ((0u << 16) | (4u << 8) | 0u)
 #define ED_MAX_PAYLOAD 4096u
 #define ED_FRAME_HEADER 2u /* code, seq */
@@ -150,7 +150,10 @@ typedef enum {
 #define ED_LOAD_RSP_RESIDENT_LAYERS 80u /* uint32_t: weights 'auto' run from flash: layers whose weights were decoded into RAM after all (the most MACs per weight first) */
 #define ED_LOAD_RSP_ECC_FAILED 84u /* uint32_t: ECC-coded weight region: blocks detected uncorrectable */
 #define ED_LOAD_RSP_ZEROED_ECC 88u /* uint32_t: ECC `zero` policy: parameters zeroed for overlapping a failed block */
-#define ED_LOAD_RSP_SIZE 92u /* then rsp tail of {uint32_t, uint32_t} layers: per weighted op: (zeroed by parity, zeroed by range) */
+#define ED_LOAD_RSP_ARENA_ACTIVATIONS 92u /* uint32_t: of arena_used: the two ping-pong activation buffers */
+#define ED_LOAD_RSP_ARENA_TILES 96u /* uint32_t: of arena_used: weight decode buffers (from flash the tiles, in RAM one layer's staging) */
+#define ED_LOAD_RSP_ARENA_SCRATCH 100u /* uint32_t: of arena_used: the kernels' scratch (widened inputs, conv images) */
+#define ED_LOAD_RSP_SIZE 104u /* then rsp tail of {uint32_t, uint32_t} layers: per weighted op: (zeroed by parity, zeroed by range) */
 #define ED_LOAD_RSP_TAIL 8u
 
 /* INJECT (0x11): Arm the storage channel (docs/CHANNEL.md) for one region: every later LOAD reads that region with these flips applied; flash is never written. Region 0 disarms every region. */

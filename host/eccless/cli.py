@@ -528,7 +528,10 @@ def cmd_run(args):
         if fw else ""
     where = "weights in RAM" if res["weights"] == "ram" else "weights in flash" + (
         f", {res['resident_layers']} layers moved to RAM" if res.get("resident_layers") else "")
-    print(f"{size}model arena {ram['arena_used']:,} of {ram['arena_size']:,} B ({where})")
+    parts = ram["parts"]
+    print(f"{size}model arena {ram['arena_used']:,} of {ram['arena_size']:,} B ({where}): activations "
+          f"{parts['activations']:,}, weight buffers {parts['tiles']:,}, kernel scratch {parts['scratch']:,}, "
+          f"tables, biases and weights {parts['model']:,}")
     if "split" in res:
         print("trials per worker: " + ", ".join(f"{w} {len(s)}" for w, s in res["split"].items()))
 

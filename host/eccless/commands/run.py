@@ -314,6 +314,13 @@ def _cycles(rows, samples: int) -> dict:
             "decode_pass": float(np.mean([r["load"]["decode_ticks"] for r in rows]))}
 
 
+def _arena_parts(load: dict) -> dict:
+    """What of LOAD's arena is working memory (activations, weight decode buffers, kernel scratch) and what the
+    model's own tables, metadata, biases, corrections and RAM-resident weights take (the rest)."""
+    parts = {k: load[f"arena_{k}"] for k in ("activations", "tiles", "scratch")}
+    return {**parts, "model": load["arena_used"] - sum(parts.values())}
+
+
 def _summary(path, info: dict, rows: list[dict], **settings) -> dict:
     """The result of trial rows run on the device `info` describes (TrialSession.facts)."""
     first = rows[0]["load"]
@@ -346,6 +353,7 @@ def _summary(path, info: dict, rows: list[dict], **settings) -> dict:
         "fixes": [r["load"]["fixes"] for r in rows],
         "resident_layers": first["resident_layers"],
         "ram": {"arena_used": max(r["load"]["arena_used"] for r in rows), "arena_size": info["arena_size"],
+                "parts": _arena_parts(first),
                 "static": None if sizes is None else sizes["data"] + sizes["bss"] + sizes["stack"]},
         "predictions": [np.asarray(r["predictions"], np.int64) for r in rows],
     }

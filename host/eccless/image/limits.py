@@ -10,8 +10,9 @@ flash image region); an image naming no known board gets the largest of the know
                               inference on every image it loads; this keeps that, and the device's, bounded)
 
 and, at `pack` for the board it names, the RAM the device needs at the least even with its weights left in flash
-(run_from_flash_floor): the repaired metadata, two activation buffers as large as the largest op output, each
-channel's bias and requantization -- weights take no RAM in that mode, so a model this refuses fits no way.
+(run_from_flash_floor): the larger of the repaired metadata and two activation buffers as large as the largest op
+output (LOAD releases the one before it takes the other), each channel's bias and requantization -- weights take no
+RAM in that mode, so a model this refuses fits no way.
 """
 
 from __future__ import annotations
@@ -92,14 +93,15 @@ DEFAULT_STACK = 0x10000      # the firmware's stack when the board file sets non
 
 
 def run_from_flash_floor(model, payload_len: int, itemsize: int = 1) -> int:
-    """Bytes of device RAM a model needs at the least with its weights in flash (ed_flash.h): the protected
-    payload repaired in RAM, the two ping-pong activation buffers, and per output channel of every weighted op its
-    bias and (multiplier, shift) -- a lower bound: tiles, scratch and corrections come on top."""
+    """Bytes of device RAM a model needs at the least with its weights in flash (ed_flash.h): per output channel
+    of every weighted op its bias and (multiplier, shift), and the larger of the protected payload repaired in RAM
+    and the two ping-pong activation buffers (LOAD releases the first before it takes the second) -- a lower bound:
+    tiles, scratch and corrections come on top."""
     shapes = model.shapes()
     largest = max((math.prod(s) for s in shapes), default=0) * itemsize
     channels = sum(int(op.weight.shape[0] if op.kind != "dwconv2d" else op.weight.shape[-1])
                    for op in model.ops if getattr(op, "weight", None) is not None)
-    return payload_len + 2 * largest + 12 * channels
+    return max(payload_len, 2 * largest) + 12 * channels
 
 
 def check_fits_run_from_flash(model, payload_len: int, board, itemsize: int = 1) -> None:

@@ -23,7 +23,7 @@ from eccless.registry import Registry
 from eccless.image.records import LOAD_ERRORS
 from eccless.protocol.layout import Field, Layout
 
-VERSION = 5                     # bump on any incompatible change of this file
+VERSION = 6                     # bump on any incompatible change of this file
 FIRMWARE_VERSION = (0, 4, 0)    # of the firmware in edge/ (reported by INFO)
 MAX_PAYLOAD = 4096              # bytes after (code, seq): fits a 32x32x3 int8 input for INFER
 HEADER_BYTES = 2                # code, seq
@@ -166,7 +166,11 @@ COMMANDS = (
                     Field("resident_layers", "I", "weights 'auto' run from flash: layers whose weights were decoded "
                                                   "into RAM after all (the most MACs per weight first)"),
                     Field("ecc_failed", "I", "ECC-coded weight region: blocks detected uncorrectable"),
-                    Field("zeroed_ecc", "I", "ECC `zero` policy: parameters zeroed for overlapping a failed block")),
+                    Field("zeroed_ecc", "I", "ECC `zero` policy: parameters zeroed for overlapping a failed block"),
+                    Field("arena_activations", "I", "of arena_used: the two ping-pong activation buffers"),
+                    Field("arena_tiles", "I", "of arena_used: weight decode buffers (from flash the tiles, in RAM "
+                                              "one layer's staging)"),
+                    Field("arena_scratch", "I", "of arena_used: the kernels' scratch (widened inputs, conv images)")),
                    tail=Field("layers", "II", "per weighted op: (zeroed by parity, zeroed by range)")),
             implemented=True),
     Command("INJECT", 0x11, "Arm the storage channel (docs/CHANNEL.md) for one region: every later LOAD reads that "
