@@ -1,14 +1,16 @@
 """Cluster benchmark: sweep throughput on a Dask LocalCluster against the --jobs pool, and the per-task overhead
 that decides the chunk size on a big cluster.
 
-Targets (issue 14), measured in the same run with the clusters up side by side and the modes interleaved, so a
-busy neighbour slows every mode alike:
+Targets (issue 14), measured in the same run, rounds of every mode with the order rotated from round to round so
+a busy neighbour slows every mode alike, and only the measured mode's workers alive (a second cluster's idle
+workers would tax the measured one):
   - a sweep on local:2 >= 1.8x the trials/s of local:1, and within 10 % of the --jobs 2 pool
   - the per-task overhead, and from it the expected efficiency at 64 workers and the chunk size that keeps it
     >= 90 %
 Each run is a whole campaign through TrialExecutor (fresh log, experiments scattered, every trial logged) and must
 equal the sequential run record for record. Cluster start-up is reported apart: a campaign pays it once.
-Run: `invoke bench --only cluster` (or `python bench/bench_cluster.py --out bench/results`); writes cluster.json.
+Run: `invoke bench --only cluster` (or `python bench/bench_cluster.py --out bench/results`, `--help` for the
+rounds, campaign length and skipping the QEMU farm); writes cluster.json. About 7 minutes on an idle 2-core VM.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import os
 import platform
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -84,14 +87,15 @@ class OtherLoad:
         return False
 
 
-def campaign(experiments, tasks, mode: str, clients: dict) -> tuple[float, dict, float]:
-    """Wall time of one campaign in `mode`, its log's records, and the cores other processes used meanwhile."""
+def campaign(experiments, tasks, mode: str, client=None) -> tuple[float, dict, float]:
+    """Wall time of one campaign in `mode` (on `client` for a cluster mode), its log's records, and the cores other
+    processes used meanwhile."""
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "trials.jsonl"
         if mode.startswith("jobs"):
             ex = TrialExecutor(experiments, log, jobs=int(mode.split()[1]), quiet=True)
         else:  # a fresh runner: the experiments are scattered again, as a new campaign would
-            ex = TrialExecutor(experiments, log, quiet=True, cluster=ClusterRunner(clients[mode]))
+            ex = TrialExecutor(experiments, log, quiet=True, cluster=ClusterRunner(client))
         with OtherLoad() as other:
             t = time.perf_counter()
             ex.run(tasks)
@@ -99,78 +103,99 @@ def campaign(experiments, tasks, mode: str, clients: dict) -> tuple[float, dict,
         return seconds, _records(log), other.cores
 
 
-def throughput(name: str, clients: dict, repeat: int) -> dict:
+def workload(name: str, scale: int) -> tuple[dict, list]:
     configs, bers, trials = WORKLOADS[name]
     experiments = {c.key(): Experiment(c) for c in configs}
-    tasks = [(c.key(), ber, t) for c in configs for ber in bers for t in range(trials)]
-    times: dict[str, list[float]] = {m: [] for m in MODES}
-    others: dict[str, list[float]] = {m: [] for m in MODES}
-    reference = None
-    for _ in range(repeat):  # interleaved: load from neighbours hits every mode alike
-        for mode in MODES:
-            seconds, records, other = campaign(experiments, tasks, mode, clients)
-            reference = reference or records
-            assert records == reference, f"{mode}: results differ from the other modes"
-            times[mode].append(seconds)
-            others[mode].append(other)
-    # the median, and the best run: on a virtual machine whose neighbours only ever slow a run down, the best of
-    # several is the better estimate of what a mode can do (timeit's reasoning); both are kept
-    rate = {m: len(tasks) / float(np.median(times[m])) for m in MODES}
-    best = {m: len(tasks) / float(np.min(times[m])) for m in MODES}
-    row = {"workload": name, "trials": len(tasks), "trials_per_s": rate, "best_trials_per_s": best, "runs_s": times,
-           "other_cores": others, "trial_ms": 1e3 / rate["jobs 1"]}
-    for label, r in (("", rate), ("best_", best)):
-        row[f"{label}local2_over_local1"] = r["local:2"] / r["local:1"]
-        row[f"{label}local2_over_jobs2"] = r["local:2"] / r["jobs 2"]
-        row[f"{label}jobs2_over_jobs1"] = r["jobs 2"] / r["jobs 1"]
-        print(f"{name} ({'best' if label else 'median'}): {len(tasks)} trials, "
-              + ", ".join(f"{m} {r[m]:,.0f}/s" for m in MODES)
-              + f" -> local:2/local:1 {row[f'{label}local2_over_local1']:.2f}x (pool "
-              f"{row[f'{label}jobs2_over_jobs1']:.2f}x), local:2/jobs 2 {row[f'{label}local2_over_jobs2']:.2f}")
-    print("  other processes used " + ", ".join(f"{m} {np.median(others[m]):.2f}" for m in MODES) + " cores")
-    return row
+    return experiments, [(c.key(), ber, t) for c in configs for ber in bers for t in range(trials * scale)]
 
 
-def anatomy(name: str, clients: dict, repeat: int) -> dict:
+@contextmanager
+def mode_client(mode: str, startup: dict):
+    """The client a mode runs on (None for the pool), its cluster's start-up time recorded in `startup`."""
+    if mode.startswith("jobs"):
+        yield None
+        return
+    t = time.perf_counter()
+    with open_client(mode, quiet=True) as client:
+        startup.setdefault(mode, []).append(time.perf_counter() - t)
+        yield client
+
+
+def throughput(clients_rounds: int, scale: int) -> tuple[list, dict]:
+    """Every workload in every mode, `clients_rounds` rounds. Only one mode's workers exist at a time (a second
+    cluster's idle workers, heartbeating and monitoring, would tax the one measured), and the order of the modes
+    rotates from round to round, so a busy neighbour or a warm cache favours no mode."""
+    loads = {name: workload(name, scale) for name in WORKLOADS}
+    times = {name: {m: [] for m in MODES} for name in WORKLOADS}
+    others = {name: {m: [] for m in MODES} for name in WORKLOADS}
+    reference: dict = {}
+    startup: dict = {}
+    for r in range(clients_rounds):
+        for mode in MODES[r % len(MODES):] + MODES[:r % len(MODES)]:
+            with mode_client(mode, startup) as client:
+                for name, (experiments, tasks) in loads.items():
+                    seconds, records, other = campaign(experiments, tasks, mode, client)
+                    reference.setdefault(name, records)
+                    assert records == reference[name], f"{name} in {mode}: results differ from the other modes"
+                    times[name][mode].append(seconds)
+                    others[name][mode].append(other)
+    rows = []
+    for name, (_, tasks) in loads.items():
+        # the median, and the best run: on a virtual machine whose neighbours only ever slow a run down, the best
+        # of several is the better estimate of what a mode can do (timeit's reasoning); both are kept
+        rate = {m: len(tasks) / float(np.median(times[name][m])) for m in MODES}
+        best = {m: len(tasks) / float(np.min(times[name][m])) for m in MODES}
+        row = {"workload": name, "trials": len(tasks), "trials_per_s": rate, "best_trials_per_s": best,
+               "runs_s": times[name], "other_cores": others[name], "trial_ms": 1e3 / rate["jobs 1"]}
+        for label, rt in (("", rate), ("best_", best)):
+            row[f"{label}local2_over_local1"] = rt["local:2"] / rt["local:1"]
+            row[f"{label}local2_over_jobs2"] = rt["local:2"] / rt["jobs 2"]
+            row[f"{label}jobs2_over_jobs1"] = rt["jobs 2"] / rt["jobs 1"]
+            print(f"{name} ({'best' if label else 'median'}): {len(tasks)} trials, "
+                  + ", ".join(f"{m} {rt[m]:,.0f}/s" for m in MODES)
+                  + f" -> local:2/local:1 {row[f'{label}local2_over_local1']:.2f}x (pool "
+                  f"{row[f'{label}jobs2_over_jobs1']:.2f}x), local:2/jobs 2 {row[f'{label}local2_over_jobs2']:.2f}")
+        print("  other processes used " + ", ".join(f"{m} {np.median(others[name][m]):.2f}" for m in MODES)
+              + " cores")
+        rows.append(row)
+    return rows, {m: float(np.median(v)) for m, v in startup.items()}
+
+
+def anatomy(name: str, mode: str, client, repeat: int, scale: int) -> dict:
     """Where a cluster campaign's wall time goes, from Dask's task stream (a campaign of its own, not one of the
     timed ones: the stream's plugin costs a little): until the first chunk starts on each worker (estimate, plan,
     scatter), the gaps between one worker's chunks (result back, next chunk in), the tail (the first worker
     done until the last is), after the last chunk (its result to the log), and the share of worker time idle."""
     from distributed import get_task_stream
 
-    configs, bers, trials = WORKLOADS[name]
-    experiments = {c.key(): Experiment(c) for c in configs}
-    tasks = [(c.key(), ber, t) for c in configs for ber in bers for t in range(trials)]
-    out = {}
-    for mode in ("local:1", "local:2"):
-        client, rows = clients[mode], []
-        for _ in range(repeat):
-            with tempfile.TemporaryDirectory() as tmp:
-                ex = TrialExecutor(experiments, Path(tmp) / "t.jsonl", quiet=True, cluster=ClusterRunner(client))
-                with get_task_stream(client=client) as stream:
-                    t0 = time.time()
-                    ex.run(tasks)
-                    t1 = time.time()
-            runs: dict[str, list] = {}
-            for rec in stream.data:
-                if rec["key"].startswith("run_chunk"):
-                    runs.setdefault(rec["worker"], []).extend(
-                        (s["start"], s["stop"]) for s in rec["startstops"] if s["action"] == "compute")
-            spans = [sorted(v) for v in runs.values()]
-            ends = [v[-1][1] for v in spans]
-            busy = sum(b - a for v in spans for a, b in v)
-            rows.append({"wall_s": t1 - t0, "tasks": sum(map(len, spans)),
-                         "start_ms": 1e3 * float(np.mean([v[0][0] - t0 for v in spans])),
-                         "gaps_per_worker_ms": 1e3 * float(np.mean(
-                             [sum(max(0.0, v[i + 1][0] - v[i][1]) for i in range(len(v) - 1)) for v in spans])),
-                         "tail_ms": 1e3 * (max(ends) - min(ends)), "end_ms": 1e3 * (t1 - max(ends)),
-                         "idle": 1 - busy / (len(client.scheduler_info()["workers"]) * (t1 - t0))})
-        out[mode] = {k: float(np.median([r[k] for r in rows])) for k in rows[0]}
-        m = out[mode]
-        print(f"{name} on {mode} (median of {repeat}): {m['tasks']:.0f} tasks, wall {m['wall_s']:.2f} s: first chunk "
-              f"after {m['start_ms']:.0f} ms, gaps {m['gaps_per_worker_ms']:.0f} ms per worker, tail "
-              f"{m['tail_ms']:.0f} ms, end {m['end_ms']:.0f} ms; workers idle {m['idle'] * 100:.1f} %")
-    return out
+    experiments, tasks = workload(name, scale)
+    rows = []
+    for _ in range(repeat):
+        with tempfile.TemporaryDirectory() as tmp:
+            ex = TrialExecutor(experiments, Path(tmp) / "t.jsonl", quiet=True, cluster=ClusterRunner(client))
+            with get_task_stream(client=client) as stream:
+                t0 = time.time()
+                ex.run(tasks)
+                t1 = time.time()
+        runs: dict[str, list] = {}
+        for rec in stream.data:
+            if rec["key"].startswith("run_chunk"):
+                runs.setdefault(rec["worker"], []).extend(
+                    (s["start"], s["stop"]) for s in rec["startstops"] if s["action"] == "compute")
+        spans = [sorted(v) for v in runs.values()]
+        ends = [v[-1][1] for v in spans]
+        busy = sum(b - a for v in spans for a, b in v)
+        rows.append({"wall_s": t1 - t0, "tasks": sum(map(len, spans)),
+                     "start_ms": 1e3 * float(np.mean([v[0][0] - t0 for v in spans])),
+                     "gaps_per_worker_ms": 1e3 * float(np.mean(
+                         [sum(max(0.0, v[i + 1][0] - v[i][1]) for i in range(len(v) - 1)) for v in spans])),
+                     "tail_ms": 1e3 * (max(ends) - min(ends)), "end_ms": 1e3 * (t1 - max(ends)),
+                     "idle": 1 - busy / (len(client.scheduler_info()["workers"]) * (t1 - t0))})
+    m = {k: float(np.median([r[k] for r in rows])) for k in rows[0]}
+    print(f"{name} on {mode} (median of {repeat}): {m['tasks']:.0f} tasks, wall {m['wall_s']:.2f} s: first chunk "
+          f"after {m['start_ms']:.0f} ms, gaps {m['gaps_per_worker_ms']:.0f} ms per worker, tail "
+          f"{m['tail_ms']:.0f} ms, end {m['end_ms']:.0f} ms; workers idle {m['idle'] * 100:.1f} %")
+    return m
 
 
 def _noop(i):
@@ -277,28 +302,31 @@ def farm(trials: int = 128, repeat: int = 3) -> dict | None:
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default="bench/results")
-    ap.add_argument("--repeat", type=int, default=9)
+    ap.add_argument("--repeat", type=int, default=7, help="rounds of every mode (the median and best are kept)")
+    ap.add_argument("--trials-scale", type=int, default=4,
+                    help="trials per point times this (longer campaigns: start-up and the last chunks weigh less)")
+    ap.add_argument("--no-farm", action="store_true", help="skip the QEMU board-farm measurement")
     args = ap.parse_args(argv)
+    if args.repeat < 1 or args.trials_scale < 1:
+        ap.error("--repeat and --trials-scale must be at least 1")
     load_before = os.getloadavg()
     results = {"machine": {"python": platform.python_version(), "cpu_count": os.cpu_count(),
-                           "loadavg_before": load_before}}
+                           "loadavg_before": load_before},
+               "method": {"rounds": args.repeat, "trials_scale": args.trials_scale, "one_cluster_at_a_time": True,
+                          "mode_order": "rotated each round"}}
     with threadpool_limits(1):  # as the executor runs trials
         for name in WORKLOADS:  # train/load once outside the timings
             for c in WORKLOADS[name][0]:
                 Experiment(c)
-        t = time.perf_counter()
-        with open_client("local:1", quiet=True) as c1:
-            start1 = time.perf_counter() - t
-            t = time.perf_counter()
-            with open_client("local:2", quiet=True) as c2:
-                start2 = time.perf_counter() - t
-                clients = {"local:1": c1, "local:2": c2}
-                results["startup_s"] = {"local:1": start1, "local:2": start2}
-                results["throughput"] = [throughput(name, clients, args.repeat) for name in WORKLOADS]
-                results["anatomy"] = {name: anatomy(name, clients, 3) for name in WORKLOADS}
-                results["overhead"] = {"local:1": task_overhead(c1), "local:2": task_overhead(c2)}
+        results["throughput"], results["startup_s"] = throughput(args.repeat, args.trials_scale)
+        results["anatomy"], results["overhead"] = {name: {} for name in WORKLOADS}, {}
+        for mode in ("local:1", "local:2"):
+            with open_client(mode, quiet=True) as client:
+                for name in WORKLOADS:
+                    results["anatomy"][name][mode] = anatomy(name, mode, client, 3, args.trials_scale)
+                results["overhead"][mode] = task_overhead(client)
         results["client_log_per_trial_ms"] = logging_cost() * 1e3
-    results["farm"] = farm()
+    results["farm"] = None if args.no_farm else farm()
     over = results["overhead"]["local:1"]
     print(f"per task (no-op, local:1): {over['wall_per_task_ms']:.2f} ms wall, scheduler + client "
           f"{over['scheduler_cpu_per_task_ms']:.2f} ms CPU, worker {over['worker_cpu_per_task_ms']:.2f} ms CPU; "
@@ -318,7 +346,7 @@ def main(argv=None) -> dict:
         for what, key, bound in (("local2_at_least_1.8x_local1", "local2_over_local1", 1.8),
                                  ("local2_within_10pct_of_jobs2", "local2_over_jobs2", 0.9))}
     out = Path(args.out) / "cluster.json"
-    write_json(out, results)
+    write_json(out, results, make_parents=True)
     print(f"wrote {out}")
     return results
 

@@ -11,6 +11,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -209,3 +210,41 @@ def test_cli_sweep_and_paper_take_the_cluster(tmp_path, monkeypatch, digits_mlp)
     monkeypatch.setattr(paper, "run_paper", lambda out, **kw: seen.update(kw) or out / "paper.md")
     assert main(["paper", "--out", str(tmp_path / "p"), "--cluster", "local:1", "--quiet"]) == 0
     assert isinstance(seen["cluster"], ClusterRunner)
+
+
+def _worker_settings():
+    import dask
+
+    return (os.getpid(), dask.config.get("distributed.worker.profile.enabled"),
+            dask.config.get("distributed.admin.system-monitor.interval"))
+
+
+def test_local_workers_run_without_the_profiler_also_after_a_restart():
+    """Our LocalCluster's workers skip the statistical profiler (it takes the GIL from the trials every 10 ms); a
+    worker the nanny restarts after a crash must keep that, not fall back to Dask's defaults."""
+    _dask()
+    import cloudpickle
+    import dask
+
+    from eccless.sweep.cluster import LOCAL_CONFIG, open_client
+
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    expected = (LOCAL_CONFIG["distributed.worker.profile.enabled"],
+                LOCAL_CONFIG["distributed.admin.system-monitor.interval"])
+    before = dask.config.get("distributed.worker.profile.enabled")
+    with open_client("local:1", quiet=True) as client:
+        (pid, *settings), = client.run(_worker_settings).values()
+        assert tuple(settings) == expected
+        os.kill(pid, 9)
+        deadline = time.monotonic() + 60
+        while True:  # the nanny notices the death and starts a new worker
+            try:
+                (new, *settings), = client.run(_worker_settings).values()
+                if new != pid:
+                    break
+            except Exception:
+                pass
+            assert time.monotonic() < deadline, "the nanny did not restart the killed worker"
+            time.sleep(0.2)
+        assert tuple(settings) == expected
+    assert dask.config.get("distributed.worker.profile.enabled") == before  # this process's config is untouched

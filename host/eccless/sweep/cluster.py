@@ -33,6 +33,15 @@ INSTALL_HINT = "pip install 'eccless[cluster]'  (or: pip install 'dask[distribut
 CONNECT_TIMEOUT = 10.0  # seconds to reach a scheduler before giving up with one line
 RETIME_BELOW = 0.01  # seconds: a trial shorter than this is timed again (trial_seconds)
 RESCATTER_LIMIT = 3  # how often an experiment whose every copy was lost with its workers is sent again
+# Our own LocalCluster's workers run on the user's cores next to the scheduler and this client, so they skip what
+# only a dashboard reader needs: the statistical profiler (a thread sampling every worker's stack every 10 ms,
+# which takes the GIL from the trial it samples) and half-second system monitoring (psutil on every worker and
+# the scheduler). A cluster the user runs (--scheduler) keeps its own settings.
+LOCAL_CONFIG = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.system-monitor.interval": "5s",
+    "distributed.admin.system-monitor.disk": False,
+}
 
 
 class ClusterError(EcclessError):
@@ -107,12 +116,21 @@ def open_client(cluster: str | None = None, scheduler: str | None = None, *, res
     try:
         if cluster:
             # one thread per worker: trials multiply small matrices, parallelism comes from workers
+            import copy
+
+            import dask
+
             try:
-                local = dd.LocalCluster(n_workers=n, threads_per_worker=1, processes=processes,
-                                        resources=resources, dashboard_address=":0",  # any free port
-                                        # failures reach the user as one line from here; a worker's lost
-                                        # heartbeat while the cluster shuts down is not one
-                                        silence_logs=logging.CRITICAL)
+                with dask.config.set(LOCAL_CONFIG):
+                    # a nanny keeps the configuration it was made with for the workers it starts, but merges it
+                    # shallowly: without a deep copy of its own, a worker it restarts after a crash would see the
+                    # nested settings as they are once this block has put them back (measured: profiler on again)
+                    own = {"config": copy.deepcopy(dask.config.config)} if processes else {}
+                    local = dd.LocalCluster(n_workers=n, threads_per_worker=1, processes=processes,
+                                            resources=resources, dashboard_address=":0",  # any free port
+                                            # failures reach the user as one line from here; a worker's lost
+                                            # heartbeat while the cluster shuts down is not one
+                                            silence_logs=logging.CRITICAL, **own)
             except (OSError, TimeoutError, RuntimeError) as e:
                 raise ClusterError(f"cannot start a local Dask cluster of {n} workers: {e}") from None
             client = dd.Client(local)
