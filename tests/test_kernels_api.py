@@ -189,6 +189,47 @@ def test_fully_connected_prepare_checks_what_the_call_checks(libs):
                                        ptr(x), ok[4]) == ERR_ARG  # pointers before quantization, as before
 
 
+
+def test_inplace_prepare_checks_what_the_call_checks(libs):
+    """ed_fully_connected_inplace_s8_prepare (run once, at LOAD, for a dense op read in place from flash) gives
+    every configuration -- the fully connected ones, the transform, the fixes, the scratch -- the status the
+    checked call gives it; the call checks only its data pointers besides. Nothing is written when a check fails."""
+    x = np.arange(16, dtype=np.int8)
+    stored = np.arange(64, dtype=np.uint8)
+    m, s = np.full(4, 1 << 30, np.int32), np.full(4, -3, np.int32)
+    fixes = np.array([(5 << 9) | 3], np.uint32)
+    buf = np.zeros(64, np.uint32)
+    ok_act, rq = Act(0, 0, -128, 127), Requant(ptr(m, P32), ptr(s, P32))
+    good = Scratch(buf.ctypes.data, buf.nbytes)
+    cases = [  # (what, params, transform, fixes, num_fixes, scratch, expected without the reference's scratch rule)
+        ("ok", FcParams(ok_act), 3, fixes.ctypes.data, 1, good, OK),
+        ("NULL params", None, 0, None, 0, good, ERR_ARG),
+        ("output zp -129", FcParams(Act(0, -129, -128, 127)), 0, None, 0, good, ERR_QUANT),
+        ("unknown transform", FcParams(ok_act), 4, None, 0, good, ERR_ARG),
+        ("fixes counted, none given", FcParams(ok_act), 0, None, 1, good, ERR_ARG),
+        ("quantization before transform", FcParams(Act(0, 0, 5, 4)), 4, None, 0, good, ERR_QUANT),
+        ("empty scratch", FcParams(ok_act), 0, None, 0, Scratch(buf.ctypes.data, 0), ERR_BUFFER),
+        ("transform before scratch", FcParams(ok_act), 4, None, 0, Scratch(buf.ctypes.data, 0), ERR_ARG),
+    ]
+    for variant, lib in libs.items():
+        L = lib.lib
+        needs_scratch = L.ed_fully_connected_inplace_s8_get_buffer_size(16) > 0
+        assert needs_scratch == (variant != "reference")
+        for what, params, transform, fix, nfix, scratch, expected in cases:
+            if expected == ERR_BUFFER and not needs_scratch:
+                expected = OK  # no scratch needed: anything goes
+            y = np.full(4, 99, np.int8)
+            p = None if params is None else ctypes.byref(params)
+            got = L.ed_fully_connected_inplace_s8_prepare(p, rq, 16, 4, transform, fix, nfix, scratch)
+            assert got == expected, (variant, what)
+            status = L.ed_fully_connected_inplace_s8(p, rq, 16, 4, ptr(x), stored.ctypes.data, transform, None, fix,
+                                                     nfix, ptr(y), scratch)
+            assert status == expected, (variant, what)
+            assert (expected == OK) != np.all(y == 99), (variant, what)
+        # the data pointers are the call's own checks, before everything else
+        assert L.ed_fully_connected_inplace_s8(FcParams(Act(0, -129, -128, 127)), rq, 16, 4, ptr(x), None, 0, None,
+                                               None, 0, ptr(y), good) == ERR_ARG
+
 def test_scratch_buffer_rules(libs):
     ref, opt = libs["reference"].lib, libs["cortex_m4"].lib
     assert ref.ed_conv2d_s8_get_buffer_size(Dims(1, 5, 5, 3), Dims(4, 3, 3, 3)) == 0

@@ -236,10 +236,12 @@ def _levels(stored: np.ndarray, transform: int) -> np.ndarray:
 
 
 @pytest.mark.parametrize("transform", [0, 1, 2, 3])
-def test_inplace_fully_connected_equals_the_reference_on_corrected_levels(kern, transform):
-    """ed_fully_connected_inplace_s8 (run from flash) reads stored bytes, maps them by the transform, adds the
-    sorted corrections and must equal the reference dense kernel on the corrected levels -- rows in blocks of
-    four and the 1..3 left over, depths with tails, corrections on any element (delta -255 .. 255)."""
+def test_inplace_fully_connected_equals_the_reference_on_corrected_levels(fc_kern, transform):
+    """ed_fully_connected_inplace_s8 (run from flash), checked or as prepare + eval, reads stored bytes, maps them
+    by the transform, adds the sorted corrections and must equal the reference dense kernel on the corrected
+    levels -- rows in blocks of four and the 1..3 left over, depths with tails, corrections on any element (delta
+    -255 .. 255)."""
+    kern = fc_kern
     rng = np.random.default_rng(40 + transform)
     for depth, out, nfix in ((1, 1, 1), (3, 5, 4), (64, 10, 0), (84, 10, 13), (403, 7, 50), (400, 120, 300)):
         stored = rng.integers(0, 256, (out, depth), dtype=np.uint8)
@@ -260,4 +262,6 @@ def test_inplace_fully_connected_equals_the_reference_on_corrected_levels(kern, 
         status, y = kern.fully_connected_inplace(x[0], stored, transform, fixes, op.bias, op.out_mult, op.out_shift,
                                                  (op.in_zp, op.out_zp, -128, 127))
         assert status == 0
-        assert_same(INT8_KERNELS["dense"](op, x)[0], y, f"{kern.variant} in place t{transform} {depth}->{out}")
+        assert_same(INT8_KERNELS["dense"](op, x)[0], y,
+                    f"{kern.variant} {'prepared' if kern.fc_prepared else 'checked'} in place t{transform} "
+                    f"{depth}->{out}")

@@ -44,7 +44,8 @@ int main(int argc, char **argv)
     eccless_model_t *model = (eccless_model_t *)1;
     eccless_counts_t c;
     uint32_t detail = 0, i;
-    eccless_config_t cfg = {image, n, arena, arena_size, argc > 3 ? argv[3] : NULL, 0};
+    eccless_config_t cfg = {image, n, arena, arena_size, argc > 3 && argv[3][0] ? argv[3] : NULL, 0};
+    const uint32_t load_flags = argc > 4 ? (uint32_t)atol(argv[4]) : 0u; /* the flags of the last load */
     eccless_status_t st;
     const int8_t *x;
     uint8_t y;
@@ -59,7 +60,7 @@ int main(int argc, char **argv)
     cfg.flags = 0x80;
     st = eccless_load(&cfg, &model, &detail);
     printf("flags %d %u\n", (int)st, detail);
-    cfg.flags = 0;
+    cfg.flags = load_flags;
     st = eccless_load(&cfg, &model, &detail);
     printf("load %d %u %d\n", (int)st, detail, model == NULL);
     if (st != ECCLESS_OK) {
@@ -99,8 +100,8 @@ def images(tmp_path_factory):
     return clean, bad
 
 
-def _run(harness, image, arena, *board):
-    res = subprocess.run([str(harness), str(image), str(arena), *board], capture_output=True, text=True,
+def _run(harness, image, arena, board="", flags=0):
+    res = subprocess.run([str(harness), str(image), str(arena), board, str(flags)], capture_output=True, text=True,
                          timeout=120)
     assert res.returncode == 0, res.stderr[-2000:]
     return [line.split() for line in res.stdout.splitlines()]
@@ -156,19 +157,35 @@ def _edited_op(image: bytes, index: int, shift_of_channel: int | None = None, **
     return reseal(image, bytes(data))
 
 
+@pytest.fixture(scope="module")
+def twos_image(tmp_path_factory):
+    """Byte words: from flash, its dense ops are read in place (ed_fully_connected_inplace_s8)."""
+    path = tmp_path_factory.mktemp("eccless-api-twos") / "m.img"
+    pack_model("digits:mlp", path, repr_name="twos", detect="range", testset=40)
+    return path
+
+
 @pytest.mark.parametrize("what,change", [
     ("shift 32", dict(shift_of_channel=9)), ("input zero point 128", dict(in_zp=128)),
     ("output zero point -129", dict(out_zp=-129)), ("act_min > act_max", dict(act_min=5, act_max=4))])
-def test_a_dense_op_with_bad_quantization_is_refused_at_load(harness, images, tmp_path, what, change):
-    """The fully connected kernel runs unchecked at inference (ed_fully_connected_s8_eval): its checks moved to
-    LOAD (the loader's own and the kernel's prepare). A corrupted last dense op -- shift, zero points or clamp -- is
-    refused there with ED_LOAD_IMAGE and (op << 8) | ED_LOAD_ERR_QUANT, as before the split, and no model."""
-    image = images[0].read_bytes()
+@pytest.mark.parametrize("mode", ["ram", "flash"])
+def test_a_dense_op_with_bad_quantization_is_refused_at_load(harness, images, twos_image, tmp_path, what, change,
+                                                             mode):
+    """The fully connected kernels run unchecked at inference (ed_fully_connected_s8_eval in RAM,
+    ed_fully_connected_inplace_s8_eval read in place from flash): their checks moved to LOAD (the loader's own and
+    the kernel's prepare). A corrupted last dense op -- shift, zero points or clamp -- is refused there with
+    ED_LOAD_IMAGE and (op << 8) | ED_LOAD_ERR_QUANT, as before the split, and no model."""
+    flags = 0 if mode == "ram" else 2  # ECCLESS_WEIGHTS_IN_FLASH
+    source = images[0] if mode == "ram" else twos_image
+    image = source.read_bytes()
     meta = META.unpack(payload(image))
     dense = [i for i in range(meta["num_ops"])
              if OP.unpack(payload(image), META.size + i * OP.size)["kind"] == KINDS["dense"]]
     last = dense[-1]
     bad = tmp_path / "bad.img"
     bad.write_bytes(_edited_op(image, last, **change))
-    assert _run(harness, bad, 1 << 20)[3] == ["load", "1", str((last << 8) | 32), "1"], what
-    assert _run(harness, images[0], 1 << 20)[3] == ["load", "0", "0", "0"]
+    assert _run(harness, bad, 1 << 20, flags=flags)[3] == ["load", "1", str((last << 8) | 32), "1"], what
+    good, ram = _run(harness, source, 1 << 20, flags=flags), _run(harness, source, 1 << 20)
+    assert good[3] == ["load", "0", "0", "0"]
+    preds = [line for line in good if line[0] == "pred"]
+    assert len(preds) == 40 and preds == [line for line in ram if line[0] == "pred"]  # the trusted path computes

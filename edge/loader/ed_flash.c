@@ -311,13 +311,14 @@ ed_kernel_status_t ed_flash_run(ed_model_t *md, const ed_op_t *op, const int8_t 
     ed_requant_t rq;
     uint32_t r0;
 
-    if (w->inplace) {
+    if (w->inplace) { /* checked once by ed_model_prepare at LOAD: the trusted entry point */
         ed_fc_params_t p;
         p.act = op->act;
         rq.multiplier = op->multiplier;
         rq.shift = op->shift;
-        return ed_fully_connected_inplace_s8(&p, &rq, op->in.c, op->out.c, in, md->weights + (w->bit_offset >> 3),
-                                             w->transform, bias, w->fixes, w->num_fixes, out, &md->scratch);
+        ed_fully_connected_inplace_s8_eval(&p, &rq, op->in.c, op->out.c, in, md->weights + (w->bit_offset >> 3),
+                                           w->transform, bias, w->fixes, w->num_fixes, out, &md->scratch);
+        return ED_OK;
     }
     if (op->kind == ED_IMG_KIND_DWCONV2D) { /* one tile: the whole layer, int8 as the kernel takes it */
         ed_dw_conv_params_t p;

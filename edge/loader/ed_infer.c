@@ -5,8 +5,9 @@
  * into the layer buffers and packs the weights -- the same bytes the load pass would have kept. Run from flash,
  * weighted ops go through ed_flash_run.
  * Prepare / eval (TFLite Micro's split): ed_model_prepare, the last step of LOAD, runs the fully connected kernel's
- * checks on every dense op that runs from RAM (its configuration never changes after LOAD), so inference calls
- * ed_fully_connected_s8_eval, which checks nothing. The other kernels check their arguments on every call.
+ * checks on every dense op that runs from RAM, and the in-place kernel's on every dense op read in place from flash
+ * (their configurations never change after LOAD), so inference calls the _eval entry points, which check nothing.
+ * Tiled layers from flash and the other kernels check their arguments on every call.
  */
 #include <string.h>
 
@@ -35,13 +36,23 @@ static int from_flash(const ed_model_t *md, const ed_op_t *op)
            md->tensors[2u * (uint32_t)op->windex].values == NULL;
 }
 
-static ed_load_status_t prepare_failed(ed_kernel_status_t st, uint32_t index, const ed_op_t *op, uint32_t *detail)
+static ed_load_status_t prepare_failed(ed_kernel_status_t st, uint32_t index, size_t scratch_needed,
+                                       uint32_t *detail)
 {
     if (st == ED_ERR_BUFFER) { /* the plan gave a dense op less scratch than it needs: the bytes it needs */
-        *detail = (uint32_t)ed_fully_connected_s8_get_buffer_size(op->in.c);
+        *detail = (uint32_t)scratch_needed;
         return ED_LOAD_ARENA;
     }
     return ED_LOAD_FAIL(detail, index, st == ED_ERR_QUANT ? ED_LOAD_ERR_QUANT : ED_LOAD_ERR_SHAPES);
+}
+
+/* The in-place kernel's checks of a dense op left in flash (its corrections are final once LOAD's pass ran). */
+static ed_kernel_status_t prepare_inplace(const ed_model_t *md, const ed_op_t *op, const ed_fc_params_t *p,
+                                          const ed_requant_t *rq)
+{
+    const ed_tensor_t *w = &md->tensors[2u * (uint32_t)op->windex];
+    return ed_fully_connected_inplace_s8_prepare(p, rq, op->in.c, op->out.c, w->transform, w->fixes,
+                                                 w->num_fixes, &md->scratch);
 }
 
 ed_load_status_t ed_model_prepare(ed_model_t *md, uint32_t *detail)
@@ -49,17 +60,27 @@ ed_load_status_t ed_model_prepare(ed_model_t *md, uint32_t *detail)
     uint16_t i;
     for (i = 0; i < md->num_ops; i++) {
         const ed_op_t *op = &md->ops[i];
-        if (op->kind == ED_IMG_KIND_DENSE && !from_flash(md, op)) {
-            ed_fc_params_t p;
-            ed_requant_t rq;
-            ed_kernel_status_t st;
-            p.act = op->act;
-            rq.multiplier = op->multiplier;
-            rq.shift = op->shift;
-            st = ed_fully_connected_s8_prepare(&p, &rq, 1, op->in.c, op->out.c, &md->scratch);
-            if (st != ED_OK) {
-                return prepare_failed(st, i, op, detail);
-            }
+        ed_fc_params_t p;
+        ed_requant_t rq;
+        ed_kernel_status_t st;
+        int inplace;
+        if (op->kind != ED_IMG_KIND_DENSE) {
+            continue;
+        }
+        inplace = from_flash(md, op) && md->tensors[2u * (uint32_t)op->windex].inplace;
+        if (from_flash(md, op) && !inplace) {
+            continue; /* tiled: the checked kernel on each tile */
+        }
+        p.act = op->act;
+        rq.multiplier = op->multiplier;
+        rq.shift = op->shift;
+        st = inplace ? prepare_inplace(md, op, &p, &rq)
+                     : ed_fully_connected_s8_prepare(&p, &rq, 1, op->in.c, op->out.c, &md->scratch);
+        if (st != ED_OK) {
+            return prepare_failed(st, i,
+                                  inplace ? ed_fully_connected_inplace_s8_get_buffer_size(op->in.c)
+                                          : ed_fully_connected_s8_get_buffer_size(op->in.c),
+                                  detail);
         }
     }
     return ED_LOAD_OK;

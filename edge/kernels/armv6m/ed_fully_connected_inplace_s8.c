@@ -115,29 +115,21 @@ size_t ed_fully_connected_inplace_s8_get_buffer_size(int32_t in_features)
     return in_features < 1 || in_features > INT32_MAX / 4 ? 0u : 4u * (size_t)in_features;
 }
 
-ed_kernel_status_t ed_fully_connected_inplace_s8(const ed_fc_params_t *params, const ed_requant_t *requant,
-                                                 int32_t in_features, int32_t out_features, const int8_t *input,
-                                                 const uint8_t *stored, uint32_t transform, const int32_t *bias,
-                                                 const uint32_t *fixes, uint32_t num_fixes, int8_t *output,
-                                                 const ed_scratch_t *scratch)
+void ed_fully_connected_inplace_s8_eval(const ed_fc_params_t *params, const ed_requant_t *requant,
+                                        int32_t in_features, int32_t out_features, const int8_t *input,
+                                        const uint8_t *stored, uint32_t transform, const int32_t *bias,
+                                        const uint32_t *fixes, uint32_t num_fixes, int8_t *output,
+                                        const ed_scratch_t *scratch)
 {
     static ed_v6m_inplace_dot4_t *const dots[4] = {ed_v6m_inplace_dot4_twos, ed_v6m_inplace_dot4_offset,
                                                    ed_v6m_inplace_dot4_twos_halve,
                                                    ed_v6m_inplace_dot4_offset_halve};
-    ed_kernel_status_t status = ed_kc_inplace(params, requant, in_features, out_features, input, stored,
-                                              transform, fixes, num_fixes, output);
     const int32_t zp = params->act.input_zp, blocks = out_features / 4;
     ed_v6m_out_t q;
     uint32_t cursor = 0, sum = 0, offset, acc[4];
     int32_t *col;
     int32_t i, b, k, r;
 
-    if (status == ED_OK) {
-        status = ed_kc_scratch(scratch, ed_fully_connected_inplace_s8_get_buffer_size(in_features));
-    }
-    if (status != ED_OK) {
-        return status;
-    }
     col = (int32_t *)scratch->buf;
     for (i = 0; i < in_features; i++) {
         col[i] = (int32_t)input[i] - zp;
@@ -175,5 +167,24 @@ ed_kernel_status_t ed_fully_connected_inplace_s8(const ed_fc_params_t *params, c
         output[r] = ed_v6m_requantize(acc[0] + (bias != NULL ? (uint32_t)bias[r] : 0u), q.multiplier[r],
                                       q.shift[r], &q);
     }
-    return ED_OK;
+}
+
+/* Prepare (checked once, at LOAD) and the checked entry point (every call): the same checks, in the same order. */
+ed_kernel_status_t ed_fully_connected_inplace_s8_prepare(const ed_fc_params_t *params, const ed_requant_t *requant,
+                                                         int32_t in_features, int32_t out_features,
+                                                         uint32_t transform, const uint32_t *fixes,
+                                                         uint32_t num_fixes, const ed_scratch_t *scratch)
+{
+    return ed_kc_inplace_prepare(params, requant, in_features, out_features, transform, fixes, num_fixes, scratch,
+                                 ed_fully_connected_inplace_s8_get_buffer_size(in_features));
+}
+
+ed_kernel_status_t ed_fully_connected_inplace_s8(const ed_fc_params_t *params, const ed_requant_t *requant,
+                                                 int32_t in_features, int32_t out_features, const int8_t *input,
+                                                 const uint8_t *stored, uint32_t transform, const int32_t *bias,
+                                                 const uint32_t *fixes, uint32_t num_fixes, int8_t *output,
+                                                 const ed_scratch_t *scratch)
+{
+    return ed_inplace_checked(params, requant, in_features, out_features, input, stored, transform, bias, fixes,
+                              num_fixes, output, scratch);
 }

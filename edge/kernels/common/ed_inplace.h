@@ -46,5 +46,24 @@ static inline void ed_inplace_apply(const uint32_t *fixes, uint32_t num_fixes, u
     *cursor = c;
 }
 
+/* The checked call of every variant: its data pointers (ED_ERR_ARG), then prepare, then eval when all passed --
+ * so the checked call and prepare give every configuration the same status. */
+static inline ed_kernel_status_t ed_inplace_checked(const ed_fc_params_t *params, const ed_requant_t *requant,
+                                                    int32_t in_features, int32_t out_features, const int8_t *input,
+                                                    const uint8_t *stored, uint32_t transform, const int32_t *bias,
+                                                    const uint32_t *fixes, uint32_t num_fixes, int8_t *output,
+                                                    const ed_scratch_t *scratch)
+{
+    const ed_kernel_status_t status =
+        input == NULL || stored == NULL || output == NULL
+            ? ED_ERR_ARG
+            : ed_fully_connected_inplace_s8_prepare(params, requant, in_features, out_features, transform, fixes,
+                                                    num_fixes, scratch);
+    if (status == ED_OK) {
+        ed_fully_connected_inplace_s8_eval(params, requant, in_features, out_features, input, stored, transform,
+                                           bias, fixes, num_fixes, output, scratch);
+    }
+    return status;
+}
 
 #endif /* ED_INPLACE_H */

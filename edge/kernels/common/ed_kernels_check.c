@@ -261,13 +261,12 @@ ed_kernel_status_t ed_kc_pack(int32_t rows, int32_t depth, const int8_t *src, co
     return ED_OK;
 }
 
-ed_kernel_status_t ed_kc_inplace(const ed_fc_params_t *params, const ed_requant_t *requant, int32_t in_features,
-                                 int32_t out_features, const int8_t *input, const uint8_t *stored,
-                                 uint32_t transform, const uint32_t *fixes, uint32_t num_fixes,
-                                 const int8_t *output)
+ed_kernel_status_t ed_kc_inplace_prepare(const ed_fc_params_t *params, const ed_requant_t *requant,
+                                         int32_t in_features, int32_t out_features, uint32_t transform,
+                                         const uint32_t *fixes, uint32_t num_fixes, const ed_scratch_t *scratch,
+                                         size_t needed)
 {
-    const ed_kernel_status_t st = ed_kc_fully_connected(params, requant, 1, in_features, out_features, input,
-                                                        stored, output);
+    const ed_kernel_status_t st = ed_kc_fc_config(params, requant, 1, in_features, out_features);
     if (st != ED_OK) {
         return st;
     }
@@ -275,5 +274,5 @@ ed_kernel_status_t ed_kc_inplace(const ed_fc_params_t *params, const ed_requant_
         (int64_t)out_features * in_features > (int64_t)ED_INPLACE_MAX_ELEMENTS) {
         return ED_ERR_ARG;
     }
-    return ED_OK;
+    return ed_kc_scratch(scratch, needed);
 }

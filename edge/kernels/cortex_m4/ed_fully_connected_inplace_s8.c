@@ -220,21 +220,13 @@ size_t ed_fully_connected_inplace_s8_get_buffer_size(int32_t in_features)
     return ed_cm4_cols_size(in_features, 1);
 }
 
-ed_kernel_status_t ed_fully_connected_inplace_s8(const ed_fc_params_t *params, const ed_requant_t *requant,
-                                                 int32_t in_features, int32_t out_features, const int8_t *input,
-                                                 const uint8_t *stored, uint32_t transform, const int32_t *bias,
-                                                 const uint32_t *fixes, uint32_t num_fixes, int8_t *output,
-                                                 const ed_scratch_t *scratch)
+void ed_fully_connected_inplace_s8_eval(const ed_fc_params_t *params, const ed_requant_t *requant,
+                                        int32_t in_features, int32_t out_features, const int8_t *input,
+                                        const uint8_t *stored, uint32_t transform, const int32_t *bias,
+                                        const uint32_t *fixes, uint32_t num_fixes, int8_t *output,
+                                        const ed_scratch_t *scratch)
 {
-    ed_kernel_status_t status = ed_kc_inplace(params, requant, in_features, out_features, input, stored,
-                                              transform, fixes, num_fixes, output);
     ed_inplace_layer_t L;
-    if (status == ED_OK) {
-        status = ed_kc_scratch(scratch, ed_fully_connected_inplace_s8_get_buffer_size(in_features));
-    }
-    if (status != ED_OK) {
-        return status;
-    }
     L.stored = stored;
     L.cols = (const uint32_t *)scratch->buf;
     L.fixes = fixes;
@@ -267,5 +259,24 @@ ed_kernel_status_t ed_fully_connected_inplace_s8(const ed_fc_params_t *params, c
         layer_offset_halve(&L);
         break;
     }
-    return ED_OK;
+}
+
+/* Prepare (checked once, at LOAD) and the checked entry point (every call): the same checks, in the same order. */
+ed_kernel_status_t ed_fully_connected_inplace_s8_prepare(const ed_fc_params_t *params, const ed_requant_t *requant,
+                                                         int32_t in_features, int32_t out_features,
+                                                         uint32_t transform, const uint32_t *fixes,
+                                                         uint32_t num_fixes, const ed_scratch_t *scratch)
+{
+    return ed_kc_inplace_prepare(params, requant, in_features, out_features, transform, fixes, num_fixes, scratch,
+                                 ed_fully_connected_inplace_s8_get_buffer_size(in_features));
+}
+
+ed_kernel_status_t ed_fully_connected_inplace_s8(const ed_fc_params_t *params, const ed_requant_t *requant,
+                                                 int32_t in_features, int32_t out_features, const int8_t *input,
+                                                 const uint8_t *stored, uint32_t transform, const int32_t *bias,
+                                                 const uint32_t *fixes, uint32_t num_fixes, int8_t *output,
+                                                 const ed_scratch_t *scratch)
+{
+    return ed_inplace_checked(params, requant, in_features, out_features, input, stored, transform, bias, fixes,
+                              num_fixes, output, scratch);
 }

@@ -182,6 +182,19 @@ ed_kernel_status_t ed_fully_connected_inplace_s8(const ed_fc_params_t *params, c
                                                  const uint32_t *fixes, uint32_t num_fixes, int8_t *output,
                                                  const ed_scratch_t *scratch);
 
+/* Prepare / eval of the in-place kernel, as for ed_fully_connected_s8: prepare checks the configuration -- params,
+ * requant, shapes, transform, the fixes (fixed once LOAD's detection pass has listed them), scratch -- with the
+ * checked call's statuses in its order; eval trusts it and writes the same bytes as ed_fully_connected_inplace_s8. */
+ed_kernel_status_t ed_fully_connected_inplace_s8_prepare(const ed_fc_params_t *params, const ed_requant_t *requant,
+                                                         int32_t in_features, int32_t out_features,
+                                                         uint32_t transform, const uint32_t *fixes,
+                                                         uint32_t num_fixes, const ed_scratch_t *scratch);
+void ed_fully_connected_inplace_s8_eval(const ed_fc_params_t *params, const ed_requant_t *requant,
+                                        int32_t in_features, int32_t out_features, const int8_t *input,
+                                        const uint8_t *stored, uint32_t transform, const int32_t *bias,
+                                        const uint32_t *fixes, uint32_t num_fixes, int8_t *output,
+                                        const ed_scratch_t *scratch);
+
 /*
  * 2-D convolution: input NHWC (input_dims), filter OHWI (filter_dims: n = out channels, c = input_dims->c),
  * bias (out channels) or NULL, output NHWC (output_dims: n = input n, c = filter n).

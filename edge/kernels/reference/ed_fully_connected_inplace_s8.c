@@ -11,22 +11,17 @@ size_t ed_fully_connected_inplace_s8_get_buffer_size(int32_t in_features)
     return 0;
 }
 
-ed_kernel_status_t ed_fully_connected_inplace_s8(const ed_fc_params_t *params, const ed_requant_t *requant,
-                                                 int32_t in_features, int32_t out_features, const int8_t *input,
-                                                 const uint8_t *stored, uint32_t transform, const int32_t *bias,
-                                                 const uint32_t *fixes, uint32_t num_fixes, int8_t *output,
-                                                 const ed_scratch_t *scratch)
+void ed_fully_connected_inplace_s8_eval(const ed_fc_params_t *params, const ed_requant_t *requant,
+                                        int32_t in_features, int32_t out_features, const int8_t *input,
+                                        const uint8_t *stored, uint32_t transform, const int32_t *bias,
+                                        const uint32_t *fixes, uint32_t num_fixes, int8_t *output,
+                                        const ed_scratch_t *scratch)
 {
-    const ed_kernel_status_t status = ed_kc_inplace(params, requant, in_features, out_features, input, stored,
-                                                    transform, fixes, num_fixes, output);
     const ed_act_t *act = &params->act;
     uint32_t cursor = 0;
     int32_t o, i;
 
     (void)scratch;
-    if (status != ED_OK) {
-        return status;
-    }
     for (o = 0; o < out_features; o++) {
         const uint8_t *w = stored + o * in_features;
         uint32_t acc = 0;
@@ -38,5 +33,24 @@ ed_kernel_status_t ed_fully_connected_inplace_s8(const ed_fc_params_t *params, c
         output[o] = ed_requantize(acc, requant->multiplier[o], requant->shift[o], act->output_zp, act->act_min,
                                   act->act_max);
     }
-    return ED_OK;
+}
+
+/* Prepare (checked once, at LOAD) and the checked entry point (every call): the same checks, in the same order. */
+ed_kernel_status_t ed_fully_connected_inplace_s8_prepare(const ed_fc_params_t *params, const ed_requant_t *requant,
+                                                         int32_t in_features, int32_t out_features,
+                                                         uint32_t transform, const uint32_t *fixes,
+                                                         uint32_t num_fixes, const ed_scratch_t *scratch)
+{
+    return ed_kc_inplace_prepare(params, requant, in_features, out_features, transform, fixes, num_fixes, scratch,
+                                 ed_fully_connected_inplace_s8_get_buffer_size(in_features));
+}
+
+ed_kernel_status_t ed_fully_connected_inplace_s8(const ed_fc_params_t *params, const ed_requant_t *requant,
+                                                 int32_t in_features, int32_t out_features, const int8_t *input,
+                                                 const uint8_t *stored, uint32_t transform, const int32_t *bias,
+                                                 const uint32_t *fixes, uint32_t num_fixes, int8_t *output,
+                                                 const ed_scratch_t *scratch)
+{
+    return ed_inplace_checked(params, requant, in_features, out_features, input, stored, transform, bias, fixes,
+                              num_fixes, output, scratch);
 }

@@ -119,6 +119,12 @@ _PROTOS = {
     "ed_fully_connected_inplace_s8": (ctypes.c_int, [ctypes.POINTER(FcParams), ctypes.POINTER(Requant), i32, i32, P8,
                                                      ctypes.c_void_p, ctypes.c_uint32, P32, ctypes.c_void_p,
                                                      ctypes.c_uint32, P8, ctypes.POINTER(Scratch)]),
+    "ed_fully_connected_inplace_s8_prepare": (ctypes.c_int, [ctypes.POINTER(FcParams), ctypes.POINTER(Requant), i32,
+                                                             i32, ctypes.c_uint32, ctypes.c_void_p, ctypes.c_uint32,
+                                                             ctypes.POINTER(Scratch)]),
+    "ed_fully_connected_inplace_s8_eval": (None, [ctypes.POINTER(FcParams), ctypes.POINTER(Requant), i32, i32, P8,
+                                                  ctypes.c_void_p, ctypes.c_uint32, P32, ctypes.c_void_p,
+                                                  ctypes.c_uint32, P8, ctypes.POINTER(Scratch)]),
     "ed_fully_connected_s8_weights_size": (ctypes.c_size_t, [i32, i32]),
     "ed_fully_connected_s8_pack_weights": (ctypes.c_int, [i32, i32, P8, ctypes.c_void_p, ctypes.c_size_t]),
     "ed_conv2d_s8_get_buffer_size": (ctypes.c_size_t, [ctypes.POINTER(Dims), ctypes.POINTER(Dims)]),
@@ -154,8 +160,8 @@ def out_extent(size: int, before: int, after: int, kernel: int, stride: int) -> 
 
 class HostKernels:
     """ctypes front end of one built kernel library. Raw calls return (status, output); run(op, x) raises.
-    fc_prepared: fully connected calls go through ed_fully_connected_s8_prepare, then (when it returns ED_OK)
-    ed_fully_connected_s8_eval -- the interpreter's path -- instead of the checked ed_fully_connected_s8."""
+    fc_prepared: fully connected calls, in RAM and in place, go through their _prepare, then (when it returns ED_OK)
+    their _eval -- the interpreter's path -- instead of the checked ed_fully_connected_s8 / _inplace_s8."""
 
     fc_prepared = False
 
@@ -215,10 +221,18 @@ class HostKernels:
         mult, shift = _c(mult, np.int32), _c(shift, np.int32)
         y = np.zeros(stored.shape[0], np.int8)
         buf, scratch = self._scratch(self.lib.ed_fully_connected_inplace_s8_get_buffer_size(stored.shape[1]))
-        status = self.lib.ed_fully_connected_inplace_s8(
-            FcParams(Act(*act)), Requant(_ptr(mult, P32), _ptr(shift, P32)), stored.shape[1], stored.shape[0],
-            _ptr(x, P8), stored.ctypes.data, transform, _ptr(bias, P32), fixes.ctypes.data if fixes.size else None,
-            fixes.size, _ptr(y, P8), scratch)
+        params, rq = FcParams(Act(*act)), Requant(_ptr(mult, P32), _ptr(shift, P32))
+        fix_ptr = fixes.ctypes.data if fixes.size else None
+        if not self.fc_prepared:
+            return self.lib.ed_fully_connected_inplace_s8(params, rq, stored.shape[1], stored.shape[0], _ptr(x, P8),
+                                                          stored.ctypes.data, transform, _ptr(bias, P32), fix_ptr,
+                                                          fixes.size, _ptr(y, P8), scratch), y
+        status = self.lib.ed_fully_connected_inplace_s8_prepare(params, rq, stored.shape[1], stored.shape[0],
+                                                                transform, fix_ptr, fixes.size, scratch)
+        if status == 0:
+            self.lib.ed_fully_connected_inplace_s8_eval(params, rq, stored.shape[1], stored.shape[0], _ptr(x, P8),
+                                                        stored.ctypes.data, transform, _ptr(bias, P32), fix_ptr,
+                                                        fixes.size, _ptr(y, P8), scratch)
         return status, y
 
     def conv2d(self, x, w, bias, mult, shift, stride, pads, act):
