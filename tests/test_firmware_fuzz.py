@@ -226,3 +226,32 @@ def test_fuzz_activation_parameters_one_rule_set(harness, tmp_path, seeds_images
         else:
             assert host is None, f"{job}: the host loader accepts an image the device rejects: {line}"
     assert statuses.count(0) > 20 and statuses.count(1) > 20   # both sides of the rules exercised
+
+
+def test_a_protected_bias_whose_parity_fails_decodes_as_the_host_decodes_it(harness, tmp_path, seeds_images):
+    """Protected biases are clean words of the BCH-repaired payload: the host takes them as stored (no parity or
+    range check). An image re-sealed with a bias word whose parity bit no longer holds (found by the slow fuzz)
+    must decode to the same value on the device -- it used to be zeroed there, and predictions differed."""
+    from eccless.image.records import META, OP, TENSOR
+    from eccless.testing.image_fuzz import payload, reseal
+
+    base = seeds_images[8]                      # hamming, parity-lsb + range, protected biases
+    p = bytearray(payload(base))
+    meta = META.unpack(bytes(p))
+    records = [TENSOR.unpack(bytes(p), META.size + meta["num_ops"] * OP.size + j * TENSOR.size)
+               for j in range(meta["num_tensors"])]
+    bias = next(r for r in records if r["flags"] & 1)
+    assert bias["width"] == 32 and bias["bit_offset"] % 8 == 0
+    p[bias["bit_offset"] // 8 + 4 * 5 + 1] ^= 0x80     # bit 15 of bias word 5: the decoded value jumps
+    bad = reseal(base, bytes(p))
+    path = tmp_path / "bias.img"
+    path.write_bytes(bad)
+    host = _host(bad)
+    assert host is not None and host != _host(base)   # the host sees the new bias: predictions move
+    jobs = "".join(f"{path} {flags} {ARENA} 0 0 0 0 0\n" for flags in (0, 1, 2, 4))
+    res = subprocess.run([str(harness)], input=jobs, capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr[-2000:]
+    for flags, line in zip((0, 1, 2, 4), res.stdout.splitlines()):
+        head, _, tail = line.partition(" :")
+        assert head.split()[:2] == ["0", "0"], (flags, line)
+        assert (int(head.split()[2]), int(head.split()[3]), [int(q) for q in tail.split()]) == host, (flags, line)

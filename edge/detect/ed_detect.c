@@ -90,8 +90,9 @@ static uint32_t zero_failed_blocks(const ed_model_t *md, const ed_tensor_t *t, v
 }
 
 /* A protected bias (in_payload): its clean words from the repaired payload through the generic loop, with no
- * flips, no range check and no ECC blocks -- the host's clean values (RegionCodec.decode_values); parity always
- * holds on clean words, so nothing is counted. */
+ * flips, no detection (neither parity nor range: ed_detect_generic takes in_payload words as stored) and no ECC
+ * blocks -- the host's clean values (RegionCodec.decode_values). Parity holds on the words pack wrote; a payload
+ * re-sealed with a word whose parity does not hold decodes that word as the host does, nothing counted. */
 static void decode_payload_tensor(const ed_model_t *md, const ed_tensor_t *t, void *out)
 {
     ed_model_t view = *md;

@@ -55,6 +55,9 @@ void ed_detect_generic(const ed_model_t *md, const ed_tensor_t *t, void *out, ed
             }
         }
         value = ed_word_level(&tl, word, code_mask, &bad);
+        if (tl.in_payload) { /* clean words of the BCH-repaired payload: taken as stored, parity unchecked */
+            bad = 0;
+        }
         if (tl.range) {
             /* channel of element j: (j / ch_div) % ch_mod, tracked incrementally */
             if (!bad && (value < tl.lo[ch] || value > tl.hi[ch])) {
