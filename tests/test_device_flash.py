@@ -33,6 +33,7 @@ BER, SEED = 1e-3, 31
 INT8_RULES = ("none", "range", "parity-lsb", "parity-lsb+range", "parity-extra", "parity-extra+range")
 SAMPLES = {"digits:mlp": 60, "digits:lenet": 40}
 TILE_BYTES = 4096                 # ED_FLASH_TILE_BYTES (edge/loader/ed_flash.h)
+SCAN_BYTES = 512                  # ED_FLASH_SCAN_BYTES: LOAD's pass over a layer read in place
 
 
 def _one_board_per_variant():
@@ -126,7 +127,8 @@ def test_load_reports_what_of_the_arena_is_working_memory(tmp_path, model):
     """LOAD splits arena_used into the activation buffers, the weight decode buffers and the kernels' scratch
     (the rest is the model's tables, biases, corrections and resident weights): the activations are the two
     ping-pong buffers of the largest op output, as the host computes them from the image; from flash the weight
-    buffers are tiles of at most ED_FLASH_TILE_BYTES each, in RAM the staging of the largest layer."""
+    buffers are tiles of at most ED_FLASH_TILE_BYTES each -- and for a model whose layers are all read in place
+    (the MLP) only LOAD's scan buffer of a few rows -- in RAM the staging of the largest layer."""
     board = next(b for b in BOARDS if b.ram.size >= LENET_RAM)
     fw = build_firmware(board)
     image = tmp_path / "m.img"
@@ -143,4 +145,6 @@ def test_load_reports_what_of_the_arena_is_working_memory(tmp_path, model):
         assert 0 < parts < load["arena_used"], model
     assert ram["arena_tiles"] == max(weights), model
     assert 0 < flash["arena_tiles"] <= 3 * TILE_BYTES, model
+    if model == "digits:mlp":   # every layer in place: rows of 64 bytes, as many as fit the scan buffer
+        assert flash["arena_tiles"] == SCAN_BYTES, flash
     assert flash["arena_used"] < ram["arena_used"] - sum(weights), model   # no weight kept from flash

@@ -113,7 +113,8 @@ ed_load_status_t ed_flash_plan(ed_model_t *md, uint32_t *scratch)
         if (w->inplace) {
             w->transform = (uint8_t)((w->repr == ED_REPR_OFFSET ? ED_INPLACE_XOR80 : 0u) |
                                      (w->parity == ED_PARITY_SHIFTED ? ED_INPLACE_HALVE : 0u));
-            t = ED_FLASH_TILE_BYTES / (len > 0u ? len : 1u); /* LOAD's scan: decoded bytes only */
+            /* only LOAD's scan decodes its words (inference reads them in place): a few rows at a time */
+            t = ED_FLASH_SCAN_BYTES / (len > 0u ? len : 1u);
             t = t < 1u ? 1u : (t > rows ? rows : t);
             need = max_size(need, ed_fully_connected_inplace_s8_get_buffer_size((int32_t)len));
         } else {

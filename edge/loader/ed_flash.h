@@ -24,6 +24,9 @@
 #ifndef ED_FLASH_TILE_BYTES
 #define ED_FLASH_TILE_BYTES 4096u /* a tile's decoded bytes + packed form + conv output, when a channel fits */
 #endif
+#ifndef ED_FLASH_SCAN_BYTES
+#define ED_FLASH_SCAN_BYTES 512u /* LOAD's pass over an in-place layer: decoded bytes of a few rows, at least one */
+#endif
 
 /* Chooses each weighted op's way (in place or tiles, and the tile) and takes the biases, tile buffers and
  * corrections' room from the arena; *scratch: the kernels' scratch bytes it needs. */
