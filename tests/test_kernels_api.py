@@ -189,7 +189,6 @@ def test_fully_connected_prepare_checks_what_the_call_checks(libs):
                                        ptr(x), ok[4]) == ERR_ARG  # pointers before quantization, as before
 
 
-
 def test_inplace_prepare_checks_what_the_call_checks(libs):
     """ed_fully_connected_inplace_s8_prepare (run once, at LOAD, for a dense op read in place from flash) gives
     every configuration -- the fully connected ones, the transform, the fixes, the scratch -- the status the
@@ -229,6 +228,7 @@ def test_inplace_prepare_checks_what_the_call_checks(libs):
         # the data pointers are the call's own checks, before everything else
         assert L.ed_fully_connected_inplace_s8(FcParams(Act(0, -129, -128, 127)), rq, 16, 4, ptr(x), None, 0, None,
                                                None, 0, ptr(y), good) == ERR_ARG
+
 
 def test_scratch_buffer_rules(libs):
     ref, opt = libs["reference"].lib, libs["cortex_m4"].lib

@@ -46,41 +46,37 @@ static ed_load_status_t prepare_failed(ed_kernel_status_t st, uint32_t index, si
     return ED_LOAD_FAIL(detail, index, st == ED_ERR_QUANT ? ED_LOAD_ERR_QUANT : ED_LOAD_ERR_SHAPES);
 }
 
-/* The in-place kernel's checks of a dense op left in flash (its corrections are final once LOAD's pass ran). */
-static ed_kernel_status_t prepare_inplace(const ed_model_t *md, const ed_op_t *op, const ed_fc_params_t *p,
-                                          const ed_requant_t *rq)
-{
-    const ed_tensor_t *w = &md->tensors[2u * (uint32_t)op->windex];
-    return ed_fully_connected_inplace_s8_prepare(p, rq, op->in.c, op->out.c, w->transform, w->fixes,
-                                                 w->num_fixes, &md->scratch);
-}
-
 ed_load_status_t ed_model_prepare(ed_model_t *md, uint32_t *detail)
 {
     uint16_t i;
     for (i = 0; i < md->num_ops; i++) {
         const ed_op_t *op = &md->ops[i];
+        const ed_tensor_t *w;
         ed_fc_params_t p;
         ed_requant_t rq;
         ed_kernel_status_t st;
-        int inplace;
+        size_t need;
         if (op->kind != ED_IMG_KIND_DENSE) {
             continue;
-        }
-        inplace = from_flash(md, op) && md->tensors[2u * (uint32_t)op->windex].inplace;
-        if (from_flash(md, op) && !inplace) {
-            continue; /* tiled: the checked kernel on each tile */
         }
         p.act = op->act;
         rq.multiplier = op->multiplier;
         rq.shift = op->shift;
-        st = inplace ? prepare_inplace(md, op, &p, &rq)
-                     : ed_fully_connected_s8_prepare(&p, &rq, 1, op->in.c, op->out.c, &md->scratch);
+        if (!from_flash(md, op)) {
+            st = ed_fully_connected_s8_prepare(&p, &rq, 1, op->in.c, op->out.c, &md->scratch);
+            need = ed_fully_connected_s8_get_buffer_size(op->in.c);
+        } else {
+            w = &md->tensors[2u * (uint32_t)op->windex];
+            if (!w->inplace) {
+                continue; /* tiled from flash: the checked kernel on each tile */
+            }
+            /* read in place: its corrections are final once LOAD's pass ran */
+            st = ed_fully_connected_inplace_s8_prepare(&p, &rq, op->in.c, op->out.c, w->transform, w->fixes,
+                                                       w->num_fixes, &md->scratch);
+            need = ed_fully_connected_inplace_s8_get_buffer_size(op->in.c);
+        }
         if (st != ED_OK) {
-            return prepare_failed(st, i,
-                                  inplace ? ed_fully_connected_inplace_s8_get_buffer_size(op->in.c)
-                                          : ed_fully_connected_s8_get_buffer_size(op->in.c),
-                                  detail);
+            return prepare_failed(st, i, need, detail);
         }
     }
     return ED_LOAD_OK;

@@ -261,10 +261,11 @@ ed_kernel_status_t ed_kc_pack(int32_t rows, int32_t depth, const int8_t *src, co
     return ED_OK;
 }
 
-ed_kernel_status_t ed_kc_inplace_prepare(const ed_fc_params_t *params, const ed_requant_t *requant,
-                                         int32_t in_features, int32_t out_features, uint32_t transform,
-                                         const uint32_t *fixes, uint32_t num_fixes, const ed_scratch_t *scratch,
-                                         size_t needed)
+/* The in-place kernel's prepare is the same for every variant but for its scratch size (the variant's size query). */
+ed_kernel_status_t ed_fully_connected_inplace_s8_prepare(const ed_fc_params_t *params, const ed_requant_t *requant,
+                                                         int32_t in_features, int32_t out_features,
+                                                         uint32_t transform, const uint32_t *fixes,
+                                                         uint32_t num_fixes, const ed_scratch_t *scratch)
 {
     const ed_kernel_status_t st = ed_kc_fc_config(params, requant, 1, in_features, out_features);
     if (st != ED_OK) {
@@ -274,5 +275,5 @@ ed_kernel_status_t ed_kc_inplace_prepare(const ed_fc_params_t *params, const ed_
         (int64_t)out_features * in_features > (int64_t)ED_INPLACE_MAX_ELEMENTS) {
         return ED_ERR_ARG;
     }
-    return ed_kc_scratch(scratch, needed);
+    return ed_kc_scratch(scratch, ed_fully_connected_inplace_s8_get_buffer_size(in_features));
 }

@@ -51,13 +51,6 @@ ed_kernel_status_t ed_kc_hard_swish(const ed_hard_swish_params_t *params, int32_
 ed_kernel_status_t ed_kc_pack(int32_t rows, int32_t depth, const int8_t *src, const void *dst, size_t dst_size,
                               size_t needed);
 
-/* The in-place fully connected kernel's prepare step: ed_kc_fc_config (one batch), then a known transform, fixes
- * when counted and at most ED_INPLACE_MAX_ELEMENTS weights (ED_ERR_ARG), then a scratch buffer of `needed` bytes. */
-ed_kernel_status_t ed_kc_inplace_prepare(const ed_fc_params_t *params, const ed_requant_t *requant,
-                                         int32_t in_features, int32_t out_features, uint32_t transform,
-                                         const uint32_t *fixes, uint32_t num_fixes, const ed_scratch_t *scratch,
-                                         size_t needed);
-
 /* A scratch buffer of at least `needed` bytes, 4-byte aligned; anything goes when needed == 0. */
 ed_kernel_status_t ed_kc_scratch(const ed_scratch_t *scratch, size_t needed);
 

@@ -184,7 +184,8 @@ ed_kernel_status_t ed_fully_connected_inplace_s8(const ed_fc_params_t *params, c
 
 /* Prepare / eval of the in-place kernel, as for ed_fully_connected_s8: prepare checks the configuration -- params,
  * requant, shapes, transform, the fixes (fixed once LOAD's detection pass has listed them), scratch -- with the
- * checked call's statuses in its order; eval trusts it and writes the same bytes as ed_fully_connected_inplace_s8. */
+ * checked call's statuses in its order (one prepare for every variant: ed_kernels_check.c); eval trusts it and
+ * writes the same bytes as ed_fully_connected_inplace_s8. */
 ed_kernel_status_t ed_fully_connected_inplace_s8_prepare(const ed_fc_params_t *params, const ed_requant_t *requant,
                                                          int32_t in_features, int32_t out_features,
                                                          uint32_t transform, const uint32_t *fixes,

@@ -35,16 +35,7 @@ void ed_fully_connected_inplace_s8_eval(const ed_fc_params_t *params, const ed_r
     }
 }
 
-/* Prepare (checked once, at LOAD) and the checked entry point (every call): the same checks, in the same order. */
-ed_kernel_status_t ed_fully_connected_inplace_s8_prepare(const ed_fc_params_t *params, const ed_requant_t *requant,
-                                                         int32_t in_features, int32_t out_features,
-                                                         uint32_t transform, const uint32_t *fixes,
-                                                         uint32_t num_fixes, const ed_scratch_t *scratch)
-{
-    return ed_kc_inplace_prepare(params, requant, in_features, out_features, transform, fixes, num_fixes, scratch,
-                                 ed_fully_connected_inplace_s8_get_buffer_size(in_features));
-}
-
+/* The checked entry point: its data pointers, then prepare (edge/kernels/common), then eval. */
 ed_kernel_status_t ed_fully_connected_inplace_s8(const ed_fc_params_t *params, const ed_requant_t *requant,
                                                  int32_t in_features, int32_t out_features, const int8_t *input,
                                                  const uint8_t *stored, uint32_t transform, const int32_t *bias,
