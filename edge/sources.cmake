@@ -33,6 +33,7 @@ set(ECCLESS_LIBRARY_SRCS_mve
     ${ECCLESS_EDGE}/loader/ed_loader.c
     ${ECCLESS_EDGE}/loader/ed_loader_graph.c
     ${ECCLESS_EDGE}/loader/ed_model.c
+    ${ECCLESS_EDGE}/loader/ed_payload.c
     ${ECCLESS_EDGE}/loader/ed_weight_pack.c
     ${ECCLESS_EDGE}/kernels/common/ed_kernels_check.c
     ${ECCLESS_EDGE}/kernels/mve/ed_conv2d_s8.c
@@ -93,6 +94,7 @@ set(ECCLESS_LIBRARY_SRCS_cortex_m4
     ${ECCLESS_EDGE}/loader/ed_loader.c
     ${ECCLESS_EDGE}/loader/ed_loader_graph.c
     ${ECCLESS_EDGE}/loader/ed_model.c
+    ${ECCLESS_EDGE}/loader/ed_payload.c
     ${ECCLESS_EDGE}/loader/ed_weight_pack.c
     ${ECCLESS_EDGE}/kernels/common/ed_kernels_check.c
     ${ECCLESS_EDGE}/kernels/cortex_m4/ed_avg_pool_s8.c
@@ -150,6 +152,7 @@ set(ECCLESS_LIBRARY_SRCS_armv6m
     ${ECCLESS_EDGE}/loader/ed_loader.c
     ${ECCLESS_EDGE}/loader/ed_loader_graph.c
     ${ECCLESS_EDGE}/loader/ed_model.c
+    ${ECCLESS_EDGE}/loader/ed_payload.c
     ${ECCLESS_EDGE}/loader/ed_weight_pack.c
     ${ECCLESS_EDGE}/kernels/common/ed_kernels_check.c
     ${ECCLESS_EDGE}/kernels/armv6m/ed_conv2d_s8.c
@@ -205,6 +208,7 @@ set(ECCLESS_LIBRARY_SRCS_reference
     ${ECCLESS_EDGE}/loader/ed_loader.c
     ${ECCLESS_EDGE}/loader/ed_loader_graph.c
     ${ECCLESS_EDGE}/loader/ed_model.c
+    ${ECCLESS_EDGE}/loader/ed_payload.c
     ${ECCLESS_EDGE}/loader/ed_weight_pack.c
     ${ECCLESS_EDGE}/kernels/common/ed_kernels_check.c
     ${ECCLESS_EDGE}/kernels/reference/ed_avg_pool_s8.c

@@ -43,6 +43,7 @@ ECCLESS_LIBRARY_SRCS_mve := \
     $(ECCLESS_EDGE)/loader/ed_loader.c \
     $(ECCLESS_EDGE)/loader/ed_loader_graph.c \
     $(ECCLESS_EDGE)/loader/ed_model.c \
+    $(ECCLESS_EDGE)/loader/ed_payload.c \
     $(ECCLESS_EDGE)/loader/ed_weight_pack.c \
     $(ECCLESS_EDGE)/kernels/common/ed_kernels_check.c \
     $(ECCLESS_EDGE)/kernels/mve/ed_conv2d_s8.c \
@@ -88,6 +89,7 @@ ECCLESS_FIRMWARE_SRCS_mve := \
     $(ECCLESS_EDGE)/loader/ed_loader.c \
     $(ECCLESS_EDGE)/loader/ed_loader_graph.c \
     $(ECCLESS_EDGE)/loader/ed_model.c \
+    $(ECCLESS_EDGE)/loader/ed_payload.c \
     $(ECCLESS_EDGE)/loader/ed_weight_pack.c \
     $(ECCLESS_EDGE)/kernels/common/ed_kernels_check.c \
     $(ECCLESS_EDGE)/kernels/mve/ed_conv2d_s8.c \
@@ -151,6 +153,7 @@ ECCLESS_LIBRARY_SRCS_cortex_m4 := \
     $(ECCLESS_EDGE)/loader/ed_loader.c \
     $(ECCLESS_EDGE)/loader/ed_loader_graph.c \
     $(ECCLESS_EDGE)/loader/ed_model.c \
+    $(ECCLESS_EDGE)/loader/ed_payload.c \
     $(ECCLESS_EDGE)/loader/ed_weight_pack.c \
     $(ECCLESS_EDGE)/kernels/common/ed_kernels_check.c \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_avg_pool_s8.c \
@@ -195,6 +198,7 @@ ECCLESS_FIRMWARE_SRCS_cortex_m4 := \
     $(ECCLESS_EDGE)/loader/ed_loader.c \
     $(ECCLESS_EDGE)/loader/ed_loader_graph.c \
     $(ECCLESS_EDGE)/loader/ed_model.c \
+    $(ECCLESS_EDGE)/loader/ed_payload.c \
     $(ECCLESS_EDGE)/loader/ed_weight_pack.c \
     $(ECCLESS_EDGE)/kernels/common/ed_kernels_check.c \
     $(ECCLESS_EDGE)/kernels/cortex_m4/ed_avg_pool_s8.c \
@@ -257,6 +261,7 @@ ECCLESS_LIBRARY_SRCS_armv6m := \
     $(ECCLESS_EDGE)/loader/ed_loader.c \
     $(ECCLESS_EDGE)/loader/ed_loader_graph.c \
     $(ECCLESS_EDGE)/loader/ed_model.c \
+    $(ECCLESS_EDGE)/loader/ed_payload.c \
     $(ECCLESS_EDGE)/loader/ed_weight_pack.c \
     $(ECCLESS_EDGE)/kernels/common/ed_kernels_check.c \
     $(ECCLESS_EDGE)/kernels/armv6m/ed_conv2d_s8.c \
@@ -299,6 +304,7 @@ ECCLESS_FIRMWARE_SRCS_armv6m := \
     $(ECCLESS_EDGE)/loader/ed_loader.c \
     $(ECCLESS_EDGE)/loader/ed_loader_graph.c \
     $(ECCLESS_EDGE)/loader/ed_model.c \
+    $(ECCLESS_EDGE)/loader/ed_payload.c \
     $(ECCLESS_EDGE)/loader/ed_weight_pack.c \
     $(ECCLESS_EDGE)/kernels/common/ed_kernels_check.c \
     $(ECCLESS_EDGE)/kernels/armv6m/ed_conv2d_s8.c \
@@ -359,6 +365,7 @@ ECCLESS_LIBRARY_SRCS_reference := \
     $(ECCLESS_EDGE)/loader/ed_loader.c \
     $(ECCLESS_EDGE)/loader/ed_loader_graph.c \
     $(ECCLESS_EDGE)/loader/ed_model.c \
+    $(ECCLESS_EDGE)/loader/ed_payload.c \
     $(ECCLESS_EDGE)/loader/ed_weight_pack.c \
     $(ECCLESS_EDGE)/kernels/common/ed_kernels_check.c \
     $(ECCLESS_EDGE)/kernels/reference/ed_avg_pool_s8.c \
@@ -400,6 +407,7 @@ ECCLESS_FIRMWARE_SRCS_reference := \
     $(ECCLESS_EDGE)/loader/ed_loader.c \
     $(ECCLESS_EDGE)/loader/ed_loader_graph.c \
     $(ECCLESS_EDGE)/loader/ed_model.c \
+    $(ECCLESS_EDGE)/loader/ed_payload.c \
     $(ECCLESS_EDGE)/loader/ed_weight_pack.c \
     $(ECCLESS_EDGE)/kernels/common/ed_kernels_check.c \
     $(ECCLESS_EDGE)/kernels/reference/ed_avg_pool_s8.c \

@@ -89,18 +89,19 @@ static uint32_t zero_failed_blocks(const ed_model_t *md, const ed_tensor_t *t, v
     return n;
 }
 
-/* A protected bias (in_payload): its clean words from the repaired payload through the generic loop, with no
- * flips, no detection (neither parity nor range: ed_detect_generic takes in_payload words as stored) and no ECC
- * blocks -- the host's clean values (RegionCodec.decode_values). Parity holds on the words pack wrote; a payload
- * re-sealed with a word whose parity does not hold decodes that word as the host does, nothing counted. */
+/* A protected bias (in_payload): its clean words, repaired from the payload at LOAD (t->clean), through the generic
+ * loop, with no flips, no detection (neither parity nor range: ed_detect_generic takes in_payload words as stored)
+ * and no ECC blocks -- the host's clean values (RegionCodec.decode_values). Parity holds on the words pack wrote; a
+ * payload re-sealed with a word whose parity does not hold decodes that word as the host does, nothing counted. */
 static void decode_payload_tensor(const ed_model_t *md, const ed_tensor_t *t, void *out)
 {
     ed_model_t view = *md;
     ed_tensor_t tv = *t;
     ed_zeroed_t none = {0, 0, 0};
-    view.weights = md->payload;
+    view.weights = t->clean;
     view.flips = NULL;
     view.num_flips = 0;
+    tv.bit_offset = t->bit_offset % 8u;
     tv.range = 0;
     ed_detect_generic(&view, &tv, out, &none);
 }
@@ -108,11 +109,7 @@ static void decode_payload_tensor(const ed_model_t *md, const ed_tensor_t *t, vo
 void ed_detect_tensor(const ed_model_t *md, const ed_tensor_t *t, void *out, ed_zeroed_t *zeroed)
 {
     if (t->in_payload) {
-        if (md->payload != NULL) {
-            decode_payload_tensor(md, t, out);
-        } else if (out != t->values) { /* LOAD released the payload after decoding these clean words into values */
-            memcpy(out, t->values, 4u * (size_t)t->count);
-        }
+        decode_payload_tensor(md, t, out);
         return;
     }
     strategies[t->fast < sizeof strategies / sizeof strategies[0] ? t->fast : ED_DETECT_GENERIC](md, t, out, zeroed);

@@ -178,8 +178,7 @@ static void mod_generator(const uint8_t *payload, uint32_t len, const uint8_t *p
     }
 }
 
-/* Decodes one block in place; returns the number of bits flipped, or -1 if the block is beyond repair. */
-static int decode_block(uint8_t *payload, uint32_t len, uint8_t *parity)
+int ed_ecc_decode_block(uint8_t *payload, uint32_t len, uint8_t *parity)
 {
     uint32_t rem[ED_ECC_REM_WORDS];
     uint16_t syn[ED_ECC_NSYN + 1];
@@ -249,10 +248,18 @@ size_t ed_ecc_protected_size(size_t data_len)
     return data_len + ED_ECC_CRC_BYTES + ED_ECC_PARITY_BYTES * ed_ecc_block_count(data_len);
 }
 
+void ed_ecc_block_span(size_t data_len, size_t b, size_t *start, size_t *len)
+{
+    const size_t payload_len = data_len + ED_ECC_CRC_BYTES, nblk = ed_ecc_block_count(data_len);
+    const size_t q = payload_len / nblk, s = payload_len % nblk;
+    *start = b * q + (b < s ? b : s);
+    *len = q + (b < s ? 1U : 0U);
+}
+
 ed_ecc_status_t ed_ecc_recover(uint8_t *buf, size_t data_len, size_t buf_len, uint32_t *corrected)
 {
     size_t size = ed_ecc_protected_size(data_len);
-    size_t payload_len, nblk, q, s, b, start = 0U;
+    size_t payload_len, nblk, b, start, len;
     uint32_t total = 0U, stored;
     int lost = 0;
 
@@ -264,17 +271,15 @@ ed_ecc_status_t ed_ecc_recover(uint8_t *buf, size_t data_len, size_t buf_len, ui
     }
     payload_len = data_len + ED_ECC_CRC_BYTES;
     nblk = ed_ecc_block_count(data_len);
-    q = payload_len / nblk;
-    s = payload_len % nblk;
     for (b = 0; b < nblk; b++) {
-        size_t len = q + (b < s ? 1U : 0U);
-        int fixed = decode_block(buf + start, (uint32_t)len, buf + payload_len + ED_ECC_PARITY_BYTES * b);
+        int fixed;
+        ed_ecc_block_span(data_len, b, &start, &len);
+        fixed = ed_ecc_decode_block(buf + start, (uint32_t)len, buf + payload_len + ED_ECC_PARITY_BYTES * b);
         if (fixed < 0) {
             lost = 1;
         } else {
             total += (uint32_t)fixed;
         }
-        start += len;
     }
     *corrected = total;
     if (lost) {

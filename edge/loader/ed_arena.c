@@ -41,9 +41,9 @@ void *ed_arena_alloc(ed_arena_t *a, size_t bytes, size_t align)
 
 void *ed_arena_alloc_top(ed_arena_t *a, size_t bytes, size_t align)
 {
+    const size_t below = a->size - a->top; /* the lowest byte of the blocks taken from the top so far */
     size_t start;
-    if (a->top != 0u || bytes > a->size - a->used ||
-        (start = (a->size - bytes) & ~(align - 1u)) < a->used) {
+    if (bytes > below - a->used || (start = (below - bytes) & ~(align - 1u)) < a->used) {
         a->needed = sat_add(sat_add(a->used, a->top), bytes); /* at least: alignment may add a few */
         return NULL;
     }

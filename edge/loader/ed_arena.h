@@ -9,9 +9,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Bump allocator over caller-owned memory, from the bottom; one temporary block may also be taken from the top
- * (LOAD's repaired metadata, released once parsed so that the activations can reuse its bytes). `peak` is the
- * high-water mark of bottom + top; `needed` records the mark a failed request would reach. */
+/* Bump allocator over caller-owned memory, from the bottom; temporary blocks may also be taken from the top, each
+ * below the one before (LOAD's repairs of the metadata, released once parsed so that the activations can reuse
+ * their bytes). `peak` is the high-water mark of bottom + top; `needed` records the mark a failed request would
+ * reach. */
 typedef struct {
     uint8_t *base;
     size_t size;
@@ -31,11 +32,11 @@ static inline uint32_t ed_arena_needed32(const ed_arena_t *a)
 /* `bytes` aligned to `align` (a power of two) from the bottom, or NULL when they do not fit. */
 void *ed_arena_alloc(ed_arena_t *a, size_t bytes, size_t align);
 
-/* `bytes` aligned to `align` (a power of two, at most the base's alignment) from the top, or NULL; one block at a
- * time. */
+/* `bytes` aligned to `align` (a power of two, at most the base's alignment) from the top, just below the blocks
+ * taken from there before (with no gap when `bytes` is a multiple of `align` and they were too), or NULL. */
 void *ed_arena_alloc_top(ed_arena_t *a, size_t bytes, size_t align);
 
-/* Gives the top block back: later bottom requests may take its bytes. */
+/* Gives every top block back: later bottom requests may take their bytes. */
 void ed_arena_release_top(ed_arena_t *a);
 
 /* The most the arena has held at once: what a caller must provide. */

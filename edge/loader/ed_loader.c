@@ -12,6 +12,7 @@
 #include "ed_ecc_weights.h"
 #include "ed_image_format.h"
 #include "ed_loader.h"
+#include "ed_payload.h"
 
 #define FAIL(index, reason) ED_LOAD_FAIL(detail, index, reason)
 #define SB_BITS (8u * ED_IMG_PROTECTED_OFFSET)
@@ -23,9 +24,8 @@ static ed_load_status_t arena_fail(const ed_model_t *md, uint32_t *detail)
     return ED_LOAD_ARENA;
 }
 
-/* INJECT's flips of image bits [from, stop) applied to buf, which holds image bytes [0, len). */
-static uint32_t flip_protected(const ed_channel_params_t *ch, uint8_t *buf, uint32_t buf_start, uint64_t from,
-                               uint64_t stop)
+/* INJECT's flips of the superblock copies (image bits [0, stop)) applied to buf, which holds them. */
+static uint32_t flip_superblock(const ed_channel_params_t *ch, uint8_t *buf, uint64_t stop)
 {
     ed_channel_iter_t it;
     uint64_t pos;
@@ -33,17 +33,11 @@ static uint32_t flip_protected(const ed_channel_params_t *ch, uint8_t *buf, uint
     if (ch == NULL || ed_channel_iter_init(&it, ch, 0, stop) != ED_CHANNEL_OK) {
         return 0;
     }
-    /* the walk always starts at bit 0 (candidate 0), as the host's corrupt --region protected does */
+    /* the walk starts at bit 0 (candidate 0), as the host's corrupt --region protected does; ed_payload.c goes on */
     while (ed_channel_iter_next(&it, &pos) == ED_CHANNEL_OK) {
-        uint8_t *byte;
-        uint8_t mask;
-        if (pos < from) {
-            continue;
-        }
-        byte = &buf[(size_t)(pos >> 3) - buf_start];
-        mask = (uint8_t)(1u << (pos & 7u));
-        if (ed_channel_iter_flips(&it, (*byte & mask) != 0u)) {
-            *byte = (uint8_t)(*byte ^ mask);
+        const uint8_t mask = (uint8_t)(1u << (pos & 7u));
+        if (ed_channel_iter_flips(&it, (buf[pos >> 3] & mask) != 0u)) {
+            buf[pos >> 3] = (uint8_t)(buf[pos >> 3] ^ mask);
             n++;
         }
     }
@@ -75,7 +69,7 @@ static ed_load_status_t read_superblock(ed_model_t *md, const ed_load_args_t *a,
         return FAIL(0, ED_LOAD_ERR_TRUNCATED);
     }
     memcpy(copies, a->image, sizeof(copies));
-    md->flips_protected = flip_protected(a->flip_protected, copies, 0, 0, SB_BITS);
+    md->flips_protected = flip_superblock(a->flip_protected, copies, SB_BITS);
     for (i = 0; i < ED_IMG_SUPERBLOCK_SIZE; i++) {
         uint8_t v = 0;
         for (bit = 0; bit < 8u; bit++) {
@@ -129,32 +123,12 @@ static ed_load_status_t read_superblock(ed_model_t *md, const ed_load_args_t *a,
     return ED_LOAD_OK;
 }
 
+/* The protected blob stays in flash: repaired block by block, read through its repairs (ed_payload.h). */
 static ed_load_status_t read_blob(ed_model_t *md, const ed_load_args_t *a, const uint8_t *head, uint32_t *detail)
 {
-    const uint32_t meta_len = ed_get_u32(head + ED_IMG_SUPERBLOCK_META_LEN);
-    const uint32_t blob_len = ed_get_u32(head + ED_IMG_SUPERBLOCK_META_BLOB_LEN);
-    /* from the top: once parsed and decoded, its bytes go to the activations (ed_model.c) */
-    uint8_t *blob = (uint8_t *)ed_arena_alloc_top(&md->arena, blob_len, 8);
-    uint32_t corrected = 0;
-    ed_ecc_status_t st;
-
-    if (blob == NULL) {
-        return arena_fail(md, detail);
-    }
-    memcpy(blob, a->image + ED_IMG_PROTECTED_OFFSET, blob_len);
-    md->flips_protected += flip_protected(a->flip_protected, blob, ED_IMG_PROTECTED_OFFSET, SB_BITS,
-                                          SB_BITS + 8u * (uint64_t)blob_len);
-    st = ed_ecc_recover(blob, meta_len, blob_len, &corrected);
-    md->ecc_corrected = corrected;
-    if (st == ED_ECC_UNCORRECTABLE || st == ED_ECC_BAD_ARG) {
-        return FAIL(0, ED_LOAD_ERR_ECC_UNCORRECTABLE);
-    }
-    if (st == ED_ECC_CRC_MISMATCH) {
-        return FAIL(0, ED_LOAD_ERR_ECC_CRC);
-    }
-    md->payload = blob;
-    md->payload_len = meta_len;
-    return ED_LOAD_OK;
+    md->payload = a->image + ED_IMG_PROTECTED_OFFSET;
+    return ed_payload_repair(md, a->flip_protected, ed_get_u32(head + ED_IMG_SUPERBLOCK_META_LEN),
+                             ed_get_u32(head + ED_IMG_SUPERBLOCK_META_BLOB_LEN), detail);
 }
 
 /* The Python loader's _array: 0 < offset, offset % item == 0, offset + count * item <= payload length. */
@@ -170,11 +144,13 @@ static int64_t le_i32(const uint8_t *p)
 
 static ed_load_status_t read_ops(ed_model_t *md, uint32_t *detail)
 {
-    const uint8_t *rec = md->payload + ED_IMG_META_SIZE;
+    uint8_t rec[ED_IMG_OP_SIZE];
     uint16_t i, c;
-    for (i = 0; i < md->num_ops; i++, rec += ED_IMG_OP_SIZE) {
+    for (i = 0; i < md->num_ops; i++) {
         ed_op_t *op = &md->ops[i];
-        const uint32_t arrays = ed_get_u32(rec + ED_IMG_OP_ARRAYS);
+        uint32_t arrays;
+        ed_payload_read(md, ED_IMG_META_SIZE + (uint32_t)ED_IMG_OP_SIZE * i, rec, ED_IMG_OP_SIZE);
+        arrays = ed_get_u32(rec + ED_IMG_OP_ARRAYS);
         op->kind = rec[ED_IMG_OP_KIND];
         op->channels = ed_get_u16(rec + ED_IMG_OP_CHANNELS);
         if (op->kind < ED_IMG_KIND_DENSE || op->kind > ED_IMG_KIND_HARDSWISH) {
@@ -204,8 +180,8 @@ static ed_load_status_t read_ops(ed_model_t *md, uint32_t *detail)
             }
             op->shift = op->multiplier + op->channels + 1u;
             for (c = 0; c < op->channels; c++) {
-                op->multiplier[c] = (int32_t)le_i32(md->payload + arrays + 8u * op->channels + 4u * c);
-                op->shift[c] = (int32_t)le_i32(md->payload + arrays + 12u * op->channels + 4u * c);
+                op->multiplier[c] = (int32_t)ed_payload_u32(md, arrays + 8u * op->channels + 4u * c);
+                op->shift[c] = (int32_t)ed_payload_u32(md, arrays + 12u * op->channels + 4u * c);
             }
         }
     }
@@ -263,8 +239,8 @@ static ed_load_status_t read_ranges(ed_model_t *md, ed_tensor_t *t, const uint8_
     }
     hi = lo + c;
     for (k = 0; k < c; k++) {
-        lo[k] = f64_bound(ed_get_u64(md->payload + off + 8u * k), 0, INT64_MIN);
-        hi[k] = f64_bound(ed_get_u64(md->payload + off + 8u * (c + k)), 1, INT64_MAX);
+        lo[k] = f64_bound(ed_payload_u64(md, off + 8u * k), 0, INT64_MIN);
+        hi[k] = f64_bound(ed_payload_u64(md, off + 8u * (c + k)), 1, INT64_MAX);
     }
     t->lo = lo;
     t->hi = hi;
@@ -299,9 +275,23 @@ static ed_load_status_t check_table(ed_model_t *md, const ed_tensor_t *t, uint32
     return ED_LOAD_OK;
 }
 
+/* Payload bytes [off, off + len) (checked to lie inside it) repaired into the arena, for what is read as an array. */
+static ed_load_status_t copy_payload(ed_model_t *md, uint32_t off, uint32_t len, const uint8_t **out,
+                                     uint32_t *detail)
+{
+    uint8_t *buf = (uint8_t *)ed_arena_alloc(&md->arena, len, 4);
+    if (buf == NULL) {
+        return arena_fail(md, detail);
+    }
+    ed_payload_read(md, off, buf, len);
+    *out = buf;
+    return ED_LOAD_OK;
+}
+
 static ed_load_status_t read_tensors(ed_model_t *md, uint32_t *detail)
 {
-    const uint8_t *rec = md->payload + ED_IMG_META_SIZE + (uint32_t)ED_IMG_OP_SIZE * md->num_ops;
+    const uint32_t first = ED_IMG_META_SIZE + (uint32_t)ED_IMG_OP_SIZE * md->num_ops;
+    uint8_t rec[ED_IMG_TENSOR_SIZE];
     /* the rule byte (ed_rules.h, checked by ed_loader_parse): a placement id and the range flag */
     static const uint8_t layouts[ED_PLACEMENT_COUNT] = ED_PLACEMENT_LAYOUTS;
     static const uint8_t extra_bits[ED_PLACEMENT_COUNT] = ED_PLACEMENT_EXTRA_BITS;
@@ -309,16 +299,20 @@ static ed_load_status_t read_tensors(ed_model_t *md, uint32_t *detail)
     const unsigned parity = layouts[placement], extra = extra_bits[placement];
     const unsigned range = (md->rule & ED_RULE_RANGE) != 0u;
     uint16_t i, d;
-    for (i = 0; i < md->num_tensors; i++, rec += ED_IMG_TENSOR_SIZE) {
+    for (i = 0; i < md->num_tensors; i++) {
         ed_tensor_t *t = &md->tensors[i];
-        const uint8_t ndim = rec[ED_IMG_TENSOR_NDIM];
-        const uint32_t params = ed_get_u32(rec + ED_IMG_TENSOR_REPR_PARAMS);
-        const uint32_t params_len = ed_get_u32(rec + ED_IMG_TENSOR_REPR_PARAMS_LEN);
-        const uint16_t tflags = ed_get_u16(rec + ED_IMG_TENSOR_FLAGS);
+        uint8_t ndim;
+        uint32_t params, params_len;
+        uint16_t tflags;
         uint64_t prod = 1;
         uint16_t shape[4];
         const ed_op_t *op;
         ed_load_status_t st;
+        ed_payload_read(md, first + (uint32_t)ED_IMG_TENSOR_SIZE * i, rec, ED_IMG_TENSOR_SIZE);
+        ndim = rec[ED_IMG_TENSOR_NDIM];
+        params = ed_get_u32(rec + ED_IMG_TENSOR_REPR_PARAMS);
+        params_len = ed_get_u32(rec + ED_IMG_TENSOR_REPR_PARAMS_LEN);
+        tflags = ed_get_u16(rec + ED_IMG_TENSOR_FLAGS);
         t->role = rec[ED_IMG_TENSOR_ROLE];
         t->repr = rec[ED_IMG_TENSOR_REPR];
         t->m = rec[ED_IMG_TENSOR_M];
@@ -367,13 +361,22 @@ static ed_load_status_t read_tensors(ed_model_t *md, uint32_t *detail)
             return FAIL(i, ED_LOAD_ERR_REPR_PARAMS);
         }
         if (t->repr == ED_REPR_OPTIMIZED) {
-            t->table = md->payload + params;
-            st = check_table(md, t, params_len, i, detail);
+            st = copy_payload(md, params, 4u * params_len, &t->table, detail);
+            if (st == ED_LOAD_OK) {
+                st = check_table(md, t, params_len, i, detail);
+            }
             if (st != ED_LOAD_OK) {
                 return st;
             }
         } else if (params_len != 0u) {
             return FAIL(i, ED_LOAD_ERR_REPR_PARAMS);
+        }
+        if (t->in_payload) { /* its words' bytes, first bit at bit_offset % 8 (ed_detect.c decodes them) */
+            const uint64_t end = ((uint64_t)t->bit_offset + (uint64_t)t->count * t->width + 7u) / 8u;
+            st = copy_payload(md, t->bit_offset / 8u, (uint32_t)(end - t->bit_offset / 8u), &t->clean, detail);
+            if (st != ED_LOAD_OK) {
+                return st;
+            }
         }
         /* range channel: weights by output channel (axis 0; dwconv2d axis 3), biases as one group */
         if (t->role == 1u) {
@@ -400,9 +403,8 @@ static ed_load_status_t read_tensors(ed_model_t *md, uint32_t *detail)
 }
 
 static ed_load_status_t read_testset(ed_model_t *md, const ed_load_args_t *a, const uint8_t *head,
-                                     uint32_t *detail)
+                                     const uint8_t *meta, uint32_t *detail)
 {
-    const uint8_t *meta = md->payload;
     const uint64_t off = ed_get_u32(meta + ED_IMG_META_TESTSET_OFFSET);
     const uint64_t count = ed_get_u32(meta + ED_IMG_META_TESTSET_COUNT);
     const uint64_t size = count * ((uint64_t)md->input_size + 1u);
@@ -423,8 +425,7 @@ static ed_load_status_t read_testset(ed_model_t *md, const ed_load_args_t *a, co
 
 ed_load_status_t ed_loader_parse(ed_model_t *md, const ed_load_args_t *a, uint32_t *detail)
 {
-    uint8_t head[ED_IMG_SUPERBLOCK_SIZE];
-    const uint8_t *meta;
+    uint8_t head[ED_IMG_SUPERBLOCK_SIZE], meta[ED_IMG_META_SIZE];
     ed_load_status_t st;
     uint16_t i, k;
 
@@ -435,10 +436,10 @@ ed_load_status_t ed_loader_parse(ed_model_t *md, const ed_load_args_t *a, uint32
     if (st != ED_LOAD_OK) {
         return st;
     }
-    meta = md->payload;
     if (md->payload_len < ED_IMG_META_SIZE) {
         return FAIL(0, ED_LOAD_ERR_META_TRUNC);
     }
+    ed_payload_read(md, 0, meta, ED_IMG_META_SIZE);
     if (meta[ED_IMG_META_FORMAT] > ED_IMG_FORMAT_UNIFORM) {
         return FAIL(0, ED_LOAD_ERR_FORMAT);
     }
@@ -498,13 +499,13 @@ ed_load_status_t ed_loader_parse(ed_model_t *md, const ed_load_args_t *a, uint32
     md->num_weighted = k;
     st = read_tensors(md, detail);
     if (st == ED_LOAD_OK) {
-        st = ed_loader_shapes(md, meta, meta + ED_IMG_META_INPUT_SHAPE, meta[ED_IMG_META_INPUT_RANK], detail);
+        st = ed_loader_shapes(md, meta + ED_IMG_META_INPUT_SHAPE, meta[ED_IMG_META_INPUT_RANK], detail);
     }
     if (st == ED_LOAD_OK) {
         st = ed_loader_quant(md, detail);
     }
     if (st == ED_LOAD_OK) {
-        st = read_testset(md, a, head, detail);
+        st = read_testset(md, a, head, meta, detail);
     }
     return st;
 }

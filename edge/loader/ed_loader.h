@@ -1,8 +1,9 @@
 /*
  * ed_loader: the steps of ed_model_load (internal to the model loader; ed_model.h is the public API).
  *
- *   ed_loader_parse   superblock (majority + CRC), protected blob (copy, INJECT flips, BCH repair), META, OP and
- *                     TENSOR records, shapes, quantization ranges, test set            -- ed_loader.c, _graph.c
+ *   ed_loader_parse   superblock (majority + CRC), protected blob (INJECT flips, BCH repair block by block:
+ *                     ed_payload.c), META, OP and TENSOR records, shapes, quantization ranges, test set
+ *                                                                                      -- ed_loader.c, _graph.c
  *   ed_loader_plan    INJECT flips of the weight region (ed_inject.c), decode tables, range bounds, weight
  *                     buffers from the arena; the sizes of the activation and scratch buffers -- ed_loader_graph.c
  *   (the decode + detect pass, ed_decode_pass.c; then the repaired metadata is released)
@@ -22,8 +23,7 @@ ed_load_status_t ed_loader_plan(ed_model_t *md, const ed_load_args_t *args, uint
 ed_load_status_t ed_loader_take_activations(ed_model_t *md, uint32_t *detail);
 
 /* Shapes of every op from the input shape, checked against the records (graph.output_shape). */
-ed_load_status_t ed_loader_shapes(ed_model_t *md, const uint8_t *payload, const uint8_t *input_shape,
-                                  uint8_t input_rank, uint32_t *detail);
+ed_load_status_t ed_loader_shapes(ed_model_t *md, const uint8_t *input_shape, uint8_t input_rank, uint32_t *detail);
 /* Zero points, clamps and shifts inside what the kernels accept. */
 ed_load_status_t ed_loader_quant(ed_model_t *md, uint32_t *detail);
 

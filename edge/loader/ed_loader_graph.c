@@ -13,6 +13,7 @@
 #include "ed_ecc_weights.h"
 #include "ed_inject.h"
 #include "ed_loader.h"
+#include "ed_payload.h"
 #include "ed_weight_pack.h"
 
 #define FAIL(index, reason) ED_LOAD_FAIL(detail, index, reason)
@@ -33,8 +34,7 @@ static int64_t extent(uint32_t in, uint32_t before, uint32_t after, uint32_t k, 
     return q + 1;
 }
 
-ed_load_status_t ed_loader_shapes(ed_model_t *md, const uint8_t *payload, const uint8_t *input_shape,
-                                  uint8_t input_rank, uint32_t *detail)
+ed_load_status_t ed_loader_shapes(ed_model_t *md, const uint8_t *input_shape, uint8_t input_rank, uint32_t *detail)
 {
     uint32_t s[3], out[3], c;
     uint8_t rank = input_rank, out_rank;
@@ -50,12 +50,13 @@ ed_load_status_t ed_loader_shapes(ed_model_t *md, const uint8_t *payload, const 
     }
     md->input_size = (uint32_t)size;
     for (i = 0; i < md->num_ops; i++) {
-        const uint8_t *rec = payload + ED_IMG_META_SIZE + (uint32_t)ED_IMG_OP_SIZE * i;
+        uint8_t rec[ED_IMG_OP_SIZE];
         ed_op_t *op = &md->ops[i];
         const ed_tensor_t *w = op->windex >= 0 ? &md->tensors[2u * (uint32_t)op->windex] : NULL;
         const ed_tensor_t *b = op->windex >= 0 ? &md->tensors[2u * (uint32_t)op->windex + 1u] : NULL;
         uint32_t kh = 1, kw = 1, out_c = 0;
         int64_t oh, ow;
+        ed_payload_read(md, ED_IMG_META_SIZE + (uint32_t)ED_IMG_OP_SIZE * i, rec, ED_IMG_OP_SIZE);
         op->in_rank = rank;
         set_dims(&op->in, rank, s);
         op->in_size = (uint32_t)size;

@@ -30,10 +30,10 @@ static ed_load_status_t load_once(ed_model_t *md, const ed_load_args_t *args, ui
     }
     md->decode_ticks = args->clock != NULL ? args->clock() - t0 : 0u;
     if (status == ED_LOAD_OK) {
-        if (!(flags & ED_MODEL_ON_THE_FLY)) { /* decoding on the fly reads protected biases per inference */
-            ed_arena_release_top(&md->arena); /* the repaired metadata: everything it held is parsed now */
-            md->payload = NULL;
-        }
+        ed_arena_release_top(&md->arena); /* the metadata's repairs: everything it held is parsed now */
+        md->payload = NULL;
+        md->repairs = NULL;
+        md->num_repairs = 0;
         status = ed_loader_take_activations(md, detail);
     }
     md->arena_used = ed_arena_peak(&md->arena);

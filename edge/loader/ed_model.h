@@ -5,7 +5,7 @@
  *
  *   image in flash (read only, ECC off)
  *     superblock x 11 ---- bitwise majority + CRC-32 ----------------------------------.
- *     protected blob ----- copied to the arena, BCH-repaired there (ed_ecc_recover) ---+--> ops, tensors (arena)
+ *     protected blob ----- BCH-repaired block by block, only the repairs kept (ed_payload) --+--> ops, tensors
  *     weight region ------ read in place; INJECT's flips applied word by word ---------+--> decode -> detect ->
  *     test set ----------- read in place (CRC-checked once per LOAD)                        int8 / int32 values
  *
@@ -67,7 +67,9 @@ typedef struct ed_tensor {
     uint32_t bit_offset; /* first bit in the weight region (in_payload: in the payload) */
     uint32_t ch_div;     /* range channel of element e: (e / ch_div) % ch_mod */
     uint32_t ch_mod;
-    const uint8_t *table;   /* optimized: codeword -> index, u32 little-endian, in the repaired payload */
+    const uint8_t *table;   /* optimized: codeword -> index, u32 little-endian, repaired from the payload (arena) */
+    const uint8_t *clean;   /* in_payload: the bytes of its words, repaired from the payload (arena); the first
+                             * word starts at bit bit_offset % 8 */
     const uint16_t *lut;    /* codeword -> index lookup table (hamming, m <= 16), or NULL */
     const uint64_t *starts; /* hamming without LUT: first index of each weight class, m + 2 entries */
     const int64_t *lo;      /* range rules: per channel, values below lo or above hi are zeroed */
@@ -117,8 +119,12 @@ typedef struct {
     ed_op_t *ops;
     ed_tensor_t *tensors;
     uint16_t *weighted;     /* op index of each weighted op */
-    const uint8_t *payload; /* the repaired protected payload (arena) */
-    uint32_t payload_len;
+    const uint8_t *payload; /* the protected blob, in flash, read through its repairs (ed_payload.h); NULL after
+                             * LOAD */
+    uint32_t payload_len;   /* metadata bytes (the blob's data, before its CRC and parity) */
+    const uint32_t *repairs; /* LOAD: the payload bytes the BCH code repaired, (offset << 8) | bits, sorted (arena
+                              * top) */
+    uint32_t num_repairs;
     uint32_t weights_offset;
     const uint8_t *weights; /* the weight region, in flash (ECC-coded: its corrections join the flips) */
     uint32_t weights_len;
