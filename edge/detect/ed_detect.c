@@ -40,6 +40,13 @@ unsigned ed_detect_fast_kind(const ed_tensor_t *t)
     return ED_DETECT_LUT;
 }
 
+int ed_detect_reads_bounds(const ed_tensor_t *t)
+{
+    /* the generic loop; the copy loops' biases without int32 bounds (bias_checks). The lut and copy loops' int8
+     * weights read plan_fast's rlo / rspan or rwords instead. */
+    return t->range && !t->in_payload && (t->fast == ED_DETECT_GENERIC || (t->role == 1u && t->rwords == NULL));
+}
+
 void ed_detect_build_lut(const ed_tensor_t *t, uint16_t *lut)
 {
     const uint32_t mask = ed_code_mask(t);

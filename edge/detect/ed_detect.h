@@ -39,6 +39,10 @@ typedef struct {
 /* The fastest variant that decodes tensor t exactly (t's repr, m, width, parity, range, role, bit_offset set). */
 unsigned ed_detect_fast_kind(const ed_tensor_t *t);
 
+/* 1 when t's decode loop reads its int64 range bounds t->lo / t->hi (t->fast and plan_fast's bounds set): LOAD
+ * keeps them past its plan only then. */
+int ed_detect_reads_bounds(const ed_tensor_t *t);
+
 /* lut[w] for every width-bit stored word w: its level + 128 (0 .. 255), or ED_DETECT_LUT_BAD when the parity fails.
  * 2^width entries; t's decode tables (t->lut / t->starts / t->table) must be set. */
 void ed_detect_build_lut(const ed_tensor_t *t, uint16_t *lut);

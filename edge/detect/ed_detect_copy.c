@@ -287,8 +287,8 @@ void ed_detect_copy_checked(const ed_model_t *md, const ed_tensor_t *t, void *ou
             const uint32_t *bounds = t->rwords + 2u * c;
             const uint32_t k = parity ? ed_words_parity_halve(w, nw, (int)odd, bounds)
                                       : ed_words_in_range(w, nw, bounds[0], bounds[1]);
-            if (k < nw) { /* a rejection: the rest of the channel, counting */
-                const int32_t lo = t->rlo[c], hi = lo + (int32_t)t->rspan[c];
+            if (k < nw) { /* a rejection: the rest of the channel, counting (lo and span in every byte lane) */
+                const int32_t lo = (int8_t)(uint8_t)bounds[0], hi = lo + (int32_t)(bounds[1] & 0xFFu);
                 if (parity) {
                     parity_words(w + k, nw - k, odd, 1, lo, hi, zeroed);
                 } else {
@@ -299,8 +299,11 @@ void ed_detect_copy_checked(const ed_model_t *md, const ed_tensor_t *t, void *ou
         return;
     }
     for (e = 0; e < t->count; e += n) {
-        /* lo in [-128, 128], hi = lo + span <= 127; lo = 128 rejects everything */
-        const int32_t lo = t->rlo[c] > 127 ? 127 : t->rlo[c], hi = t->rlo[c] > 127 ? -128 : lo + (int32_t)t->rspan[c];
+        /* lo in [-128, 128], hi = lo + span <= 127; lo = 128 rejects everything. With words (an unaligned out):
+         * lo <= 127 and the span in their byte lanes */
+        const int32_t rlo = t->rwords != NULL ? (int8_t)(uint8_t)t->rwords[2u * c] : t->rlo[c];
+        const int32_t span = t->rwords != NULL ? (int32_t)(t->rwords[2u * c + 1u] & 0xFFu) : (int32_t)t->rspan[c];
+        const int32_t lo = rlo > 127 ? 127 : rlo, hi = rlo > 127 ? -128 : lo + span;
         n = t->count - e < t->ch_div ? t->count - e : t->ch_div;
         if (parity) {
             parity_run((int8_t *)out + e, n, odd, 1, lo, hi, zeroed);

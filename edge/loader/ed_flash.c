@@ -42,8 +42,8 @@ static void tile_view(const ed_tensor_t *t, uint32_t r0, uint32_t rows, ed_tenso
     v->shape[0] = (uint16_t)rows;
     if (t->range && t->ch_mod > 1u) {
         v->ch_mod = rows;
-        v->lo = t->lo + r0;
-        v->hi = t->hi + r0;
+        v->lo = t->lo != NULL ? t->lo + r0 : NULL;
+        v->hi = t->hi != NULL ? t->hi + r0 : NULL;
         v->rlo = t->rlo != NULL ? t->rlo + r0 : NULL;
         v->rspan = t->rspan != NULL ? t->rspan + r0 : NULL;
         v->rwords = t->rwords != NULL ? t->rwords + 2u * r0 : NULL;

@@ -223,28 +223,24 @@ static int64_t f64_bound(uint64_t bits, int upper, int64_t nan)
     return sign ? -(int64_t)ip : (int64_t)ip + 1; /* ceil */
 }
 
+/* Checks the tensor's range arrays (two float64 per channel) and notes where they are: plan_fast reads them from
+ * the payload (ed_loader_bounds) and keeps in RAM only what the decode loops read. */
 static ed_load_status_t read_ranges(ed_model_t *md, ed_tensor_t *t, const uint8_t *rec, uint16_t i,
                                     uint32_t *detail)
 {
     const uint32_t off = ed_get_u32(rec + ED_IMG_TENSOR_RANGES);
     const uint16_t c = ed_get_u16(rec + ED_IMG_TENSOR_RANGE_CHANNELS);
-    int64_t *lo, *hi;
-    uint16_t k;
     if (c != t->ch_mod || !array_ok(md, off, c, 8u) || !array_ok(md, off + 8u * c, c, 8u)) {
         return FAIL(i, ED_LOAD_ERR_RANGES);
     }
-    lo = (int64_t *)ed_arena_alloc(&md->arena, 16u * c, 8);
-    if (lo == NULL) {
-        return arena_fail(md, detail);
-    }
-    hi = lo + c;
-    for (k = 0; k < c; k++) {
-        lo[k] = f64_bound(ed_payload_u64(md, off + 8u * k), 0, INT64_MIN);
-        hi[k] = f64_bound(ed_payload_u64(md, off + 8u * (c + k)), 1, INT64_MAX);
-    }
-    t->lo = lo;
-    t->hi = hi;
+    t->ranges = off;
     return ED_LOAD_OK;
+}
+
+void ed_loader_bounds(const ed_model_t *md, const ed_tensor_t *t, uint32_t c, int64_t *lo, int64_t *hi)
+{
+    *lo = f64_bound(ed_payload_u64(md, t->ranges + 8u * c), 0, INT64_MIN);
+    *hi = f64_bound(ed_payload_u64(md, t->ranges + 8u * (t->ch_mod + c)), 1, INT64_MAX);
 }
 
 /* An optimized code's table: 2^m entries, a permutation of 0 .. 2^m - 1 (TableRepresentation's checks). */

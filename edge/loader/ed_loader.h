@@ -4,10 +4,11 @@
  *   ed_loader_parse   superblock (majority + CRC), protected blob (INJECT flips, BCH repair block by block:
  *                     ed_payload.c), META, OP and TENSOR records, shapes, quantization ranges, test set
  *                                                                                      -- ed_loader.c, _graph.c
- *   ed_loader_plan    INJECT flips of the weight region (ed_inject.c), decode tables, range bounds, weight
- *                     buffers from the arena; the sizes of the activation and scratch buffers -- ed_loader_graph.c
- *   (the decode + detect pass, ed_decode_pass.c; then the repaired metadata is released)
- *   ed_loader_take_activations  the activation and scratch buffers, in the metadata's bytes  -- ed_loader_graph.c
+ *   ed_loader_plan    INJECT flips of the weight region (ed_inject.c), decode tables, range bounds (then the
+ *                     metadata's repairs are released), weight buffers from the arena; the sizes of the activation
+ *                     and scratch buffers                                              -- ed_loader_graph.c
+ *   (the decode + detect pass, ed_decode_pass.c)
+ *   ed_loader_take_activations  the activation and scratch buffers                    -- ed_loader_graph.c
  */
 #ifndef ED_LOADER_H
 #define ED_LOADER_H
@@ -24,6 +25,10 @@ ed_load_status_t ed_loader_take_activations(ed_model_t *md, uint32_t *detail);
 
 /* Shapes of every op from the input shape, checked against the records (graph.output_shape). */
 ed_load_status_t ed_loader_shapes(ed_model_t *md, const uint8_t *input_shape, uint8_t input_rank, uint32_t *detail);
+/* Channel c's range bounds of tensor t (t->range), read from the payload: LOAD only, until ed_loader_plan releases
+ * the metadata's repairs. NaN bounds never fire (INT64_MIN / INT64_MAX); others are clamped to +-2^40. */
+void ed_loader_bounds(const ed_model_t *md, const ed_tensor_t *t, uint32_t c, int64_t *lo, int64_t *hi);
+
 /* Zero points, clamps and shifts inside what the kernels accept. */
 ed_load_status_t ed_loader_quant(ed_model_t *md, uint32_t *detail);
 

@@ -258,17 +258,31 @@ static int64_t clamp(int64_t v, int64_t lo, int64_t hi)
     return v < lo ? lo : (v > hi ? hi : v);
 }
 
+/* An int8 weight channel's bounds as the fast loops take them: lo in [-128, 128], span = hi - lo; lo = 128 and
+ * span 0 reject every level (a channel whose int64 bounds cross, clamped just outside -128 .. 127). */
+static void level_bounds(const ed_model_t *md, const ed_tensor_t *t, uint32_t c, int32_t *lo, uint32_t *span)
+{
+    int64_t l, h;
+    ed_loader_bounds(md, t, c, &l, &h);
+    l = clamp(l, -128, 128);
+    h = clamp(h, -129, 127);
+    *lo = l > h ? 128 : (int32_t)l;
+    *span = l > h ? 0u : (uint32_t)(h - l);
+}
+
 /* The per-channel bound words (ed_tensor_t.rwords) of copy_range and copy_parity, when the channels are runs of a
- * multiple of 4 values one after the other and none rejects everything. */
+ * multiple of 4 values one after the other and none rejects everything: then the only bounds they read. */
 static ed_load_status_t plan_range_words(ed_model_t *md, ed_tensor_t *t)
 {
-    uint32_t *words, c;
+    uint32_t *words, c, span;
+    int32_t lo;
     if ((t->fast != ED_DETECT_COPY_RANGE && t->fast != ED_DETECT_COPY_PARITY) || t->ch_div % 4u != 0u ||
         (uint64_t)t->ch_div * t->ch_mod != t->count) {
         return ED_LOAD_OK;
     }
     for (c = 0; c < t->ch_mod; c++) {
-        if (t->rlo[c] > 127) {
+        level_bounds(md, t, c, &lo, &span);
+        if (lo > 127) {
             return ED_LOAD_OK;
         }
     }
@@ -277,8 +291,9 @@ static ed_load_status_t plan_range_words(ed_model_t *md, ed_tensor_t *t)
         return ED_LOAD_ARENA;
     }
     for (c = 0; c < t->ch_mod; c++) {
-        words[2u * c] = (uint32_t)(uint8_t)t->rlo[c] * 0x01010101u;
-        words[2u * c + 1u] = t->rspan[c] * 0x01010101u;
+        level_bounds(md, t, c, &lo, &span);
+        words[2u * c] = (uint32_t)(uint8_t)lo * 0x01010101u;
+        words[2u * c + 1u] = span * 0x01010101u;
     }
     t->rwords = words;
     return ED_LOAD_OK;
@@ -289,8 +304,10 @@ static ed_load_status_t plan_range_words(ed_model_t *md, ed_tensor_t *t)
 static ed_load_status_t plan_bias_bounds(ed_model_t *md, ed_tensor_t *t)
 {
     uint32_t *words, c;
+    int64_t l, h;
     for (c = 0; c < t->ch_mod; c++) {
-        if (clamp(t->lo[c], INT32_MIN, (int64_t)INT32_MAX + 1) > clamp(t->hi[c], (int64_t)INT32_MIN - 1, INT32_MAX)) {
+        ed_loader_bounds(md, t, c, &l, &h);
+        if (clamp(l, INT32_MIN, (int64_t)INT32_MAX + 1) > clamp(h, (int64_t)INT32_MIN - 1, INT32_MAX)) {
             return ED_LOAD_OK;
         }
     }
@@ -299,7 +316,9 @@ static ed_load_status_t plan_bias_bounds(ed_model_t *md, ed_tensor_t *t)
         return ED_LOAD_ARENA;
     }
     for (c = 0; c < t->ch_mod; c++) {
-        const int64_t l = clamp(t->lo[c], INT32_MIN, INT32_MAX), h = clamp(t->hi[c], INT32_MIN, INT32_MAX);
+        ed_loader_bounds(md, t, c, &l, &h);
+        l = clamp(l, INT32_MIN, INT32_MAX);
+        h = clamp(h, INT32_MIN, INT32_MAX);
         words[2u * c] = (uint32_t)(int32_t)l;
         words[2u * c + 1u] = (uint32_t)(h - l);
     }
@@ -337,25 +356,50 @@ static ed_load_status_t plan_fast(ed_model_t *md)
         }
         if (t->range && t->role == 0u && t->fast != ED_DETECT_GENERIC) { /* the int8 fast loops' bounds */
             /* levels are -128 .. 127: bounds clamped just outside keep every verdict; lo > hi rejects all */
-            int32_t *lo = (int32_t *)ed_arena_alloc(&md->arena, 8u * (size_t)t->ch_mod, 4);
-            uint32_t *span = (uint32_t *)(lo + t->ch_mod), c;
-            if (lo == NULL) {
-                return ED_LOAD_ARENA;
-            }
-            for (c = 0; c < t->ch_mod; c++) {
-                const int64_t l = clamp(t->lo[c], -128, 128), h = clamp(t->hi[c], -129, 127);
-                lo[c] = l > h ? 128 : (int32_t)l;
-                span[c] = l > h ? 0u : (uint32_t)(h - l);
-            }
-            t->rlo = lo;
-            t->rspan = span;
             if (plan_range_words(md, t) != ED_LOAD_OK) {
                 return ED_LOAD_ARENA;
+            }
+            if (t->rwords == NULL) { /* else the copy loops take lo and span from the words */
+                int32_t *lo = (int32_t *)ed_arena_alloc(&md->arena, 8u * (size_t)t->ch_mod, 4);
+                uint32_t *span = (uint32_t *)(lo + t->ch_mod), c;
+                if (lo == NULL) {
+                    return ED_LOAD_ARENA;
+                }
+                for (c = 0; c < t->ch_mod; c++) {
+                    level_bounds(md, t, c, &lo[c], &span[c]);
+                }
+                t->rlo = lo;
+                t->rspan = span;
             }
         }
         if (t->range && t->role == 1u && t->fast != ED_DETECT_GENERIC && plan_bias_bounds(md, t) != ED_LOAD_OK) {
             return ED_LOAD_ARENA;
         }
+    }
+    return ED_LOAD_OK;
+}
+
+/* The int64 range bounds of the tensors whose decode loop reads them (ed_detect_reads_bounds), from the payload;
+ * the others' loops read plan_fast's narrower bounds. */
+static ed_load_status_t keep_bounds(ed_model_t *md)
+{
+    uint16_t i;
+    uint32_t c;
+    for (i = 0; i < md->num_tensors; i++) {
+        ed_tensor_t *t = &md->tensors[i];
+        int64_t *lo;
+        if (!ed_detect_reads_bounds(t)) {
+            continue;
+        }
+        lo = (int64_t *)ed_arena_alloc(&md->arena, 16u * (size_t)t->ch_mod, 8);
+        if (lo == NULL) {
+            return ED_LOAD_ARENA;
+        }
+        for (c = 0; c < t->ch_mod; c++) {
+            ed_loader_bounds(md, t, c, &lo[c], &lo[t->ch_mod + c]);
+        }
+        t->lo = lo;
+        t->hi = lo + t->ch_mod;
     }
     return ED_LOAD_OK;
 }
@@ -376,9 +420,14 @@ ed_load_status_t ed_loader_plan(ed_model_t *md, const ed_load_args_t *args, uint
     if (st != ED_LOAD_OK) {
         return st;
     }
-    if (plan_tables(md) != ED_LOAD_OK || plan_fast(md) != ED_LOAD_OK) {
+    if (plan_tables(md) != ED_LOAD_OK || plan_fast(md) != ED_LOAD_OK || keep_bounds(md) != ED_LOAD_OK) {
         return arena_fail(md, detail);
     }
+    /* the metadata's repairs (arena top) served the parse and plan_fast only */
+    ed_arena_release_top(&md->arena);
+    md->payload = NULL;
+    md->repairs = NULL;
+    md->num_repairs = 0;
     if (md->flags & ED_MODEL_WEIGHTS_FLASH) { /* weights stay in flash: tile buffers and biases only */
         if (ed_flash_plan(md, &scratch) != ED_LOAD_OK) {
             return arena_fail(md, detail);
@@ -439,7 +488,7 @@ ed_load_status_t ed_loader_plan(ed_model_t *md, const ed_load_args_t *args, uint
 }
 
 /* The sizes of the two activation buffers (each as large as the largest op output) and the kernels' scratch; they
- * are taken last (ed_loader_take_activations), once the repaired metadata's bytes are free again. */
+ * are taken last (ed_loader_take_activations), after the decode pass. */
 static void plan_activations(ed_model_t *md, uint32_t act, uint32_t scratch)
 {
     uint16_t i;

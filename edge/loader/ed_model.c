@@ -30,10 +30,6 @@ static ed_load_status_t load_once(ed_model_t *md, const ed_load_args_t *args, ui
     }
     md->decode_ticks = args->clock != NULL ? args->clock() - t0 : 0u;
     if (status == ED_LOAD_OK) {
-        ed_arena_release_top(&md->arena); /* the metadata's repairs: everything it held is parsed now */
-        md->payload = NULL;
-        md->repairs = NULL;
-        md->num_repairs = 0;
         status = ed_loader_take_activations(md, detail);
     }
     md->arena_used = ed_arena_peak(&md->arena);

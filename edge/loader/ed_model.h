@@ -59,7 +59,7 @@ typedef struct ed_tensor {
     uint8_t parity;  /* ED_PARITY_*: where the parity bit sits */
     uint8_t range;   /* 1: range-check the value against lo/hi of its channel */
     uint8_t fast;    /* ED_DETECT_*: which decode + detect loop (ed_detect.h) */
-    uint8_t in_payload; /* 1: a protected bias (TENSOR_PROTECTED): words in the repaired payload, read clean */
+    uint8_t in_payload; /* 1: a protected bias (TENSOR_PROTECTED): words in the payload, read clean (clean) */
     uint16_t op;     /* index among the weighted ops */
     uint8_t ndim;
     uint16_t shape[4];
@@ -72,7 +72,9 @@ typedef struct ed_tensor {
                              * word starts at bit bit_offset % 8 */
     const uint16_t *lut;    /* codeword -> index lookup table (hamming, m <= 16), or NULL */
     const uint64_t *starts; /* hamming without LUT: first index of each weight class, m + 2 entries */
-    const int64_t *lo;      /* range rules: per channel, values below lo or above hi are zeroed */
+    uint32_t ranges;        /* range rules: payload offset of the float64 bounds (LOAD: ed_loader_bounds) */
+    const int64_t *lo;      /* range rules, per channel, for the loops that read them (ed_detect_reads_bounds), else
+                             * NULL: values below lo or above hi are zeroed */
     const int64_t *hi;
     const uint16_t *wlut;   /* lut variant: stored word -> level + 128 or parity sentinel (ed_detect_build_lut) */
     const int32_t *rlo;     /* lut variant with range, per channel: level kept iff (unsigned)(level - rlo) <= rspan */
