@@ -227,8 +227,8 @@ def test_hostile_resealed_images_long():
 
 
 def test_pack_refuses_a_model_that_fits_no_way_even_run_from_flash():
-    """Weights take no RAM when they stay in flash, so what remains -- two activation buffers, the repaired
-    metadata, each channel's bias and requantization -- is the floor: a 3x3 conv from 100x100x4 to 100x100x8
+    """Weights take no RAM when they stay in flash, and the metadata is repaired in place, so what remains -- two
+    activation buffers, each channel's bias and requantization -- is the floor: a 3x3 conv from 100x100x4 to 100x100x8
     (288 weights) needs 2 x 80 KB of activations, more than the 64 KB Cortex-M0 stand-in has; the same model packs
     for a board with 4 MB."""
     from eccless.boards import load_board

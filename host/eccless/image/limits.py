@@ -10,9 +10,9 @@ flash image region); an image naming no known board gets the largest of the know
                               inference on every image it loads; this keeps that, and the device's, bounded)
 
 and, at `pack` for the board it names, the RAM the device needs at the least even with its weights left in flash
-(run_from_flash_floor): the larger of the repaired metadata and two activation buffers as large as the largest op
-output (LOAD releases the one before it takes the other), each channel's bias and requantization -- weights take no
-RAM in that mode, so a model this refuses fits no way.
+(run_from_flash_floor): two activation buffers as large as the largest op output, each channel's bias and
+requantization -- weights take no RAM in that mode, and the metadata is repaired block by block in flash
+(edge/loader/ed_payload.c), so a model this refuses fits no way.
 """
 
 from __future__ import annotations
@@ -92,24 +92,23 @@ def check_model(input_shape, ops, shapes, itemsize: int, limits: Limits) -> None
 DEFAULT_STACK = 0x10000      # the firmware's stack when the board file sets none (eccless.firmware.boardgen)
 
 
-def run_from_flash_floor(model, payload_len: int, itemsize: int = 1) -> int:
+def run_from_flash_floor(model, itemsize: int = 1) -> int:
     """Bytes of device RAM a model needs at the least with its weights in flash (ed_flash.h): per output channel
-    of every weighted op its bias and (multiplier, shift), and the larger of the protected payload repaired in RAM
-    and the two ping-pong activation buffers (LOAD releases the first before it takes the second) -- a lower bound:
-    tiles, scratch and corrections come on top."""
+    of every weighted op its bias and (multiplier, shift), and the two ping-pong activation buffers -- a lower bound:
+    tables, tiles, scratch and corrections come on top."""
     shapes = model.shapes()
     largest = max((math.prod(s) for s in shapes), default=0) * itemsize
     channels = sum(int(op.weight.shape[0] if op.kind != "dwconv2d" else op.weight.shape[-1])
                    for op in model.ops if getattr(op, "weight", None) is not None)
-    return max(payload_len, 2 * largest) + 12 * channels
+    return 2 * largest + 12 * channels
 
 
-def check_fits_run_from_flash(model, payload_len: int, board, itemsize: int = 1) -> None:
-    """Refuses (one line, both sizes) a model whose activations and metadata alone exceed the board's RAM left
-    after the firmware's stack."""
-    need = run_from_flash_floor(model, payload_len, itemsize)
+def check_fits_run_from_flash(model, board, itemsize: int = 1) -> None:
+    """Refuses (one line, both sizes) a model whose activations and per-channel data alone exceed the board's RAM
+    left after the firmware's stack."""
+    need = run_from_flash_floor(model, itemsize)
     have = board.ram.size - (board.stack or DEFAULT_STACK)
     if need > have:
         raise ImageError(f"the model needs at least {need:,} bytes of RAM on board {board.name} even with its weights "
-                         f"left in flash (activations and metadata), more than the {max(have, 0):,} bytes its RAM "
-                         f"leaves after the stack")
+                         f"left in flash (activations and per-channel data), more than the {max(have, 0):,} bytes "
+                         f"its RAM leaves after the stack")

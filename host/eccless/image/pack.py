@@ -129,7 +129,7 @@ def pack_image(stored: StoredModel, board: Board, testset: tuple[np.ndarray, np.
     if total > board.image.size:
         raise ImageError(f"image of {total:,} bytes does not fit the {board.image.size:,}-byte image region of "
                          f"board {board.name}")
-    check_fits_run_from_flash(stored.model, blob_len, board, itemsize=1 if stored.format.quantized else 4)
+    check_fits_run_from_flash(stored.model, board, itemsize=1 if stored.format.quantized else 4)
     count = len(testset[1]) if testset is not None else 0
     payload = build_payload(stored, board=board, testset=(test_offset, count, ecc.crc32(tests) if tests else 0),
                             weights_crc=ecc.crc32(weights))
