@@ -94,6 +94,7 @@ ed_load_status_t ed_payload_repair(ed_model_t *md, const ed_channel_params_t *ch
     uint32_t *low = NULL, n = 0, i, crc = 0, corrected = 0;
     walk_t payload_walk, parity_walk;
     size_t b, start, len;
+    uint32_t flipped;
     int lost = 0;
 
     md->repairs = NULL;
@@ -107,15 +108,18 @@ ed_load_status_t ed_payload_repair(ed_model_t *md, const ed_channel_params_t *ch
         ed_ecc_block_span(meta_len, b, &start, &len);
         memcpy(data, md->payload + start, len);
         memcpy(parity, md->payload + payload_len + ED_ECC_PARITY_BYTES * b, ED_ECC_PARITY_BYTES);
-        md->flips_protected += walk_apply(&payload_walk, data, SB_BITS + 8u * (uint64_t)start,
-                                          SB_BITS + 8u * (uint64_t)(start + len));
-        md->flips_protected += walk_apply(&parity_walk, parity, pbit, pbit + 8u * ED_ECC_PARITY_BYTES);
+        flipped = walk_apply(&payload_walk, data, SB_BITS + 8u * (uint64_t)start,
+                             SB_BITS + 8u * (uint64_t)(start + len));
+        md->flips_protected += flipped + walk_apply(&parity_walk, parity, pbit, pbit + 8u * ED_ECC_PARITY_BYTES);
         fixed = ed_ecc_decode_block(data, (uint32_t)len, parity);
         if (fixed < 0) {
             lost = 1; /* the other blocks are still decoded: their repairs count, as the host's recover counts them */
             continue;
         }
         corrected += (uint32_t)fixed;
+        if (flipped == 0u && fixed == 0) {
+            continue; /* the block's payload bytes read as flash holds them: nothing to keep */
+        }
         if (!lost && keep_repairs(md, data, (uint32_t)start, (uint32_t)len, &low, &n) != ED_LOAD_OK) {
             *detail = ed_arena_needed32(&md->arena);
             return ED_LOAD_ARENA;
