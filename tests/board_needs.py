@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-# RAM a board needs for the digits LeNet with its weights decoded into RAM (64.4 KB of arena, the firmware's 14 KB
+# RAM a board needs for the digits LeNet with its weights decoded into RAM (61.2 KB of arena, the firmware's 14 KB
 # of buffers and a stack): smaller boards run it with its weights left in flash (tests/test_device_flash.py)
 LENET_RAM = 96 * 1024
 

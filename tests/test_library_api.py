@@ -12,7 +12,7 @@ import pytest
 from eccless.commands.image import corrupt_image, pack_model
 from eccless.image.load import read_image
 from eccless.image.records import KINDS, META, OP
-from eccless.testing.image_fuzz import payload, reseal
+from eccless.testing.image_fuzz import payload, reseal, superblock
 from eccless.testing.harness import build_loader_harness
 
 pytestmark = pytest.mark.golden
@@ -189,3 +189,25 @@ def test_a_dense_op_with_bad_quantization_is_refused_at_load(harness, images, tw
     assert good[3] == ["load", "0", "0", "0"]
     preds = [line for line in good if line[0] == "pred"]
     assert len(preds) == 40 and preds == [line for line in ram if line[0] == "pred"]  # the trusted path computes
+
+
+def test_errors_stored_in_the_metadata_are_repaired_without_a_copy_of_it(harness, twos_image, tmp_path):
+    """Bit errors written into the image's protected metadata (not drawn at LOAD: the flash itself reads wrong).
+    The loader repairs it one BCH block at a time and reads every record, array and table through its repairs
+    (ed_payload.c): the host's predictions and corrected bits, from flash in an arena smaller than the protected blob
+    it repaired -- which a loader holding a repaired copy of it could not do -- and only 4 bytes per repaired byte
+    more than the clean image takes."""
+    bad = tmp_path / "meta.img"
+    corrupt_image(twos_image, bad, ber=2e-3, seed=12, region="protected")
+    img = read_image(bad)
+    assert img.corrected_bits > 0
+    x, _ = img.testset
+    host = img.predict(img.decode()[0], x)
+    clean, out = (_run(harness, path, 1 << 20, flags=2) for path in (twos_image, bad))  # ECCLESS_WEIGHTS_IN_FLASH
+    counts = next(line for line in out if line[0] == "counts")
+    assert out[3] == ["load", "0", "0", "0"] and int(counts[4]) == img.corrected_bits
+    preds = [int(line[1]) for line in out if line[0] == "pred"]
+    assert preds == [int(p) for p in host]
+    used, clean_used = int(counts[5]), int(next(line for line in clean if line[0] == "counts")[5])
+    blob = superblock(bad.read_bytes())["meta_blob_len"]
+    assert used < blob and clean_used <= used <= clean_used + 4 * img.corrected_bits, (used, clean_used, blob)
