@@ -59,6 +59,10 @@ static int board_matches(const uint8_t *field, const char *board)
     return board[i] == '\0'; /* a name of exactly the field's length is stored without a NUL */
 }
 
+/* Out of line: its 11 copies of the superblock leave the stack before the blob's BCH blocks take it. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
 static ed_load_status_t read_superblock(ed_model_t *md, const ed_load_args_t *a, uint8_t *head, uint32_t *detail)
 {
     uint8_t copies[ED_IMG_PROTECTED_OFFSET];

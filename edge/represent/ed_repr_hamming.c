@@ -2,29 +2,11 @@
  * ed_repr_hamming.c: the Hamming-weight order (host/eccless/represent/hamming.py): its enumerative decoder, its
  * lookup table, and the decoder that takes the table when the loader built one.
  */
+#include "ed_binomials.h"
 #include "ed_decode.h"
-
-/* Pascal's triangle, filled on first use: 33 x 34 words of RAM instead of 4.5 KB of generated constants. */
-static uint32_t ed_binom[33][34];
-static int ed_binom_ready;
-
-static void fill_binomials(void)
-{
-    unsigned a, b;
-    for (a = 0; a <= 32u; a++) {
-        ed_binom[a][0] = 1u;
-        for (b = 1; b <= 33u; b++) {
-            ed_binom[a][b] = a == 0u ? 0u : ed_binom[a - 1u][b - 1u] + ed_binom[a - 1u][b];
-        }
-    }
-    ed_binom_ready = 1;
-}
 
 uint32_t ed_binomial(unsigned a, unsigned b)
 {
-    if (!ed_binom_ready) {
-        fill_binomials();
-    }
     return a <= 32u && b <= 33u ? ed_binom[a][b] : 0u;
 }
 
@@ -49,9 +31,6 @@ uint32_t ed_hamming_decode(uint32_t code, unsigned m, const uint64_t *starts)
     while (x) {
         x &= x - 1u;
         weight++;
-    }
-    if (!ed_binom_ready) {
-        fill_binomials();
     }
     for (x = code, w = weight; x != 0u; w--) {
         const unsigned p = 31u - (unsigned)__builtin_clz(x);

@@ -4,6 +4,7 @@ declared once (eccless.firmware.codegen writes them; a test fails while a commit
     edge/represent/ed_represent_ids.h   representation ids, their decoders' prototypes and the X-macro list that
                                         edge/represent/ed_represent.c turns into the decoder table
     edge/detect/ed_rules.h              the rule byte's encoding, parity placements and word layouts
+    edge/represent/ed_binomials.h       the Hamming-weight order's binomial coefficients, in flash (const)
     edge/sources.mk                     the manifest's source lists and flags for Make users
 
 A representation's C decoder is `ed_decode_<name>` in edge/represent/ed_repr_<name>.c (a missing one fails the
@@ -18,6 +19,7 @@ from eccless.firmware import manifest
 from eccless.image.generated import c_ident
 
 REPRESENT_H = manifest.EDGE / "represent" / "ed_represent_ids.h"
+BINOMIALS_H = manifest.EDGE / "represent" / "ed_binomials.h"
 RULES_H = manifest.EDGE / "detect" / "ed_rules.h"
 SOURCES_MK = manifest.EDGE / "sources.mk"
 SOURCES_CMAKE = manifest.EDGE / "sources.cmake"
@@ -42,6 +44,21 @@ def represent_header() -> str:
     cont = " \\"
     out += [f"    X({i}, {n})" + ("" if k + 1 == len(ids) else cont) for k, (i, n) in enumerate(ids)]
     out += ["", "#endif /* ED_REPRESENT_IDS_H */", ""]
+    return "\n".join(out)
+
+
+def binomials_header() -> str:
+    """C(a, b) for a <= 32, b <= 33 as a const table: 4.5 KB of flash where a table filled at run time took RAM."""
+    from eccless.represent.hamming import BINOM
+    out = _banner("ed_binomials.h: C(a, b) for the Hamming-weight order's enumerative decoder (ed_repr_hamming.c).",
+                  "represent/hamming.py (BINOM)", "ED_BINOMIALS_H")
+    out += ["#include <stdint.h>", "", f"static const uint32_t ed_binom[{BINOM.shape[0]}][{BINOM.shape[1]}] = {{"]
+    for a, row in enumerate(BINOM):
+        vals = [f"{int(v)}u" for v in row]
+        lines = [", ".join(vals[i:i + 8]) for i in range(0, len(vals), 8)]
+        out += [f"    {{/* a = {a} */ " + lines[0] + ","] + [f"     {line}," for line in lines[1:-1]] + \
+               [f"     {lines[-1]}}},"]
+    out += ["};", "", "#endif /* ED_BINOMIALS_H */", ""]
     return "\n".join(out)
 
 

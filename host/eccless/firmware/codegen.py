@@ -40,6 +40,7 @@ GENERATED = [
     Generated(weights_ecc_cexport.TABLES_H, lambda _: weights_ecc_cexport.render(), "storage/ecc/hamming.py"),
     Generated(c_tables.REPRESENT_H, lambda _: c_tables.represent_header(), "represent/__init__.py"),
     Generated(c_tables.RULES_H, lambda _: c_tables.rules_header(), "detect/__init__.py, detect/parity.py"),
+    Generated(c_tables.BINOMIALS_H, lambda _: c_tables.binomials_header(), "represent/hamming.py"),
     Generated(c_tables.SOURCES_MK, lambda _: c_tables.sources_mk(), "firmware/manifest.py"),
     Generated(c_tables.SOURCES_CMAKE, lambda _: c_tables.sources_cmake(), "firmware/manifest.py"),
 ]
