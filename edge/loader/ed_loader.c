@@ -24,26 +24,6 @@ static ed_load_status_t arena_fail(const ed_model_t *md, uint32_t *detail)
     return ED_LOAD_ARENA;
 }
 
-/* INJECT's flips of the superblock copies (image bits [0, stop)) applied to buf, which holds them. */
-static uint32_t flip_superblock(const ed_channel_params_t *ch, uint8_t *buf, uint64_t stop)
-{
-    ed_channel_iter_t it;
-    uint64_t pos;
-    uint32_t n = 0;
-    if (ch == NULL || ed_channel_iter_init(&it, ch, 0, stop) != ED_CHANNEL_OK) {
-        return 0;
-    }
-    /* the walk starts at bit 0 (candidate 0), as the host's corrupt --region protected does; ed_payload.c goes on */
-    while (ed_channel_iter_next(&it, &pos) == ED_CHANNEL_OK) {
-        const uint8_t mask = (uint8_t)(1u << (pos & 7u));
-        if (ed_channel_iter_flips(&it, (buf[pos >> 3] & mask) != 0u)) {
-            buf[pos >> 3] = (uint8_t)(buf[pos >> 3] ^ mask);
-            n++;
-        }
-    }
-    return n;
-}
-
 /* The image's NUL-padded board field (ED_IMG_META_BOARD_LEN bytes) names `board`. */
 static int board_matches(const uint8_t *field, const char *board)
 {
@@ -66,6 +46,7 @@ __attribute__((noinline))
 static ed_load_status_t read_superblock(ed_model_t *md, const ed_load_args_t *a, uint8_t *head, uint32_t *detail)
 {
     uint8_t copies[ED_IMG_PROTECTED_OFFSET];
+    ed_protected_walk_t walk;
     unsigned i, bit, k;
     uint64_t meta_len, blob_len, woff, wlen, image_len;
 
@@ -73,7 +54,8 @@ static ed_load_status_t read_superblock(ed_model_t *md, const ed_load_args_t *a,
         return FAIL(0, ED_LOAD_ERR_TRUNCATED);
     }
     memcpy(copies, a->image, sizeof(copies));
-    md->flips_protected = flip_superblock(a->flip_protected, copies, SB_BITS);
+    ed_protected_walk_init(&walk, a->flip_protected, SB_BITS);
+    md->flips_protected = ed_protected_walk_apply(&walk, copies, 0, SB_BITS); /* ed_payload.c goes on from here */
     for (i = 0; i < ED_IMG_SUPERBLOCK_SIZE; i++) {
         uint8_t v = 0;
         for (bit = 0; bit < 8u; bit++) {

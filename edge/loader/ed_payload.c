@@ -13,24 +13,13 @@
 
 #define SB_BITS (8u * (uint64_t)ED_IMG_PROTECTED_OFFSET)
 
-/* One walk of INJECT's channel over the image from bit 0 (as `eccless corrupt --region protected` walks it), handing
- * out its flips one window of bits after another; a candidate past the current window waits for the next. */
-typedef struct {
-    ed_channel_iter_t it;
-    uint64_t pos;
-    int pending; /* pos holds a candidate not yet used */
-    int live;    /* 0: no channel, or the walk has ended */
-} walk_t;
-
-static void walk_init(walk_t *w, const ed_channel_params_t *ch, uint64_t stop)
+void ed_protected_walk_init(ed_protected_walk_t *w, const ed_channel_params_t *ch, uint64_t stop)
 {
     w->pending = 0;
     w->live = ch != NULL && ed_channel_iter_init(&w->it, ch, 0, stop) == ED_CHANNEL_OK;
 }
 
-/* The walk's flips in image bits [from, to) (from a multiple of 8) applied to buf, which holds image bytes from
- * from / 8 on, read clean from flash; candidates before `from` are passed over. Returns the flips applied. */
-static uint32_t walk_apply(walk_t *w, uint8_t *buf, uint64_t from, uint64_t to)
+uint32_t ed_protected_walk_apply(ed_protected_walk_t *w, uint8_t *buf, uint64_t from, uint64_t to)
 {
     uint32_t n = 0;
     while (w->live) {
@@ -92,7 +81,7 @@ ed_load_status_t ed_payload_repair(ed_model_t *md, const ed_channel_params_t *ch
     const size_t nblk = ed_ecc_block_count(meta_len);
     uint8_t data[ED_ECC_BLOCK_PAYLOAD_MAX], parity[ED_ECC_PARITY_BYTES];
     uint32_t *low = NULL, n = 0, i, crc = 0, corrected = 0;
-    walk_t payload_walk, parity_walk;
+    ed_protected_walk_t payload_walk, parity_walk;
     size_t b, start, len;
     uint32_t flipped;
     int lost = 0;
@@ -100,17 +89,18 @@ ed_load_status_t ed_payload_repair(ed_model_t *md, const ed_channel_params_t *ch
     md->repairs = NULL;
     md->num_repairs = 0;
     md->payload_len = meta_len;
-    walk_init(&payload_walk, ch, SB_BITS + 8u * (uint64_t)payload_len);
-    walk_init(&parity_walk, ch, SB_BITS + 8u * (uint64_t)blob_len);
+    ed_protected_walk_init(&payload_walk, ch, SB_BITS + 8u * (uint64_t)payload_len);
+    ed_protected_walk_init(&parity_walk, ch, SB_BITS + 8u * (uint64_t)blob_len);
     for (b = 0; b < nblk; b++) {
         const uint64_t pbit = SB_BITS + 8u * ((uint64_t)payload_len + (uint64_t)ED_ECC_PARITY_BYTES * b);
         int fixed;
         ed_ecc_block_span(meta_len, b, &start, &len);
         memcpy(data, md->payload + start, len);
         memcpy(parity, md->payload + payload_len + ED_ECC_PARITY_BYTES * b, ED_ECC_PARITY_BYTES);
-        flipped = walk_apply(&payload_walk, data, SB_BITS + 8u * (uint64_t)start,
+        flipped = ed_protected_walk_apply(&payload_walk, data, SB_BITS + 8u * (uint64_t)start,
                              SB_BITS + 8u * (uint64_t)(start + len));
-        md->flips_protected += flipped + walk_apply(&parity_walk, parity, pbit, pbit + 8u * ED_ECC_PARITY_BYTES);
+        md->flips_protected += flipped + ed_protected_walk_apply(&parity_walk, parity, pbit,
+                                                                 pbit + 8u * ED_ECC_PARITY_BYTES);
         fixed = ed_ecc_decode_block(data, (uint32_t)len, parity);
         if (fixed < 0) {
             lost = 1; /* the other blocks are still decoded: their repairs count, as the host's recover counts them */

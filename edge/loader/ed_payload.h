@@ -16,6 +16,23 @@
 #include "ed_channel.h"
 #include "ed_model.h"
 
+/* One walk of INJECT's channel over the protected region from bit 0 (as `eccless corrupt --region protected`
+ * walks it: superblock copies, payload, parity), handing out its flips one window of bits after another; a
+ * candidate past the current window waits for the next. */
+typedef struct {
+    ed_channel_iter_t it;
+    uint64_t pos;
+    int pending; /* pos holds a candidate not yet used */
+    int live;    /* 0: no channel, or the walk has ended */
+} ed_protected_walk_t;
+
+/* A walk of `ch` (or of nothing, when NULL or invalid) over image bits [0, stop). */
+void ed_protected_walk_init(ed_protected_walk_t *w, const ed_channel_params_t *ch, uint64_t stop);
+
+/* The walk's flips in image bits [from, to) (from a multiple of 8) applied to buf, which holds image bytes from
+ * from / 8 on; candidates before `from` are passed over. Returns the flips applied. */
+uint32_t ed_protected_walk_apply(ed_protected_walk_t *w, uint8_t *buf, uint64_t from, uint64_t to);
+
 /* Decodes the blob at md->payload (meta_len payload bytes, blob_len in all, checked against each other) block by
  * block and keeps its repairs; INJECT's flips `ch` (or NULL) are counted into md->flips_protected, the bits the code
  * corrected into md->ecc_corrected. ED_LOAD_IMAGE with the ED_LOAD_ERR_ECC_* reason when a block is beyond repair
