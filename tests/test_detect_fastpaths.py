@@ -32,7 +32,7 @@ pytestmark = pytest.mark.golden
 REPRS = tuple(represent.names())   # every representation of the registry
 RULES = ("none", "parity-lsb", "parity-extra", "range", "parity-lsb+range")
 GENERIC, LUT, COPY, COPY_RANGE, COPY_PARITY = 0, 1, 2, 3, 4
-NO_LUT = 2
+NO_LUT, WEIGHTS_FLASH = 2, 4
 BER = 1e-3
 SEEDS = (5, 6)
 
@@ -40,11 +40,13 @@ HARNESS = r"""
 #include <stdio.h>
 #include <stdlib.h>
 #include "ed_detect.h"
+#include "ed_flash.h"
 
 static uint64_t arena[1 << 19];
 
-/* argv: image flags inject seed k_q32 keep_1to0 keep_0to1 values-out. stdout: "status zp zr : kinds...";
- * values-out: every tensor's decoded values (int8 weights, int32 biases), in record order. */
+/* argv: image flags inject seed k_q32 keep_1to0 keep_0to1 values-out. stdout: "status zp zr : kinds...", from
+ * flash then " | " and each weighted op's weights CRC as the kernels take them (DIGEST's); values-out: every
+ * tensor's decoded values (int8 weights, int32 biases) in record order -- from flash the biases only. */
 int main(int argc, char **argv)
 {
     FILE *f;
@@ -77,7 +79,16 @@ int main(int argc, char **argv)
     for (i = 0; i < md.num_tensors; i++) {
         const ed_tensor_t *t = &md.tensors[i];
         printf(" %u", t->fast);
-        fwrite(t->values, t->role ? 4u : 1u, t->count, f);
+        if (t->values != NULL) {
+            fwrite(t->values, t->role ? 4u : 1u, t->count, f);
+        }
+    }
+    if (md.flags & ED_MODEL_WEIGHTS_FLASH) {
+        printf(" |");
+        for (i = 0; i < md.num_weighted; i++) {
+            ed_zeroed_t z = {0, 0, 0};
+            printf(" %u", ed_flash_weights_crc(&md, (uint16_t)i, &z));
+        }
     }
     printf("\n");
     fclose(f);
@@ -96,31 +107,39 @@ def harness(tmp_path_factory, request):
 
 
 def _device(harness, path: Path, flags: int, seed: int | None):
-    """(zeroed_parity, zeroed_range, loop kind per tensor, decoded values as bytes)."""
+    """(zeroed_parity, zeroed_range, loop kind per tensor, decoded values as bytes -- from flash the biases' --,
+    from flash each weighted op's weights CRC as the kernels take them)."""
     k = ChannelConstants.symmetric(BER)
     out = path.with_suffix(f".{flags}.{seed}.bin")
     args = [str(harness), str(path), str(flags), str(int(seed is not None)), str(seed or 0), str(k.k_q32),
             str(k.keep_1to0), str(k.keep_0to1), str(out)]
     res = subprocess.run(args, capture_output=True, text=True, timeout=60)
     assert res.returncode == 0, res.stderr[-3000:]
-    head, _, kinds = res.stdout.partition(" :")
+    head, _, tail = res.stdout.partition(" :")
+    kinds, _, crcs = tail.partition(" |")
     status, zp, zr = (int(x) for x in head.split())
     assert status == 0, f"{path.name}: load status {status}"
-    return zp, zr, [int(x) for x in kinds.split()], out.read_bytes()
+    return zp, zr, [int(x) for x in kinds.split()], out.read_bytes(), [int(x) for x in crcs.split()]
 
 
 def _host(path: Path):
-    """The host loader's (zeroed_parity, zeroed_range, decoded values in the device's byte layout)."""
+    """The host loader's (zeroed_parity, zeroed_range, decoded values in the device's byte layout, the biases'
+    alone, each weighted op's weights CRC)."""
     img = read_image(path)
     _, decoded = img.decode()
     parts = [np.asarray(v).astype(np.int8 if t.code.role == "weight" else np.int32).tobytes()
              for t, v in zip(img.codec.tensors, decoded.values)]
-    return decoded.zeroed_parity, decoded.zeroed_range, b"".join(parts)
+    roles = [t.code.role for t in img.codec.tensors]
+    biases = b"".join(p for p, r in zip(parts, roles) if r != "weight")
+    crcs = [zlib.crc32(p) for p, r in zip(parts, roles) if r == "weight"]
+    return decoded.zeroed_parity, decoded.zeroed_range, b"".join(parts), biases, crcs
 
 
 def _check(harness, tmp_path, model: str, rep: str, rule: str, dataset=None, image: Path | None = None) -> list[int]:
     """Device fast == device generic == host, clean and at BER 1e-3 -- flipped by INJECT, and read from the
-    corrupted file as a board without ECC reads its flash; returns the loop kinds the fast load used."""
+    corrupted file as a board without ECC reads its flash -- and from flash (layers read in place keep only their
+    corrections, their scan tiles build their own range bounds) the same counts, biases and weights as the kernels
+    take them; returns the loop kinds the fast load used."""
     if image is None:
         image = tmp_path / f"{Path(model).stem}-{rep}-{rule}.img"
         pack_model(model, image, repr_name=rep, detect=rule, testset=4, dataset=dataset)
@@ -138,6 +157,9 @@ def _check(harness, tmp_path, model: str, rep: str, rule: str, dataset=None, ima
         assert fast[3] == generic[3], f"{what}: fast and generic values differ"
         assert fast[:2] == generic[:2] == host[:2], f"{what}: zeroed counts differ"
         assert fast[3] == host[2], f"{what}: device values differ from the host's"
+        flash = _device(harness, image, WEIGHTS_FLASH, seed)
+        assert flash[:2] == host[:2], f"{what}: zeroed counts from flash differ"
+        assert (flash[3], flash[4]) == (host[3], host[4]), f"{what}: biases or weights from flash differ"
         if seed is not None:
             raw = _device(harness, target, 0, None)
             assert (raw[3], raw[:2]) == (host[2], host[:2]), f"{what}: the corrupted file read without INJECT"
@@ -179,5 +201,5 @@ def test_narrowed_ranges_reject_in_every_loop(harness, tmp_path, model):
                       ("offset", "parity-lsb+range"), ("hamming", "parity-lsb+range"), ("gray", "range")):
         image = pack_narrowed(model, tmp_path / f"narrow-{model.replace(':', '_')}-{rep}-{rule}.img", rep, rule)
         _check(harness, tmp_path, model, rep, rule, image=image)
-        zp, zr, _, _ = _device(harness, image, 0, None)
+        zp, zr, *_ = _device(harness, image, 0, None)
         assert zr > 0, f"{image.name}: the narrowed ranges rejected nothing"

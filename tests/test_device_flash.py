@@ -150,11 +150,13 @@ def test_load_reports_what_of_the_arena_is_working_memory(tmp_path, model):
     assert flash["arena_used"] < ram["arena_used"] - sum(weights), model   # no weight kept from flash
 
 
-def test_the_mlp_runs_from_flash_in_a_real_micro_bits_16_kb(tmp_path):
+@pytest.mark.parametrize("rule", ["none", "range", "parity-lsb+range"])
+def test_the_mlp_runs_from_flash_in_a_real_micro_bits_16_kb(tmp_path, rule):
     """The protocol firmware in a micro:bit's real 16 KB of RAM (QEMU's nRF51 as it comes; the stand-in's board file
     enlarges it to 64 KB), linked with a 2.5 KB stack: about 4 KB of arena is left, and the digits MLP runs there
-    from flash -- the metadata repaired block by block, the weights read in place -- with the host's predictions,
-    clean and at BER 1e-3 over the weights and the metadata (INJECT: the device repairs the metadata's flips)."""
+    from flash -- the metadata repaired block by block, the weights read in place, the range rule's bounds built a
+    scan tile at a time -- with the host's predictions, clean and at BER 1e-3 over the weights and the metadata
+    (INJECT: the device repairs the metadata's flips)."""
     from eccless.boards import BOARDS_DIR
     text = (BOARDS_DIR / "qemu-microbit.toml").read_text()
     for old, new in (('name = "qemu-microbit"', 'name = "qemu-microbit-16k"'),
@@ -167,7 +169,7 @@ def test_the_mlp_runs_from_flash_in_a_real_micro_bits_16_kb(tmp_path):
     board = load_board(path)
     fw = build_firmware(board)
     image = tmp_path / "mlp.img"
-    pack_model("digits:mlp", image, repr_name="twos", detect="none", testset=60, board=str(path))
+    pack_model("digits:mlp", image, repr_name="twos", detect=rule, testset=60, board=str(path))
     corrupted = tmp_path / "c-mlp.img"
     flips = corrupt_image(image, corrupted, ber=BER, seed=SEED, region="all")["flips"]
     with Qemu(board, fw.elf, image=image, timeout=60) as q:

@@ -29,12 +29,43 @@ static int tileable(const ed_op_t *op, const ed_tensor_t *w)
     return !w->range || w->ch_mod == 1u || (w->ch_div == len && w->ch_mod == rows);
 }
 
+/* A tile_bounds tensor's tile v (rows from r0 on): its channels' bounds into md->tbounds, in the form plan_fast
+ * gives a whole tensor's -- words with lo and span in every byte lane when its channels are runs of 4k values and
+ * each keeps some level, else lo and span as int32. */
+static void tile_bounds(const ed_model_t *md, const ed_tensor_t *t, uint32_t r0, ed_tensor_t *v)
+{
+    uint32_t *const words = md->tbounds, c, span;
+    const uint32_t first = t->ch_mod > 1u ? r0 : 0u;
+    int whole = v->ch_div % 4u == 0u && (uint64_t)v->ch_div * v->ch_mod == v->count;
+    int32_t lo;
+    for (c = 0; c < v->ch_mod && whole; c++) {
+        ed_loader_level_bounds(md, t, first + c, &lo, &span);
+        whole = lo <= 127;
+    }
+    for (c = 0; c < v->ch_mod; c++) {
+        ed_loader_level_bounds(md, t, first + c, &lo, &span);
+        if (whole) {
+            words[2u * c] = (uint32_t)(uint8_t)lo * 0x01010101u;
+            words[2u * c + 1u] = span * 0x01010101u;
+        } else {
+            words[c] = (uint32_t)lo;
+            words[v->ch_mod + c] = span;
+        }
+    }
+    v->rwords = whole ? words : NULL;
+    v->rlo = whole ? NULL : (const int32_t *)words;
+    v->rspan = whole ? NULL : words + v->ch_mod;
+}
+
 /* Rows [r0, r0 + rows) of t as a tensor: its words, its range channels. */
-static void tile_view(const ed_tensor_t *t, uint32_t r0, uint32_t rows, ed_tensor_t *v)
+static void tile_view(const ed_model_t *md, const ed_tensor_t *t, uint32_t r0, uint32_t rows, ed_tensor_t *v)
 {
     const uint32_t len = t->count / rows_of(t);
     *v = *t;
     if (r0 == 0u && rows == rows_of(t)) {
+        if (t->tile_bounds) {
+            tile_bounds(md, t, 0, v);
+        }
         return; /* the whole tensor, whatever its channels */
     }
     v->count = rows * len;
@@ -47,6 +78,9 @@ static void tile_view(const ed_tensor_t *t, uint32_t r0, uint32_t rows, ed_tenso
         v->rlo = t->rlo != NULL ? t->rlo + r0 : NULL;
         v->rspan = t->rspan != NULL ? t->rspan + r0 : NULL;
         v->rwords = t->rwords != NULL ? t->rwords + 2u * r0 : NULL;
+    }
+    if (t->tile_bounds) {
+        tile_bounds(md, t, r0, v);
     }
 }
 
@@ -83,7 +117,7 @@ static uint64_t tile_bytes(const ed_op_t *op, const ed_tensor_t *w, uint32_t row
     return bytes;
 }
 
-static int inplace_ok(const ed_op_t *op, const ed_tensor_t *w)
+int ed_flash_reads_in_place(const ed_op_t *op, const ed_tensor_t *w)
 {
     return op->kind == ED_IMG_KIND_DENSE && w->role == 0u && w->count <= ED_INPLACE_MAX_ELEMENTS &&
            (w->fast == ED_DETECT_COPY || w->fast == ED_DETECT_COPY_RANGE || w->fast == ED_DETECT_COPY_PARITY);
@@ -96,7 +130,7 @@ static size_t max_size(size_t a, size_t b)
 
 ed_load_status_t ed_flash_plan(ed_model_t *md, uint32_t *scratch)
 {
-    size_t max_w = 0, max_p = 0, max_o = 0, need = 0;
+    size_t max_w = 0, max_p = 0, max_o = 0, max_bounds = 0, need = 0;
     uint16_t k;
     for (k = 0; k < md->num_weighted; k++) {
         ed_tensor_t *w = &md->tensors[2u * k], *b = w + 1;
@@ -109,7 +143,7 @@ ed_load_status_t ed_flash_plan(ed_model_t *md, uint32_t *scratch)
         if (b->values == NULL) {
             return ED_LOAD_ARENA;
         }
-        w->inplace = (uint8_t)inplace_ok(op, w);
+        w->inplace = (uint8_t)ed_flash_reads_in_place(op, w);
         if (w->inplace) {
             w->transform = (uint8_t)((w->repr == ED_REPR_OFFSET ? ED_INPLACE_XOR80 : 0u) |
                                      (w->parity == ED_PARITY_SHIFTED ? ED_INPLACE_HALVE : 0u));
@@ -138,6 +172,13 @@ ed_load_status_t ed_flash_plan(ed_model_t *md, uint32_t *scratch)
         }
         w->tile_rows = (uint16_t)t;
         max_w = max_size(max_w, (size_t)t * len);
+        if (w->tile_bounds) {
+            max_bounds = max_size(max_bounds, 8u * (size_t)(w->ch_mod > 1u ? t : 1u));
+        }
+    }
+    md->tbounds = max_bounds ? (uint32_t *)ed_arena_alloc(&md->arena, max_bounds, 4) : NULL;
+    if (max_bounds && md->tbounds == NULL) {
+        return ED_LOAD_ARENA;
     }
     md->wbuf = max_w ? (int8_t *)ed_arena_alloc(&md->arena, max_w, 4) : NULL;
     md->pbuf = max_p ? ed_arena_alloc(&md->arena, max_p, 4) : NULL;
@@ -177,7 +218,7 @@ static void scan(const ed_model_t *md, const ed_tensor_t *w, ed_zeroed_t *z, uin
     for (r0 = 0; r0 < rows; r0 += w->tile_rows) {
         const uint32_t t = rows - r0 < w->tile_rows ? rows - r0 : w->tile_rows;
         ed_tensor_t v;
-        tile_view(w, r0, t, &v);
+        tile_view(md, w, r0, t, &v);
         ed_detect_tensor(md, &v, md->wbuf, z);
         if (w->inplace) {
             const uint8_t *raw = md->weights + (v.bit_offset >> 3);
@@ -241,6 +282,23 @@ static size_t ram_scratch(const ed_model_t *md, uint16_t k)
     return 0;
 }
 
+/* Decode + detect all of w into out, a tile at a time when its tiles bring their own bounds. */
+static void detect_tiles(const ed_model_t *md, const ed_tensor_t *w, int8_t *out, ed_zeroed_t *z)
+{
+    const uint32_t rows = rows_of(w), len = w->count / rows;
+    uint32_t r0;
+    if (!w->tile_bounds) {
+        ed_detect_tensor(md, w, out, z);
+        return;
+    }
+    for (r0 = 0; r0 < rows; r0 += w->tile_rows) {
+        const uint32_t t = rows - r0 < w->tile_rows ? rows - r0 : w->tile_rows;
+        ed_tensor_t v;
+        tile_view(md, w, r0, t, &v);
+        ed_detect_tensor(md, &v, out + (size_t)r0 * len, z);
+    }
+}
+
 /* Layer a goes to RAM before layer b: more reuse, or as much and fewer weights. */
 static int better(const ed_model_t *md, uint16_t a, uint16_t b)
 {
@@ -293,7 +351,7 @@ uint16_t ed_flash_promote(ed_model_t *md)
                 md->scratch.size = need;
                 md->arena_scratch += (uint32_t)need; /* the smaller one before it stays taken */
             }
-            ed_detect_tensor(md, w, staging, &again); /* the values LOAD's pass judged: its counts stand */
+            detect_tiles(md, w, staging, &again); /* the values LOAD's pass judged: its counts stand */
             w->packed_size = (uint32_t)packed;
             ed_model_pack(md, best, staging, values);
             md->arena.used = (size_t)((uint8_t *)staging - md->arena.base); /* the staging is free again */
@@ -338,7 +396,7 @@ ed_kernel_status_t ed_flash_run(ed_model_t *md, const ed_op_t *op, const int8_t 
         const size_t packed = packed_tile(op, w, t);
         ed_kernel_status_t st;
         ed_tensor_t v;
-        tile_view(w, r0, t, &v);
+        tile_view(md, w, r0, t, &v);
         ed_detect_tensor(md, &v, md->wbuf, &z);
         rq.multiplier = op->multiplier + r0;
         rq.shift = op->shift + r0;
@@ -381,7 +439,7 @@ uint32_t ed_flash_weights_crc(ed_model_t *md, uint16_t k, ed_zeroed_t *z)
     for (r0 = 0; r0 < rows; r0 += w->tile_rows) {
         const uint32_t t = rows - r0 < w->tile_rows ? rows - r0 : w->tile_rows;
         ed_tensor_t v;
-        tile_view(w, r0, t, &v);
+        tile_view(md, w, r0, t, &v);
         ed_detect_tensor(md, &v, md->wbuf, z);
         if (w->inplace) { /* what the kernel multiplies: the stored bytes and the corrections */
             inplace_levels(md, w, r0, t * len, md->wbuf, &cursor);

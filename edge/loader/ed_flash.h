@@ -28,6 +28,10 @@
 #define ED_FLASH_SCAN_BYTES 512u /* LOAD's pass over an in-place layer: decoded bytes of a few rows, at least one */
 #endif
 
+/* 1 when op's weights w are read in place from flash (fully connected, whole-byte twos or offset words): LOAD's
+ * scan and DIGEST are then the only decoders of w, a tile at a time. */
+int ed_flash_reads_in_place(const ed_op_t *op, const ed_tensor_t *w);
+
 /* Chooses each weighted op's way (in place or tiles, and the tile) and takes the biases, tile buffers and
  * corrections' room from the arena; *scratch: the kernels' scratch bytes it needs. */
 ed_load_status_t ed_flash_plan(ed_model_t *md, uint32_t *scratch);

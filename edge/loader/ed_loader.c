@@ -451,13 +451,13 @@ ed_load_status_t ed_loader_parse(ed_model_t *md, const ed_load_args_t *a, uint32
         return FAIL(0, ED_LOAD_ERR_META_TRUNC);
     }
     md->ops = (ed_op_t *)ed_arena_alloc(&md->arena, sizeof(ed_op_t) * md->num_ops, 8);
-    md->tensors = (ed_tensor_t *)ed_arena_alloc(&md->arena, sizeof(ed_tensor_t) * (md->num_tensors + 1u), 8);
+    md->tensors = (ed_tensor_t *)ed_arena_alloc(&md->arena, sizeof(ed_tensor_t) * md->num_tensors, 8);
     md->weighted = (uint16_t *)ed_arena_alloc(&md->arena, 2u * md->num_ops, 2);
     if (md->ops == NULL || md->tensors == NULL || md->weighted == NULL) {
         return arena_fail(md, detail);
     }
     memset(md->ops, 0, sizeof(ed_op_t) * md->num_ops);
-    memset(md->tensors, 0, sizeof(ed_tensor_t) * (md->num_tensors + 1u));
+    memset(md->tensors, 0, sizeof(ed_tensor_t) * md->num_tensors);
     st = read_ops(md, detail);
     if (st != ED_LOAD_OK) {
         return st;

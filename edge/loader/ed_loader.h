@@ -25,9 +25,13 @@ ed_load_status_t ed_loader_take_activations(ed_model_t *md, uint32_t *detail);
 
 /* Shapes of every op from the input shape, checked against the records (graph.output_shape). */
 ed_load_status_t ed_loader_shapes(ed_model_t *md, const uint8_t *input_shape, uint8_t input_rank, uint32_t *detail);
-/* Channel c's range bounds of tensor t (t->range), read from the payload: LOAD only, until ed_loader_plan releases
- * the metadata's repairs. NaN bounds never fire (INT64_MIN / INT64_MAX); others are clamped to +-2^40. */
+/* Channel c's range bounds of tensor t (t->range), read from the payload: during LOAD, and after it while a tensor
+ * has tile_bounds (ed_loader_plan then keeps the metadata's repairs). NaN bounds never fire (INT64_MIN /
+ * INT64_MAX); others are clamped to +-2^40. */
 void ed_loader_bounds(const ed_model_t *md, const ed_tensor_t *t, uint32_t c, int64_t *lo, int64_t *hi);
+/* The same channel's bounds as the int8 fast loops take them: lo in [-128, 128], span = hi - lo; lo = 128 and
+ * span 0 reject every level (a channel whose int64 bounds cross, clamped just outside -128 .. 127). */
+void ed_loader_level_bounds(const ed_model_t *md, const ed_tensor_t *t, uint32_t c, int32_t *lo, uint32_t *span);
 
 /* Zero points, clamps and shifts inside what the kernels accept. */
 ed_load_status_t ed_loader_quant(ed_model_t *md, uint32_t *detail);

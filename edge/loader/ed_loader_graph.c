@@ -258,9 +258,7 @@ static int64_t clamp(int64_t v, int64_t lo, int64_t hi)
     return v < lo ? lo : (v > hi ? hi : v);
 }
 
-/* An int8 weight channel's bounds as the fast loops take them: lo in [-128, 128], span = hi - lo; lo = 128 and
- * span 0 reject every level (a channel whose int64 bounds cross, clamped just outside -128 .. 127). */
-static void level_bounds(const ed_model_t *md, const ed_tensor_t *t, uint32_t c, int32_t *lo, uint32_t *span)
+void ed_loader_level_bounds(const ed_model_t *md, const ed_tensor_t *t, uint32_t c, int32_t *lo, uint32_t *span)
 {
     int64_t l, h;
     ed_loader_bounds(md, t, c, &l, &h);
@@ -281,7 +279,7 @@ static ed_load_status_t plan_range_words(ed_model_t *md, ed_tensor_t *t)
         return ED_LOAD_OK;
     }
     for (c = 0; c < t->ch_mod; c++) {
-        level_bounds(md, t, c, &lo, &span);
+        ed_loader_level_bounds(md, t, c, &lo, &span);
         if (lo > 127) {
             return ED_LOAD_OK;
         }
@@ -291,7 +289,7 @@ static ed_load_status_t plan_range_words(ed_model_t *md, ed_tensor_t *t)
         return ED_LOAD_ARENA;
     }
     for (c = 0; c < t->ch_mod; c++) {
-        level_bounds(md, t, c, &lo, &span);
+        ed_loader_level_bounds(md, t, c, &lo, &span);
         words[2u * c] = (uint32_t)(uint8_t)lo * 0x01010101u;
         words[2u * c + 1u] = span * 0x01010101u;
     }
@@ -354,7 +352,10 @@ static ed_load_status_t plan_fast(ed_model_t *md)
             ed_detect_build_lut(t, lut);
             t->wlut = lut;
         }
-        if (t->range && t->role == 0u && t->fast != ED_DETECT_GENERIC) { /* the int8 fast loops' bounds */
+        if (t->range && t->role == 0u && t->fast != ED_DETECT_GENERIC && (md->flags & ED_MODEL_WEIGHTS_FLASH) &&
+            ed_flash_reads_in_place(&md->ops[ed_loader_weighted_op(md, t->op)], t)) {
+            t->tile_bounds = 1u; /* decoded only a tile at a time, by LOAD's scan and DIGEST: bounds per tile */
+        } else if (t->range && t->role == 0u && t->fast != ED_DETECT_GENERIC) { /* the int8 fast loops' bounds */
             /* levels are -128 .. 127: bounds clamped just outside keep every verdict; lo > hi rejects all */
             if (plan_range_words(md, t) != ED_LOAD_OK) {
                 return ED_LOAD_ARENA;
@@ -366,7 +367,7 @@ static ed_load_status_t plan_fast(ed_model_t *md)
                     return ED_LOAD_ARENA;
                 }
                 for (c = 0; c < t->ch_mod; c++) {
-                    level_bounds(md, t, c, &lo[c], &span[c]);
+                    ed_loader_level_bounds(md, t, c, &lo[c], &span[c]);
                 }
                 t->rlo = lo;
                 t->rspan = span;
@@ -423,11 +424,16 @@ ed_load_status_t ed_loader_plan(ed_model_t *md, const ed_load_args_t *args, uint
     if (plan_tables(md) != ED_LOAD_OK || plan_fast(md) != ED_LOAD_OK || keep_bounds(md) != ED_LOAD_OK) {
         return arena_fail(md, detail);
     }
-    /* the metadata's repairs (arena top) served the parse and plan_fast only */
-    ed_arena_release_top(&md->arena);
-    md->payload = NULL;
-    md->repairs = NULL;
-    md->num_repairs = 0;
+    /* the metadata's repairs (arena top) served the parse and plan_fast only -- unless tiles of a layer read in
+     * place take their range bounds from the payload later (tile_bounds) */
+    for (i = 0; i < md->num_tensors && !md->tensors[i].tile_bounds; i++) {
+    }
+    if (i == md->num_tensors) {
+        ed_arena_release_top(&md->arena);
+        md->payload = NULL;
+        md->repairs = NULL;
+        md->num_repairs = 0;
+    }
     if (md->flags & ED_MODEL_WEIGHTS_FLASH) { /* weights stay in flash: tile buffers and biases only */
         if (ed_flash_plan(md, &scratch) != ED_LOAD_OK) {
             return arena_fail(md, detail);

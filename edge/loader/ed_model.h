@@ -62,6 +62,8 @@ typedef struct ed_tensor {
     uint8_t in_payload; /* 1: a protected bias (TENSOR_PROTECTED): words in the payload, read clean (clean) */
     uint16_t op;     /* index among the weighted ops */
     uint8_t ndim;
+    uint8_t tile_bounds; /* read in place from flash with a range rule: no per-channel bounds are kept; each tile
+                          * the LOAD pass (and DIGEST) decodes builds its own from the payload (ed_flash.c) */
     uint16_t shape[4];
     uint32_t count;
     uint32_t bit_offset; /* first bit in the weight region (in_payload: in the payload) */
@@ -122,7 +124,7 @@ typedef struct {
     ed_tensor_t *tensors;
     uint16_t *weighted;     /* op index of each weighted op */
     const uint8_t *payload; /* the protected blob, in flash, read through its repairs (ed_payload.h); NULL after
-                             * LOAD */
+                             * LOAD unless a tensor has tile_bounds */
     uint32_t payload_len;   /* metadata bytes (the blob's data, before its CRC and parity) */
     const uint32_t *repairs; /* LOAD: the payload bytes the BCH code repaired, (offset << 8) | bits, sorted (arena
                               * top) */
@@ -147,6 +149,7 @@ typedef struct {
     int32_t *bbuf;          /* on the fly: the biases and packed weights of the layer being run */
     void *pbuf;
     int8_t *obuf;           /* run from flash: a conv tile's output channels before they are interleaved */
+    uint32_t *tbounds;      /* run from flash: the range bounds of the tile being decoded (tile_bounds tensors) */
     /* results of the load pass */
     uint32_t params, zeroed_parity, zeroed_range, ecc_corrected, flips_weights, flips_protected;
     uint32_t zeroed_ecc;    /* parameters the ECC `zero` policy zeroed */
