@@ -25,7 +25,7 @@ from eccless.quant.int8 import QOp
 from eccless.quant.kernels import INT8_KERNELS
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_kernels_golden import KINDS, bias, random_op, requant  # noqa: E402  (the same case generator as the host tests)
+from test_kernels_golden import KINDS, _levels, bias, random_op, requant  # noqa: E402  (the same case generator as the host tests)
 
 pytestmark = pytest.mark.qemu
 
@@ -97,7 +97,8 @@ def link_ld(board) -> str:
                       "ram_size": board.ram.size}
 
 # Each case: 30 int32 header words (see emit), then x, w (bytes, padded to words), bias, multipliers, shifts
-# (int32), expected output (bytes, padded).
+# (int32), for kind 6 (fully connected read in place, emit_inplace) its h[7] corrections, expected output (bytes,
+# padded).
 MAIN_C = r"""
 #include <stdint.h>
 #include <string.h>
@@ -163,8 +164,9 @@ int main(void)
         const int32_t xl = h[25], wl = h[26], bl = h[27], rl = h[28], yl = h[29];
         const int8_t *x = (const int8_t *)(p + 30), *w = (const int8_t *)(p + 30 + (xl + 3) / 4);
         const int32_t *bias = (const int32_t *)(p + 30 + (xl + 3) / 4 + (wl + 3) / 4);
-        const int32_t *mult = bias + bl, *shift = mult + rl;
-        const int8_t *y = (const int8_t *)(shift + rl);
+        const int32_t *mult = bias + bl, *shift = mult + rl, nfix = h[0] == 6 ? h[7] : 0;
+        const uint32_t *fixes = (const uint32_t *)(shift + rl);
+        const int8_t *y = (const int8_t *)(fixes + nfix);
         ed_dims_t in = {h[1], h[2], h[3], h[4]}, od = {h[21], h[22], h[23], h[24]};
         ed_window_t win = {h[8], h[9], h[10], h[11], h[12], h[13]};
         ed_act_t act = {h[15], h[16], h[17], h[18]};
@@ -189,6 +191,10 @@ int main(void)
             ed_dw_conv_params_t dp = {win, h[14], act};
             ed_dims_t f = {1, h[6], h[7], h[5]};
             status = ed_depthwise_conv2d_s8(&dp, &rq, &in, x, &f, w, bias, &od, out);
+        } else if (h[0] == 6) { /* stored bytes read in place: transform h[6], corrections, bias unless h[14] */
+            ed_fc_params_t fp = {act};
+            status = ed_fully_connected_inplace_s8(&fp, &rq, h[4], h[5], x, (const uint8_t *)w, (uint32_t)h[6],
+                                                   h[14] ? 0 : bias, fixes, (uint32_t)nfix, out, &sc);
         } else if (h[0] == 3 || h[0] == 4) {
             ed_pool_params_t pp = {win, h[6], h[7], h[17], h[18]};
             status = h[0] == 3 ? ed_max_pool_s8(&pp, &in, x, &od, out) : ed_avg_pool_s8(&pp, &in, x, &od, out);
@@ -203,7 +209,7 @@ int main(void)
             put("\n");
         }
         n++;
-        p += 30 + (xl + 3) / 4 + (wl + 3) / 4 + bl + 2 * rl + (yl + 3) / 4;
+        p += 30 + (xl + 3) / 4 + (wl + 3) / 4 + bl + 2 * rl + nfix + (yl + 3) / 4;
     }
     put(ed_kernels_variant());
     putu(" cases ", n);
@@ -251,6 +257,42 @@ def emit(op, x) -> list[int]:
     return words + _words(y.tobytes())
 
 
+def emit_inplace(rng, depth: int, out: int, transform: int, fixed_rows, no_bias: bool = False) -> list[int]:
+    """A fully connected layer read in place (kind 6): random stored bytes under the transform, corrections on
+    random elements of `fixed_rows`, and the reference dense kernel on the corrected levels as the expected
+    output."""
+    stored = rng.integers(0, 256, (out, depth), dtype=np.uint8)
+    levels = _levels(stored, transform).reshape(-1)
+    rows = [r for r in fixed_rows if r < out]
+    elements = np.unique(np.array([r * depth + int(rng.integers(0, depth)) for r in rows for _ in range(2)],
+                                  dtype=np.int64))
+    target = rng.integers(-128, 128, elements.size)
+    delta = target - levels[elements].astype(np.int64)
+    fixes = ((elements << 9) | (delta & 0x1FF)).astype(np.uint32)
+    corrected = levels.copy()
+    corrected[elements] = target
+    mult, shift = requant(rng, out, extreme=transform % 2 == 1)
+    op = QOp("dense", weight=corrected.reshape(out, depth), bias=np.zeros(out, np.int32) if no_bias else
+             bias(rng, out, extreme=transform % 2 == 1), in_zp=int(rng.integers(-128, 128)),
+             out_zp=int(rng.integers(-128, 128)), out_mult=mult, out_shift=shift)
+    x = rng.integers(-128, 128, (1, depth)).astype(np.int8)
+    y = INT8_KERNELS["dense"](op, x)[0]
+    h = [0] * HEADER_WORDS
+    h[0], h[4], h[5], h[6], h[7], h[14] = 6, depth, out, transform, fixes.size, int(no_bias)
+    h[15:19] = [op.in_zp, op.out_zp, op.act_min, op.act_max]
+    h[25:30] = [x.size, stored.size, out, out, y.size]
+    words = _words(np.array(h, np.int32).tobytes()) + _words(x.tobytes()) + _words(stored.tobytes())
+    words += _words(op.bias.astype(np.int32).tobytes()) + _words(mult.astype(np.int32).tobytes())
+    words += _words(shift.astype(np.int32).tobytes()) + fixes.tolist()
+    return words + _words(y.tobytes())
+
+
+# (depth, out, rows with corrections, no bias): whole-word rows in runs of blocks broken by corrections (first,
+# middle, last and neighbouring blocks), row tails, the 1..3 rows after the blocks, no bias
+INPLACE_SHAPES = [(64, 16, (), False), (64, 64, (0, 9, 10, 13, 63), False), (84, 10, (4, 5, 9), False),
+                  (120, 84, (3, 40, 41, 42, 43, 44, 83), False), (32, 7, (6,), False), (4, 4, (0,), False),
+                  (7, 9, (2, 8), False), (403, 7, (0, 6), False), (64, 12, (5,), True), (400, 120, range(0, 120, 7),
+                                                                                        False)]
 TAIL_SHAPES = [(out, depth) for out in (1, 2, 3, 5, 6, 7, 9, 10, 11) for depth in (7, 32, 84)]
 # (input h, w, c), kernel, filters, pads (top, bottom, left, right), stride: LeNet's one-channel 5x5 first conv,
 # depths 16, 25 and 32 around the two column vectors, 1-9 filters (partial blocks of 4), strides, a window just
@@ -260,7 +302,7 @@ NARROW_CONVS = [((28, 28, 1), (5, 5), 6, (2, 2, 2, 2), (1, 1)), ((8, 8, 1), (5, 
                 ((6, 9, 2), (4, 4), 9, (1, 2, 3, 0), (2, 3)), ((10, 10, 3), (3, 3), 7, (1, 1, 1, 1), (2, 2)),
                 ((20, 54, 1), (5, 5), 3, (2, 2, 2, 2), (1, 1)), ((20, 55, 1), (5, 5), 4, (2, 2, 2, 2), (1, 1)),
                 ((7, 7, 1), (3, 3), 8, (4, 3, 3, 5), (1, 2))]
-CASES = 30 * len(KINDS) + len(TAIL_SHAPES) + len(NARROW_CONVS)
+CASES = 30 * len(KINDS) + len(TAIL_SHAPES) + len(NARROW_CONVS) + 4 * len(INPLACE_SHAPES)
 
 
 @pytest.fixture(scope="module")
@@ -284,6 +326,9 @@ def blob_c(tmp_path_factory) -> Path:
                  stride=stride, bias=bias(rng, out, extreme), in_zp=int(rng.integers(-128, 128)),
                  out_zp=int(rng.integers(-128, 128)), out_mult=mult, out_shift=shift)
         words += emit(op, rng.integers(-128, 128, (2, h, w, c)).astype(np.int8))
+    for transform in range(4):  # every transform of the in-place kernel (its asm runs on the DSP cores)
+        for depth, out, fixed_rows, no_bias in INPLACE_SHAPES:
+            words += emit_inplace(rng, depth, out, transform, fixed_rows, no_bias)
     path = tmp_path_factory.mktemp("qemu") / "cases.c"
     body = ",\n".join(",".join(f"{w}u" for w in words[i:i + 16]) for i in range(0, len(words), 16))
     path.write_text(f"#include <stdint.h>\n__attribute__((aligned(8))) const uint32_t blob[] = {{\n{body}}};\n"
