@@ -15,6 +15,9 @@ the Nucleo-F446RE's stand-in.
 - The fashion LeNet on the same 128 KB stand-in, where its decoded weights do not fit (at least 111,940 B of
   arena): weights 'auto' (flash, then the layers that fit the RAM left decoded into RAM, the most MACs per weight
   first) against every layer from flash, instructions per MAC of each.
+- The LeNets built with each tile budget of TILE_SWEEP (ED_FLASH_TILE_BYTES, `build_firmware(tile_bytes=)`): the
+  arena from flash and its instructions per MAC against RAM mode -- the trade between issue 12's two targets,
+  since a layer split into more tiles repeats its conv's input widening and im2col once per tile.
 
 What QEMU cannot show: flash wait states (the F446 runs from flash with 5 wait states at 180 MHz behind its ART
 accelerator; XIP on the RP2040 goes through a 16 KB cache) -- flash mode reads every weight from flash on every
@@ -45,6 +48,8 @@ WIDE_MODEL, WIDE_BOARD, WIDE_SAMPLES = "fashion-mnist:widemlp", "qemu-netduinopl
 AUTO_MODEL = "fashion-mnist:lenet"
 M0_BOARD = "qemu-mps2-an385-m0"  # the M0 bench board of bench_device.py: the armv6m kernels, no DSP
 TARGET_RATIO = 1.3
+TILE_SWEEP = (1024, 2048, 4096, 8192, 16384)   # ED_FLASH_TILE_BYTES builds: the RAM / speed trade of the tiled layers
+SWEEP_MODELS = ("digits:lenet", "fashion-mnist:lenet")
 # CMSIS-NN instructions per MAC of one kernel call on the fashion LeNet's layers: conv as issue 12 published them
 # (BOARDS.md), fully connected as measured for bench_device.py (its CMSIS_NN: arm_fully_connected_per_channel_s8,
 # commit 99f736a, docs/KERNELS.md). The flash-mode figures beside them are whole layers (BENCH layer), dispatch
@@ -144,6 +149,28 @@ def auto_on_small_board(work: Path) -> dict:
     return out
 
 
+def tile_sweep(work: Path, board) -> list[dict]:
+    """The LeNets from flash with each tile budget of TILE_SWEEP: arena, its tiles, and instructions per MAC against
+    RAM mode (the same build's) -- what a larger tile buys in speed and costs in RAM."""
+    rows = []
+    for model in SWEEP_MODELS:
+        path = work / f"sweep-{model.replace(':', '_')}.img"
+        pack_model(model, path, repr_name=REP, detect=RULE, testset=4, board=board.name)
+        total = sum(macs(path))
+        for tile in TILE_SWEEP:
+            fw = build_firmware(board, tile_bytes=tile)
+            with Qemu(board, fw.elf, image=path, timeout=300) as q:
+                dev = ModelDevice(q.client)
+                flash = dev.load(weights="flash")
+                per_mac = _bench(q.client, "infer") / total
+                dev.load(weights="ram")
+                ram = _bench(q.client, "infer") / total
+            rows.append({"model": model, "tile_bytes": tile, "arena": flash["arena_used"],
+                         "arena_tiles": flash["arena_tiles"], "activations": flash["arena_activations"],
+                         "per_mac": per_mac, "flash_vs_ram": per_mac / ram})
+    return rows
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default="bench/results")
@@ -155,6 +182,7 @@ def main(argv=None):
         m0 = [measure(m, Path(tmp), load_board(M0_BOARD), peers=False) for m in args.models.split(",")]
         big = wide(Path(tmp))
         auto = auto_on_small_board(Path(tmp))
+        sweep = tile_sweep(Path(tmp), board)
     for r in m0:
         ram, flash = r["modes"]["ram"], r["modes"]["flash"]
         print(f"M0 {r['model']:<19} instr/MAC RAM {ram['per_mac']:.2f}  flash {flash['per_mac']:.2f}  "
@@ -184,6 +212,11 @@ def main(argv=None):
           f"{auto['flash']['per_mac']:.2f} instr/MAC in {auto['flash']['arena']:,} B; 'auto' "
           f"{auto['auto']['per_mac']:.2f} in {auto['auto']['arena']:,} B with {auto['auto']['resident_layers']} layers "
           f"moved to RAM (x{auto['auto_vs_flash']:.2f})")
+    print("tile budget sweep (ED_FLASH_TILE_BYTES), from flash: arena / its tiles / instructions per MAC vs RAM mode")
+    for r in sweep:
+        print(f"    {r['model']:<20} {r['tile_bytes']:>6,} B tiles: arena {r['arena']:>7,} B "
+              f"(tiles {r['arena_tiles']:>6,}, activations {r['activations']:,})  {r['per_mac']:.2f} instr/MAC  "
+              f"x{r['flash_vs_ram']:.2f}")
     targets = {"flash_at_most_1.3x_ram": {r["model"]: r["flash_vs_ram"] <= TARGET_RATIO for r in rows},
                "below_cmsis_nn_per_layer": all(layer.get("vs_cmsis_nn", 0) < 1 for r in rows
                                                for layer in r["modes"]["flash"]["layers"]),
@@ -195,7 +228,7 @@ def main(argv=None):
     out = Path(args.out) / "flash.json"
     write_json(out, {"board": board.name, "representation": REP, "rule": RULE, "summary": rows,
                      "m0": {"board": M0_BOARD, "summary": m0}, "wide": big,
-                     "auto": auto,
+                     "auto": auto, "tile_sweep": sweep,
                      "targets": targets}, make_parents=True)
     print(f"targets: {targets}\nwrote {out}")
 

@@ -93,6 +93,40 @@ def test_flash_mode_equals_host_and_ram_on_the_lenet(firmware, tmp_path, rep):
         _check_image(firmware, tmp_path, "digits:lenet", rep, rule)
 
 
+def test_a_smaller_tile_budget_takes_smaller_tiles_and_the_same_answers(tmp_path):
+    """ED_FLASH_TILE_BYTES is a build choice (build_firmware(tile_bytes=)): RAM against speed. Built with 1 KB, the
+    LeNet's convolutions run in more, smaller tiles (a last one shorter than the others), each decoded and detected
+    again per inference -- the arena shrinks and the predictions, counts and DIGEST stay the host's, clean and
+    with INJECT's flips. Nonsense budgets are refused before anything is built."""
+    from eccless.errors import UsageError
+    board = BOARDS[0]
+    for bad in (0, -4096, 1.5, True):
+        with pytest.raises(UsageError, match="tile bytes must be a positive number of bytes"):
+            build_firmware(board, tile_bytes=bad)
+    image = tmp_path / "lenet.img"
+    pack_model("digits:lenet", image, repr_name="twos", detect="range", testset=30, board=board.name)
+    corrupted = tmp_path / "c-lenet.img"
+    corrupt_image(image, corrupted, ber=BER, seed=SEED, region="weights")
+    loads = {}
+    for tile in (1024, TILE_BYTES):
+        fw = build_firmware(board, tile_bytes=tile)
+        with Qemu(fw.board, fw.elf, image=image, timeout=60) as q:
+            dev = ModelDevice(q.client)
+            for ber, target in ((0.0, image), (BER, corrupted)):
+                dev.inject("clear")
+                if ber:
+                    dev.inject("weights", channel_constants("bsc", ber), SEED)
+                load = dev.load(weights="flash")
+                host, digests = evaluate_image(target), host_digests(target)
+                assert np.array_equal(dev.evaluate(load["samples"])[0], host["predictions"]), (tile, ber)
+                assert (load["zeroed_parity"], load["zeroed_range"]) == (host["zeroed_parity"], host["zeroed_range"])
+                assert [dev.digest(i) for i in range(len(digests))] == digests, (tile, ber)
+                loads[tile, ber] = load
+    small, default = loads[1024, 0.0], loads[TILE_BYTES, 0.0]
+    assert 0 < small["arena_tiles"] <= 3 * 1024 < default["arena_tiles"]
+    assert small["arena_used"] < default["arena_used"]
+
+
 def test_auto_mode_falls_back_to_flash_only_when_ram_is_short(tmp_path):
     """weights_auto keeps the weights in RAM when they fit and leaves them in flash when the arena is too small:
     a firmware linked with a 40 KB arena cannot hold the LeNet's decoded weights, refuses them with

@@ -143,13 +143,14 @@ def _sizes(elf: Path) -> Sizes:
 
 def build_firmware(board: str | Board, *, debug: bool = False, out_dir: Path | None = None,
                    stack_size: int | None = None, variant: str | None = None,
-                   arena_size: int | None = None) -> Firmware:
+                   arena_size: int | None = None, tile_bytes: int | None = None) -> Firmware:
     """Build (incrementally) and return the Firmware. variant: the ISA variant of the manifest ("reference",
     "cortex_m4"; None: the one the board's capabilities select). arena_size: cap the model loader's arena in
-    bytes (None: all RAM after the firmware's data), e.g. to test a model that does not fit."""
-    if arena_size is not None and (isinstance(arena_size, bool) or not isinstance(arena_size, int)
-                                   or arena_size <= 0):
-        raise UsageError(f"arena size must be a positive number of bytes, got {arena_size!r}")
+    bytes (None: all RAM after the firmware's data), e.g. to test a model that does not fit. tile_bytes: the
+    budget of a layer's tile from flash (ED_FLASH_TILE_BYTES; None: its default, 4 KB) -- RAM against speed."""
+    for what, value in (("arena size", arena_size), ("tile bytes", tile_bytes)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value <= 0):
+            raise UsageError(f"{what} must be a positive number of bytes, got {value!r}")
     board = load_board(board) if isinstance(board, str) else board
     gcc = tool("arm-none-eabi-gcc")
     header = protocol_header.HEADER_PATH
@@ -158,22 +159,25 @@ def build_firmware(board: str | Board, *, debug: bool = False, out_dir: Path | N
     chosen = manifest.check_variant(variant) if variant else manifest.variant_for(board)  # before anything is written
     out = Path(out_dir) if out_dir else BUILD_DIR / "-".join([board.name, *(["debug"] if debug else []),
                                                              *([variant] if variant else []),
-                                                             *([f"arena{arena_size}"] if arena_size else [])])
+                                                             *([f"arena{arena_size}"] if arena_size else []),
+                                                             *([f"tile{tile_bytes}"] if tile_bytes else [])])
     (out / "obj").mkdir(parents=True, exist_ok=True)
     with open(out / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)    # two test sessions building the same board must not interleave
-        return _build(board, gcc, out, debug, stack_size or board.stack or DEFAULT_STACK, chosen, arena_size or 0)
+        return _build(board, gcc, out, debug, stack_size or board.stack or DEFAULT_STACK, chosen, arena_size or 0,
+                      tile_bytes or 0)
 
 
 def _build(board: Board, gcc: str, out: Path, debug: bool, stack_size: int, variant: str,
-           arena_size: int = 0) -> Firmware:
+           arena_size: int = 0, tile_bytes: int = 0) -> Firmware:
     (out / "build.log").unlink(missing_ok=True)      # only a failed build leaves a log
     _write_if_changed(out / "ed_board.h", board_header(board, debug=debug, stack_size=stack_size,
                                                        arena_size=arena_size))
     _write_if_changed(out / "link.ld", linker_script(board, stack_size=stack_size))
     srcs = sources(board, variant)
     flags = [*manifest.compile_flags("arm", manifest.FIRMWARE, variant, board.arch_flags),
-             f"-I{EDGE / 'port' / _family(board)}", f"-I{EDGE / 'drivers' / 'common'}", f"-I{out}"]
+             f"-I{EDGE / 'port' / _family(board)}", f"-I{EDGE / 'drivers' / 'common'}", f"-I{out}",
+             *([f"-DED_FLASH_TILE_BYTES={tile_bytes}u"] if tile_bytes else [])]
     inputs = sorted({*srcs, *EDGE.rglob("*.h")})
     build_id = int(_digest(" ".join(flags).encode(), (out / "ed_board.h").read_bytes(),
                            (out / "link.ld").read_bytes(),
