@@ -29,42 +29,14 @@ static int tileable(const ed_op_t *op, const ed_tensor_t *w)
     return !w->range || w->ch_mod == 1u || (w->ch_div == len && w->ch_mod == rows);
 }
 
-/* A tile_bounds tensor's tile v (rows from r0 on): its channels' bounds into md->tbounds, in the form plan_fast
- * gives a whole tensor's -- words with lo and span in every byte lane when its channels are runs of 4k values and
- * each keeps some level, else lo and span as int32. */
-static void tile_bounds(const ed_model_t *md, const ed_tensor_t *t, uint32_t r0, ed_tensor_t *v)
-{
-    uint32_t *const words = md->tbounds, c, span;
-    const uint32_t first = t->ch_mod > 1u ? r0 : 0u;
-    int whole = v->ch_div % 4u == 0u && (uint64_t)v->ch_div * v->ch_mod == v->count;
-    int32_t lo;
-    for (c = 0; c < v->ch_mod && whole; c++) {
-        ed_loader_level_bounds(md, t, first + c, &lo, &span);
-        whole = lo <= 127;
-    }
-    for (c = 0; c < v->ch_mod; c++) {
-        ed_loader_level_bounds(md, t, first + c, &lo, &span);
-        if (whole) {
-            words[2u * c] = (uint32_t)(uint8_t)lo * 0x01010101u;
-            words[2u * c + 1u] = span * 0x01010101u;
-        } else {
-            words[c] = (uint32_t)lo;
-            words[v->ch_mod + c] = span;
-        }
-    }
-    v->rwords = whole ? words : NULL;
-    v->rlo = whole ? NULL : (const int32_t *)words;
-    v->rspan = whole ? NULL : words + v->ch_mod;
-}
-
 /* Rows [r0, r0 + rows) of t as a tensor: its words, its range channels. */
 static void tile_view(const ed_model_t *md, const ed_tensor_t *t, uint32_t r0, uint32_t rows, ed_tensor_t *v)
 {
     const uint32_t len = t->count / rows_of(t);
     *v = *t;
     if (r0 == 0u && rows == rows_of(t)) {
-        if (t->tile_bounds) {
-            tile_bounds(md, t, 0, v);
+        if (t->tile_bounds) { /* its bounds, built here as for each tile */
+            ed_loader_level_bounds(md, t, 0, v, md->tbounds);
         }
         return; /* the whole tensor, whatever its channels */
     }
@@ -79,8 +51,8 @@ static void tile_view(const ed_model_t *md, const ed_tensor_t *t, uint32_t r0, u
         v->rspan = t->rspan != NULL ? t->rspan + r0 : NULL;
         v->rwords = t->rwords != NULL ? t->rwords + 2u * r0 : NULL;
     }
-    if (t->tile_bounds) {
-        tile_bounds(md, t, r0, v);
+    if (t->tile_bounds) { /* the tile's channels' bounds, from the payload */
+        ed_loader_level_bounds(md, t, t->ch_mod > 1u ? r0 : 0u, v, md->tbounds);
     }
 }
 

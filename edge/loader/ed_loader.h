@@ -29,9 +29,12 @@ ed_load_status_t ed_loader_shapes(ed_model_t *md, const uint8_t *input_shape, ui
  * has tile_bounds (ed_loader_plan then keeps the metadata's repairs). NaN bounds never fire (INT64_MIN /
  * INT64_MAX); others are clamped to +-2^40. */
 void ed_loader_bounds(const ed_model_t *md, const ed_tensor_t *t, uint32_t c, int64_t *lo, int64_t *hi);
-/* The same channel's bounds as the int8 fast loops take them: lo in [-128, 128], span = hi - lo; lo = 128 and
- * span 0 reject every level (a channel whose int64 bounds cross, clamped just outside -128 .. 127). */
-void ed_loader_level_bounds(const ed_model_t *md, const ed_tensor_t *t, uint32_t c, int32_t *lo, uint32_t *span);
+/* The int8 bounds of t's channels [first, first + v->ch_mod) as copy_range, copy_parity and the lut loop read them,
+ * into buf (8 bytes per channel), pointed at by v (t itself, or a tile of it): v->rwords -- lo and span in every
+ * byte lane -- when v is a copy loop's whose channels are runs of 4k values and none rejects everything, else
+ * v->rlo and v->rspan (int32). */
+void ed_loader_level_bounds(const ed_model_t *md, const ed_tensor_t *t, uint32_t first, ed_tensor_t *v,
+                            uint32_t *buf);
 
 /* Zero points, clamps and shifts inside what the kernels accept. */
 ed_load_status_t ed_loader_quant(ed_model_t *md, uint32_t *detail);

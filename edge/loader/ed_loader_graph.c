@@ -258,7 +258,9 @@ static int64_t clamp(int64_t v, int64_t lo, int64_t hi)
     return v < lo ? lo : (v > hi ? hi : v);
 }
 
-void ed_loader_level_bounds(const ed_model_t *md, const ed_tensor_t *t, uint32_t c, int32_t *lo, uint32_t *span)
+/* An int8 weight channel's bounds as the fast loops take them: lo in [-128, 128], span = hi - lo; lo = 128 and
+ * span 0 reject every level (a channel whose int64 bounds cross, clamped just outside -128 .. 127). */
+static void level_bounds(const ed_model_t *md, const ed_tensor_t *t, uint32_t c, int32_t *lo, uint32_t *span)
 {
     int64_t l, h;
     ed_loader_bounds(md, t, c, &l, &h);
@@ -268,33 +270,32 @@ void ed_loader_level_bounds(const ed_model_t *md, const ed_tensor_t *t, uint32_t
     *span = l > h ? 0u : (uint32_t)(h - l);
 }
 
-/* The per-channel bound words (ed_tensor_t.rwords) of copy_range and copy_parity, when the channels are runs of a
- * multiple of 4 values one after the other and none rejects everything: then the only bounds they read. */
-static ed_load_status_t plan_range_words(ed_model_t *md, ed_tensor_t *t)
+void ed_loader_level_bounds(const ed_model_t *md, const ed_tensor_t *t, uint32_t first, ed_tensor_t *v,
+                            uint32_t *buf)
 {
-    uint32_t *words, c, span;
+    uint32_t c, span;
     int32_t lo;
-    if ((t->fast != ED_DETECT_COPY_RANGE && t->fast != ED_DETECT_COPY_PARITY) || t->ch_div % 4u != 0u ||
-        (uint64_t)t->ch_div * t->ch_mod != t->count) {
-        return ED_LOAD_OK;
+    /* copy_range and copy_parity read words when the channels are runs of 4k values one after the other and none
+     * rejects everything */
+    int words = (v->fast == ED_DETECT_COPY_RANGE || v->fast == ED_DETECT_COPY_PARITY) && v->ch_div % 4u == 0u &&
+                (uint64_t)v->ch_div * v->ch_mod == v->count;
+    for (c = 0; c < v->ch_mod && words; c++) {
+        level_bounds(md, t, first + c, &lo, &span);
+        words = lo <= 127;
     }
-    for (c = 0; c < t->ch_mod; c++) {
-        ed_loader_level_bounds(md, t, c, &lo, &span);
-        if (lo > 127) {
-            return ED_LOAD_OK;
+    for (c = 0; c < v->ch_mod; c++) {
+        level_bounds(md, t, first + c, &lo, &span);
+        if (words) {
+            buf[2u * c] = (uint32_t)(uint8_t)lo * 0x01010101u;
+            buf[2u * c + 1u] = span * 0x01010101u;
+        } else {
+            buf[c] = (uint32_t)lo;
+            buf[v->ch_mod + c] = span;
         }
     }
-    words = (uint32_t *)ed_arena_alloc(&md->arena, 8u * (size_t)t->ch_mod, 4);
-    if (words == NULL) {
-        return ED_LOAD_ARENA;
-    }
-    for (c = 0; c < t->ch_mod; c++) {
-        ed_loader_level_bounds(md, t, c, &lo, &span);
-        words[2u * c] = (uint32_t)(uint8_t)lo * 0x01010101u;
-        words[2u * c + 1u] = span * 0x01010101u;
-    }
-    t->rwords = words;
-    return ED_LOAD_OK;
+    v->rwords = words ? buf : NULL;
+    v->rlo = words ? NULL : (const int32_t *)buf;
+    v->rspan = words ? NULL : buf + v->ch_mod;
 }
 
 /* The copy variants' int32 bias bounds (ed_tensor_t.rwords): per channel, lo and hi - lo as words, a bias b kept
@@ -356,22 +357,11 @@ static ed_load_status_t plan_fast(ed_model_t *md)
             ed_flash_reads_in_place(&md->ops[ed_loader_weighted_op(md, t->op)], t)) {
             t->tile_bounds = 1u; /* decoded only a tile at a time, by LOAD's scan and DIGEST: bounds per tile */
         } else if (t->range && t->role == 0u && t->fast != ED_DETECT_GENERIC) { /* the int8 fast loops' bounds */
-            /* levels are -128 .. 127: bounds clamped just outside keep every verdict; lo > hi rejects all */
-            if (plan_range_words(md, t) != ED_LOAD_OK) {
+            uint32_t *bounds = (uint32_t *)ed_arena_alloc(&md->arena, 8u * (size_t)t->ch_mod, 4);
+            if (bounds == NULL) {
                 return ED_LOAD_ARENA;
             }
-            if (t->rwords == NULL) { /* else the copy loops take lo and span from the words */
-                int32_t *lo = (int32_t *)ed_arena_alloc(&md->arena, 8u * (size_t)t->ch_mod, 4);
-                uint32_t *span = (uint32_t *)(lo + t->ch_mod), c;
-                if (lo == NULL) {
-                    return ED_LOAD_ARENA;
-                }
-                for (c = 0; c < t->ch_mod; c++) {
-                    ed_loader_level_bounds(md, t, c, &lo[c], &span[c]);
-                }
-                t->rlo = lo;
-                t->rspan = span;
-            }
+            ed_loader_level_bounds(md, t, 0, t, bounds);
         }
         if (t->range && t->role == 1u && t->fast != ED_DETECT_GENERIC && plan_bias_bounds(md, t) != ED_LOAD_OK) {
             return ED_LOAD_ARENA;

@@ -218,15 +218,7 @@ typedef char ed_channel_layout_check[(sizeof(ed_cm4_channel_t) == 16 && offsetof
                                          ? 1
                                          : -1];
 #define ED_RQ_STEP(A, M, L, R)                                                                                   \
-    "lsl    %[" A "], %[" A "], %[" L "]\n\t"                                                                    \
-    "smull  %[lo], %[hi], %[" A "], %[" M "]\n\t"                                                                \
-    "adds   %[lo], %[lo], #0x40000000\n\t"                                                                       \
-    "adc    %[hi], %[hi], #0\n\t"                                                                                \
-    "qadd   %[" A "], %[hi], %[hi]\n\t"                                                                          \
-    "orr    %[" A "], %[" A "], %[lo], lsr #31\n\t"                                                              \
-    "adds   %[" A "], %[" A "], %[" A "], asr #31\n\t"                                                           \
-    "asrs   %[" A "], %[" A "], %[" R "]\n\t"                                                                    \
-    "adc    %[" A "], %[" A "], %[zp]\n\t"                                                                       \
+    ED_CM4_RQ_ASM("%[" A "]", "%[" M "]", "%[" L "]", "%[" R "]", "%[lo]", "%[hi]", "%[zp]")                     \
     "ssat   %[" A "], #8, %[" A "]\n\t"
 
 static inline uint32_t block_out_2x2(uint32_t a00, uint32_t a01, uint32_t a10, uint32_t a11,
@@ -242,15 +234,9 @@ static inline uint32_t block_out_2x2(uint32_t a00, uint32_t a01, uint32_t a10, u
             "ldr    %[r], [%[t], #28]\n\t"
             ED_RQ_STEP("a10", "m", "l", "r")
             ED_RQ_STEP("a11", "m", "l", "r")
-            "and    %[v], %[a00], #255\n\t"
-            "bfi    %[v], %[a10], #8, #8\n\t"
-            "bfi    %[v], %[a01], #16, #8\n\t"
-            "bfi    %[v], %[a11], #24, #8\n\t"
+            ED_CM4_PACK4_ASM("%[v]", "%[a00]", "%[a10]", "%[a01]", "%[a11]")
             "ldrd   %[lo], %[hi], [%[k], #4]\n\t"
-            "ssub8  %[m], %[v], %[lo]\n\t"
-            "sel    %[v], %[v], %[lo]\n\t"
-            "ssub8  %[m], %[v], %[hi]\n\t"
-            "sel    %[v], %[hi], %[v]"
+            ED_CM4_CLAMP4_ASM("%[v]", "%[lo]", "%[hi]", "%[m]")
             : [v] "=&r"(v), [a00] "+&r"(a00), [a01] "+&r"(a01), [a10] "+&r"(a10), [a11] "+&r"(a11),
               [lo] "=&r"(lo), [hi] "=&r"(hi), [m] "=&r"(m), [l] "=&r"(l), [r] "=&r"(r), [zp] "=&r"(zp)
             : [t] "r"(t), [k] "r"(k), "m"(*(const ed_cm4_channel_t(*)[2])t), "m"(*(const uint32_t(*)[3])k)
@@ -275,9 +261,7 @@ static inline uint32_t block_out_2x2(uint32_t a00, uint32_t a01, uint32_t a10, u
 #if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
 #define ED_FC_STEP(A)                                                                                            \
     "ldr    %[m], [%[pm]], #4\n\t"                                                                               \
-    "ldr    %[s], [%[ps]], #4\n\t"                                                                               \
-    "bic    %[l], %[s], %[s], asr #31\n\t"                                                                       \
-    "sub    %[s], %[l], %[s]\n\t" ED_RQ_STEP(A, "m", "l", "s")
+    "ldr    %[s], [%[ps]], #4\n\t" ED_CM4_RQ_SPLIT_ASM("%[s]", "%[l]") ED_RQ_STEP(A, "m", "l", "s")
 
 static inline uint32_t block_out_4x1(uint32_t a0, uint32_t a1, uint32_t a2, uint32_t a3, const int32_t **pm,
                                      const int32_t **ps, const uint32_t *k)
@@ -289,15 +273,9 @@ static inline uint32_t block_out_4x1(uint32_t a0, uint32_t a1, uint32_t a2, uint
             ED_FC_STEP("a1")
             ED_FC_STEP("a2")
             ED_FC_STEP("a3")
-            "and    %[a0], %[a0], #255\n\t"
-            "bfi    %[a0], %[a1], #8, #8\n\t"
-            "bfi    %[a0], %[a2], #16, #8\n\t"
-            "bfi    %[a0], %[a3], #24, #8\n\t"
+            ED_CM4_PACK4_ASM("%[a0]", "%[a0]", "%[a1]", "%[a2]", "%[a3]")
             "ldrd   %[lo], %[hi], [%[k], #4]\n\t"
-            "ssub8  %[m], %[a0], %[lo]\n\t"
-            "sel    %[a0], %[a0], %[lo]\n\t"
-            "ssub8  %[m], %[a0], %[hi]\n\t"
-            "sel    %[a0], %[hi], %[a0]"
+            ED_CM4_CLAMP4_ASM("%[a0]", "%[lo]", "%[hi]", "%[m]")
             : [a0] "+&r"(a0), [a1] "+&r"(a1), [a2] "+&r"(a2), [a3] "+&r"(a3), [pm] "+&r"(mp), [ps] "+&r"(sp),
               [lo] "=&r"(lo), [hi] "=&r"(hi), [m] "=&r"(m), [l] "=&r"(l), [s] "=&r"(sh), [zp] "=&r"(zp)
             : [k] "r"(k)

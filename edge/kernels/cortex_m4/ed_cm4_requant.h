@@ -42,19 +42,41 @@ static inline ed_cm4_rq_t ed_cm4_rq_channel(int32_t multiplier, int32_t shift)
 
 #if defined(__ARM_FEATURE_DSP)
 
+/*
+ * The sequence above as asm text, for this function and for the kernels that requantize inside their own asm;
+ * the caller spells the operands (extended asm's "%[name]", or registers in a naked function): A the accumulator,
+ * MBQM(A) + zp after; M the multiplier; L, R the left and right shifts; LO, HI temporaries; ZP the zero point.
+ */
+#define ED_CM4_RQ_ASM(A, M, L, R, LO, HI, ZP)                                                                    \
+    "lsl    " A ", " A ", " L "\n\t"                                                                              \
+    "smull  " LO ", " HI ", " A ", " M "\n\t"                                                                     \
+    "adds   " LO ", " LO ", #0x40000000\n\t"                                                                      \
+    "adc    " HI ", " HI ", #0\n\t"                                                                               \
+    "qadd   " A ", " HI ", " HI "\n\t"                                                                            \
+    "orr    " A ", " A ", " LO ", lsr #31\n\t"                                                                    \
+    "adds   " A ", " A ", " A ", asr #31\n\t"                                                                     \
+    "asrs   " A ", " A ", " R "\n\t"                                                                              \
+    "adc    " A ", " A ", " ZP "\n\t"
+/* A channel's shift S split in place (ed_cm4_rq_channel): L = max(S, 0), then S = L - S, the right shift. */
+#define ED_CM4_RQ_SPLIT_ASM(S, L) "bic    " L ", " S ", " S ", asr #31\n\t" "sub    " S ", " L ", " S "\n\t"
+/* Four outputs after SSAT #8 into the byte lanes of V (A0 lowest), then V clamped lane by lane to the lanes of LO4
+ * and HI4 (SSUB8 sets the GE flags, SEL picks; T takes the difference). */
+#define ED_CM4_PACK4_ASM(V, A0, A1, A2, A3)                                                                      \
+    "and    " V ", " A0 ", #255\n\t"                                                                              \
+    "bfi    " V ", " A1 ", #8, #8\n\t"                                                                            \
+    "bfi    " V ", " A2 ", #16, #8\n\t"                                                                           \
+    "bfi    " V ", " A3 ", #24, #8\n\t"
+#define ED_CM4_CLAMP4_ASM(V, LO4, HI4, T)                                                                        \
+    "ssub8  " T ", " V ", " LO4 "\n\t"                                                                            \
+    "sel    " V ", " V ", " LO4 "\n\t"                                                                            \
+    "ssub8  " T ", " V ", " HI4 "\n\t"                                                                            \
+    "sel    " V ", " HI4 ", " V "\n\t"
+
 /* MBQM(acc) + zp as the int32 bits (wrapping add), before the clamp. */
 static inline uint32_t ed_cm4_rq_apply(uint32_t acc, ed_cm4_rq_t c, uint32_t zp)
 {
     uint32_t lo, hi;
-    __asm__("lsl    %[x], %[x], %[left]\n\t"
-            "smull  %[lo], %[hi], %[x], %[m]\n\t"
-            "adds   %[lo], %[lo], #0x40000000\n\t"
-            "adc    %[hi], %[hi], #0\n\t"
-            "qadd   %[x], %[hi], %[hi]\n\t"
-            "orr    %[x], %[x], %[lo], lsr #31\n\t"
-            "adds   %[x], %[x], %[x], asr #31\n\t"
-            "asrs   %[x], %[x], %[right]\n\t"
-            "adc    %[x], %[x], %[zp]"
+    __asm__(ED_CM4_RQ_ASM("%[x]", "%[m]", "%[left]", "%[right]", "%[lo]", "%[hi]", "%[zp]")
             : [x] "+&r"(acc), [lo] "=&r"(lo), [hi] "=&r"(hi)
             : [left] "r"(c.left), [m] "r"(c.mult), [right] "r"(c.right), [zp] "r"(zp)
             : "cc");

@@ -126,8 +126,7 @@ typedef struct {
     const uint8_t *p;      /* the run's first row */
     const int32_t *bias, *mult, *shift;
     int8_t *out;
-    int32_t in;            /* bytes per row */
-    int32_t span;          /* 4 * groups: the bytes of a row the loop reads */
+    int32_t in;            /* bytes per row, a multiple of four: the loop reads them all */
     int32_t blocks;        /* > 0 */
     const uint32_t *k;     /* output_zp, act_min and act_max in each byte */
 } ed_inplace_run_t;
@@ -151,36 +150,26 @@ typedef void (*ed_inplace_run_fn)(const ed_inplace_run_t *run);
     "smlad  " B ", r8, r4, " B "\n\t"                                                                            \
     "sxtb16 r7, r7, ror #8\n\t"                                                                                  \
     "smlad  " B ", r7, r5, " B "\n\t"
-/* one output: m r4, right shift r5, left shift r6, lo r7, hi r8, mult r9, shift r10, zp r12 (block_out_4x1) */
+/* one output (block_out_4x1's step): m r4, right shift r5, left shift r6, lo r7, hi r8, mult r9, shift r10,
+ * zp r12 */
 #define ED_RUN_RQ(A)                                                                                             \
     "ldr    r4, [r9], #4\n\t"                                                                                    \
-    "ldr    r5, [r10], #4\n\t"                                                                                   \
-    "bic    r6, r5, r5, asr #31\n\t"                                                                             \
-    "sub    r5, r6, r5\n\t"                                                                                      \
-    "lsl    " A ", " A ", r6\n\t"                                                                                \
-    "smull  r7, r8, " A ", r4\n\t"                                                                               \
-    "adds   r7, r7, #0x40000000\n\t"                                                                             \
-    "adc    r8, r8, #0\n\t"                                                                                      \
-    "qadd   " A ", r8, r8\n\t"                                                                                   \
-    "orr    " A ", " A ", r7, lsr #31\n\t"                                                                       \
-    "adds   " A ", " A ", " A ", asr #31\n\t"                                                                    \
-    "asrs   " A ", " A ", r5\n\t"                                                                                \
-    "adc    " A ", " A ", r12\n\t"                                                                               \
-    "ssat   " A ", #8, " A "\n\t"
-/* the run struct is copied to [sp, #0 .. #36] (cols, p, bias, mult, shift, out, in, span, blocks, k) */
+    "ldr    r5, [r10], #4\n\t" ED_CM4_RQ_SPLIT_ASM("r5", "r6")                                                   \
+    ED_CM4_RQ_ASM(A, "r4", "r6", "r5", "r7", "r8", "r12") "ssat   " A ", #8, " A "\n\t"
+/* the run struct is copied to [sp, #0 .. #32] (cols, p, bias, mult, shift, out, in, blocks, k) */
 #define ED_RUN_BODY(K)                                                                                           \
     __asm__ volatile("push   {r4-r11, lr}\n\t"                                                                   \
-                     "sub    sp, sp, #44\n\t"                                                                    \
-                     "ldmia  r0, {r1-r10}\n\t"                                                                   \
-                     "stmia  sp, {r1-r10}\n"                                                                     \
+                     "sub    sp, sp, #36\n\t"                                                                    \
+                     "ldmia  r0, {r1-r9}\n\t"                                                                    \
+                     "stmia  sp, {r1-r9}\n"                                                                      \
                      "1:\n\t"                                                                                    \
                      "ldr    r12, [sp, #8]\n\t"                                                                  \
                      "ldmia  r12!, {r0-r3}\n\t"                                                                  \
                      "str    r12, [sp, #8]\n\t"                                                                  \
                      "ldrd   r9, r10, [sp, #0]\n\t"                                                             \
-                     "ldrd   r12, lr, [sp, #24]\n\t"                                                            \
+                     "ldr    r12, [sp, #24]\n\t"                                                                \
                      "add    r11, r10, r12, lsl #1\n\t"                                                         \
-                     "add    lr, r10, lr\n\t"                                                                   \
+                     "add    lr, r10, r12\n\t"                                                                  \
                      "add    r8, r10, r12, lsl #2\n\t"                                                          \
                      "str    r8, [sp, #4]\n" /* the next block's rows */                                        \
                      "2:\n\t"                                                                                    \
@@ -190,30 +179,24 @@ typedef void (*ed_inplace_run_fn)(const ed_inplace_run_t *run);
                      "cmp    r10, lr\n\t"                                                                        \
                      "bne    2b\n\t"                                                                             \
                      "ldrd   r9, r10, [sp, #12]\n\t"                                                             \
-                     "ldr    r11, [sp, #36]\n\t"                                                                 \
+                     "ldr    r11, [sp, #32]\n\t"                                                                 \
                      "ldr    r12, [r11]\n\t"                                                                     \
                      ED_RUN_RQ("r0") ED_RUN_RQ("r1") ED_RUN_RQ("r2") ED_RUN_RQ("r3")                             \
                      "strd   r9, r10, [sp, #12]\n\t"                                                             \
-                     "and    r0, r0, #255\n\t"                                                                   \
-                     "bfi    r0, r1, #8, #8\n\t"                                                                 \
-                     "bfi    r0, r2, #16, #8\n\t"                                                                \
-                     "bfi    r0, r3, #24, #8\n\t"                                                                \
+                     ED_CM4_PACK4_ASM("r0", "r0", "r1", "r2", "r3")                                              \
                      "ldrd   r7, r8, [r11, #4]\n\t"                                                              \
-                     "ssub8  r4, r0, r7\n\t"                                                                     \
-                     "sel    r0, r0, r7\n\t"                                                                     \
-                     "ssub8  r4, r0, r8\n\t"                                                                     \
-                     "sel    r0, r8, r0\n\t"                                                                     \
+                     ED_CM4_CLAMP4_ASM("r0", "r7", "r8", "r4")                                                   \
                      "ldr    r1, [sp, #20]\n\t"                                                                  \
                      "str    r0, [r1], #4\n\t"                                                                   \
                      "str    r1, [sp, #20]\n\t"                                                                  \
-                     "ldr    r1, [sp, #32]\n\t"                                                                  \
+                     "ldr    r1, [sp, #28]\n\t"                                                                  \
                      "subs   r1, r1, #1\n\t"                                                                     \
-                     "str    r1, [sp, #32]\n\t"                                                                  \
+                     "str    r1, [sp, #28]\n\t"                                                                  \
                      "bne    1b\n\t"                                                                             \
-                     "add    sp, sp, #44\n\t"                                                                    \
+                     "add    sp, sp, #36\n\t"                                                                    \
                      "pop    {r4-r11, pc}")
 #define ED_RUN_FN(NAME, K)                                                                                       \
-    static __attribute__((naked, noinline)) void NAME(const ed_inplace_run_t *run __attribute__((unused)))                             \
+    static __attribute__((naked, noinline)) void NAME(const ed_inplace_run_t *run __attribute__((unused)))       \
     {                                                                                                            \
         ED_RUN_BODY(K);                                                                                          \
     }
@@ -229,8 +212,7 @@ static void run_blocks(const ed_inplace_layer_t *L, ed_inplace_run_fn fn, int32_
 {
     ed_inplace_run_t run;
     run.p = L->stored + 4 * L->in * b, run.cols = L->cols, run.bias = L->bias + 4 * b, run.mult = L->mult + 4 * b;
-    run.shift = L->shift + 4 * b, run.out = L->output + 4 * b, run.in = L->in, run.span = 4 * (L->in >> 2);
-    run.blocks = n, run.k = L->k;
+    run.shift = L->shift + 4 * b, run.out = L->output + 4 * b, run.in = L->in, run.blocks = n, run.k = L->k;
     fn(&run);
 }
 
